@@ -1,0 +1,43 @@
+# pxevirt: `make demo` and `make test` work on a fresh Debian machine as root.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NPM_STAMP := node_modules/.package-lock.json
+
+.PHONY: help setup deps demo test typecheck unit integration bench clean
+
+help:
+	@echo "make demo   - install what is missing, then PXE-boot the seed scenario's guest"
+	@echo "make test   - install what is missing, type-check and run every test"
+	@echo "make bench  - install what is missing, run the benchmarks against their peers"
+
+## setup: Debian packages, then npm dependencies (both idempotent)
+setup: deps $(NPM_STAMP)
+
+deps:
+	@bash scripts/setup-debian.sh
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+typecheck: setup
+	npx tsc --noEmit -p .
+
+test: setup typecheck
+	@bash scripts/run-tests.sh
+
+unit: setup
+	@bash scripts/run-tests.sh unit
+
+integration: setup
+	@bash scripts/run-tests.sh integration
+
+demo: setup
+	./bin/pxevirt demo
+
+bench: setup
+	node --import tsx bench/run.ts
+
+clean:
+	rm -rf build artifacts

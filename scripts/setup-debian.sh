@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pxevirt and its tests need. Idempotent: it asks
+# apt only for what is missing, so a second run costs a few dpkg queries.
+set -euo pipefail
+
+packages=(
+  # guests: QEMU, iPXE ROMs for its NICs, iPXE binaries for real PXE clients, UEFI firmware
+  qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf
+  # the test guest: a Debian kernel and a static busybox initramfs
+  linux-image-amd64 busybox-static cpio kmod
+  # networking in throwaway namespaces
+  iproute2 iptables
+  # real clients and benchmark peers
+  atftp curl kea-admin dnsmasq-base atftpd
+  # driving terminals in tests
+  tmux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: Debian packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing Debian packages: ${missing[*]}; run 'make setup' as root or install them" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Daemons shipped by peers (atftpd) must not start on the host: policy-rc.d 101 keeps them off.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

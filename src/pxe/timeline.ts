@@ -1,0 +1,80 @@
+// Every DHCP/TFTP/HTTP event is one structured log line with the client's MAC, and is
+// kept per MAC so that /status can show each host's boot as a timeline.
+import type { Logger } from '../lib/logger.ts';
+
+export type Proto = 'dhcp' | 'tftp' | 'http';
+
+export interface BootEventInput {
+  proto: Proto;
+  /** Short event name: `discover`, `offer`, `ack`, `rrq`, `done`, `get`, `error`, … */
+  event: string;
+  mac?: string;
+  ip?: string;
+  [field: string]: unknown;
+}
+
+export interface BootEvent extends BootEventInput {
+  time: string;
+}
+
+export interface TimelineOptions {
+  now?: () => number;
+  /** Events kept per host (oldest dropped first). */
+  perHost?: number;
+  /** Hosts kept (least recently active dropped first). */
+  hosts?: number;
+}
+
+/** Records boot events: logs each as one line and keeps recent ones per MAC. */
+export class Timeline {
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #perHost: number;
+  readonly #maxHosts: number;
+  readonly #byMac = new Map<string, BootEvent[]>();
+  readonly #macByIp = new Map<string, string>();
+
+  constructor(log: Logger, options: TimelineOptions = {}) {
+    this.#log = log;
+    this.#now = options.now ?? Date.now;
+    this.#perHost = options.perHost ?? 200;
+    this.#maxHosts = options.hosts ?? 512;
+  }
+
+  /** Records one event; fills in the MAC from the IP when the protocol does not carry it. */
+  record(input: BootEventInput): BootEvent {
+    const mac = input.mac ?? (input.ip === undefined ? undefined : this.#macByIp.get(input.ip));
+    const event: BootEvent = { ...input, ...(mac === undefined ? {} : { mac }), time: new Date(this.#now()).toISOString() };
+    const { proto, event: name, ...rest } = event;
+    const level = name === 'error' || name === 'refused' ? 'warn' : 'info';
+    this.#log[level]({ proto, event: name, ...rest }, `${proto} ${name}`);
+    if (mac !== undefined) {
+      let list = this.#byMac.get(mac);
+      if (list) this.#byMac.delete(mac); // re-insert: Map order is recency
+      list ??= [];
+      list.push(event);
+      if (list.length > this.#perHost) list.splice(0, list.length - this.#perHost);
+      this.#byMac.set(mac, list);
+      if (this.#byMac.size > this.#maxHosts) {
+        const oldest = this.#byMac.keys().next().value;
+        if (oldest !== undefined) this.#byMac.delete(oldest);
+      }
+    }
+    return event;
+  }
+
+  /** Tells the timeline which MAC an address belongs to (from DHCP), for TFTP and HTTP events. */
+  noteAddress(mac: string, ip: string): void {
+    this.#macByIp.set(ip, mac);
+  }
+
+  /** The MAC last seen with this address, if any. */
+  macForIp(ip: string): string | undefined {
+    return this.#macByIp.get(ip);
+  }
+
+  /** Recent events per MAC, most recently active host last. */
+  snapshot(): Record<string, BootEvent[]> {
+    return Object.fromEntries([...this.#byMac].map(([mac, list]) => [mac, [...list]]));
+  }
+}

@@ -1,0 +1,333 @@
+// The PXE server's configuration: the spec of the PXEServer kind and the file given to
+// `pxevirt pxe serve --config`. One type, one defaulting and one validator for both.
+import { CauseType, join, shown, type Cause } from './causes.ts';
+import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
+import { normalizeMac } from '../lib/mac.ts';
+
+export const DHCP_MODES = ['server', 'proxy', 'off'] as const;
+export type DhcpMode = (typeof DHCP_MODES)[number];
+
+/** Client architectures as pxevirt names them (from DHCP option 93, RFC 4578 + IANA). */
+export const CLIENT_ARCHES = ['bios', 'efi-ia32', 'efi-x64', 'efi-x64-http', 'efi-arm64', 'efi-arm64-http'] as const;
+export type ClientArch = (typeof CLIENT_ARCHES)[number];
+
+export interface DhcpSpec {
+  mode: DhcpMode;
+  /** `first-last`; required in server mode. */
+  range?: string;
+  leaseSeconds: number;
+  router?: string;
+  dns?: string[];
+}
+
+export interface PxeImage {
+  name: string;
+  /** Path under root, or an http(s) URL. Exactly one of kernel and ipxeScript. */
+  kernel?: string;
+  initrd: string[];
+  cmdline: string;
+  ipxeScript?: string;
+}
+
+export interface HostSelector {
+  mac?: string;
+  uuid?: string;
+  arch?: ClientArch;
+  hostname?: string;
+}
+
+export interface PxeHost {
+  selector: HostSelector;
+  image: string;
+}
+
+export interface PxeServerSpec {
+  interface: string;
+  /** This server's address and prefix on the interface, `a.b.c.d/nn`. */
+  address: string;
+  dhcp: DhcpSpec;
+  root: string;
+  http: { port: number };
+  tftp: { port: number };
+  /** Where the iPXE binaries for non-iPXE firmware come from (Debian's `ipxe`). */
+  ipxeDir: string;
+  images: PxeImage[];
+  hosts: PxeHost[];
+  defaultImage?: string;
+  menu: { enabled: boolean; timeoutSeconds: number };
+}
+
+export interface Validated<T> {
+  value?: T;
+  causes: Cause[];
+}
+
+const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
+const IMAGE_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Checker {
+  readonly causes: Cause[] = [];
+  fail(type: Cause['type'], field: string, message: string): void {
+    this.causes.push({ type, field, message });
+  }
+  /** Reports keys of `obj` not in `known`. */
+  known(obj: Obj, base: string, known: readonly string[]): void {
+    for (const key of Object.keys(obj)) {
+      if (!known.includes(key)) this.fail(CauseType.Unknown, join(base, key), `unknown field "${key}"; expected one of ${known.join(', ')}`);
+    }
+  }
+  object(v: unknown, field: string, required: boolean): Obj | undefined {
+    if (v === undefined || v === null) {
+      if (required) this.fail(CauseType.Required, field, 'Required value: expected an object, found nothing');
+      return undefined;
+    }
+    if (!isObj(v)) {
+      this.fail(CauseType.Invalid, field, `expected an object, found ${shown(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+  string(v: unknown, field: string, required: boolean): string | undefined {
+    if (v === undefined || v === null) {
+      if (required) this.fail(CauseType.Required, field, 'Required value: expected a string, found nothing');
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      this.fail(CauseType.Invalid, field, `expected a string, found ${shown(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+  integer(v: unknown, field: string, fallback: number, min: number, max: number): number {
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(CauseType.Invalid, field, `expected an integer from ${min} to ${max}, found ${shown(v)}`);
+      return fallback;
+    }
+    return v;
+  }
+  array(v: unknown, field: string): unknown[] {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.fail(CauseType.Invalid, field, `expected a list, found ${shown(v)}`);
+      return [];
+    }
+    return v;
+  }
+  ipv4(v: unknown, field: string, required: boolean): string | undefined {
+    const s = this.string(v, field, required);
+    if (s === undefined) return undefined;
+    if (parseIpv4(s) === undefined) {
+      this.fail(CauseType.Invalid, field, `expected an IPv4 address like 192.168.100.1, found ${shown(s)}`);
+      return undefined;
+    }
+    return s;
+  }
+  /** A path under root (relative, no `..`) or an http(s) URL. */
+  location(v: unknown, field: string): string | undefined {
+    const s = this.string(v, field, true);
+    if (s === undefined) return undefined;
+    if (/^https?:\/\//.test(s)) {
+      try {
+        new URL(s);
+        return s;
+      } catch {
+        this.fail(CauseType.Invalid, field, `expected an http(s) URL, found ${shown(s)}`);
+        return undefined;
+      }
+    }
+    if (s === '' || s.startsWith('/') || s.split('/').includes('..')) {
+      this.fail(CauseType.Invalid, field, `expected a path under root (relative, without "..") or an http(s) URL, found ${shown(s)}`);
+      return undefined;
+    }
+    return s;
+  }
+}
+
+const TOP_KEYS = ['interface', 'address', 'dhcp', 'root', 'http', 'tftp', 'ipxeDir', 'images', 'hosts', 'defaultImage', 'menu'] as const;
+
+/**
+ * Validates and defaults a PXE server spec. `base` prefixes field paths (`spec` for the
+ * PXEServer kind, empty for a config file). Returns the defaulted value only when there
+ * are no causes.
+ */
+export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeServerSpec> {
+  const c = new Checker();
+  const top = c.object(input, base === '' ? '<config>' : base, true);
+  if (!top) return { causes: c.causes };
+  c.known(top, base, TOP_KEYS);
+
+  const iface = c.string(top.interface, join(base, 'interface'), true);
+  if (iface !== undefined && !IFNAME.test(iface)) {
+    c.fail(CauseType.Invalid, join(base, 'interface'), `expected an interface name of 1 to 15 characters, found ${shown(iface)}`);
+  }
+
+  const addressText = c.string(top.address, join(base, 'address'), true);
+  const cidr = addressText === undefined ? undefined : parseCidr(addressText);
+  if (addressText !== undefined && (!cidr || cidr.prefix < 8 || cidr.prefix > 30)) {
+    c.fail(CauseType.Invalid, join(base, 'address'), `expected an IPv4 address with a prefix from /8 to /30 like 192.168.100.1/24, found ${shown(addressText)}`);
+  } else if (cidr && (cidr.address === networkOf(cidr) || cidr.address === broadcastOf(cidr))) {
+    c.fail(CauseType.Invalid, join(base, 'address'), `expected a host address, found the network or broadcast address ${shown(addressText)}`);
+  }
+
+  const dhcp = validateDhcp(c, top.dhcp, join(base, 'dhcp'), cidr);
+
+  const root = c.string(top.root, join(base, 'root'), true);
+  if (root !== undefined && !root.startsWith('/')) {
+    c.fail(CauseType.Invalid, join(base, 'root'), `expected an absolute directory path, found ${shown(root)}`);
+  }
+  const http = c.object(top.http, join(base, 'http'), false) ?? {};
+  c.known(http, join(base, 'http'), ['port']);
+  const tftp = c.object(top.tftp, join(base, 'tftp'), false) ?? {};
+  c.known(tftp, join(base, 'tftp'), ['port']);
+  const ipxeDir = c.string(top.ipxeDir, join(base, 'ipxeDir'), false) ?? '/usr/lib/ipxe';
+
+  const images = validateImages(c, top.images, join(base, 'images'));
+  const names = new Set(images.map((i) => i.name));
+  const hosts = validateHosts(c, top.hosts, join(base, 'hosts'), names);
+
+  const defaultImage = c.string(top.defaultImage, join(base, 'defaultImage'), false);
+  if (defaultImage !== undefined && !names.has(defaultImage)) {
+    c.fail(CauseType.NotSupported, join(base, 'defaultImage'), `expected the name of an image (${[...names].join(', ') || 'none defined'}), found ${shown(defaultImage)}`);
+  }
+
+  const menu = c.object(top.menu, join(base, 'menu'), false) ?? {};
+  c.known(menu, join(base, 'menu'), ['enabled', 'timeoutSeconds']);
+  if (menu.enabled !== undefined && typeof menu.enabled !== 'boolean') {
+    c.fail(CauseType.Invalid, join(base, 'menu.enabled'), `expected true or false, found ${shown(menu.enabled)}`);
+  }
+
+  const value: PxeServerSpec = {
+    interface: iface ?? '',
+    address: addressText ?? '',
+    dhcp,
+    root: root ?? '',
+    http: { port: c.integer(http.port, join(base, 'http.port'), 8080, 0, 65535) },
+    tftp: { port: c.integer(tftp.port, join(base, 'tftp.port'), 69, 0, 65535) },
+    ipxeDir,
+    images,
+    hosts,
+    ...(defaultImage === undefined ? {} : { defaultImage }),
+    menu: {
+      enabled: typeof menu.enabled === 'boolean' ? menu.enabled : true,
+      timeoutSeconds: c.integer(menu.timeoutSeconds, join(base, 'menu.timeoutSeconds'), 10, 0, 3600),
+    },
+  };
+  return c.causes.length === 0 ? { value, causes: [] } : { causes: c.causes };
+}
+
+function validateDhcp(c: Checker, input: unknown, base: string, cidr: ReturnType<typeof parseCidr>): DhcpSpec {
+  const d = c.object(input, base, false) ?? {};
+  c.known(d, base, ['mode', 'range', 'leaseSeconds', 'router', 'dns']);
+  let mode: DhcpMode = 'server';
+  if (d.mode !== undefined) {
+    if (typeof d.mode === 'string' && (DHCP_MODES as readonly string[]).includes(d.mode)) mode = d.mode as DhcpMode;
+    else c.fail(CauseType.NotSupported, join(base, 'mode'), `expected one of ${DHCP_MODES.join(', ')}, found ${shown(d.mode)}`);
+  }
+  const spec: DhcpSpec = { mode, leaseSeconds: c.integer(d.leaseSeconds, join(base, 'leaseSeconds'), 3600, 60, 31_536_000) };
+  const rangeText = c.string(d.range, join(base, 'range'), mode === 'server');
+  if (rangeText !== undefined) {
+    const range = parseRange(rangeText);
+    if (!range) {
+      c.fail(CauseType.Invalid, join(base, 'range'), `expected "first-last" with first <= last, like 192.168.100.100-192.168.100.199, found ${shown(rangeText)}`);
+    } else if (cidr && (!inSubnet(cidr, range.start) || !inSubnet(cidr, range.end))) {
+      c.fail(CauseType.Invalid, join(base, 'range'), `expected a range inside the server's subnet ${shown(formatNet(cidr))}, found ${shown(rangeText)}`);
+    } else if (cidr && cidr.address >= range.start && cidr.address <= range.end) {
+      c.fail(CauseType.Invalid, join(base, 'range'), `expected a range that leaves out the server's own address, found ${shown(rangeText)} containing it`);
+    } else if (cidr && (range.start === networkOf(cidr) || range.end === broadcastOf(cidr))) {
+      c.fail(CauseType.Invalid, join(base, 'range'), `expected a range without the network and broadcast addresses, found ${shown(rangeText)}`);
+    }
+    spec.range = rangeText;
+  }
+  const router = c.ipv4(d.router, join(base, 'router'), false);
+  if (router !== undefined) spec.router = router;
+  if (d.dns !== undefined) {
+    spec.dns = c.array(d.dns, join(base, 'dns')).flatMap((v, i) => c.ipv4(v, join(join(base, 'dns'), i), true) ?? []);
+  }
+  return spec;
+}
+
+function formatNet(cidr: NonNullable<ReturnType<typeof parseCidr>>): string {
+  const n = networkOf(cidr);
+  return `${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')}/${cidr.prefix}`;
+}
+
+function validateImages(c: Checker, input: unknown, base: string): PxeImage[] {
+  const seen = new Set<string>();
+  return c.array(input, base).flatMap((raw, i): PxeImage[] => {
+    const at = join(base, i);
+    const o = c.object(raw, at, true);
+    if (!o) return [];
+    c.known(o, at, ['name', 'kernel', 'initrd', 'cmdline', 'ipxeScript']);
+    const name = c.string(o.name, join(at, 'name'), true) ?? '';
+    if (o.name !== undefined && !IMAGE_NAME.test(name)) {
+      c.fail(CauseType.Invalid, join(at, 'name'), `expected lower-case letters, digits, "-", "." or "_" (starting and ending alphanumeric), found ${shown(name)}`);
+    } else if (seen.has(name)) {
+      c.fail(CauseType.Duplicate, join(at, 'name'), `expected a unique image name, found ${shown(name)} twice`);
+    }
+    seen.add(name);
+    const hasKernel = o.kernel !== undefined;
+    const hasScript = o.ipxeScript !== undefined;
+    if (hasKernel === hasScript) {
+      c.fail(CauseType.Invalid, at, `expected exactly one of kernel and ipxeScript, found ${hasKernel ? 'both' : 'neither'}`);
+    }
+    const image: PxeImage = {
+      name,
+      initrd: c.array(o.initrd, join(at, 'initrd')).flatMap((v, j) => c.location(v, join(join(at, 'initrd'), j)) ?? []),
+      cmdline: c.string(o.cmdline, join(at, 'cmdline'), false) ?? '',
+    };
+    if (hasKernel) {
+      const kernel = c.location(o.kernel, join(at, 'kernel'));
+      if (kernel !== undefined) image.kernel = kernel;
+    }
+    if (hasScript) {
+      const script = c.string(o.ipxeScript, join(at, 'ipxeScript'), true);
+      if (script !== undefined && !script.trimStart().startsWith('#!ipxe')) {
+        c.fail(CauseType.Invalid, join(at, 'ipxeScript'), `expected a script starting with "#!ipxe", found ${shown(script.split('\n')[0])}`);
+      }
+      if (script !== undefined) image.ipxeScript = script;
+    }
+    return [image];
+  });
+}
+
+function validateHosts(c: Checker, input: unknown, base: string, images: ReadonlySet<string>): PxeHost[] {
+  return c.array(input, base).flatMap((raw, i): PxeHost[] => {
+    const at = join(base, i);
+    const o = c.object(raw, at, true);
+    if (!o) return [];
+    c.known(o, at, ['selector', 'image']);
+    const sel = c.object(o.selector, join(at, 'selector'), true) ?? {};
+    c.known(sel, join(at, 'selector'), ['mac', 'uuid', 'arch', 'hostname']);
+    const selector: HostSelector = {};
+    const mac = c.string(sel.mac, join(at, 'selector.mac'), false);
+    if (mac !== undefined) {
+      const m = normalizeMac(mac);
+      if (m) selector.mac = m;
+      else c.fail(CauseType.Invalid, join(at, 'selector.mac'), `expected a MAC address like de:00:00:00:00:de, found ${shown(mac)}`);
+    }
+    const uuid = c.string(sel.uuid, join(at, 'selector.uuid'), false);
+    if (uuid !== undefined) {
+      if (UUID.test(uuid)) selector.uuid = uuid.toLowerCase();
+      else c.fail(CauseType.Invalid, join(at, 'selector.uuid'), `expected a UUID like 5d307ca9-b3ef-428c-8861-06e72d69f223, found ${shown(uuid)}`);
+    }
+    if (sel.arch !== undefined) {
+      if (typeof sel.arch === 'string' && (CLIENT_ARCHES as readonly string[]).includes(sel.arch)) selector.arch = sel.arch as ClientArch;
+      else c.fail(CauseType.NotSupported, join(at, 'selector.arch'), `expected one of ${CLIENT_ARCHES.join(', ')}, found ${shown(sel.arch)}`);
+    }
+    const hostname = c.string(sel.hostname, join(at, 'selector.hostname'), false);
+    if (hostname !== undefined) selector.hostname = hostname;
+    if (Object.keys(sel).length === 0 && isObj(o.selector)) {
+      c.fail(CauseType.Required, join(at, 'selector'), 'expected at least one of mac, uuid, arch, hostname, found an empty selector');
+    }
+    const image = c.string(o.image, join(at, 'image'), true) ?? '';
+    if (o.image !== undefined && !images.has(image)) {
+      c.fail(CauseType.NotSupported, join(at, 'image'), `expected the name of an image (${[...images].join(', ') || 'none defined'}), found ${shown(image)}`);
+    }
+    return [{ selector, image }];
+  });
+}
