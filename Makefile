@@ -34,7 +34,7 @@ integration: setup
 	@bash scripts/run-tests.sh integration
 
 demo: setup
-	./bin/pxevirt demo
+	node --import tsx scripts/demo.ts
 
 bench: setup
 	node --import tsx bench/run.ts

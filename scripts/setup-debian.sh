@@ -9,7 +9,7 @@ packages=(
   # the test guest: a Debian kernel and a static busybox initramfs
   linux-image-amd64 busybox-static cpio kmod
   # networking in throwaway namespaces
-  iproute2 iptables
+  iproute2 iptables iputils-ping
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
   # driving terminals in tests

@@ -1,0 +1,36 @@
+// `pxevirt pxe serve --config FILE`: runs the PXE server in the foreground until a signal.
+import { mkdir } from 'node:fs/promises';
+import { createLogger, type LogLevel } from '../lib/logger.ts';
+import { loadPxeConfig } from '../pxe/config-file.ts';
+import { startPxeServer } from '../pxe/serve.ts';
+
+export interface PxeServeArgs {
+  config: string;
+  stateDir?: string;
+  logLevel?: LogLevel;
+}
+
+/** Default state directory: per interface, under /var/lib/pxevirt for root, else ~/.local/share/pxevirt. */
+export function defaultStateDir(interfaceName: string): string {
+  const base = process.getuid?.() === 0 ? '/var/lib/pxevirt' : `${process.env.HOME ?? '.'}/.local/share/pxevirt`;
+  return `${base}/pxe/${interfaceName}`;
+}
+
+/** Runs the server; resolves when it has shut down after SIGINT/SIGTERM. */
+export async function pxeServe(args: PxeServeArgs): Promise<void> {
+  const spec = await loadPxeConfig(args.config);
+  const stateDir = args.stateDir ?? defaultStateDir(spec.interface);
+  await mkdir(stateDir, { recursive: true });
+  const log = createLogger({ level: args.logLevel ?? 'info', fd: 1 });
+  const server = await startPxeServer({ spec, stateDir, log });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'shutting down');
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+  });
+  await server.close();
+  log.info({}, 'stopped');
+}

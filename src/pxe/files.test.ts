@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { confine, FileRefusedError, openConfined } from './files.ts';
+
+async function fixture(t: { after(fn: () => unknown): void }) {
+  const dir = await mkdtemp(join(tmpdir(), 'pxevirt-files-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const root = join(dir, 'root');
+  const ipxeDir = join(dir, 'ipxe');
+  await mkdir(join(root, 'tiny'), { recursive: true });
+  await mkdir(ipxeDir);
+  await writeFile(join(root, 'tiny', 'vmlinuz'), 'kernel');
+  await writeFile(join(ipxeDir, 'undionly.kpxe'), 'ipxe');
+  await writeFile(join(dir, 'secret'), 'secret');
+  await symlink(join(dir, 'secret'), join(root, 'leak'));
+  await symlink('tiny/vmlinuz', join(root, 'alias'));
+  return { root, ipxeDir };
+}
+
+test('opens files under the root and the virtual ipxe directory', async (t) => {
+  const roots = await fixture(t);
+  for (const [path, text] of [['tiny/vmlinuz', 'kernel'], ['./tiny//vmlinuz', 'kernel'], ['alias', 'kernel'], ['ipxe/undionly.kpxe', 'ipxe']] as const) {
+    const f = await openConfined(roots, path);
+    assert.equal((await f.handle.readFile()).toString(), text, path);
+    await f.handle.close();
+  }
+});
+
+test('refuses traversal, absolute paths and symlinks leading out', async (t) => {
+  const roots = await fixture(t);
+  for (const path of ['../secret', 'tiny/../../secret', '/etc/passwd', 'leak', 'tiny\\..\\x', 'a\0b']) {
+    await assert.rejects(openConfined(roots, path), (err: unknown) => err instanceof FileRefusedError && err.code === 'denied', path);
+  }
+  await assert.rejects(openConfined(roots, 'missing'), (err: unknown) => err instanceof FileRefusedError && err.code === 'not-found');
+  await assert.rejects(openConfined(roots, 'tiny'), (err: unknown) => err instanceof FileRefusedError && err.code === 'not-found');
+});
+
+test('confine names what it expected and found', () => {
+  assert.throws(() => confine({ root: '/r', ipxeDir: '/i' }, '/etc/passwd'), /expected a path relative to the root, found an absolute path/);
+});

@@ -1,0 +1,109 @@
+// `pxevirt pxe serve`: DHCP, TFTP and HTTP on one interface, sharing one timeline,
+// one set of transfers and one metrics registry.
+import { networkInterfaces } from 'node:os';
+import { stat } from 'node:fs/promises';
+import type { Logger } from '../lib/logger.ts';
+import { formatIpv4, parseCidr } from '../lib/ipv4.ts';
+import type { PxeServerSpec } from '../resources/pxe-server.ts';
+import { createPxeMetrics } from './metrics.ts';
+import { Timeline } from './timeline.ts';
+import { Transfers } from './transfers.ts';
+import { startDhcp, type DhcpServer } from './dhcp/server.ts';
+import { startTftp } from './tftp/server.ts';
+import { startHttp } from './http/server.ts';
+
+/** The interface is missing or lacks the configured address; `pxe serve` never adds it. */
+export class InterfaceNotReadyError extends Error {
+  readonly interfaceName: string;
+  readonly address: string;
+  readonly found: readonly string[];
+  constructor(interfaceName: string, address: string, found: readonly string[] | undefined) {
+    const what = found === undefined ? `no interface ${interfaceName}` : `interface ${interfaceName} has ${found.length ? found.join(', ') : 'no IPv4 address'}`;
+    super(
+      `expected ${address} on interface ${interfaceName}, found ${what}; pxevirt pxe serve never changes the host's network: ` +
+        `add it first (ip addr add ${address} dev ${interfaceName})`,
+    );
+    this.name = 'InterfaceNotReadyError';
+    this.interfaceName = interfaceName;
+    this.address = address;
+    this.found = found ?? [];
+  }
+}
+
+export interface PxeServeOptions {
+  spec: PxeServerSpec;
+  /** Where leases are kept across restarts. */
+  stateDir: string;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface PxeServer {
+  readonly timeline: Timeline;
+  readonly transfers: Transfers;
+  readonly tftpPort: number;
+  readonly httpPort: number;
+  close(): Promise<void>;
+}
+
+/** Checks that the spec's address is already on its interface. */
+export function checkInterface(spec: PxeServerSpec, interfaces = networkInterfaces()): void {
+  const cidr = parseCidr(spec.address);
+  const list = interfaces[spec.interface];
+  const want = cidr ? formatIpv4(cidr.address) : spec.address;
+  const v4 = (list ?? []).filter((a) => a.family === 'IPv4');
+  if (!list || !v4.some((a) => a.address === want && a.cidr === spec.address)) {
+    throw new InterfaceNotReadyError(spec.interface, spec.address, list ? v4.map((a) => a.cidr ?? a.address) : undefined);
+  }
+}
+
+/** Starts every protocol the spec asks for; closes what started if one fails. */
+export async function startPxeServer(options: PxeServeOptions): Promise<PxeServer> {
+  const { spec, log } = options;
+  checkInterface(spec);
+  const rootStat = await stat(spec.root).catch(() => undefined);
+  if (!rootStat?.isDirectory()) throw new Error(`expected root ${spec.root} to be a directory, found ${rootStat ? 'a file' : 'nothing'}`);
+
+  const address = formatIpv4(parseCidr(spec.address)?.address ?? 0);
+  const metrics = createPxeMetrics();
+  const timeline = new Timeline(log, options.now ? { now: options.now } : {});
+  const transfers = new Transfers(options.now);
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err }, 'close failed'));
+  };
+  try {
+    let dhcp: DhcpServer | undefined;
+    if (spec.dhcp.mode !== 'off') {
+      dhcp = await startDhcp({ spec, stateDir: options.stateDir, log: log.child({ proto: 'dhcp' }), timeline, metrics, ...(options.now ? { now: options.now } : {}) });
+      closers.push(() => dhcp!.close());
+    }
+    const tftp = await startTftp({
+      roots: { root: spec.root, ipxeDir: spec.ipxeDir },
+      address,
+      port: spec.tftp.port,
+      interface: spec.interface,
+      log: log.child({ proto: 'tftp' }),
+      timeline,
+      metrics,
+      transfers,
+    });
+    closers.push(() => tftp.close());
+    const http = await startHttp({
+      spec,
+      address,
+      port: spec.http.port,
+      log: log.child({ proto: 'http' }),
+      timeline,
+      metrics,
+      transfers,
+      status: () => ({ leases: dhcp?.leases() ?? [] }),
+    });
+    closers.push(() => http.close());
+    log.info({ interface: spec.interface, address: spec.address, dhcpMode: spec.dhcp.mode, tftpPort: tftp.port, httpPort: http.port }, 'ready');
+    return { timeline, transfers, tftpPort: tftp.port, httpPort: http.port, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

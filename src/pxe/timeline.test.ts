@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memoryLogger } from '../lib/logger.ts';
+import { Timeline } from './timeline.ts';
+
+test('logs each event as one line with the MAC and keeps it per host', () => {
+  const log = memoryLogger();
+  const timeline = new Timeline(log, { now: () => 0 });
+  timeline.record({ proto: 'dhcp', event: 'ack', mac: 'de:00:00:00:00:de', ip: '192.168.100.100' });
+  timeline.noteAddress('de:00:00:00:00:de', '192.168.100.100');
+  timeline.record({ proto: 'tftp', event: 'rrq', ip: '192.168.100.100', file: 'ipxe/undionly.kpxe' });
+  assert.equal(log.records.length, 2);
+  assert.equal(log.records[1]?.mac, 'de:00:00:00:00:de', 'TFTP event gets the MAC from the DHCP address');
+  assert.deepEqual(
+    timeline.snapshot()['de:00:00:00:00:de']?.map((e) => `${e.proto} ${e.event}`),
+    ['dhcp ack', 'tftp rrq'],
+  );
+});
+
+test('keeps a bounded history per host and a bounded number of hosts', () => {
+  const timeline = new Timeline(memoryLogger(), { perHost: 2, hosts: 2 });
+  for (let i = 0; i < 5; i++) timeline.record({ proto: 'http', event: 'get', mac: 'aa:00:00:00:00:01', n: i });
+  timeline.record({ proto: 'http', event: 'get', mac: 'aa:00:00:00:00:02' });
+  timeline.record({ proto: 'http', event: 'get', mac: 'aa:00:00:00:00:03' });
+  const snap = timeline.snapshot();
+  assert.deepEqual(Object.keys(snap), ['aa:00:00:00:00:02', 'aa:00:00:00:00:03']);
+  const again = new Timeline(memoryLogger(), { perHost: 2 });
+  for (let i = 0; i < 5; i++) again.record({ proto: 'http', event: 'get', mac: 'aa:00:00:00:00:01', n: i });
+  assert.deepEqual(again.snapshot()['aa:00:00:00:00:01']?.map((e) => e.n), [3, 4]);
+});

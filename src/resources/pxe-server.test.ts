@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validatePxeServerSpec } from './pxe-server.ts';
+
+const good = {
+  interface: 'br1',
+  address: '192.168.100.1/24',
+  dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.199', router: '192.168.100.1', dns: ['192.168.100.1'] },
+  root: '/srv/pxe',
+  http: { port: 8080 },
+  images: [
+    { name: 'tiny-linux', kernel: 'tiny/vmlinuz', initrd: ['tiny/initrd.gz'], cmdline: 'console=ttyS0' },
+    { name: 'rescue', ipxeScript: '#!ipxe\necho rescue\n' },
+  ],
+  hosts: [{ selector: { mac: 'DE-00-00-00-00-DE' }, image: 'tiny-linux' }],
+  defaultImage: 'tiny-linux',
+  menu: { enabled: true, timeoutSeconds: 10 },
+};
+
+const fields = (input: unknown, base?: string) => validatePxeServerSpec(input, base).causes.map((c) => c.field).sort();
+const messageFor = (input: unknown, field: string) => validatePxeServerSpec(input).causes.find((c) => c.field === field)?.message ?? '';
+
+test('accepts the documented example and applies defaults', () => {
+  const { value, causes } = validatePxeServerSpec(good);
+  assert.deepEqual(causes, []);
+  assert.equal(value?.dhcp.leaseSeconds, 3600);
+  assert.equal(value?.tftp.port, 69);
+  assert.equal(value?.ipxeDir, '/usr/lib/ipxe');
+  assert.equal(value?.hosts[0]?.selector.mac, 'de:00:00:00:00:de');
+});
+
+test('a plain file server needs no images and no DHCP', () => {
+  const { value, causes } = validatePxeServerSpec({ interface: 'br1', address: '10.1.0.1/16', dhcp: { mode: 'off' }, root: '/srv' });
+  assert.deepEqual(causes, []);
+  assert.deepEqual(value?.images, []);
+  assert.equal(value?.menu.enabled, true);
+});
+
+test('names the field, the expectation and the value found', () => {
+  const msg = messageFor({ ...good, dhcp: { ...good.dhcp, mode: 'relay' } }, 'dhcp.mode');
+  assert.match(msg, /expected one of server, proxy, off, found "relay"/);
+});
+
+test('prefixes field paths for the PXEServer kind', () => {
+  assert.deepEqual(fields({ ...good, address: 'x' }, 'spec'), ['spec.address']);
+});
+
+test('requires a range in server mode but not in proxy mode', () => {
+  const { range: _r, ...noRange } = good.dhcp;
+  assert.deepEqual(fields({ ...good, dhcp: noRange }), ['dhcp.range']);
+  assert.deepEqual(fields({ ...good, dhcp: { mode: 'proxy' } }), []);
+});
+
+test('refuses a range outside the subnet or containing the server address', () => {
+  assert.match(messageFor({ ...good, dhcp: { ...good.dhcp, range: '10.0.0.1-10.0.0.9' } }, 'dhcp.range'), /inside the server's subnet "192.168.100.0\/24"/);
+  assert.match(messageFor({ ...good, dhcp: { ...good.dhcp, range: '192.168.100.1-192.168.100.9' } }, 'dhcp.range'), /leaves out the server's own address/);
+  assert.match(messageFor({ ...good, dhcp: { ...good.dhcp, range: '192.168.100.9-192.168.100.1' } }, 'dhcp.range'), /first <= last/);
+});
+
+test('refuses unknown fields at every level', () => {
+  assert.deepEqual(fields({ ...good, extra: 1, dhcp: { ...good.dhcp, pool: 'x' } }), ['dhcp.pool', 'extra']);
+});
+
+test('image paths stay under root', () => {
+  const bad = { ...good, images: [{ name: 'a', kernel: '/boot/vmlinuz', initrd: ['../x', 'ok/initrd'] }], hosts: [], defaultImage: 'a' };
+  assert.deepEqual(fields(bad), ['images[0].initrd[0]', 'images[0].kernel']);
+  const url = { ...good, images: [{ name: 'a', kernel: 'http://10.0.0.1/vmlinuz' }], hosts: [], defaultImage: 'a' };
+  assert.deepEqual(fields(url), []);
+});
+
+test('an image has exactly one of kernel and ipxeScript', () => {
+  assert.match(messageFor({ ...good, images: [{ name: 'a' }], hosts: [], defaultImage: undefined }, 'images[0]'), /found neither/);
+  assert.match(
+    messageFor({ ...good, images: [{ name: 'a', kernel: 'k', ipxeScript: '#!ipxe' }], hosts: [], defaultImage: undefined }, 'images[0]'),
+    /found both/,
+  );
+});
+
+test('duplicate image names and unknown image references are refused', () => {
+  const dup = { ...good, images: [good.images[0], good.images[0]] };
+  assert.deepEqual(fields(dup), ['images[1].name']);
+  assert.match(messageFor({ ...good, defaultImage: 'nope' }, 'defaultImage'), /expected the name of an image \(tiny-linux, rescue\), found "nope"/);
+});
+
+test('selectors are checked field by field', () => {
+  const bad = { ...good, hosts: [{ selector: { mac: 'zz', arch: 'sparc', uuid: '1' }, image: 'rescue' }, { selector: {}, image: 'rescue' }] };
+  assert.deepEqual(fields(bad), ['hosts[0].selector.arch', 'hosts[0].selector.mac', 'hosts[0].selector.uuid', 'hosts[1].selector']);
+});
+
+test('reports a missing document and wrong types without throwing', () => {
+  assert.deepEqual(fields(undefined), ['<config>']);
+  assert.deepEqual(fields({ ...good, http: { port: 'x' }, images: 'none', hosts: [], defaultImage: undefined }), ['http.port', 'images']);
+});
