@@ -1,0 +1,200 @@
+// The PXE server's HTTP side: iPXE scripts and menus, kernels and initrds from the root,
+// iPXE binaries for UEFI HTTP boot, /status and /metrics. One node:http server, keep-alive.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { formatIpv4, parseCidr } from '../../lib/ipv4.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { normalizeMac } from '../../lib/mac.ts';
+import type { PxeServerSpec } from '../../resources/pxe-server.ts';
+import type { PxeMetrics } from '../metrics.ts';
+import type { Timeline } from '../timeline.ts';
+import type { Transfers } from '../transfers.ts';
+import { ALLOWED_METHODS, metricsKind, routeOf, type Route } from './routes.ts';
+import { answerBoot, answerImage, answerMenu, type ScriptAnswer } from './scripts.ts';
+import { sendText, serveFile, type FileServeContext } from './serve-file.ts';
+
+export interface HttpOptions {
+  spec: PxeServerSpec;
+  /** Address to listen on. */
+  address: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** How clients reach this server, for URLs in scripts; default http://<spec address>:<port>. */
+  publicBase?: string;
+  log: Logger;
+  timeline: Timeline;
+  metrics: PxeMetrics;
+  transfers: Transfers;
+  /** Extra /status fields (the DHCP leases). */
+  status?: () => Record<string, unknown>;
+}
+
+export interface HttpBootServer {
+  readonly port: number;
+  /** The base URL written into scripts. */
+  readonly publicBase: string;
+  close(): Promise<void>;
+}
+
+/** Could not listen; names the address and port. */
+export class HttpListenError extends Error {
+  readonly address: string;
+  readonly port: number;
+  constructor(address: string, port: number, cause: Error) {
+    super(`expected to listen for HTTP on ${address}:${port}, found ${(cause as NodeJS.ErrnoException).code ?? cause.message}`, { cause });
+    this.name = 'HttpListenError';
+    this.address = address;
+    this.port = port;
+  }
+}
+
+/** Starts the HTTP server and resolves once it listens. */
+export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
+  const { log } = options;
+  let publicBase = options.publicBase?.replace(/\/+$/, '') ?? '';
+  const files: FileServeContext = {
+    roots: { root: options.spec.root, ipxeDir: options.spec.ipxeDir },
+    log,
+    timeline: options.timeline,
+    metrics: options.metrics,
+    transfers: options.transfers,
+  };
+
+  const server = createServer((req, res) => {
+    handle(options, files, publicBase, req, res).catch((err: unknown) => {
+      options.metrics.errors.inc({ proto: 'http', kind: 'io' });
+      log.error({ err, url: req.url }, 'http request failed');
+      if (!res.headersSent) sendText(res, 500, `internal error: ${(err as Error).message}\n`);
+      else res.destroy();
+    });
+  });
+  // iPXE fetches a script, then the kernel and initrds in a row: keep the connection for those.
+  server.keepAliveTimeout = 15_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(new HttpListenError(options.address, options.port, err));
+    server.once('error', onError);
+    server.listen({ host: options.address, port: options.port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'http server error'));
+  const port = (server.address() as AddressInfo).port;
+  if (publicBase === '') {
+    const cidr = parseCidr(options.spec.address);
+    const host = cidr ? formatIpv4(cidr.address) : options.address;
+    publicBase = port === 80 ? `http://${host}` : `http://${host}:${port}`;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    publicBase,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Downloads in progress end here; their streams record an error event.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function handle(options: HttpOptions, files: FileServeContext, base: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const route = routeOf(req.url ?? '/');
+  const kind = metricsKind(route);
+  res.on('close', () => options.metrics.httpRequests.inc({ kind, code: String(res.statusCode) }));
+  const ip = remoteIp(req);
+
+  if (route.kind === 'not-found') return sendText(res, 404, `not found: ${route.path}\n`);
+  if (route.kind === 'bad-request') return sendText(res, 400, `${route.message}\n`);
+  if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? '')) {
+    return sendText(res, 405, `method ${req.method ?? ''} not allowed on ${pathOf(route)}; expected ${ALLOWED_METHODS.join(' or ')}\n`, { Allow: ALLOWED_METHODS.join(', ') });
+  }
+
+  switch (route.kind) {
+    case 'boot':
+      return sendScript(options, req, res, ip, pathOf(route), answerBoot(options.spec, base, route.query));
+    case 'menu':
+      return sendScript(options, req, res, ip, pathOf(route), answerMenu(options.spec, base, route.query));
+    case 'image':
+      return sendScript(options, req, res, ip, pathOf(route), answerImage(options.spec, base, route.name, route.query));
+    case 'file':
+    case 'ipxe': {
+      const mac = macFromQuery(route.query);
+      return serveFile(files, req, res, route.path, { ip, ...(mac === undefined ? {} : { mac }) });
+    }
+    case 'status': {
+      const body = {
+        server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
+        transfers: options.transfers.snapshot(),
+        timelines: options.timeline.snapshot(),
+        ...options.status?.(),
+      };
+      return sendBody(options, req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body, null, 2)}\n`);
+    }
+    case 'metrics':
+      return sendBody(options, req, res, 200, options.metrics.registry.contentType, await options.metrics.registry.metrics());
+  }
+}
+
+function sendScript(options: HttpOptions, req: IncomingMessage, res: ServerResponse, ip: string, path: string, answer: ScriptAnswer): void {
+  const mac = answer.client.mac;
+  // A script request is often the first time this server sees the client's address with
+  // its MAC (proxy DHCP, or DHCP off): later file requests from that address get the MAC.
+  if (mac !== undefined) options.timeline.noteAddress(mac, ip);
+  options.timeline.record({
+    proto: 'http',
+    event: answer.selection === 'error' ? 'error' : 'script',
+    ip,
+    ...(mac === undefined ? {} : { mac }),
+    path,
+    status: answer.status,
+    selection: answer.selection,
+    ...(answer.image === undefined ? {} : { image: answer.image }),
+    ...(answer.client.arch === undefined ? {} : { arch: answer.client.arch }),
+    reason: answer.reason,
+  });
+  sendBody(options, req, res, answer.status, 'text/plain; charset=utf-8', answer.body);
+}
+
+function sendBody(options: HttpOptions, req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
+  const length = Buffer.byteLength(body);
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': length, 'Cache-Control': 'no-store' });
+  if (req.method === 'HEAD') return void res.end();
+  options.metrics.httpBytes.inc(length);
+  res.end(body);
+}
+
+function macFromQuery(query: URLSearchParams): string | undefined {
+  const raw = query.get('mac');
+  return raw === null ? undefined : normalizeMac(raw);
+}
+
+function pathOf(route: Route): string {
+  switch (route.kind) {
+    case 'boot':
+      return '/boot.ipxe';
+    case 'menu':
+      return '/menu.ipxe';
+    case 'image':
+      return `/image/${route.name}.ipxe`;
+    case 'file':
+      return `/files/${route.path}`;
+    case 'ipxe':
+      return `/${route.path}`;
+    case 'status':
+      return '/status';
+    case 'metrics':
+      return '/metrics';
+    default:
+      return route.path;
+  }
+}
+
+function remoteIp(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
