@@ -45,7 +45,7 @@ export class Timeline {
   record(input: BootEventInput): BootEvent {
     const mac = input.mac ?? (input.ip === undefined ? undefined : this.#macByIp.get(input.ip));
     const event: BootEvent = { ...input, ...(mac === undefined ? {} : { mac }), time: new Date(this.#now()).toISOString() };
-    const { proto, event: name, ...rest } = event;
+    const { proto, event: name, time: _time, ...rest } = event; // the logger stamps its own time
     const level = name === 'error' || name === 'refused' ? 'warn' : 'info';
     this.#log[level]({ proto, event: name, ...rest }, `${proto} ${name}`);
     if (mac !== undefined) {

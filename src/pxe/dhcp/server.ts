@@ -1,0 +1,140 @@
+// The DHCP socket shell: UDP 67 and 4011 on one interface, decode → respond → persist →
+// send. Every message is a timeline event and a metric; no input crashes it.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { Logger } from '../../lib/logger.ts';
+import type { PxeServerSpec } from '../../resources/pxe-server.ts';
+import type { PxeMetrics } from '../metrics.ts';
+import type { Timeline } from '../timeline.ts';
+import { bindToInterface, interfaceIndex } from './bind-interface.ts';
+import { decode, DhcpDecodeError, encode } from './codec.ts';
+import { LeaseStore, type LeaseInfo } from './leases.ts';
+import { respond, type Arrival, type DhcpResponse } from './responder.ts';
+
+export interface DhcpServerOptions {
+  spec: PxeServerSpec;
+  stateDir: string;
+  log: Logger;
+  timeline: Timeline;
+  metrics: PxeMetrics;
+  now?: () => number;
+  /** Ports to listen on, for tests; default 67 and 4011. */
+  ports?: { dhcp: number; pxe: number };
+}
+
+export interface DhcpServer {
+  close(): Promise<void>;
+  leases(): LeaseInfo[];
+}
+
+/** Starts the DHCP server (full or proxy, per spec.dhcp.mode) on spec.interface. */
+export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer> {
+  const { spec, log, timeline, metrics } = options;
+  const now = options.now ?? Date.now;
+  const ports = options.ports ?? { dhcp: 67, pxe: 4011 };
+  const store = await LeaseStore.open(options.stateDir);
+  const ifindex = interfaceIndex(spec.interface);
+  const sockets: Socket[] = [];
+  let closed = false;
+
+  const handle = async (socket: Socket, arrivalPort: 67 | 4011, msg: Buffer, rinfo: RemoteInfo): Promise<void> => {
+    let packet;
+    try {
+      packet = decode(msg);
+    } catch (err) {
+      const reason = err instanceof DhcpDecodeError ? err.message : String(err);
+      log.warn({ from: `${rinfo.address}:${rinfo.port}`, port: arrivalPort, size: msg.length, reason }, 'malformed DHCP packet');
+      metrics.errors.inc({ proto: 'dhcp', kind: 'malformed' });
+      metrics.dhcpMessages.inc({ direction: 'in', type: 'malformed' });
+      return;
+    }
+    const arrival: Arrival = { port: arrivalPort, sourceAddress: rinfo.address, sourcePort: rinfo.port };
+    let response: DhcpResponse;
+    try {
+      response = respond(spec, store, packet, arrival, now());
+    } catch (err) {
+      log.error({ err, xid: packet.xid, from: `${rinfo.address}:${rinfo.port}` }, 'DHCP responder failed');
+      metrics.errors.inc({ proto: 'dhcp', kind: 'internal' });
+      return;
+    }
+    const durable = store.apply(response.changes);
+    for (const e of response.events) if (e.direction !== 'out') record(e);
+    if (!response.reply) return;
+    if (durable) {
+      try {
+        await store.flush();
+      } catch (err) {
+        // Never promise a lease that is not on disk.
+        log.error({ err, file: store.file }, 'cannot write the lease file; reply not sent');
+        metrics.errors.inc({ proto: 'dhcp', kind: 'io' });
+        return;
+      }
+    }
+    if (closed) return;
+    const { packet: reply, address, port } = response.reply;
+    let bytes: Buffer;
+    try {
+      bytes = encode(reply);
+    } catch (err) {
+      log.error({ err, xid: packet.xid }, 'cannot encode DHCP reply');
+      metrics.errors.inc({ proto: 'dhcp', kind: 'internal' });
+      return;
+    }
+    socket.send(bytes, port, address, (err) => {
+      if (err) {
+        log.warn({ err, to: `${address}:${port}` }, 'DHCP send failed');
+        metrics.errors.inc({ proto: 'dhcp', kind: 'io' });
+        return;
+      }
+      for (const e of response.events) if (e.direction === 'out') record(e);
+    });
+  };
+
+  const record = (e: DhcpResponse['events'][number]): void => {
+    const { direction, type, ...fields } = e;
+    timeline.record({ proto: 'dhcp', ...fields, ...(direction === 'in' && e.event === 'dropped' ? { type } : {}) });
+    if (direction !== 'note') metrics.dhcpMessages.inc({ direction, type });
+    if (e.ip !== undefined && e.event !== 'dropped' && e.event !== 'nak' && e.event !== 'decline') timeline.noteAddress(e.mac, e.ip);
+  };
+
+  const open = (port: number, arrivalPort: 67 | 4011): Promise<Socket> =>
+    new Promise((resolve, reject) => {
+      const socket = createSocket({ type: 'udp4', reuseAddr: true });
+      const onError = (err: Error) => reject(new Error(`cannot listen for DHCP on 0.0.0.0:${port} (${spec.interface}): ${err.message}`, { cause: err }));
+      socket.once('error', onError);
+      socket.bind(port, '0.0.0.0', () => {
+        socket.off('error', onError);
+        try {
+          socket.setBroadcast(true);
+          bindToInterface(socket, ifindex);
+        } catch (err) {
+          socket.close();
+          reject(err);
+          return;
+        }
+        socket.on('error', (err) => log.warn({ err, port }, 'DHCP socket error'));
+        socket.on('message', (msg, rinfo) => {
+          handle(socket, arrivalPort, msg, rinfo).catch((err: unknown) => log.error({ err }, 'DHCP handler failed'));
+        });
+        resolve(socket);
+      });
+    });
+
+  try {
+    sockets.push(await open(ports.dhcp, 67));
+    sockets.push(await open(ports.pxe, 4011));
+  } catch (err) {
+    for (const s of sockets) s.close();
+    throw err;
+  }
+  log.info({ interface: spec.interface, mode: spec.dhcp.mode, leaseFile: store.file, leases: [...store.all()].length }, 'DHCP listening');
+
+  return {
+    leases: () => store.list(now()),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      await store.flush().catch((err: unknown) => log.error({ err, file: store.file }, 'cannot write the lease file'));
+    },
+  };
+}
