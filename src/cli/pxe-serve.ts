@@ -21,7 +21,7 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   const spec = await loadPxeConfig(args.config);
   const stateDir = args.stateDir ?? defaultStateDir(spec.interface);
   await mkdir(stateDir, { recursive: true });
-  const log = createLogger({ level: args.logLevel ?? 'info', fd: 1 });
+  const log = createLogger({ level: args.logLevel ?? 'info', fd: 1, buffered: true });
   const server = await startPxeServer({ spec, stateDir, log });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -33,4 +33,5 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   });
   await server.close();
   log.info({}, 'stopped');
+  log.flush();
 }

@@ -16,11 +16,15 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /** Creates the process logger: one JSON line per event, to the given fd (stderr by default). */
-export function createLogger(options: { level?: LogLevel; name?: string; fd?: number } = {}): Logger {
-  return pino(
+export function createLogger(options: { level?: LogLevel; name?: string; fd?: number; buffered?: boolean } = {}): Logger & { flush(): void } {
+  // Buffered output writes asynchronously, batching lines logged while a write is in flight
+  // (servers log every packet); flush() before exit.
+  const destination = pino.destination({ fd: options.fd ?? 2, sync: !options.buffered });
+  const logger = pino(
     { level: options.level ?? 'info', base: options.name ? { name: options.name } : null, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd: options.fd ?? 2, sync: true }),
+    destination,
   );
+  return Object.assign(logger, { flush: () => destination.flushSync() });
 }
 
 const noop = (): void => {};
