@@ -1,0 +1,66 @@
+// What the API server needs to know about a kind: names for discovery and URLs, the
+// schema for OpenAPI and strict field validation, printer columns for tables, and the
+// pure defaulting and admission functions. One KindInfo per kind, listed in kinds.ts.
+import type { Cause } from './causes.ts';
+
+/** An OpenAPI v3 / JSON-Schema subset, as Kubernetes uses it (structural schemas). */
+export interface Schema {
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  description?: string;
+  properties?: Record<string, Schema>;
+  /** For maps (`labels`) — a schema for every value. */
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+  required?: string[];
+  enum?: unknown[];
+  format?: string;
+  default?: unknown;
+  /** Anything is accepted below this node (embedded raw JSON, like `status` of foreign kinds). */
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  /** JSONPath into the object, e.g. `.status.phase`, or `.metadata.creationTimestamp`. */
+  jsonPath: string;
+  description?: string;
+  /** 0 shows always; 1 only with `-o wide`. */
+  priority?: number;
+}
+
+export type Operation = 'CREATE' | 'UPDATE';
+
+export interface AdmissionContext {
+  operation: Operation;
+  /** The stored object on UPDATE. */
+  old?: Record<string, unknown>;
+}
+
+export interface KindInfo {
+  /** '' for the core group. */
+  group: string;
+  /** Served versions; the first is preferred. All share the schema. */
+  versions: string[];
+  /** Versions served with a deprecation warning: version → warning text. */
+  deprecated?: Record<string, string>;
+  kind: string;
+  listKind: string;
+  /** Plural resource name used in URLs. */
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories?: string[];
+  namespaced: boolean;
+  /** Whether `/status` is a subresource (writes to the main resource then ignore .status). */
+  statusSubresource: boolean;
+  /** Schema of the whole object (apiVersion, kind, metadata, spec, status). */
+  schema: Schema;
+  printerColumns: PrinterColumn[];
+  /** Applies the kind's defaults (pure: returns a new object). */
+  default(object: Record<string, unknown>, context: AdmissionContext): Record<string, unknown>;
+  /** Admission: returns the causes that make the object invalid (empty when valid). Field paths start at the object root (`spec.…`, `metadata.name`). */
+  validate(object: Record<string, unknown>, context: AdmissionContext): Cause[];
+}

@@ -1,0 +1,118 @@
+// The object store's contract: what the API server and the controllers rely on. The
+// SQLite implementation is in sqlite-store.ts; errors are in errors.ts.
+
+/** Kubernetes object metadata, as stored. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  generateName?: string;
+  uid: string;
+  resourceVersion: string;
+  generation: number;
+  creationTimestamp: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: Array<Record<string, unknown>>;
+  managedFields?: Array<Record<string, unknown>>;
+}
+
+/** Any stored object: apiVersion, kind, metadata and the kind's own fields. */
+export interface StoredObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** An object as given to create: the store fills in uid, resourceVersion, generation and timestamps. */
+export interface NewObject {
+  apiVersion: string;
+  kind: string;
+  metadata: Partial<ObjectMeta> & { name: string };
+  [field: string]: unknown;
+}
+
+/** Which collection: the API group ('' for core) and the plural resource name. */
+export interface ResourceKey {
+  group: string;
+  resource: string;
+}
+
+export interface ListOptions {
+  /** Only this namespace; undefined lists all namespaces (or a cluster-scoped kind). */
+  namespace?: string;
+  /** Kubernetes label selector syntax: `a=b,c!=d,e in (f,g),!h,i`. */
+  labelSelector?: string;
+  /** `metadata.name=x`, `metadata.namespace=y` (`=`, `==`, `!=`). */
+  fieldSelector?: string;
+  /** Page size; 0 or undefined returns everything. */
+  limit?: number;
+  /** The opaque token from the previous page. */
+  continue?: string;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The store's resourceVersion at the time of the list (a watch can start from it). */
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  object: StoredObject;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /**
+   * Start after this resourceVersion: events newer than it are replayed first. Undefined or
+   * "0" starts with ADDED for every current object (like a list), then live events.
+   * Too old (compacted away) → GoneError.
+   */
+  resourceVersion?: string;
+}
+
+export interface UpdateOptions {
+  /** When set, the update fails with ConflictError unless the stored object has this resourceVersion. */
+  expectedResourceVersion?: string;
+  /** 'status' writes only `.status` (and keeps the rest); undefined writes everything but `.status`. */
+  subresource?: 'status';
+}
+
+export interface DeleteOptions {
+  /** Fails with ConflictError unless the stored object has this uid / resourceVersion. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** The store. Every write is durable when it returns (an acknowledged write survives kill -9). */
+export interface ObjectStore {
+  /** Creates an object; AlreadyExistsError when the name is taken in that namespace. */
+  create(key: ResourceKey, object: NewObject): StoredObject;
+  /** The object, or NotFoundError. */
+  get(key: ResourceKey, namespace: string | undefined, name: string): StoredObject;
+  list(key: ResourceKey, options?: ListOptions): ListResult;
+  /**
+   * Replaces an object (NotFoundError, ConflictError). uid and creationTimestamp are kept;
+   * generation increases when anything but metadata and status changed.
+   */
+  update(key: ResourceKey, object: StoredObject, options?: UpdateOptions): StoredObject;
+  /**
+   * Deletes: with finalizers, sets deletionTimestamp and returns the object (it is removed by
+   * the update that empties its finalizers); without, removes it and returns its last state.
+   */
+  delete(key: ResourceKey, namespace: string | undefined, name: string, options?: DeleteOptions): { object: StoredObject; removed: boolean };
+  /** Streams events to `onEvent` until `signal` aborts. Throws GoneError synchronously when resourceVersion is too old. */
+  watch(key: ResourceKey, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): void;
+  /** The newest resourceVersion written. */
+  currentResourceVersion(): string;
+  close(): void;
+}
