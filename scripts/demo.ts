@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const out = await guest.log();
   const start = out.indexOf('PXEVIRT-GUEST name=');
   say(bold('\nthe guest booted over the network; its serial console says:'));
-  say(out.slice(start === -1 ? Math.max(0, out.length - 3000) : start).trimEnd());
+  // Terminal queries the guest shell sends (cursor position) are not for this terminal.
+  say(out.slice(start === -1 ? Math.max(0, out.length - 3000) : start).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trimEnd());
   say(bold(`\nthe PXE server's timeline for ${MAC}:`));
   say(pxe.eventsFor(MAC).join(' → '));
   if (process.stdin.isTTY) {

@@ -1,0 +1,78 @@
+// `make bench`: every benchmark, each against its named peer in the same run, and the
+// figures written to docs/benchmarks.md with the command that produced them.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { benchDhcp, type DhcpBenchResult } from './dhcp.ts';
+import { benchTftp, type TftpBenchResult } from './tftp.ts';
+import { benchBootStorm, type StormResult } from './boot-storm.ts';
+import { repoRoot } from '../test/helpers/pxe.ts';
+
+const cleanups: Array<() => unknown> = [];
+const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+async function closeScope(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
+}
+
+log('bench: TFTP throughput, pxevirt vs dnsmasq vs atftpd (64 MiB file)…');
+const tftp: TftpBenchResult = await benchTftp();
+log('bench: DHCP exchanges per second, pxevirt vs dnsmasq (perfdhcp)…');
+const dhcp: DhcpBenchResult = await benchDhcp();
+log('bench: boot storm, 100 clients at once…');
+let storm: StormResult;
+try {
+  storm = await benchBootStorm(scope, 100);
+} finally {
+  await closeScope();
+}
+
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm };
+const md = render(results);
+await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
+await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(md);
+
+function render(r: typeof results): string {
+  const mbps = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(1)} MB/s`);
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Produced by \`make bench\` (\`node --import tsx bench/run.ts\`) on ${r.date.slice(0, 10)}, ${r.machine}.`,
+    'Every figure compares pxevirt with its peer in the same run, on the same veth pair and files,',
+    'inside throwaway network namespaces. Raw numbers: `build/bench-results.json`.',
+    '',
+    '## TFTP throughput, 64 MiB file (atftp client)',
+    '',
+    '| setting | pxevirt | dnsmasq | atftpd | pxevirt / best peer |',
+    '|---|---|---|---|---|',
+    ...Object.entries(r.tftp.settings).map(
+      ([name, s]) => `| ${name} | ${mbps(s.servers.pxevirt?.medianMBps)} | ${mbps(s.servers.dnsmasq?.medianMBps)} | ${mbps(s.servers.atftpd?.medianMBps)} | ${s.ratio.toFixed(2)} (vs ${s.bestPeer}) |`,
+    ),
+    '',
+    'Medians of the runs; the ratio is the one bench/tftp.ts computes (see build/bench-results.json for every run).',
+    '',
+    'Goal: pxevirt at least matches the best peer at each setting. dnsmasq ignores windowsize.',
+    '',
+    '## DHCP exchanges per second (perfdhcp, 4-way, relayed)',
+    '',
+    '| server | exchanges/s | offered rate |',
+    '|---|---|---|',
+    `| pxevirt (logs every message) | ${r.dhcp.pxevirt.exchangesPerSecond.toFixed(0)} | ${r.dhcp.pxevirt.offeredRate ?? ''} |`,
+    `| dnsmasq (--quiet-dhcp) | ${r.dhcp.dnsmasq.exchangesPerSecond.toFixed(0)} | ${r.dhcp.dnsmasq.offeredRate ?? ''} |`,
+    `| **ratio pxevirt / dnsmasq** | **${r.dhcp.ratio.toFixed(2)}** | |`,
+    '',
+    'Goal: at least dnsmasq\'s rate. perfdhcp runs on the same two cores as the server.',
+    '',
+    '## Boot storm: 100 simulated clients at once',
+    '',
+    'Each client: DHCP (relayed), TFTP of a 1 MB file (blksize 1468), HTTP of a 30 MB file.',
+    '',
+    '| clients | completed | time to the last | p50 per client | p99 per client |',
+    '|---|---|---|---|---|',
+    `| ${r.storm.clients} | ${r.storm.completed} | ${(r.storm.lastMs / 1000).toFixed(1)} s | ${(r.storm.p50Ms / 1000).toFixed(1)} s | ${(r.storm.p99Ms / 1000).toFixed(1)} s |`,
+    '',
+  ];
+  return lines.join('\n');
+}

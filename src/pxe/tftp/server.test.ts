@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { memoryLogger } from '../../lib/logger.ts';
+import { createPxeMetrics } from '../metrics.ts';
+import { Timeline } from '../timeline.ts';
+import { Transfers } from '../transfers.ts';
+import { tftpGet } from '../../../test/helpers/tftp-client.ts';
+import { decode, encode, type TftpPacket } from './codec.ts';
+import { startTftp, type TftpServerOptions } from './server.ts';
+
+async function setup(t: TestContext, extra: Partial<TftpServerOptions> = {}) {
+  const root = await mkdtemp(join(tmpdir(), 'pxevirt-tftp-server-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const files = { small: randomBytes(3000), big: randomBytes(2_000_000) };
+  await writeFile(join(root, 'small.bin'), files.small);
+  await writeFile(join(root, 'big.bin'), files.big);
+  await mkdir(join(root, 'sub'));
+  await writeFile(join(root, 'sub', 'x'), 'x');
+  await symlink('/etc/passwd', join(root, 'out'));
+  const log = memoryLogger();
+  const timeline = new Timeline(log);
+  const transfers = new Transfers();
+  const metrics = createPxeMetrics();
+  const server = await startTftp({ roots: { root, ipxeDir: root }, address: '127.0.0.1', port: 0, log, timeline, metrics, transfers, ...extra });
+  t.after(() => server.close());
+  const count = async (result: string) => (await metrics.tftpTransfers.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+  return { root, files, log, timeline, transfers, metrics, server, count };
+}
+
+/** Waits until `cond` holds (the server handles the client's last ACK after the client is done). */
+async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`expected ${what}, found it still not so after 500 checks`);
+}
+
+async function udp(t: TestContext): Promise<Socket & { next(): Promise<TftpPacket> }> {
+  const socket = createSocket('udp4');
+  t.after(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const queue: TftpPacket[] = [];
+  const waiters: Array<(p: TftpPacket) => void> = [];
+  socket.on('message', (msg) => {
+    const p = decode(msg);
+    const w = waiters.shift();
+    if (w) w(p);
+    else queue.push(p);
+  });
+  return Object.assign(socket, { next: () => new Promise<TftpPacket>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve))) });
+}
+
+test('serves a file with OACK, records rrq/oack/done on the timeline with the MAC, counts it', async (t) => {
+  const s = await setup(t);
+  s.timeline.noteAddress('de:00:00:00:00:01', '127.0.0.1');
+  const got = await tftpGet('127.0.0.1', s.server.port, 'small.bin', { blksize: '1024', tsize: '0' });
+  assert.ok(got.data.equals(s.files.small));
+  assert.deepEqual(got.oack, new Map([['blksize', '1024'], ['tsize', '3000']]));
+  assert.notEqual(got.tid, s.server.port, 'the transfer runs on its own port');
+  await until(() => s.transfers.snapshot().length === 0, 'the transfer to end');
+  const events = s.timeline.snapshot()['de:00:00:00:00:01']?.map((e) => e.event);
+  assert.deepEqual(events, ['rrq', 'oack', 'done']);
+  const done = s.timeline.snapshot()['de:00:00:00:00:01']?.at(-1);
+  assert.equal(done?.bytes, 3000);
+  assert.equal(done?.file, 'small.bin');
+  assert.equal(await s.count('ok'), 1);
+  assert.deepEqual(s.transfers.snapshot(), [], 'finished transfers leave /status');
+});
+
+test('clamps blksize to maxBlksize', async (t) => {
+  const s = await setup(t, { maxBlksize: 1468 });
+  const got = await tftpGet('127.0.0.1', s.server.port, 'big.bin', { blksize: '65464', windowsize: '200' });
+  assert.equal(got.oack?.get('blksize'), '1468');
+  assert.equal(got.oack?.get('windowsize'), '64');
+  assert.ok(got.data.equals(s.files.big));
+});
+
+test('serves many transfers at once', async (t) => {
+  const s = await setup(t);
+  const results = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => tftpGet('127.0.0.1', s.server.port, i % 2 ? 'big.bin' : 'small.bin', i % 3 ? { windowsize: '8', blksize: '1468' } : {})),
+  );
+  results.forEach((r, i) => assert.ok(r.data.equals(i % 2 ? s.files.big : s.files.small), `transfer ${i} is byte-identical`));
+  await until(() => s.transfers.snapshot().length === 0, 'every transfer to end');
+  assert.equal(await s.count('ok'), 8);
+});
+
+test('answers a packet from a wrong TID with error 5 without disturbing the transfer', async (t) => {
+  const s = await setup(t);
+  const intruder = await udp(t);
+  let poked = false;
+  const got = await tftpGet('127.0.0.1', s.server.port, 'big.bin', {}, {
+    onPacket: (p, from) => {
+      if (!poked && p.op === 'data' && p.block === 3) {
+        poked = true;
+        intruder.send(encode({ op: 'ack', block: 3000 }), from.port, '127.0.0.1');
+        intruder.send(Buffer.from('garbage'), from.port, '127.0.0.1');
+      }
+    },
+  });
+  assert.ok(got.data.equals(s.files.big));
+  const reply = await intruder.next();
+  assert.deepEqual(reply, { op: 'error', code: 5, message: 'unknown transfer ID' });
+});
+
+test('refuses traversal, absolute paths and links out of the root; never reads outside', async (t) => {
+  const s = await setup(t);
+  for (const [name, code] of [['../etc/passwd', 2], ['/etc/passwd', 2], ['sub/../../x', 2], ['out', 2], ['missing', 1]] as const) {
+    const got = await tftpGet('127.0.0.1', s.server.port, name);
+    assert.equal(got.error?.code, code, `${name}: expected error ${code}, found ${JSON.stringify(got.error)}`);
+    assert.equal(got.data.length, 0);
+  }
+  assert.equal(await s.count('refused'), 5);
+  assert.ok(s.log.records.some((r) => r.event === 'refused' && r.file === 'out' && String(r.reason).includes('link leading out')));
+});
+
+test('refuses write requests with an access violation that says why', async (t) => {
+  const s = await setup(t);
+  const client = await udp(t);
+  client.send(encode({ op: 'wrq', filename: 'new.bin', mode: 'octet', options: new Map() }), s.server.port, '127.0.0.1');
+  const reply = await client.next();
+  assert.equal(reply.op, 'error');
+  assert.equal(reply.op === 'error' && reply.code, 2);
+  assert.match(reply.op === 'error' ? reply.message : '', /read-only.*WRQ/);
+});
+
+test('retransmits the window to a silent client, then gives up with an ERROR', async (t) => {
+  const s = await setup(t, { limits: { defaultTimeoutMs: 20, maxRetries: 2 } });
+  const client = await udp(t);
+  client.send(encode({ op: 'rrq', filename: 'small.bin', mode: 'octet', options: new Map() }), s.server.port, '127.0.0.1');
+  const packets = [await client.next(), await client.next(), await client.next(), await client.next()];
+  assert.deepEqual(packets.map((p) => (p.op === 'data' ? `data ${p.block}` : p.op)), ['data 1', 'data 1', 'data 1', 'error']);
+  assert.equal(await s.count('error'), 1);
+  assert.ok(s.log.records.some((r) => r.event === 'error' && r.reason === 'timeout'));
+});

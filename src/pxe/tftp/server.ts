@@ -1,0 +1,345 @@
+// The TFTP server: the shell around the codec and the read-transfer state machine. One
+// socket takes requests; each read gets its own socket (its TID), a read-ahead file view
+// and a retransmission timer. Files are only ever opened through openConfined().
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { networkInterfaces } from 'node:os';
+import type { Logger } from '../../lib/logger.ts';
+import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
+import type { PxeMetrics } from '../metrics.ts';
+import type { Timeline } from '../timeline.ts';
+import type { Transfers, TransferHandle } from '../transfers.ts';
+import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } from './codec.ts';
+import { ReadAhead } from './read-ahead.ts';
+import { bytesAcked, createReadTransfer, DEFAULT_LIMITS, step, type ReadState, type StepResult, type TransferLimits } from './transfer.ts';
+
+export interface TftpServerOptions {
+  roots: FileRoots;
+  address: string;
+  port: number;
+  /** The interface served; its MTU bounds blksize. Found from `address` when not given. */
+  interface?: string;
+  /** Overrides the blksize bound derived from the MTU. */
+  maxBlksize?: number;
+  log: Logger;
+  timeline: Timeline;
+  metrics: PxeMetrics;
+  transfers: Transfers;
+  /** Overrides of the transfer limits (retries, default timeout, window). */
+  limits?: Partial<Omit<TransferLimits, 'maxBlksize'>>;
+  now?: () => number;
+}
+
+export interface TftpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+type SetSockOpt = (socket: Socket, level: number, option: number, value: number) => void;
+const { setsockopt } = createRequire(import.meta.url)('sockopt') as { setsockopt: SetSockOpt };
+const SOL_UDP = 17;
+const UDP_SEGMENT = 103;
+/** What one UDP send may carry (kernel limit 64 segments, under 64 KiB in all). */
+const GSO_MAX_BYTES = 65000;
+const GSO_MAX_SEGMENTS = 64;
+
+/**
+ * Turns on UDP segmentation offload (Linux ≥ 4.18) for DATA packets of `segment` bytes, so a
+ * whole window leaves in one send; false when the kernel refuses it.
+ */
+function enableGso(socket: Socket, segment: number): boolean {
+  if (segment * 2 > GSO_MAX_BYTES) return false;
+  try {
+    setsockopt(socket, SOL_UDP, UDP_SEGMENT, segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** IP, UDP and TFTP headers: what an MTU leaves for a block (1500 → 1468). */
+const HEADER_BYTES = 20 + 8 + 4;
+
+/** The largest blksize an interface's MTU allows, or undefined when it cannot be read. */
+export async function blksizeForInterface(name: string): Promise<number | undefined> {
+  const text = await readFile(`/sys/class/net/${name}/mtu`, 'utf8').catch(() => undefined);
+  const mtu = text === undefined ? NaN : Number(text.trim());
+  return Number.isInteger(mtu) && mtu > HEADER_BYTES ? Math.min(65464, Math.max(8, mtu - HEADER_BYTES)) : undefined;
+}
+
+function interfaceOf(address: string): string | undefined {
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if (list?.some((a) => a.family === 'IPv4' && a.address === address)) return name;
+  }
+  return undefined;
+}
+
+/** Addresses are always IPv4 literals: answer at once instead of dns.lookup's extra tick per send. */
+const literal = (address: string, _family: unknown, callback: (err: null, address: string, family: number) => void) => callback(null, address, 4);
+
+async function bindSocket(address: string, port: number): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
+}
+
+interface Peer {
+  address: string;
+  port: number;
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Starts the TFTP server (read-only) on address:port; port 0 picks a free one. */
+export async function startTftp(options: TftpServerOptions): Promise<TftpServer> {
+  const { log, timeline, metrics, transfers, roots } = options;
+  const now = options.now ?? Date.now;
+  const ifname = options.interface ?? interfaceOf(options.address);
+  const maxBlksize = options.maxBlksize ?? (ifname === undefined ? undefined : await blksizeForInterface(ifname)) ?? DEFAULT_LIMITS.maxBlksize;
+  const limits: TransferLimits = { ...DEFAULT_LIMITS, ...options.limits, maxBlksize };
+  const active = new Map<string, () => void>();
+  const main = await bindSocket(options.address, options.port);
+  const port = main.address().port;
+  let closed = false;
+
+  const malformed = (err: unknown, peer: Peer, where: string) => {
+    metrics.errors.inc({ proto: 'tftp', kind: 'malformed' });
+    log.warn({ ip: peer.address, port: peer.port, where, err: describe(err) }, 'malformed TFTP packet');
+  };
+
+  /** Sends one packet from a fresh TID and closes it: refusals before a transfer exists. */
+  const replyOnce = async (peer: Peer, packet: Buffer) => {
+    const socket = await bindSocket(options.address, 0);
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.send(packet, peer.port, peer.address, () => resolve()));
+    socket.close();
+  };
+
+  const refuse = async (peer: Peer, file: string, code: number, message: string, kind: 'refused' | 'malformed') => {
+    metrics.tftpTransfers.inc({ result: 'refused' });
+    if (kind === 'refused') metrics.errors.inc({ proto: 'tftp', kind });
+    timeline.record({ proto: 'tftp', event: 'refused', ip: peer.address, file, code, reason: message });
+    await replyOnce(peer, encodeError(code, message));
+  };
+
+  const serveRead = async (peer: Peer, request: Extract<TftpPacket, { op: 'rrq' | 'wrq' }>) => {
+    const file = request.filename;
+    timeline.record({ proto: 'tftp', event: 'rrq', ip: peer.address, file, mode: request.mode, options: Object.fromEntries(request.options) });
+    if (request.mode === 'mail') return refuse(peer, file, ERROR_CODES.illegalOperation, 'mode "mail" is only for writes; expected octet or netascii', 'refused');
+    let opened: OpenedFile;
+    try {
+      opened = await openConfined(roots, file);
+    } catch (err) {
+      if (!(err instanceof FileRefusedError)) throw err;
+      const code = err.code === 'denied' ? ERROR_CODES.accessViolation : ERROR_CODES.fileNotFound;
+      return refuse(peer, file, code, code === ERROR_CODES.accessViolation ? `access violation: ${err.message}` : `file not found: ${err.message}`, 'refused');
+    }
+    let socket: Socket;
+    try {
+      socket = await bindSocket(options.address, 0);
+    } catch (err) {
+      await opened.handle.close().catch(() => undefined);
+      throw err;
+    }
+    runTransfer(peer, file, opened, socket, request.options);
+  };
+
+  const runTransfer = (peer: Peer, file: string, opened: OpenedFile, socket: Socket, requested: Map<string, string>) => {
+    const key = `${peer.address}:${peer.port}`;
+    const started = now();
+    const reader = new ReadAhead(opened.handle, opened.size);
+    const handle: TransferHandle = transfers.start({ proto: 'tftp', file, ip: peer.address, size: opened.size, ...macOf(peer.address) });
+    let state: ReadState = createReadTransfer(opened.size, requested, limits);
+    let finished = false;
+    const timer = setTimeout(() => apply(step(state, { type: 'timeout' })), state.timeoutMs);
+    timer.unref();
+
+    let sent = 0; // file bytes sent, retransmissions included; counted once at the end
+    const end = () => {
+      if (finished) return;
+      finished = true;
+      metrics.tftpBytes.inc(sent);
+      clearTimeout(timer);
+      active.delete(key);
+      handle.end();
+      reader.close();
+      socket.close();
+      void opened.handle.close().catch(() => undefined);
+    };
+    active.set(key, end);
+
+    // With GSO, consecutive full-size DATA packets (the last of a group may be short) go in one send.
+    const segment = state.blksize + 4;
+    const gso = state.windowsize > 1 && enableGso(socket, segment);
+    const perSend = Math.min(GSO_MAX_SEGMENTS, Math.floor(GSO_MAX_BYTES / segment));
+    const sendAll = (packets: Buffer[]) => {
+      if (!gso || packets.length < 2) {
+        for (const packet of packets) socket.send(packet, peer.port, peer.address);
+        return;
+      }
+      let group: Buffer[] = [];
+      const flush = () => {
+        const first = group[0];
+        const last = group[group.length - 1];
+        if (!first || !last) return;
+        // Packets laid end to end in one buffer (as the state machine makes them) need no copy.
+        const contiguous = group.every((p, i) => i === 0 || (p.buffer === first.buffer && p.byteOffset === group[i - 1]!.byteOffset + group[i - 1]!.length));
+        const datagram = group.length === 1 ? first : contiguous ? Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset) : Buffer.concat(group);
+        socket.send(datagram, peer.port, peer.address);
+        group = [];
+      };
+      for (const packet of packets) {
+        if (packet.length > segment) {
+          flush();
+          socket.send(packet, peer.port, peer.address);
+          continue;
+        }
+        group.push(packet);
+        if (packet.length < segment || group.length === perSend) flush();
+      }
+      flush();
+    };
+
+    function apply(result: StepResult): void {
+      if (finished) return;
+      state = result.state;
+      if (result.done) {
+        // The last packets (an ERROR) must leave before the socket closes.
+        const last = result.send.pop();
+        sendAll(result.send);
+        if (last) socket.send(last, peer.port, peer.address, () => end());
+        const fields = { ip: peer.address, file, size: opened.size, blksize: state.blksize, windowsize: state.windowsize, bytes: result.done.bytes, ms: now() - started };
+        if (result.done.ok) {
+          metrics.tftpTransfers.inc({ result: 'ok' });
+          timeline.record({ proto: 'tftp', event: 'done', ...fields });
+        } else {
+          metrics.tftpTransfers.inc({ result: 'error' });
+          metrics.errors.inc({ proto: 'tftp', kind: result.done.reason === 'timeout' ? 'timeout' : result.done.reason === 'local-error' ? 'io' : 'refused' });
+          timeline.record({ proto: 'tftp', event: 'error', ...fields, reason: result.done.reason, message: result.done.message });
+        }
+        if (!last) end();
+        return;
+      }
+      if (result.send.length > 0) {
+        sendAll(result.send);
+        timer.refresh();
+      }
+      const need = result.need;
+      if (!need) return;
+      const bytes = reader.peek(need.offset, need.length);
+      if (bytes) return supply(need.first, bytes);
+      reader.read(need.offset, need.length).then(
+        (read) => supply(need.first, read),
+        (err: unknown) => apply(step(state, { type: 'error', from: 'local', code: ERROR_CODES.notDefined, message: `read failed: ${describe(err)}` })),
+      );
+    }
+
+    function supply(first: number, bytes: Buffer): void {
+      if (finished) return;
+      sent += bytes.length;
+      apply(step(state, { type: 'data', first, bytes }));
+    }
+
+    socket.on('error', (err) => log.warn({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer socket error'));
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      try {
+        if (rinfo.address !== peer.address || rinfo.port !== peer.port) {
+          log.warn({ ip: rinfo.address, port: rinfo.port, expected: key }, 'TFTP packet from an unknown transfer ID');
+          if (msg.length < 2 || msg.readUInt16BE(0) !== 5) socket.send(encodeError(ERROR_CODES.unknownTid, 'unknown transfer ID'), rinfo.port, rinfo.address);
+          return;
+        }
+        // The hot path: a well-formed ACK needs no decoding into an object.
+        if (msg.length >= 4 && msg.length <= 512 && msg[0] === 0 && msg[1] === 4) {
+          apply(step(state, { type: 'ack', block: msg.readUInt16BE(2) }));
+          handle.progress(bytesAcked(state));
+          return;
+        }
+        let packet: TftpPacket;
+        try {
+          packet = decode(msg);
+        } catch (err) {
+          if (err instanceof TftpDecodeError) return malformed(err, rinfo, 'transfer');
+          throw err;
+        }
+        if (packet.op === 'ack') {
+          apply(step(state, { type: 'ack', block: packet.block }));
+          handle.progress(bytesAcked(state));
+        } else if (packet.op === 'error') {
+          apply(step(state, { type: 'error', from: 'peer', code: packet.code, message: packet.message }));
+        } else {
+          log.debug({ ip: rinfo.address, op: packet.op }, 'unexpected packet during a read transfer; ignored');
+        }
+      } catch (err) {
+        log.error({ ip: rinfo.address, err: describe(err) }, 'TFTP transfer failed');
+        end();
+      }
+    });
+
+    if (requested.size > 0 && state.accepted.size > 0) {
+      timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(state.accepted), size: opened.size, blksize: state.blksize, windowsize: state.windowsize });
+    }
+    apply(step(state, { type: 'start' }));
+  };
+
+  const macOf = (ip: string): { mac?: string } => {
+    const mac = timeline.macForIp(ip);
+    return mac === undefined ? {} : { mac };
+  };
+
+  const onRequest = async (msg: Buffer, peer: Peer) => {
+    let packet: TftpPacket;
+    try {
+      packet = decode(msg);
+    } catch (err) {
+      if (!(err instanceof TftpDecodeError)) throw err;
+      malformed(err, peer, 'request');
+      // Tell a client it sent a broken request, but never answer what may be an ERROR (no ping-pong).
+      if (msg.length >= 2 && (msg.readUInt16BE(0) === 1 || msg.readUInt16BE(0) === 2)) await replyOnce(peer, encodeError(ERROR_CODES.illegalOperation, err.message));
+      return;
+    }
+    if (packet.op === 'wrq') {
+      return refuse(peer, packet.filename, ERROR_CODES.accessViolation, 'access violation: this server is read-only; write requests (WRQ) are refused', 'refused');
+    }
+    if (packet.op !== 'rrq') {
+      log.debug({ ip: peer.address, port: peer.port, op: packet.op }, 'packet for no transfer on the request port; ignored');
+      return;
+    }
+    const key = `${peer.address}:${peer.port}`;
+    if (active.has(key)) return; // a retransmitted request: the transfer answers it
+    const placeholder = () => undefined;
+    active.set(key, placeholder);
+    try {
+      await serveRead(peer, packet);
+    } finally {
+      if (active.get(key) === placeholder) active.delete(key);
+    }
+  };
+
+  main.on('error', (err) => log.error({ err: describe(err) }, 'TFTP request socket error'));
+  main.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+    if (closed) return;
+    const peer = { address: rinfo.address, port: rinfo.port };
+    onRequest(msg, peer).catch((err: unknown) => {
+      metrics.errors.inc({ proto: 'tftp', kind: 'io' });
+      log.error({ ip: peer.address, err: describe(err) }, 'TFTP request failed');
+    });
+  });
+  log.info({ address: options.address, port, maxBlksize, interface: ifname }, 'TFTP listening');
+
+  return {
+    port,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const end of [...active.values()]) end();
+      await new Promise<void>((resolve) => main.close(() => resolve()));
+    },
+  };
+}
