@@ -69,3 +69,22 @@ export class BadQueryError extends Error {
     this.found = found;
   }
 }
+
+/** A delete precondition on uid failed (HTTP 409, reason Conflict): the name now belongs to another object. */
+export class UidConflictError extends ConflictError {
+  constructor(key: ResourceKey, name: string, expected: string, found: string) {
+    super(key, name, expected, found);
+    this.name = 'UidConflictError';
+    this.message = `Precondition failed: UID in precondition: ${expected}, UID in object meta: ${found}`;
+  }
+}
+
+/** Another process holds the store's database (a second daemon on the same data dir). */
+export class StoreLockedError extends Error {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(`the store ${path} is in use by another process (expected to open it alone, found it locked)`, options);
+    this.name = 'StoreLockedError';
+    this.path = path;
+  }
+}

@@ -84,8 +84,13 @@ export interface WatchOptions {
 export interface UpdateOptions {
   /** When set, the update fails with ConflictError unless the stored object has this resourceVersion. */
   expectedResourceVersion?: string;
-  /** 'status' writes only `.status` (and keeps the rest); undefined writes everything but `.status`. */
+  /** 'status' writes only `.status` (and keeps the rest); undefined writes the object (see preserveStatus). */
   subresource?: 'status';
+  /**
+   * With no subresource: keep the stored `.status` and ignore the incoming one (kinds with a
+   * status subresource). Unset, a normal update writes `.status` too (kinds without one).
+   */
+  preserveStatus?: boolean;
 }
 
 export interface DeleteOptions {
