@@ -17,12 +17,14 @@ async function fixture(t: { after(fn: () => unknown): void }) {
   await writeFile(join(dir, 'secret'), 'secret');
   await symlink(join(dir, 'secret'), join(root, 'leak'));
   await symlink('tiny/vmlinuz', join(root, 'alias'));
+  await writeFile(join(dir, 'boot-ipxe.efi'), 'efi');
+  await symlink(join(dir, 'boot-ipxe.efi'), join(ipxeDir, 'ipxe.efi')); // as Debian ships it
   return { root, ipxeDir };
 }
 
 test('opens files under the root and the virtual ipxe directory', async (t) => {
   const roots = await fixture(t);
-  for (const [path, text] of [['tiny/vmlinuz', 'kernel'], ['./tiny//vmlinuz', 'kernel'], ['alias', 'kernel'], ['ipxe/undionly.kpxe', 'ipxe']] as const) {
+  for (const [path, text] of [['tiny/vmlinuz', 'kernel'], ['./tiny//vmlinuz', 'kernel'], ['alias', 'kernel'], ['ipxe/undionly.kpxe', 'ipxe'], ['ipxe/ipxe.efi', 'efi']] as const) {
     const f = await openConfined(roots, path);
     assert.equal((await f.handle.readFile()).toString(), text, path);
     await f.handle.close();
@@ -31,7 +33,7 @@ test('opens files under the root and the virtual ipxe directory', async (t) => {
 
 test('refuses traversal, absolute paths and symlinks leading out', async (t) => {
   const roots = await fixture(t);
-  for (const path of ['../secret', 'tiny/../../secret', '/etc/passwd', 'leak', 'tiny\\..\\x', 'a\0b']) {
+  for (const path of ['ipxe/../secret', '../secret', 'tiny/../../secret', '/etc/passwd', 'leak', 'tiny\\..\\x', 'a\0b']) {
     await assert.rejects(openConfined(roots, path), (err: unknown) => err instanceof FileRefusedError && err.code === 'denied', path);
   }
   await assert.rejects(openConfined(roots, 'missing'), (err: unknown) => err instanceof FileRefusedError && err.code === 'not-found');

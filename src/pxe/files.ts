@@ -49,7 +49,11 @@ export async function openConfined(roots: FileRoots, requested: string): Promise
   } catch (err) {
     throw new FileRefusedError(requested, 'not-found', `no such file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (!real.startsWith(realBase + sep)) throw new FileRefusedError(requested, 'denied', 'expected a file inside the root, found a link leading out of it');
+  // The iPXE directory is the administrator's (Debian links ipxe.efi to /boot/ipxe.efi) and
+  // names there are one plain component, so its links are followed; the root's are not.
+  if (base !== roots.ipxeDir && !real.startsWith(realBase + sep)) {
+    throw new FileRefusedError(requested, 'denied', 'expected a file inside the root, found a link leading out of it');
+  }
   const handle = await open(real, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new FileRefusedError(requested, err.code === 'EACCES' ? 'denied' : 'not-found', `cannot open (${err.code ?? 'error'})`);
   });

@@ -42,6 +42,20 @@ for (const firmware of ['bios', 'uefi'] as const) {
   });
 }
 
+test('UEFI firmware without iPXE is handed ipxe.efi over TFTP, which then boots the image (no chainload loop)', { skip, timeout: BOOT_TIMEOUT + 60_000 }, async (t) => {
+  const node = await createNodeNamespace(t, { address: '192.168.100.1/24' });
+  const image = await buildTestGuest({ name: 'tiny-linux' });
+  const pxe = await startPxeServe(t, node, serverConfig({ images: [imageEntry('tiny-linux')], defaultImage: 'tiny-linux' }));
+  await stageImage(pxe.root, 'tiny-linux', image);
+  // No option ROM: OVMF's own network stack does the first DHCP and TFTP (arch 7, no option 175).
+  const guest = await startGuest(t, { ns: node, firmware: 'uefi', memoryMiB: 512, nics: [{ tap: await node.addTap(), mac: MAC, bootindex: 1, rom: false }] });
+  await guest.waitFor('PXEVIRT-GUEST name=tiny-linux ok', { timeoutMs: BOOT_TIMEOUT });
+  const tftp = pxe.lines.filter((l) => l.proto === 'tftp' && l.event === 'done').map((l) => l.file);
+  assert.ok(tftp.includes('ipxe/ipxe.efi'), `ipxe.efi went over TFTP: ${tftp.join(', ')}`);
+  const offers = pxe.lines.filter((l) => l.proto === 'dhcp' && l.event === 'offer' && l.mac === MAC);
+  assert.ok(offers.some((l) => l.ipxe === true) && offers.some((l) => l.ipxe === false), 'first the firmware, then iPXE asked');
+});
+
 test('two guests boot two images by MAC, and an unknown MAC gets the menu when there is no default', { skip, timeout: BOOT_TIMEOUT * 2 }, async (t) => {
   const node = await createNodeNamespace(t, { address: '192.168.100.1/24' });
   const [alpha, beta] = await Promise.all([buildTestGuest({ name: 'alpha' }), buildTestGuest({ name: 'beta' })]);
