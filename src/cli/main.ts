@@ -33,6 +33,20 @@ pxe
     process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
   });
 
+program
+  .command('up')
+  .description('run the API server (and controllers) in the foreground; prints the KUBECONFIG line')
+  .option('--data-dir <dir>', 'state directory (default /var/lib/pxevirt for root, else ~/.local/share/pxevirt)')
+  .option('--listen <host:port>', 'HTTPS listen address', '127.0.0.1:6443')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (opts: { dataDir?: string; listen: string; logLevel: 'debug' | 'info' | 'warn' | 'error' }) => {
+    const { up } = await import('./up.ts');
+    await up({ listen: opts.listen, logLevel: opts.logLevel, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+  });
+
+// kubectl-like verbs (create, apply, get, describe, delete, wait); each loads its code when run.
+(await import('./kube-commands.ts')).registerKubeCommands(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,0 +1,116 @@
+// The API server as one function: (ApiRequest) → ApiResponse. Authenticates, routes, runs
+// the handler, and turns any failure into a Status here and only here.
+import { timingSafeEqual } from 'node:crypto';
+import type { KindInfo } from '../resources/kind.ts';
+import type { ObjectStore } from '../store/types.ts';
+import { deleteCollection, deleteObject } from './delete.ts';
+import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
+import { ApiError, Reason, toStatus } from './errors.ts';
+import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
+import { resourceCall, type ApiContext } from './objects.ts';
+import { openapiDocument, openapiIndex } from './openapi.ts';
+import { getObject, listObjects, watchObjects } from './read.ts';
+import { createRegistry, type Registry } from './registry.ts';
+import { route, type ResourceRoute } from './route.ts';
+import { createObject, patchObject, replaceObject } from './write.ts';
+
+export interface ApiHandlerOptions {
+  store: ObjectStore;
+  kinds: readonly KindInfo[];
+  /** The bearer token every request must carry. */
+  token: string;
+  /** pxevirt's version, shown in /version. */
+  version?: string;
+  now?: () => number;
+}
+
+export type ApiHandler = (req: ApiRequest) => ApiResponse;
+
+const NOT_FOUND = () => new ApiError(404, Reason.NotFound, 'the server could not find the requested resource', {});
+
+function authorized(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!.trim());
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/** Creates the handler for a store and a set of kinds. */
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { registry: Registry } {
+  const registry = createRegistry(options.kinds);
+  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now };
+  const handler = (req: ApiRequest): ApiResponse => {
+    try {
+      if (!authorized(req.headers.authorization, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
+      return dispatch(req);
+    } catch (err) {
+      const status = toStatus(err);
+      return json(status.code, status);
+    }
+  };
+  const dispatch = (req: ApiRequest): ApiResponse => {
+    const r = route(req.path);
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (r.type !== 'resource' && !get) throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
+    switch (r.type) {
+      case 'version':
+        return json(200, versionInfo(options.version ?? '0.0.0'));
+      case 'health':
+        return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+      case 'coreVersions':
+        return json(200, coreVersions());
+      case 'apis':
+        return json(200, groupList(registry));
+      case 'group':
+        return json(200, groupInfo(registry, r.group) ?? raise(NOT_FOUND()));
+      case 'groupVersion':
+        return json(200, resourceList(registry, r.group, r.version) ?? raise(NOT_FOUND()));
+      case 'openapiV3Index':
+        return json(200, openapiIndex(registry));
+      case 'openapiV3':
+        return json(200, openapiDocument(registry, r.group, r.version) ?? raise(NOT_FOUND()));
+      case 'resource':
+        return resource(req, r);
+      default:
+        throw NOT_FOUND();
+    }
+  };
+  const resource = (req: ApiRequest, r: ResourceRoute): ApiResponse => {
+    const kind = registry.byResource(r.group, r.version, r.resource);
+    if (!kind) throw NOT_FOUND();
+    if (kind.namespaced === false && r.namespace !== undefined) throw NOT_FOUND();
+    if (r.subresource !== undefined && !(r.subresource === 'status' && kind.statusSubresource)) throw NOT_FOUND();
+    const call = resourceCall(r, kind);
+    const name = r.name;
+    // A namespaced object is addressed with its namespace; only collections span all namespaces.
+    if (kind.namespaced && r.namespace === undefined && name !== undefined) throw NOT_FOUND();
+    if (kind.namespaced && r.namespace === undefined && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new ApiError(405, Reason.MethodNotAllowed, `${req.method} is not allowed across all namespaces: use /namespaces/{namespace}/${kind.plural}`);
+    }
+    const watch = r.watch || req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+    switch (req.method) {
+      case 'GET':
+        if (watch) return watchObjects(ctx, call, req);
+        return name === undefined ? listObjects(ctx, call, req) : getObject(ctx, call, req, name);
+      case 'POST':
+        if (name !== undefined) break;
+        return createObject(ctx, call, req);
+      case 'PUT':
+        if (name === undefined) break;
+        return replaceObject(ctx, call, req, name);
+      case 'PATCH':
+        if (name === undefined) break;
+        return patchObject(ctx, call, req, name);
+      case 'DELETE':
+        if (r.subresource !== undefined) break;
+        return name === undefined ? deleteCollection(ctx, call, req) : deleteObject(ctx, call, req, name);
+    }
+    throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
+  };
+  return Object.assign(handler, { registry });
+}
+
+function raise(err: Error): never {
+  throw err;
+}

@@ -1,0 +1,105 @@
+// The one file that speaks node:http: reads a request (body capped at the API's limit),
+// calls the handler, and writes the response (JSON, or a chunked stream for watches).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/logger.ts';
+import { MAX_BODY_BYTES, tooLarge } from './body.ts';
+import { toStatus } from './errors.ts';
+import { isStream, type ApiRequest, type ApiResponse } from './http-types.ts';
+
+type Handler = (req: ApiRequest) => ApiResponse;
+
+/** Reads the body; resolves undefined-free, or rejects with 413 past the limit. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > MAX_BODY_BYTES) {
+      reject(tooLarge());
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        failed = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function headersOf(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
+  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+  res.statusCode = response.status;
+  const body = response.body;
+  if (isStream(body)) {
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    res.setHeader('cache-control', 'no-cache, private');
+    res.flushHeaders();
+    body.stream(
+      (chunk) => {
+        if (!res.writableEnded && !res.destroyed) res.write(chunk);
+      },
+      () => {
+        if (!res.writableEnded) res.end();
+      },
+      closed.signal,
+    );
+    return;
+  }
+  const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(head ? undefined : text);
+}
+
+/** A node:http(s) request listener serving `handler`. */
+export function nodeListener(handler: Handler, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const done = (response: ApiResponse) => {
+      send(res, response, req.method === 'HEAD');
+      log.debug({ method: req.method, path: url.pathname, query: url.search, status: response.status, ms: Date.now() - started }, 'request');
+    };
+    readBody(req).then(
+      (body) => {
+        const aborted = new AbortController();
+        res.on('close', () => aborted.abort());
+        let response: ApiResponse;
+        try {
+          response = handler({
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            query: url.searchParams,
+            headers: headersOf(req),
+            ...(body.length > 0 ? { body } : {}),
+            signal: aborted.signal,
+          });
+        } catch (err) {
+          const status = toStatus(err);
+          response = { status: status.code, headers: { 'content-type': 'application/json' }, body: status };
+        }
+        done(response);
+      },
+      (err: unknown) => {
+        const status = toStatus(err);
+        res.setHeader('connection', 'close');
+        done({ status: status.code, headers: { 'content-type': 'application/json' }, body: status });
+      },
+    );
+  };
+}

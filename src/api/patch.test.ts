@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from './errors.ts';
+import { applyPatch, mergePatch } from './patch.ts';
+
+const current = { metadata: { name: 'x', labels: { a: '1', b: '2' } }, spec: { list: [1, 2], keep: true } };
+const body = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+test('merge patch merges objects, replaces lists and deletes with null (RFC 7386)', () => {
+  assert.deepEqual(mergePatch(current, { metadata: { labels: { a: null, c: '3' } }, spec: { list: [9] } }), {
+    metadata: { name: 'x', labels: { b: '2', c: '3' } },
+    spec: { list: [9], keep: true },
+  });
+});
+
+test('applies a JSON patch and leaves the input untouched', () => {
+  const out = applyPatch(current, body([{ op: 'add', path: '/metadata/labels/z', value: '26' }, { op: 'remove', path: '/spec/keep' }]), 'application/json-patch+json');
+  assert.deepEqual(out, { metadata: { name: 'x', labels: { a: '1', b: '2', z: '26' } }, spec: { list: [1, 2] } });
+  assert.equal(current.spec.keep, true);
+});
+
+test('a failing JSON patch test operation is a 422', () => {
+  assert.throws(
+    () => applyPatch(current, body([{ op: 'test', path: '/metadata/name', value: 'y' }]), 'application/json-patch+json'),
+    (err: unknown) => err instanceof ApiError && err.code === 422,
+  );
+});
+
+test('a strategic merge patch is applied as a merge patch, without $ directives', () => {
+  const out = applyPatch(current, body({ metadata: { labels: { $patch: 'replace', c: '3' } } }), 'application/strategic-merge-patch+json');
+  assert.deepEqual((out.metadata as { labels: unknown }).labels, { a: '1', b: '2', c: '3' });
+});
+
+test('server-side apply and unknown patch types are 415 with a message saying what is accepted', () => {
+  assert.throws(() => applyPatch(current, body({}), 'application/apply-patch+yaml'), (err: unknown) => err instanceof ApiError && err.code === 415 && /server-side apply/.test(err.message));
+  assert.throws(() => applyPatch(current, body({}), 'text/plain'), (err: unknown) => err instanceof ApiError && err.code === 415 && /application\/merge-patch\+json/.test(err.message));
+});
+
+test('a malformed patch body is a 400 naming the parser error', () => {
+  assert.throws(() => applyPatch(current, Buffer.from('{oops'), 'application/merge-patch+json'), (err: unknown) => err instanceof ApiError && err.code === 400 && /error decoding JSON body/.test(err.message));
+});

@@ -1,0 +1,96 @@
+// Just enough Kubernetes protobuf to read what kubectl's typed clients send for built-in
+// kinds (`kubectl create namespace x` posts a protobuf Namespace and does not fall back to
+// JSON): the `k8s\0` runtime.Unknown envelope, ObjectMeta's plain fields, and Namespace.
+import { ApiError, Reason } from './errors.ts';
+
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+type Field = { no: number; wire: number; value: Buffer | number };
+
+/** Splits one protobuf message into its fields (varint and length-delimited only). */
+function fields(buf: Buffer): Field[] {
+  const out: Field[] = [];
+  let at = 0;
+  const varint = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (at >= buf.length) throw new Error('truncated varint');
+      const b = buf[at++] as number;
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  while (at < buf.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    const no = Math.floor(tag / 8);
+    if (wire === 0) out.push({ no, wire, value: varint() });
+    else if (wire === 2) {
+      const len = varint();
+      if (at + len > buf.length) throw new Error('truncated field');
+      out.push({ no, wire, value: buf.subarray(at, at + len) });
+      at += len;
+    } else throw new Error(`unsupported wire type ${wire}`);
+  }
+  return out;
+}
+
+const str = (f: Field): string => (Buffer.isBuffer(f.value) ? f.value.toString('utf8') : String(f.value));
+
+function stringMap(entries: Field[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    if (!Buffer.isBuffer(e.value)) continue;
+    const kv = fields(e.value);
+    const k = kv.find((f) => f.no === 1);
+    const v = kv.find((f) => f.no === 2);
+    if (k) out[str(k)] = v ? str(v) : '';
+  }
+  return out;
+}
+
+function objectMeta(buf: Buffer): Record<string, unknown> {
+  const fs = fields(buf);
+  const meta: Record<string, unknown> = {};
+  const one = (no: number) => fs.find((f) => f.no === no);
+  for (const [no, key] of [[1, 'name'], [2, 'generateName'], [3, 'namespace'], [6, 'resourceVersion']] as const) {
+    const f = one(no);
+    if (f && str(f) !== '') meta[key] = str(f);
+  }
+  const labels = fs.filter((f) => f.no === 11);
+  if (labels.length > 0) meta.labels = stringMap(labels);
+  const annotations = fs.filter((f) => f.no === 12);
+  if (annotations.length > 0) meta.annotations = stringMap(annotations);
+  const finalizers = fs.filter((f) => f.no === 14).map(str);
+  if (finalizers.length > 0) meta.finalizers = finalizers;
+  return meta;
+}
+
+/** Decodes a protobuf-encoded Namespace; anything else is a 415 asking for JSON. */
+export function decodeProtobuf(body: Buffer): Record<string, unknown> {
+  const refuse = (why: string) =>
+    new ApiError(415, Reason.UnsupportedMediaType, `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf: ${why})`);
+  if (!body.subarray(0, 4).equals(MAGIC)) throw refuse('missing the k8s envelope');
+  try {
+    const envelope = fields(body.subarray(4));
+    const typeMeta = envelope.find((f) => f.no === 1);
+    const raw = envelope.find((f) => f.no === 2);
+    const tm = typeMeta && Buffer.isBuffer(typeMeta.value) ? fields(typeMeta.value) : [];
+    const apiVersion = str(tm.find((f) => f.no === 1) ?? { no: 0, wire: 2, value: Buffer.from('') });
+    const kind = str(tm.find((f) => f.no === 2) ?? { no: 0, wire: 2, value: Buffer.from('') });
+    if (apiVersion !== 'v1' || kind !== 'Namespace' || !raw || !Buffer.isBuffer(raw.value)) throw refuse(`only v1 Namespace is understood, found ${apiVersion} ${kind}`);
+    const object: Record<string, unknown> = { apiVersion, kind, metadata: {} };
+    for (const f of fields(raw.value)) {
+      if (!Buffer.isBuffer(f.value)) continue;
+      if (f.no === 1) object.metadata = objectMeta(f.value);
+      const finalizers = f.no === 2 ? fields(f.value).filter((x) => x.no === 1).map(str) : [];
+      if (finalizers.length > 0) object.spec = { finalizers };
+    }
+    return object;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw refuse(err instanceof Error ? err.message : String(err));
+  }
+}
