@@ -8,6 +8,8 @@ packages=(
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf
   # the test guest: a Debian kernel and a static busybox initramfs
   linux-image-amd64 busybox-static cpio kmod
+  # VM volumes: a local OCI registry for containerDisk tests, cloud-init ISOs, bootable test disks
+  docker-registry skopeo xorriso syslinux syslinux-common mtools dosfstools
   # networking in throwaway namespaces
   iproute2 iptables iputils-ping
   # real clients and benchmark peers

@@ -1,0 +1,62 @@
+// The runtime's contract with the controllers: a VMI's pod (network namespace + run dir)
+// and its QEMU, started detached so the daemon can restart without killing guests.
+
+/** What the runtime needs to start a guest: the VMI as stored (defaulted, validated). */
+export interface VmiObject {
+  metadata: { name: string; namespace?: string; uid: string; [k: string]: unknown };
+  spec: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** Facts about a running (or finished) guest, as observed. */
+export interface GuestObservation {
+  uid: string;
+  /** The pod's network namespace name, e.g. `pxv-<uid8>`. */
+  netns: string;
+  /** `<data-dir>/run/vmi/<uid>/`: qmp.sock, serial.sock, serial.log, vnc.sock, qemu.pid, disks. */
+  runDir: string;
+  pid: number;
+  state: 'starting' | 'running' | 'exited';
+  /** true when running under TCG (no usable KVM): the SoftwareEmulation condition. */
+  softwareEmulation: boolean;
+  /** When exited: how. `shutdown` = the guest powered off (→ Succeeded); `crashed` = QEMU died (→ Failed). */
+  exit?: { kind: 'shutdown' | 'crashed' | 'killed'; reason: string; code?: number | null; signal?: string | null };
+  /** Guest interfaces as known to the runtime (name = the VMI network name). */
+  interfaces: Array<{ name: string; mac: string; interfaceName?: string; ipAddress?: string }>;
+  startedAt: string;
+}
+
+export interface PullProgress {
+  image: string;
+  /** Bytes received so far and the total when known. */
+  bytes: number;
+  total?: number;
+  done: boolean;
+}
+
+export interface StartOptions {
+  signal?: AbortSignal;
+  /** Image pull progress (containerDisk), for events and the CLI's progress bar. */
+  onProgress?: (p: PullProgress) => void;
+}
+
+/** The runtime the VMI controller acts through. */
+export interface VmiRuntime {
+  /**
+   * Prepares the pod (netns, run dir, volumes: containerDisk pull + overlay, cloud-init ISO,
+   * emptyDisk) and starts QEMU detached. Throws a named error with the reason on failure.
+   */
+  start(vmi: VmiObject, options?: StartOptions): Promise<GuestObservation>;
+  /** ACPI power-down, then kill after graceSeconds (0 kills at once). Resolves when QEMU is gone. */
+  stop(uid: string, graceSeconds: number): Promise<void>;
+  /** Removes everything the VMI had on the node (netns, run dir, overlays). Idempotent. */
+  cleanup(uid: string): Promise<void>;
+  /** Current observation of a guest, or undefined when the runtime knows nothing of it. */
+  observe(uid: string): GuestObservation | undefined;
+  /** Re-adopts guests left running by a previous daemon (from their run dirs and pidfiles). */
+  adopt(): Promise<GuestObservation[]>;
+  /** Called on every state change (start, exit) so the controller can reconcile. */
+  onChange(listener: (obs: GuestObservation) => void): () => void;
+  /** The serial log path and sockets of a guest, for the console/VNC subresources later. */
+  paths(uid: string): { runDir: string; serialSocket: string; serialLog: string; vncSocket: string; qmpSocket: string };
+}
