@@ -1,0 +1,428 @@
+// The API server end to end: the real daemon (`pxevirt up`) as a child process, driven over
+// HTTPS with a keep-alive agent. Create, get and list latency (p50/p99) and throughput with
+// 10,000 VMIs stored; 100 concurrent watchers that must all receive every one of 1,000 updates
+// (the bench aborts otherwise), with the delivery latency; daemon memory (VmRSS) at idle and
+// per stored object. There is no peer: the figures are absolute.
+//   node --import tsx bench/api.ts [COUNT]        prints the JSON result
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const BIN = join(ROOT, 'bin/pxevirt');
+const SEED = '/work/shared/seed-scenario/vmi-pxe-boot.yaml';
+const VMIS = '/apis/kubevirt.io/v1/virtualmachineinstances';
+const nsVmis = (ns: string) => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`;
+
+export interface LatencyFigure {
+  operations: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Operations per second of wall time for the whole phase. */
+  perSecond: number;
+}
+
+export interface ApiBenchResult {
+  name: 'api';
+  objects: number;
+  namespaces: number;
+  objectBytes: number;
+  memory: {
+    idleRssBytes: number;
+    /** Right after the creates. */
+    filledRssBytes: number;
+    /** After the gets, lists and the watch phase. */
+    finalRssBytes: number;
+    /** (filled − idle) / objects. */
+    perObjectBytes: number;
+  };
+  create: LatencyFigure;
+  get: LatencyFigure;
+  /** The whole of one namespace (objects / namespaces items) in one response. */
+  listNamespace: LatencyFigure & { items: number };
+  /** One page of limit=500 over every VMI; `walk` is the full walk through all pages. */
+  listPage: LatencyFigure & { limit: number; pagesPerWalk: number; walk: LatencyFigure };
+  watch: {
+    watchers: number;
+    updates: number;
+    /** The update (label patch) requests themselves, made while the watchers listen. */
+    update: LatencyFigure;
+    /** Every watcher received every update (the bench throws otherwise). */
+    everyWatcherGotEveryEvent: true;
+    /** Events each watcher received: min and max over the watchers (both equal `updates`). */
+    receivedPerWatcher: { min: number; max: number };
+    deliveries: number;
+    /** From the patch's response arriving to a watcher receiving the event, same clock (performance.now() in this process). Negative when the event beat the response. */
+    deliveryFromResponse: { p50Ms: number; p99Ms: number; maxMs: number };
+    /** From the patch request being sent to a watcher receiving the event. */
+    deliveryFromRequest: { p50Ms: number; p99Ms: number; maxMs: number };
+  };
+}
+
+export interface ApiBenchOptions {
+  objects?: number;
+  namespaces?: number;
+  concurrency?: number;
+  gets?: number;
+  lists?: number;
+  watchers?: number;
+  updates?: number;
+  /** Log progress lines here (default: none). */
+  log?: (line: string) => void;
+}
+
+/** The bench found a watcher that did not receive every event. */
+export class WatchDeliveryError extends Error {
+  constructor(readonly expected: number, readonly short: Array<{ watcher: number; received: number }>) {
+    super(`${short.length} watcher(s) missed events: expected ${expected} events each, found ${short.slice(0, 10).map((s) => `watcher ${s.watcher}: ${s.received}`).join(', ')}${short.length > 10 ? ', …' : ''}`);
+    this.name = 'WatchDeliveryError';
+  }
+}
+
+/** A request to the daemon answered with an unexpected status. */
+export class ApiRequestError extends Error {
+  constructor(readonly method: string, readonly path: string, readonly expected: number, readonly status: number, readonly body: string) {
+    super(`${method} ${path}: expected status ${expected}, found ${status}: ${body.slice(0, 300)}`);
+    this.name = 'ApiRequestError';
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+function quantiles(samples: number[]): { p50Ms: number; p99Ms: number; maxMs: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1] ?? 0) };
+}
+function figure(samples: number[], wallMs: number, concurrency: number): LatencyFigure {
+  const { p50Ms, p99Ms } = quantiles(samples);
+  return { operations: samples.length, concurrency, p50Ms, p99Ms, perSecond: Math.round(samples.length / (wallMs / 1000)) };
+}
+
+/** Runs `count` operations with at most `concurrency` in flight; returns per-operation ms and the wall time. */
+async function timed(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ samples: number[]; wallMs: number }> {
+  const samples: number[] = new Array<number>(count);
+  let next = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const t0 = performance.now();
+      await op(i);
+      samples[i] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { samples, wallMs: performance.now() - start };
+}
+
+function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS line in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+interface Daemon {
+  pid: number;
+  port: number;
+  token: string;
+  ca: Buffer;
+  stop(): Promise<void>;
+}
+
+async function startDaemon(dataDir: string): Promise<Daemon> {
+  const child = spawn(BIN, ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exited = false;
+  const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), done())));
+  const stop = async () => {
+    if (exited || !child.pid) return;
+    process.kill(child.pid, 'SIGTERM');
+    const killer = setTimeout(() => !exited && child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(killer);
+  };
+  try {
+    const kubeconfigPath = await new Promise<string>((ok, fail) => {
+      let out = '';
+      const timer = setTimeout(() => fail(new Error(`pxevirt up printed no KUBECONFIG line within 30 s; stderr: ${stderr}`)), 30_000);
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^export KUBECONFIG=(.+)$/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          ok(m[1]!.trim());
+        }
+      });
+      child.once('exit', (code) => fail(new Error(`pxevirt up exited with ${code} before listening; stderr: ${stderr}`)));
+    });
+    const config = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as {
+      clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+      users: Array<{ user: { token: string } }>;
+    };
+    const cluster = config.clusters[0]?.cluster;
+    const token = config.users[0]?.user.token;
+    if (!cluster || !token) throw new Error(`kubeconfig ${kubeconfigPath}: expected a cluster and a user token, found ${JSON.stringify(config)}`);
+    return { pid: child.pid!, port: Number(new URL(cluster.server).port), token, ca: Buffer.from(cluster['certificate-authority-data'], 'base64'), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+interface Client {
+  call(method: string, path: string, expected: number, body?: unknown, contentType?: string): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+function clientFor(daemon: Daemon, maxSockets: number): Client {
+  const agent = new Agent({ keepAlive: true, maxSockets, ca: daemon.ca });
+  const call: Client['call'] = (method, path, expected, body, contentType = 'application/json') =>
+    new Promise((done, fail) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string> = { authorization: `Bearer ${daemon.token}`, accept: 'application/json' };
+      if (payload !== undefined) headers['content-type'] = contentType;
+      const req = request({ host: '127.0.0.1', port: daemon.port, method, path, agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== expected) return fail(new ApiRequestError(method, path, expected, res.statusCode ?? 0, text));
+          try {
+            done(JSON.parse(text) as Record<string, unknown>);
+          } catch (err) {
+            fail(err);
+          }
+        });
+        res.on('error', fail);
+      });
+      req.on('error', fail);
+      req.end(payload);
+    });
+  return { call, close: () => agent.destroy() };
+}
+
+interface Watcher {
+  received: Set<number>;
+  /** Closes the stream. */
+  close(): void;
+  /** Resolves once the response headers arrive (the watch is registered). */
+  opened: Promise<void>;
+}
+
+/** One watch on every VMI from `resourceVersion`, noting when each `bench-seq` label value arrives. */
+function watch(daemon: Daemon, agent: Agent, resourceVersion: string, onEvent: (seq: number, at: number) => void, onFailure: (err: Error) => void): Watcher {
+  const received = new Set<number>();
+  let closing = false;
+  let openedOk: () => void = () => undefined;
+  let openedFail: (err: Error) => void = () => undefined;
+  const opened = new Promise<void>((ok, fail) => ((openedOk = ok), (openedFail = fail)));
+  const path = `${VMIS}?watch=true&resourceVersion=${encodeURIComponent(resourceVersion)}&labelSelector=bench`;
+  const req = request({ host: '127.0.0.1', port: daemon.port, method: 'GET', path, agent, headers: { authorization: `Bearer ${daemon.token}`, accept: 'application/json' } }, (res) => {
+    if (res.statusCode !== 200) {
+      const err = new ApiRequestError('GET', path, 200, res.statusCode ?? 0, '');
+      openedFail(err);
+      return onFailure(err);
+    }
+    openedOk();
+    let buffered = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      const at = performance.now();
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as { type: string; object: { metadata?: { labels?: Record<string, string> }; message?: string } };
+        if (event.type === 'ERROR') return onFailure(new Error(`watch got an ERROR event: ${event.object.message ?? line}`));
+        const seq = event.object.metadata?.labels?.['bench-seq'];
+        if (event.type === 'MODIFIED' && seq !== undefined && !received.has(Number(seq))) {
+          received.add(Number(seq));
+          onEvent(Number(seq), at);
+        }
+      }
+    });
+    res.on('end', () => closing || onFailure(new Error('a watch stream ended before the updates were all delivered')));
+  });
+  req.on('error', (err) => {
+    if (closing) return;
+    openedFail(err);
+    onFailure(err);
+  });
+  req.end();
+  return { received, opened, close: () => ((closing = true), req.destroy()) };
+}
+
+/** The seed VMI with a unique name, namespace and MAC. */
+function vmiBody(seed: Record<string, unknown>, i: number, namespace: string): Record<string, unknown> {
+  const vmi = structuredClone(seed) as {
+    apiVersion: string;
+    metadata: Record<string, unknown>;
+    spec: { domain: { devices: { interfaces: Array<Record<string, unknown>> } } };
+  };
+  vmi.apiVersion = 'kubevirt.io/v1';
+  vmi.metadata = { name: `vmi-pxe-boot-${String(i).padStart(5, '0')}`, namespace, labels: { special: 'vmi-pxe-boot', bench: 'api' } };
+  const mac = (i + 1).toString(16).padStart(6, '0').match(/../g)!.join(':');
+  for (const iface of vmi.spec.domain.devices.interfaces) if (iface.macAddress) iface.macAddress = `de:00:00:${mac}`;
+  delete (vmi as { status?: unknown }).status;
+  return vmi;
+}
+
+/** Runs the API benchmark against a fresh daemon in a temp data dir (removed afterwards). */
+export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchResult> {
+  const count = options.objects ?? 10_000;
+  const nsCount = options.namespaces ?? 4;
+  const concurrency = options.concurrency ?? 16;
+  const gets = options.gets ?? 1_000;
+  const lists = options.lists ?? 20;
+  const watcherCount = options.watchers ?? 100;
+  const updates = options.updates ?? 1_000;
+  const log = options.log ?? (() => undefined);
+  const namespaces = Array.from({ length: nsCount }, (_, k) => `bench-${k}`);
+  const nsOf = (i: number) => namespaces[i % nsCount]!;
+  const nameOf = (i: number) => `vmi-pxe-boot-${String(i).padStart(5, '0')}`;
+  const seed = parseYaml(readFileSync(SEED, 'utf8')) as Record<string, unknown>;
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'pxevirt-bench-api-'));
+  let daemon: Daemon | undefined;
+  let client: Client | undefined;
+  let watchAgent: Agent | undefined;
+  const watchers: Watcher[] = [];
+  try {
+    daemon = await startDaemon(dataDir);
+    client = clientFor(daemon, concurrency);
+    watchAgent = new Agent({ keepAlive: false, maxSockets: Infinity, ca: daemon.ca });
+    const api = client;
+    // Warm up (TLS sessions, JIT) and let the daemon settle before the idle reading.
+    for (const ns of namespaces) await api.call('POST', '/api/v1/namespaces', 201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await Promise.all(Array.from({ length: concurrency }, () => api.call('GET', nsVmis('default'), 200)));
+    await sleep(2_000);
+    const idleRssBytes = rssOf(daemon.pid);
+    log(`api bench: daemon pid ${daemon.pid} idle at ${(idleRssBytes / 2 ** 20).toFixed(1)} MiB; creating ${count} VMIs, ${concurrency} in flight…`);
+
+    const created = await timed(count, concurrency, (i) => api.call('POST', nsVmis(nsOf(i)), 201, vmiBody(seed, i, nsOf(i))));
+    await sleep(1_000);
+    const filledRssBytes = rssOf(daemon.pid);
+    log(`api bench: created in ${(created.wallMs / 1000).toFixed(1)} s; RSS ${(filledRssBytes / 2 ** 20).toFixed(1)} MiB; gets and lists…`);
+
+    const got = await timed(gets, 1, () => {
+      const i = Math.floor(Math.random() * count);
+      return api.call('GET', `${nsVmis(nsOf(i))}/${nameOf(i)}`, 200);
+    });
+    const perNs = count / nsCount;
+    const listedNs = await timed(lists, 1, async (k) => {
+      const list = await api.call('GET', nsVmis(nsOf(k)), 200);
+      const n = (list.items as unknown[]).length;
+      if (Math.abs(n - perNs) > 1) throw new Error(`list of namespace ${nsOf(k)}: expected about ${perNs} items, found ${n}`);
+    });
+    const limit = 500;
+    const pageSamples: number[] = [];
+    let pageWallMs = 0;
+    const walks = await timed(lists, 1, async () => {
+      let cont: string | undefined;
+      let items = 0;
+      do {
+        const t0 = performance.now();
+        const page = await api.call('GET', `${VMIS}?limit=${limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, 200);
+        const ms = performance.now() - t0;
+        pageSamples.push(ms);
+        pageWallMs += ms;
+        items += (page.items as unknown[]).length;
+        cont = (page.metadata as { continue?: string }).continue || undefined;
+      } while (cont);
+      if (items !== count) throw new Error(`paged list of every VMI: expected ${count} items, found ${items}`);
+    });
+
+    log(`api bench: ${watcherCount} watchers, ${updates} label patches, ${concurrency} in flight…`);
+    const top = await api.call('GET', `${VMIS}?limit=1`, 200);
+    const resourceVersion = (top.metadata as { resourceVersion: string }).resourceVersion;
+    const responseAt = new Array<number>(updates);
+    const requestAt = new Array<number>(updates);
+    const fromResponse: number[] = [];
+    const fromRequest: number[] = [];
+    // Receipts that arrive before their write's response are settled once it arrives.
+    const early = new Map<number, number[]>();
+    let delivered = 0;
+    let failure: Error | undefined;
+    let allDelivered: () => void = () => undefined;
+    const done = new Promise<void>((ok) => (allDelivered = ok));
+    const onEvent = (seq: number, at: number) => {
+      delivered++;
+      if (requestAt[seq] !== undefined) fromRequest.push(at - requestAt[seq]);
+      if (responseAt[seq] !== undefined) fromResponse.push(at - responseAt[seq]);
+      else early.set(seq, [...(early.get(seq) ?? []), at]);
+      if (delivered === watcherCount * updates) allDelivered();
+    };
+    const onFailure = (err: Error) => {
+      failure ??= err;
+      allDelivered();
+    };
+    for (let w = 0; w < watcherCount; w++) watchers.push(watch(daemon, watchAgent, resourceVersion, onEvent, onFailure));
+    await Promise.all(watchers.map((w) => w.opened));
+    const updated = await timed(updates, concurrency, async (seq) => {
+      const i = (seq * 7919) % count;
+      requestAt[seq] = performance.now();
+      await api.call('PATCH', `${nsVmis(nsOf(i))}/${nameOf(i)}`, 200, { metadata: { labels: { 'bench-seq': String(seq) } } }, 'application/merge-patch+json');
+      const at = performance.now();
+      responseAt[seq] = at;
+      for (const receipt of early.get(seq) ?? []) fromResponse.push(receipt - at);
+      early.delete(seq);
+    });
+    const deadline = setTimeout(allDelivered, 60_000);
+    await done;
+    clearTimeout(deadline);
+    if (failure) throw failure;
+    const counts = watchers.map((w) => w.received.size);
+    const short = counts.map((received, watcher) => ({ watcher, received })).filter((c) => c.received !== updates);
+    if (short.length > 0) throw new WatchDeliveryError(updates, short);
+    for (const w of watchers.splice(0)) w.close();
+    await sleep(1_000);
+    const finalRssBytes = rssOf(daemon.pid);
+
+    const q = (s: number[]) => quantiles(s);
+    return {
+      name: 'api',
+      objects: count,
+      namespaces: nsCount,
+      objectBytes: JSON.stringify(vmiBody(seed, 0, nsOf(0))).length,
+      memory: { idleRssBytes, filledRssBytes, finalRssBytes, perObjectBytes: Math.round((filledRssBytes - idleRssBytes) / count) },
+      create: figure(created.samples, created.wallMs, concurrency),
+      get: figure(got.samples, got.wallMs, 1),
+      listNamespace: { ...figure(listedNs.samples, listedNs.wallMs, 1), items: perNs },
+      listPage: { ...figure(pageSamples, pageWallMs, 1), limit, pagesPerWalk: Math.ceil(count / limit), walk: figure(walks.samples, walks.wallMs, 1) },
+      watch: {
+        watchers: watcherCount,
+        updates,
+        update: figure(updated.samples, updated.wallMs, concurrency),
+        everyWatcherGotEveryEvent: true,
+        receivedPerWatcher: { min: Math.min(...counts), max: Math.max(...counts) },
+        deliveries: delivered,
+        deliveryFromResponse: q(fromResponse),
+        deliveryFromRequest: q(fromRequest),
+      },
+    };
+  } finally {
+    for (const w of watchers) w.close();
+    watchAgent?.destroy();
+    client?.close();
+    await daemon?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const objects = process.argv[2] ? Number(process.argv[2]) : undefined;
+  const result = await benchApi({ ...(objects ? { objects } : {}), log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
