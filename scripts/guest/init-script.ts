@@ -7,9 +7,12 @@ export const guestMarker = (name: string): string => `PXEVIRT-GUEST name=${name}
 /** The console line printed once the network is configured and the shell is about to start. */
 export const guestReadyLine = 'PXEVIRT-GUEST ready';
 
+/** Prefix of the console line that shows the first line of a cloud-init ISO's user-data. */
+export const cidataLinePrefix = 'PXEVIRT-GUEST cidata ';
+
 /**
  * /init for the guest: mounts, loads modules in the order listed in /etc/modules.load,
- * prints the marker, brings up the NICs, runs DHCP (eth0 first, then the others in
+ * prints the marker, looks for a cloud-init ISO (see cidataLinePrefix), brings up the NICs, runs DHCP (eth0 first, then the others in
  * parallel), prints `ip addr`, then keeps a shell on the console.
  * Kernel command-line switches: `pxevirt.dhcp=off` skips DHCP, `pxevirt.verbose` keeps
  * kernel messages on the console (otherwise they are silenced so lines do not interleave).
@@ -32,6 +35,28 @@ while read -r m; do
 done < /etc/modules.load
 echo "${guestMarker(name)}"
 hostname "${name}"
+# A cloud-init NoCloud ISO (label cidata), looked for in the background for up to 10 s
+# since CD-ROMs may appear after init starts: prints the first line of its user-data.
+# Started twice removed ("( ( … ) & )") so the \`wait\` below does not wait for it.
+( (
+  mkdir -p /run/cidata
+  i=0
+  while [ $i -lt 20 ]; do
+    for d in /dev/sr* /dev/vd* /dev/sd*; do
+      [ -b "$d" ] || continue
+      if mount -t iso9660 -o ro "$d" /run/cidata 2>/dev/null; then
+        if [ -f /run/cidata/user-data ]; then
+          echo "${cidataLinePrefix}$(head -n 1 /run/cidata/user-data)"
+          umount /run/cidata
+          exit 0
+        fi
+        umount /run/cidata
+      fi
+    done
+    sleep 0.5
+    i=$((i + 1))
+  done
+) & )
 ip link set lo up
 nics=$(cd /sys/class/net && ls -d eth* 2>/dev/null)
 for n in $nics; do ip link set "$n" up; done

@@ -1,0 +1,45 @@
+// Per-VMI copy-on-write overlays: the guest writes to `<runDir>/<volume>.qcow2`, whose
+// backing file is the cached containerDisk, so the cache is never written.
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { runTool } from './run-tool.ts';
+
+export type DiskFormat = 'raw' | 'qcow2';
+
+/** Raised when a backing file is not a plain raw or qcow2 image (KubeVirt's containerDisk rule). */
+export class UnsupportedDiskImageError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`disk image ${path}: ${reason}`);
+    this.name = 'UnsupportedDiskImageError';
+  }
+}
+
+export interface ImageInfo {
+  format: string;
+  virtualSize: number;
+  backingFile?: string;
+}
+
+/** `qemu-img info --output=json` of a file. */
+export async function imageInfo(path: string, options: { signal?: AbortSignal } = {}): Promise<ImageInfo> {
+  const out = await runTool('qemu-img', ['info', '--output=json', path], options);
+  const json = JSON.parse(out) as { format?: string; 'virtual-size'?: number; 'backing-filename'?: string; 'full-backing-filename'?: string };
+  const info: ImageInfo = { format: json.format ?? '', virtualSize: json['virtual-size'] ?? 0 };
+  const backing = json['full-backing-filename'] ?? json['backing-filename'];
+  if (backing !== undefined) info.backingFile = backing;
+  return info;
+}
+
+/** Creates (replacing) a qcow2 overlay at `overlay` over `backing`, whose format is detected. */
+export async function createOverlay(backing: string, overlay: string, options: { signal?: AbortSignal } = {}): Promise<{ path: string; backingFormat: DiskFormat }> {
+  const abs = resolve(backing);
+  const info = await imageInfo(abs, options);
+  if (info.format !== 'raw' && info.format !== 'qcow2') throw new UnsupportedDiskImageError(abs, `expected a raw or qcow2 image, found ${JSON.stringify(info.format)}`);
+  if (info.backingFile !== undefined) throw new UnsupportedDiskImageError(abs, `expected a qcow2 without a backing file, found one backed by ${info.backingFile}`);
+  await rm(overlay, { force: true });
+  await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', info.format, '-b', abs, overlay], options);
+  return { path: overlay, backingFormat: info.format };
+}
