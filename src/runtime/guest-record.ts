@@ -1,0 +1,38 @@
+// guest.json in a VMI's run dir: what an observation needs beyond the process, written at
+// start so that a restarted daemon can adopt the guest.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GuestObservation } from './types.ts';
+
+/** What guest.json holds. */
+export interface GuestRecord {
+  uid: string;
+  netns: string;
+  runDir: string;
+  softwareEmulation: boolean;
+  interfaces: GuestObservation['interfaces'];
+  startedAt: string;
+}
+
+/** The pid in qemu.pid, or 0. */
+export async function readPid(runDir: string): Promise<number> {
+  const text = await readFile(join(runDir, 'qemu.pid'), 'utf8').catch(() => '0');
+  return Number(text.trim()) || 0;
+}
+
+/** guest.json of a run dir, or undefined. */
+export async function readGuestRecord(runDir: string): Promise<GuestRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(join(runDir, 'guest.json'), 'utf8')) as GuestRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes guest.json atomically. */
+export async function writeGuestRecord(runDir: string, record: GuestRecord): Promise<void> {
+  await mkdir(runDir, { recursive: true });
+  const tmp = join(runDir, 'guest.json.tmp');
+  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(tmp, join(runDir, 'guest.json'));
+}

@@ -1,0 +1,315 @@
+// The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
+// injected VolumePreparer, QEMU started detached and supervised (supervisor.ts). guest.json
+// in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../lib/logger.ts';
+import { createAccelProbe, type AccelProbeResult } from './accel.ts';
+import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
+import { nicsFor, type NetworkAttacher } from './nics.ts';
+import { createPod, podFor, removePod } from './pod.ts';
+import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
+import { QemuProcess, recordExit, type ExitRecord } from './supervisor.ts';
+import type { GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
+
+export { generatedMac, type NetworkAttacher } from './nics.ts';
+
+/** Prepares a VMI's volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
+export type VolumePreparer = (
+  vmi: VmiObject,
+  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal },
+) => Promise<ResolvedDisk[]>;
+
+/** Debian's OVMF (package ovmf): plain, and secure-boot capable (needs SMM) with Microsoft's keys enrolled. */
+export const OVMF_FILES: OvmfFiles = {
+  code: '/usr/share/OVMF/OVMF_CODE_4M.fd',
+  vars: '/usr/share/OVMF/OVMF_VARS_4M.fd',
+  secureCode: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+  secureVars: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd',
+};
+
+export interface OvmfFiles {
+  code: string;
+  vars: string;
+  secureCode?: string;
+  secureVars?: string;
+}
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  log: Logger;
+  volumes: VolumePreparer;
+  /** Default `<dataDir>/cache/images`. */
+  cacheDir?: string;
+  mirrors?: Readonly<Record<string, string>>;
+  /** Netns name prefix; tests use a unique one. Default `pxv-`. */
+  netnsPrefix?: string;
+  qemuBinary?: string;
+  accel?: () => Promise<AccelProbeResult>;
+  network?: NetworkAttacher;
+  /** More QEMU arguments per VMI (tests: direct kernel boot). */
+  extraArgs?: (vmi: VmiObject) => readonly string[];
+  ovmf?: OvmfFiles;
+}
+
+/** Raised when a guest cannot be started; `reason` is the VMI's failure reason. */
+export class GuestStartError extends Error {
+  constructor(
+    readonly uid: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`VMI ${uid}: ${reason}`, options);
+    this.name = 'GuestStartError';
+  }
+}
+
+/** Raised when a command needs a running guest and there is none for the uid. */
+export class GuestNotRunningError extends Error {
+  constructor(
+    readonly uid: string,
+    readonly command: string,
+  ) {
+    super(`VMI ${uid}: ${command} needs a running guest; there is none`);
+    this.name = 'GuestNotRunningError';
+  }
+}
+
+
+interface Guest {
+  record: GuestRecord;
+  proc?: QemuProcess;
+  exit?: ExitRecord;
+  pid: number;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The local runtime: VmiRuntime plus what only a local QEMU offers. */
+export interface LocalRuntime extends VmiRuntime {
+  /** Runs a QMP command on a running guest (pause, reset, screendump …). */
+  execute(uid: string, command: string, args?: Record<string, unknown>): Promise<unknown>;
+  /** Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown). */
+  close(): void;
+}
+
+/** Creates the runtime; call adopt() once before starting anything. */
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const log = options.log;
+  const guests = new Map<string, Guest>();
+  const listeners = new Set<(obs: GuestObservation) => void>();
+  const starting = new Map<string, Promise<GuestObservation>>();
+  const accel = options.accel ?? createAccelProbe(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {});
+  const pod = (uid: string) => podFor(uid, { dataDir: options.dataDir, ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}) });
+
+  const observation = (g: Guest): GuestObservation => {
+    const exit = g.proc?.exit ?? g.exit;
+    const state = exit ? 'exited' : (g.proc?.state ?? 'starting');
+    return {
+      ...g.record,
+      pid: g.pid,
+      state,
+      ...(exit ? { exit: { kind: exit.kind, reason: exit.reason, ...(exit.code !== undefined ? { code: exit.code } : {}), ...(exit.signal !== undefined ? { signal: exit.signal } : {}) } } : {}),
+    };
+  };
+  const emit = (g: Guest) => {
+    const obs = observation(g);
+    for (const l of listeners) {
+      try {
+        l(obs);
+      } catch (err) {
+        log.error({ uid: obs.uid, err: String(err) }, 'runtime listener failed');
+      }
+    }
+  };
+  const watch = (g: Guest, proc: QemuProcess) => {
+    g.proc = proc;
+    g.pid = proc.pid;
+    proc.onChange(() => emit(g));
+  };
+
+  const adopting = new Map<string, Promise<Guest | undefined>>();
+  /** Adopts the guest of one run dir (running or exited) when it has one; once per uid at a time. */
+  function adoptOne(uid: string): Promise<Guest | undefined> {
+    const known = guests.get(uid);
+    if (known) return Promise.resolve(known);
+    let pending = adopting.get(uid);
+    if (!pending) {
+      pending = adoptFromRunDir(uid).finally(() => adopting.delete(uid));
+      adopting.set(uid, pending);
+    }
+    return pending;
+  }
+
+  async function adoptFromRunDir(uid: string): Promise<Guest | undefined> {
+    const { runDir } = pod(uid);
+    const record = await readGuestRecord(runDir);
+    if (!record) return undefined;
+    const result = await QemuProcess.adopt(runDir, log);
+    if (result === undefined) return undefined;
+    const g: Guest = { record, pid: result instanceof QemuProcess ? result.pid : await readPid(runDir) };
+    if (result instanceof QemuProcess) watch(g, result);
+    else g.exit = result;
+    guests.set(uid, g);
+    log.info({ uid, state: observation(g).state }, 'adopted guest');
+    return g;
+  }
+
+  async function doStart(vmi: VmiObject, startOptions: StartOptions): Promise<GuestObservation> {
+    const uid = vmi.metadata.uid;
+    const p = pod(uid);
+    // A guest this run dir already had (a previous daemon's) is adopted, never started twice:
+    // a VMI runs at most once (a VM restart makes a new VMI).
+    const known = await adoptOne(uid);
+    if (known) return observation(known);
+    await createPod(p);
+    const files = runFiles(p.runDir);
+    const probe = await accel();
+    const volumeOptions: Parameters<VolumePreparer>[1] = { runDir: p.runDir, cacheDir: options.cacheDir ?? join(options.dataDir, 'cache', 'images') };
+    if (options.mirrors) volumeOptions.mirrors = options.mirrors;
+    if (startOptions.onProgress) volumeOptions.onProgress = startOptions.onProgress;
+    if (startOptions.signal) volumeOptions.signal = startOptions.signal;
+    let disks: ResolvedDisk[];
+    try {
+      disks = await options.volumes(vmi, volumeOptions);
+    } catch (err) {
+      throw new GuestStartError(uid, `preparing volumes: ${(err as Error).message}`, { cause: err });
+    }
+    const backends = options.network ? await options.network(vmi, p) : [];
+    const nics = nicsFor(vmi, backends);
+
+    const firmware = isObj(vmi.spec.domain) && isObj(vmi.spec.domain.firmware) ? vmi.spec.domain.firmware : {};
+    const efi = isObj(firmware.bootloader) && isObj(firmware.bootloader.efi) ? firmware.bootloader.efi : undefined;
+    const ovmfFiles = options.ovmf ?? OVMF_FILES;
+    let ovmf: { code: string; vars: string; secureBoot?: boolean } | undefined;
+    if (efi) {
+      // secureBoot only when asked for explicitly (KubeVirt would default it on with SMM).
+      const secure = efi.secureBoot === true && ovmfFiles.secureCode !== undefined && ovmfFiles.secureVars !== undefined;
+      const vars = join(p.runDir, 'OVMF_VARS.fd');
+      // Per-VMI variables, copied once: kept for the VMI's lifetime.
+      if (!existsSync(vars)) await copyFile(secure && ovmfFiles.secureVars ? ovmfFiles.secureVars : ovmfFiles.vars, vars);
+      ovmf = { code: secure && ovmfFiles.secureCode ? ovmfFiles.secureCode : ovmfFiles.code, vars, secureBoot: secure };
+    } else {
+      await writeFile(files.serconPort, serconPortBytes());
+    }
+
+    let args: string[];
+    try {
+      args = qemuArgs(vmi, { runDir: p.runDir, accel: probe.accel, disks, nics, ...(ovmf ? { ovmf } : {}), extraArgs: options.extraArgs?.(vmi) ?? [] });
+    } catch (err) {
+      throw new GuestStartError(uid, (err as Error).message, { cause: err });
+    }
+    const record: GuestRecord = {
+      uid,
+      netns: p.netns,
+      runDir: p.runDir,
+      softwareEmulation: probe.accel === 'tcg',
+      interfaces: nics.map((n) => ({ name: n.name, mac: n.mac })),
+      startedAt: new Date().toISOString(),
+    };
+    await writeGuestRecord(p.runDir, record);
+    await writeFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));
+    log.info({ uid, netns: p.netns, accel: probe.accel, accelReason: probe.reason }, 'starting QEMU');
+    const g: Guest = { record, pid: 0 };
+    guests.set(uid, g);
+    try {
+      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
+      watch(g, proc);
+    } catch (err) {
+      g.exit = await recordExit(p.runDir, { kind: 'crashed', reason: (err as Error).message, at: new Date().toISOString() });
+      emit(g);
+      throw new GuestStartError(uid, (err as Error).message, { cause: err });
+    }
+    emit(g);
+    return observation(g);
+  }
+
+  const runtime: LocalRuntime = {
+    start(vmi, startOptions = {}) {
+      const uid = vmi.metadata.uid;
+      const known = guests.get(uid);
+      if (known) return Promise.resolve(observation(known));
+      let pending = starting.get(uid);
+      if (!pending) {
+        pending = doStart(vmi, startOptions).finally(() => starting.delete(uid));
+        starting.set(uid, pending);
+      }
+      return pending;
+    },
+
+    async stop(uid, graceSeconds) {
+      await starting.get(uid)?.catch(() => undefined);
+      const g = await adoptOne(uid);
+      const proc = g?.proc;
+      if (!proc || proc.state === 'exited') return;
+      if (graceSeconds > 0) {
+        try {
+          await proc.powerdown();
+          const ac = new AbortController();
+          const timer = sleep(graceSeconds * 1000, 'timeout' as const, { signal: ac.signal }).catch(() => 'cancelled' as const);
+          const first = await Promise.race([proc.exited, timer]);
+          ac.abort();
+          if (first !== 'timeout') return;
+        } catch (err) {
+          log.warn({ uid, err: String(err) }, 'ACPI power-down failed; killing QEMU');
+        }
+        await proc.kill(`killed after the grace period of ${graceSeconds}s`);
+      } else {
+        await proc.kill('killed at once (grace period 0)');
+      }
+    },
+
+    async cleanup(uid) {
+      await runtime.stop(uid, 0).catch(() => undefined);
+      guests.get(uid)?.proc?.detach();
+      guests.delete(uid);
+      await removePod(pod(uid));
+    },
+
+    observe(uid) {
+      const g = guests.get(uid);
+      return g ? observation(g) : undefined;
+    },
+
+    async adopt() {
+      const root = join(options.dataDir, 'run', 'vmi');
+      const uids = await readdir(root).catch(() => [] as string[]);
+      const found: GuestObservation[] = [];
+      for (const uid of uids) {
+        const g = await adoptOne(uid).catch((err: unknown) => {
+          log.warn({ uid, err: String(err) }, 'cannot adopt guest');
+          return undefined;
+        });
+        if (g) found.push(observation(g));
+      }
+      return found;
+    },
+
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async execute(uid, command, args) {
+      const proc = guests.get(uid)?.proc;
+      if (!proc || proc.state === 'exited') throw new GuestNotRunningError(uid, command);
+      return proc.execute(command, args);
+    },
+
+    close() {
+      for (const g of guests.values()) g.proc?.detach();
+      guests.clear();
+      listeners.clear();
+    },
+
+    paths(uid) {
+      const { runDir } = pod(uid);
+      const f = runFiles(runDir);
+      return { runDir, serialSocket: f.serialSocket, serialLog: f.serialLog, vncSocket: f.vncSocket, qmpSocket: f.qmpSocket };
+    },
+  };
+  return runtime;
+}

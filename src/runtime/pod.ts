@@ -1,0 +1,82 @@
+// A VMI's "pod": its own network namespace and run dir. Created before QEMU starts, removed
+// (processes inside ended by pid first) when the VMI is cleaned up.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const DEFAULT_NETNS_PREFIX = 'pxv-';
+
+export interface Pod {
+  uid: string;
+  netns: string;
+  runDir: string;
+}
+
+/** An `ip` command failed. */
+export class PodError extends Error {
+  constructor(
+    readonly netns: string,
+    readonly command: string,
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`pod ${netns}: \`${command}\` failed: ${stderr.trim() || '(no output)'}`, options);
+    this.name = 'PodError';
+  }
+}
+
+const UID = /^[A-Za-z0-9][A-Za-z0-9-]{7,63}$/;
+
+/** Where a VMI's pod lives: netns `<prefix><first 8 of uid>`, run dir `<dataDir>/run/vmi/<uid>`. */
+export function podFor(uid: string, options: { dataDir: string; netnsPrefix?: string }): Pod {
+  // The uid becomes a path and a namespace name: refuse anything that could escape either.
+  if (!UID.test(uid)) throw new Error(`VMI uid: expected 8–64 letters, digits and dashes, found ${JSON.stringify(uid)}`);
+  return { uid, netns: `${options.netnsPrefix ?? DEFAULT_NETNS_PREFIX}${uid.slice(0, 8)}`, runDir: join(options.dataDir, 'run', 'vmi', uid) };
+}
+
+async function ip(netns: string, ...args: string[]): Promise<string> {
+  try {
+    return (await run('ip', args)).stdout;
+  } catch (err) {
+    throw new PodError(netns, `ip ${args.join(' ')}`, (err as { stderr?: string }).stderr ?? String(err), { cause: err });
+  }
+}
+
+/** Whether the named network namespace exists. */
+export const netnsExists = (netns: string): boolean => existsSync(join('/run/netns', netns));
+
+/** Creates the run dir and the netns (loopback up); reuses either when it already exists. */
+export async function createPod(pod: Pod): Promise<void> {
+  await mkdir(pod.runDir, { recursive: true, mode: 0o750 });
+  if (!netnsExists(pod.netns)) await ip(pod.netns, 'netns', 'add', pod.netns);
+  await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'lo', 'up');
+}
+
+/** Pids of the processes inside the netns. */
+export async function netnsPids(netns: string): Promise<number[]> {
+  if (!netnsExists(netns)) return [];
+  const out = await ip(netns, 'netns', 'pids', netns).catch(() => '');
+  return out.split(/\s+/).filter((s) => /^[0-9]+$/.test(s)).map(Number);
+}
+
+/** Kills what runs inside the netns (by pid), deletes it and the run dir. Idempotent. */
+export async function removePod(pod: Pod): Promise<void> {
+  for (const pid of await netnsPids(pod.netns)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (netnsExists(pod.netns)) {
+    // A process just killed may hold the namespace a moment longer; deletion still unmounts it.
+    await ip(pod.netns, 'netns', 'del', pod.netns).catch((err: unknown) => {
+      if (netnsExists(pod.netns)) throw err;
+    });
+  }
+  await rm(pod.runDir, { recursive: true, force: true });
+}

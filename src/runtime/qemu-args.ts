@@ -1,0 +1,273 @@
+// The QEMU command line for a VMI, from its defaulted spec and what the runtime resolved
+// (volume files, NIC backends, accelerator, firmware files). Pure: no I/O, so every device
+// mapping is tested without starting QEMU. The files it names under runDir (sercon-port,
+// OVMF vars copy) are written by the runtime before QEMU starts.
+import { join } from 'node:path';
+import { parseQuantity } from '../lib/quantity.ts';
+
+export interface ResolvedDisk {
+  /** The disk/volume name in the spec. */
+  name: string;
+  path: string;
+  format: 'qcow2' | 'raw';
+  readonly?: boolean;
+  cdrom?: boolean;
+}
+
+export interface ResolvedNic {
+  /** The interface/network name in the spec. */
+  name: string;
+  mac: string;
+  /** Tap in the pod netns; without one the NIC has no backend (see below). */
+  tap?: string;
+  bootOrder?: number;
+  /** KubeVirt's model name: virtio, e1000, e1000e, rtl8139, igb, ne2k_pci, pcnet. */
+  model: string;
+}
+
+export interface QemuArgsContext {
+  runDir: string;
+  accel: 'kvm' | 'tcg';
+  disks: readonly ResolvedDisk[];
+  nics: readonly ResolvedNic[];
+  /** UEFI firmware: the read-only code and the per-VMI copy of the variables. */
+  ovmf?: { code: string; vars: string; secureBoot?: boolean };
+  /** Appended as given (tests: direct kernel boot). */
+  extraArgs?: readonly string[];
+}
+
+/** Raised when the spec asks for something this command line cannot express. */
+export class QemuArgsError extends Error {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+    readonly found: unknown,
+  ) {
+    super(`${path}: expected ${expected}, found ${JSON.stringify(found)}`);
+    this.name = 'QemuArgsError';
+  }
+}
+
+/** Files under a VMI's run dir that the command line names. */
+export const runFiles = (runDir: string) => ({
+  qmpSocket: join(runDir, 'qmp.sock'),
+  serialSocket: join(runDir, 'serial.sock'),
+  serialLog: join(runDir, 'serial.log'),
+  vncSocket: join(runDir, 'vnc.sock'),
+  pidfile: join(runDir, 'qemu.pid'),
+  /** SeaBIOS's serial console port as fw_cfg file content (see serconPortBytes). */
+  serconPort: join(runDir, 'sercon-port'),
+});
+
+/**
+ * Content of the `etc/sercon-port` fw_cfg file: COM1 (0x3f8) as a little-endian integer.
+ * SeaBIOS reads the file as binary, so a `string=0x3f8` would not do.
+ */
+export const serconPortBytes = (): Buffer => Buffer.from([0xf8, 0x03]);
+
+/** QEMU's device for each KubeVirt NIC model. */
+export const NIC_DEVICES: Readonly<Record<string, string>> = {
+  virtio: 'virtio-net-pci',
+  e1000: 'e1000',
+  e1000e: 'e1000e',
+  rtl8139: 'rtl8139',
+  igb: 'igb',
+  ne2k_pci: 'ne2k_pci',
+  pcnet: 'pcnet',
+};
+
+// QEMU option values: a comma is written as two.
+const opt = (s: string): string => s.replaceAll(',', ',,');
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+
+const MiB = 2 ** 20;
+
+/** Guest memory in MiB (rounded up) from memory.guest, else resources.requests.memory, else limits. */
+export function guestMemoryMiB(domain: Obj): number {
+  const memory = obj(domain.memory);
+  const resources = obj(domain.resources);
+  const candidates: Array<[string, unknown]> = [
+    ['spec.domain.memory.guest', memory?.guest],
+    ['spec.domain.resources.requests.memory', obj(resources?.requests)?.memory],
+    ['spec.domain.resources.limits.memory', obj(resources?.limits)?.memory],
+  ];
+  for (const [path, value] of candidates) {
+    if (value === undefined) continue;
+    const q = parseQuantity(value);
+    if (q === undefined || q.value <= 0) throw new QemuArgsError(path, 'a positive memory quantity such as 128Mi or 1024M', value);
+    return Math.ceil(Math.ceil(q.value) / MiB);
+  }
+  throw new QemuArgsError('spec.domain.memory.guest', 'a guest memory size (memory.guest or resources.requests.memory)', undefined);
+}
+
+function cpuArgs(domain: Obj, accel: 'kvm' | 'tcg'): string[] {
+  const cpu = obj(domain.cpu) ?? {};
+  const sockets = positiveInt(cpu.sockets) ?? 1;
+  const cores = positiveInt(cpu.cores) ?? 1;
+  const threads = positiveInt(cpu.threads) ?? 1;
+  const args = ['-smp', `${sockets * cores * threads},sockets=${sockets},cores=${cores},threads=${threads}`];
+  const model = typeof cpu.model === 'string' ? cpu.model : 'host-model';
+  // host-model/host-passthrough mean "like the host": `host` under KVM; under TCG there is
+  // no host CPU to copy, and QEMU's default model boots the guests we run.
+  if (model === 'host-model' || model === 'host-passthrough' || model === '') {
+    if (accel === 'kvm') args.push('-cpu', 'host');
+  } else {
+    args.push('-cpu', opt(model));
+  }
+  return args;
+}
+
+interface DiskTarget {
+  kind: 'disk' | 'cdrom' | 'lun';
+  bus: string;
+  readonly: boolean;
+}
+
+function diskTarget(disk: Obj, i: number): DiskTarget {
+  for (const kind of ['cdrom', 'lun', 'disk'] as const) {
+    const t = obj(disk[kind]);
+    if (!t) continue;
+    const bus = typeof t.bus === 'string' && t.bus !== '' ? t.bus : 'sata';
+    if (kind === 'cdrom' && bus !== 'sata' && bus !== 'scsi') {
+      throw new QemuArgsError(`spec.domain.devices.disks[${i}].cdrom.bus`, 'sata or scsi', bus);
+    }
+    return { kind, bus, readonly: t.readonly === true || (kind === 'cdrom' && t.readonly !== false) };
+  }
+  return { kind: 'disk', bus: 'sata', readonly: false };
+}
+
+function diskArgs(devices: Obj, ctx: QemuArgsContext): string[] {
+  const args: string[] = [];
+  const controllers = new Set<string>();
+  let ahciPort = 0;
+  list(devices.disks).forEach((disk, i) => {
+    const name = String(disk.name ?? '');
+    const resolved = ctx.disks.find((d) => d.name === name);
+    if (!resolved) throw new QemuArgsError(`spec.domain.devices.disks[${i}].name`, `a volume the runtime prepared (${ctx.disks.map((d) => d.name).join(', ') || 'none'})`, name);
+    const target = diskTarget(disk, i);
+    const cdrom = target.kind === 'cdrom' || resolved.cdrom === true;
+    const readonly = target.readonly || resolved.readonly === true || cdrom;
+    const id = `disk${i}`;
+    let drive = `if=none,id=drive-${id},file=${opt(resolved.path)},format=${resolved.format}`;
+    if (readonly) drive += ',readonly=on';
+    if (typeof disk.cache === 'string' && disk.cache !== '') drive += `,cache=${opt(disk.cache)}`;
+    args.push('-drive', drive);
+    let device: string;
+    switch (target.bus) {
+      case 'virtio':
+        device = `virtio-blk-pci,id=${id},drive=drive-${id}`;
+        break;
+      case 'sata':
+        // q35's built-in ICH9 AHCI controller: six ports, ide.0 … ide.5.
+        if (ahciPort > 5) throw new QemuArgsError(`spec.domain.devices.disks[${i}]`, 'at most 6 sata disks (the q35 AHCI ports)', name);
+        device = `${cdrom ? 'ide-cd' : 'ide-hd'},id=${id},bus=ide.${ahciPort++},drive=drive-${id}`;
+        break;
+      case 'scsi':
+        if (!controllers.has('scsi')) {
+          controllers.add('scsi');
+          args.push('-device', 'virtio-scsi-pci,id=scsi0');
+        }
+        device = `${cdrom ? 'scsi-cd' : 'scsi-hd'},id=${id},bus=scsi0.0,drive=drive-${id}`;
+        break;
+      case 'usb':
+        if (!controllers.has('usb')) {
+          controllers.add('usb');
+          args.push('-device', 'qemu-xhci,id=usb0');
+        }
+        device = `usb-storage,id=${id},bus=usb0.0,drive=drive-${id}`;
+        break;
+      default:
+        throw new QemuArgsError(`spec.domain.devices.disks[${i}].${target.kind}.bus`, 'virtio, sata, scsi or usb', target.bus);
+    }
+    if (typeof disk.serial === 'string' && disk.serial !== '' && !cdrom) device += `,serial=${opt(disk.serial)}`;
+    const bootOrder = positiveInt(disk.bootOrder);
+    if (bootOrder !== undefined) device += `,bootindex=${bootOrder}`;
+    args.push('-device', device);
+  });
+  return args;
+}
+
+/**
+ * NICs. A NIC with a bootOrder keeps QEMU's default iPXE ROM (QEMU patches its PCI ids to
+ * match the device; SeaBIOS skips a ROM named explicitly, even the same file), one without
+ * gets `romfile=` (no ROM: never PXE-tried). A NIC without a tap gets no netdev: QEMU warns
+ * "no peer" and the guest sees a NIC whose frames go nowhere — honest for a network that
+ * is not wired yet (a slirp placeholder would hand the guest an address that means nothing).
+ */
+function nicArgs(ctx: QemuArgsContext): string[] {
+  const args: string[] = [];
+  ctx.nics.forEach((nic, i) => {
+    const model = NIC_DEVICES[nic.model];
+    if (model === undefined) throw new QemuArgsError(`interface ${nic.name}: model`, Object.keys(NIC_DEVICES).join(', '), nic.model);
+    let device = `${model},id=net${i},mac=${nic.mac}`;
+    if (nic.tap !== undefined) {
+      args.push('-netdev', `tap,id=netdev${i},ifname=${opt(nic.tap)},script=no,downscript=no`);
+      device += `,netdev=netdev${i}`;
+    }
+    if (nic.bootOrder !== undefined) device += `,bootindex=${nic.bootOrder}`;
+    else device += ',romfile=';
+    args.push('-device', device);
+  });
+  return args;
+}
+
+const MACHINE_TYPE = /^(q35|pc-q35-[0-9.]+)$/;
+
+/** The QEMU arguments (without the binary) that run this VMI. */
+export function qemuArgs(vmi: { metadata: { name: string; namespace?: string }; spec: Obj }, ctx: QemuArgsContext): string[] {
+  const spec = vmi.spec;
+  const domain = obj(spec.domain) ?? {};
+  const devices = obj(domain.devices) ?? {};
+  const firmware = obj(domain.firmware) ?? {};
+  const files = runFiles(ctx.runDir);
+
+  const machineType = obj(domain.machine)?.type ?? 'q35';
+  if (typeof machineType !== 'string' || !MACHINE_TYPE.test(machineType)) {
+    throw new QemuArgsError('spec.domain.machine.type', 'q35 or pc-q35-<version>', machineType);
+  }
+  const efi = obj(obj(firmware.bootloader)?.efi);
+  if (efi && !ctx.ovmf) throw new QemuArgsError('spec.domain.firmware.bootloader.efi', 'OVMF files from the runtime', undefined);
+  const secureBoot = efi !== undefined && ctx.ovmf?.secureBoot === true;
+
+  const namespace = vmi.metadata.namespace ?? 'default';
+  const args = ['-name', `guest=${opt(`${namespace}_${vmi.metadata.name}`)}`];
+  args.push('-machine', `${machineType}${secureBoot ? ',smm=on' : ''}`, '-accel', ctx.accel);
+  args.push('-m', String(guestMemoryMiB(domain)));
+  args.push(...cpuArgs(domain, ctx.accel));
+  // -nodefaults drops QEMU's implicit NIC, serial, monitor and VGA; what we want is added back.
+  args.push('-nodefaults', '-no-user-config', '-display', 'none');
+  if (typeof firmware.uuid === 'string' && firmware.uuid !== '') args.push('-uuid', firmware.uuid);
+  if (typeof firmware.serial === 'string' && firmware.serial !== '') args.push('-smbios', `type=1,serial=${opt(firmware.serial)}`);
+
+  if (efi && ctx.ovmf) {
+    if (secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${opt(ctx.ovmf.code)}`);
+    args.push('-drive', `if=pflash,format=raw,unit=1,file=${opt(ctx.ovmf.vars)}`);
+  } else {
+    // SeaBIOS mirrors its text (and iPXE's, which prints through the BIOS) to COM1.
+    args.push('-fw_cfg', `name=etc/sercon-port,file=${opt(files.serconPort)}`);
+  }
+
+  args.push('-chardev', `socket,id=serial0,path=${opt(files.serialSocket)},server=on,wait=off,logfile=${opt(files.serialLog)},logappend=on`);
+  args.push('-serial', 'chardev:serial0');
+  if (devices.autoattachGraphicsDevice !== false) {
+    args.push('-vga', 'std', '-vnc', `unix:${opt(files.vncSocket)}`);
+  }
+  args.push('-qmp', `unix:${opt(files.qmpSocket)},server=on,wait=off`);
+  args.push('-pidfile', files.pidfile);
+
+  args.push(...diskArgs(devices, ctx));
+  args.push(...nicArgs(ctx));
+  if (devices.rng !== undefined && devices.rng !== null) args.push('-device', 'virtio-rng-pci');
+
+  const anyBootOrder = ctx.nics.some((n) => n.bootOrder !== undefined) || list(devices.disks).some((d) => positiveInt(d.bootOrder) !== undefined);
+  // Strict only when something has a boot index: with none, strict would leave nothing to boot.
+  if (anyBootOrder) args.push('-boot', 'strict=on');
+  args.push(...(ctx.extraArgs ?? []));
+  return args;
+}
