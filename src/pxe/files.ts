@@ -27,20 +27,23 @@ export interface FileRoots {
   ipxeDir: string;
 }
 
-/** Checks a requested name and returns [base directory, relative path]; throws FileRefusedError. */
-export function confine(roots: FileRoots, requested: string): [string, string] {
+/**
+ * Checks a requested name and returns [base directory, relative path, whether the base is
+ * the iPXE directory]; throws FileRefusedError.
+ */
+export function confine(roots: FileRoots, requested: string): [string, string, boolean] {
   if (requested.includes('\0') || requested.includes('\\')) throw new FileRefusedError(requested, 'denied', 'expected a plain relative path, found a NUL or backslash');
   if (requested.startsWith('/')) throw new FileRefusedError(requested, 'denied', 'expected a path relative to the root, found an absolute path');
   const parts = requested.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw new FileRefusedError(requested, 'denied', 'expected a path inside the root, found ".."');
   if (parts.length === 0) throw new FileRefusedError(requested, 'not-found', 'expected a file name, found an empty path');
-  if (parts[0] === 'ipxe' && parts.length === 2) return [roots.ipxeDir, parts[1] as string];
-  return [roots.root, parts.join('/')];
+  if (parts[0] === 'ipxe' && parts.length === 2) return [roots.ipxeDir, parts[1] as string, true];
+  return [roots.root, parts.join('/'), false];
 }
 
 /** Opens a requested file for reading, refusing anything that resolves outside its base. */
 export async function openConfined(roots: FileRoots, requested: string): Promise<OpenedFile> {
-  const [base, rel] = confine(roots, requested);
+  const [base, rel, inIpxeDir] = confine(roots, requested);
   let real: string;
   let realBase: string;
   try {
@@ -51,7 +54,7 @@ export async function openConfined(roots: FileRoots, requested: string): Promise
   }
   // The iPXE directory is the administrator's (Debian links ipxe.efi to /boot/ipxe.efi) and
   // names there are one plain component, so its links are followed; the root's are not.
-  if (base !== roots.ipxeDir && !real.startsWith(realBase + sep)) {
+  if (!inIpxeDir && !real.startsWith(realBase + sep)) {
     throw new FileRefusedError(requested, 'denied', 'expected a file inside the root, found a link leading out of it');
   }
   const handle = await open(real, 'r').catch((err: NodeJS.ErrnoException) => {
