@@ -13,6 +13,7 @@ import { getObject, listObjects, watchObjects } from './read.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
 import { createObject, patchObject, replaceObject } from './write.ts';
+import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS, subresourceResources, vmSubresource } from './vm-subresources.ts';
 
 export interface ApiHandlerOptions {
   store: ObjectStore;
@@ -22,6 +23,8 @@ export interface ApiHandlerOptions {
   /** pxevirt's version, shown in /version. */
   version?: string;
   now?: () => number;
+  /** GET /metrics: the Prometheus text and its content type (token required like every path). */
+  metrics?: () => Promise<{ contentType: string; text: string }>;
 }
 
 export type ApiHandler = (req: ApiRequest) => ApiResponse;
@@ -50,6 +53,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
     }
   };
   const dispatch = (req: ApiRequest): ApiResponse => {
+    if (req.path === '/metrics' && options.metrics && (req.method === 'GET' || req.method === 'HEAD')) return metricsResponse(options.metrics);
     const r = route(req.path);
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (r.type !== 'resource' && !get) throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
@@ -61,10 +65,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
       case 'coreVersions':
         return json(200, coreVersions());
       case 'apis':
-        return json(200, groupList(registry));
+        return json(200, withSubresourcesGroup(groupList(registry)));
       case 'group':
+        if (r.group === SUBRESOURCES_GROUP) return json(200, { kind: 'APIGroup', apiVersion: 'v1', ...subresourcesGroupDoc() });
         return json(200, groupInfo(registry, r.group) ?? raise(NOT_FOUND()));
       case 'groupVersion':
+        if (r.group === SUBRESOURCES_GROUP && SUBRESOURCES_VERSIONS.includes(r.version)) {
+          return json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${SUBRESOURCES_GROUP}/${r.version}`, resources: subresourceResources() });
+        }
         return json(200, resourceList(registry, r.group, r.version) ?? raise(NOT_FOUND()));
       case 'openapiV3Index':
         return json(200, openapiIndex(registry));
@@ -77,6 +85,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
     }
   };
   const resource = (req: ApiRequest, r: ResourceRoute): ApiResponse => {
+    if (r.group === SUBRESOURCES_GROUP) {
+      if (!SUBRESOURCES_VERSIONS.includes(r.version) || r.resource !== 'virtualmachines' || r.namespace === undefined || r.name === undefined || r.subresource === undefined) throw NOT_FOUND();
+      return vmSubresource(options.store, req, r.namespace, r.name, r.subresource);
+    }
     const kind = registry.byResource(r.group, r.version, r.resource);
     if (!kind) throw NOT_FOUND();
     if (kind.namespaced === false && r.namespace !== undefined) throw NOT_FOUND();
@@ -109,6 +121,39 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
     throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
   };
   return Object.assign(handler, { registry });
+}
+
+function subresourcesGroupDoc(): Record<string, unknown> {
+  const versions = SUBRESOURCES_VERSIONS.map((version) => ({ groupVersion: `${SUBRESOURCES_GROUP}/${version}`, version }));
+  return { name: SUBRESOURCES_GROUP, versions, preferredVersion: versions[0] };
+}
+
+/** /apis with KubeVirt's subresources group, which holds no kinds of its own. */
+function withSubresourcesGroup(list: Record<string, unknown>): Record<string, unknown> {
+  const groups = Array.isArray(list.groups) ? list.groups : [];
+  return { ...list, groups: [...groups, subresourcesGroupDoc()] };
+}
+
+/** The metrics text, produced asynchronously and sent as one chunk. */
+function metricsResponse(metrics: NonNullable<ApiHandlerOptions['metrics']>): ApiResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+    body: {
+      stream: (write: (chunk: string) => void, end: () => void) => {
+        metrics().then(
+          (m) => {
+            write(m.text);
+            end();
+          },
+          (err: unknown) => {
+            write(`# metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
+            end();
+          },
+        );
+      },
+    },
+  };
 }
 
 function raise(err: Error): never {

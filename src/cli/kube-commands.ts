@@ -115,4 +115,19 @@ export function registerKubeCommands(program: Command): void {
       const { wait } = await import('./verbs/wait.ts');
       await run(opts, (s) => wait(s, args, { for: bare(opts.for) ?? '', timeout: bare(opts.timeout) ?? '30s', ...(opts.allNamespaces ? { allNamespaces: true } : {}) }));
     });
+
+  // virtctl's VM verbs: start, stop, restart.
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    const cmd = verb(program, action, `${action} a VirtualMachine (virtctl ${action}): NAME or vm NAME`)
+      .argument('<name...>', 'NAME, vm NAME or vm/NAME')
+      .option('--dry-run', 'validate only; change nothing');
+    if (action !== 'start') cmd.option('--grace-period <seconds>', 'seconds the guest has to shut down');
+    cmd.action(async (args: string[], opts: GlobalOptions & { dryRun?: boolean; gracePeriod?: string }) => {
+      const { vmNameFrom, vmState } = await import('./verbs/vm-state.ts');
+      const name = vmNameFrom(args);
+      const grace = opts.gracePeriod !== undefined ? Number(bare(opts.gracePeriod)) : undefined;
+      if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw new Error(`--grace-period must be a non-negative integer, found ${JSON.stringify(opts.gracePeriod)}`);
+      await run(opts, (s) => vmState(s, action, name, { ...(grace !== undefined ? { gracePeriod: grace } : {}), ...(opts.dryRun ? { dryRun: true } : {}) }));
+    });
+  }
 }

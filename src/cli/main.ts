@@ -39,9 +39,21 @@ program
   .option('--data-dir <dir>', 'state directory (default /var/lib/pxevirt for root, else ~/.local/share/pxevirt)')
   .option('--listen <host:port>', 'HTTPS listen address', '127.0.0.1:6443')
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (opts: { dataDir?: string; listen: string; logLevel: 'debug' | 'info' | 'warn' | 'error' }) => {
+  .option('--registry-mirror <registry=url>', 'pull REGISTRY\'s images from URL (repeatable), e.g. docker.io=http://127.0.0.1:5000', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--node-name <name>', 'this node\'s name in status.nodeName (default: the host name)')
+  .option('--netns-prefix <prefix>', 'prefix of the VMI pods\' network namespace names')
+  .option('--no-controllers', 'serve the API only: no controllers, no guests')
+  .action(async (opts: { dataDir?: string; listen: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; registryMirror: string[]; nodeName?: string; netnsPrefix?: string; controllers: boolean }) => {
     const { up } = await import('./up.ts');
-    await up({ listen: opts.listen, logLevel: opts.logLevel, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+    await up({
+      listen: opts.listen,
+      logLevel: opts.logLevel,
+      registryMirrors: opts.registryMirror,
+      controllers: opts.controllers,
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      ...(opts.nodeName ? { nodeName: opts.nodeName } : {}),
+      ...(opts.netnsPrefix ? { netnsPrefix: opts.netnsPrefix } : {}),
+    });
   });
 
 // kubectl-like verbs (create, apply, get, describe, delete, wait); each loads its code when run.

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Logger } from '../lib/logger.ts';
 import type { KindInfo } from '../resources/kind.ts';
 import { KINDS } from '../resources/kinds.ts';
@@ -13,6 +14,11 @@ import { AlreadyExistsError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { createApiHandler } from '../api/handler.ts';
 import { nodeListener } from '../api/node-adapter.ts';
+import { startControllers, VMI_KEY, type Controllers } from '../controllers/controller.ts';
+import { createVmMetrics } from '../controllers/metrics.ts';
+import type { VmiRuntime } from '../runtime/types.ts';
+import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
+import { DiskCache, prepareVolumes } from '../runtime/volumes/index.ts';
 import { createCa, createServerCert, type KeyPairPem } from './certs.ts';
 import { kubeconfigText, serverUrl } from './kubeconfig.ts';
 
@@ -24,6 +30,43 @@ export interface DaemonOptions {
   /** The kinds to serve (default: every kind pxevirt knows). */
   kinds?: readonly KindInfo[];
   version?: string;
+  /** Run the VMI and VM controllers (default true). Off, VMIs stay as written (API-only tests). */
+  controllers?: boolean;
+  /** This node's name in status.nodeName (default: os.hostname()). */
+  nodeName?: string;
+  /** Registry → mirror URL for containerDisk pulls, e.g. { 'docker.io': 'http://127.0.0.1:5000' }. */
+  registryMirrors?: Record<string, string>;
+  /** Prefix of the pods' network namespace names (default the runtime's, `pxv-`). */
+  netnsPrefix?: string;
+  /** The runtime to act through (tests); default: the local QEMU runtime. */
+  runtime?: VmiRuntime;
+}
+
+/** Parses repeatable `REGISTRY=URL` mirror options; throws naming the expected form. */
+export function parseRegistryMirrors(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.indexOf('=');
+    const registry = at > 0 ? v.slice(0, at).trim() : '';
+    const url = at > 0 ? v.slice(at + 1).trim() : '';
+    if (!registry || !url) throw new Error(`--registry-mirror must be REGISTRY=URL (e.g. docker.io=http://127.0.0.1:5000), found ${JSON.stringify(v)}`);
+    out[registry] = url;
+  }
+  return out;
+}
+
+/** The local QEMU runtime with the volume preparer (one image cache per node). */
+function localRuntime(options: DaemonOptions, log: Logger): LocalRuntime {
+  const cacheDir = join(options.dataDir, 'cache', 'images');
+  const cache = new DiskCache(cacheDir);
+  return createLocalRuntime({
+    dataDir: options.dataDir,
+    log: log.child({ component: 'runtime' }),
+    cacheDir,
+    mirrors: options.registryMirrors ?? {},
+    volumes: (vmi, o) => prepareVolumes(vmi, { ...o, cache }),
+    ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
+  });
 }
 
 export interface Daemon {
@@ -85,12 +128,29 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ path: join(options.dataDir, 'pxevirt.db'), logger: options.log.child({ component: 'store' }) });
   let server: Server | undefined;
+  let controllers: Controllers | undefined;
+  let closeRuntime: (() => void) | undefined;
   try {
     ensureDefaultNamespace(store);
     const ca = await loadOrCreateCa(options.dataDir);
     const token = loadOrCreateToken(options.dataDir);
     const cert = await createServerCert(ca, ['127.0.0.1', 'localhost', '::1', host]);
-    const handler = createApiHandler({ store, kinds: options.kinds ?? KINDS, token, ...(options.version ? { version: options.version } : {}) });
+    const nodeName = options.nodeName ?? hostname();
+    const runControllers = options.controllers !== false;
+    const local = runControllers && !options.runtime ? localRuntime(options, options.log) : undefined;
+    closeRuntime = local ? () => local.close() : undefined;
+    const runtime = runControllers ? (options.runtime ?? local) : undefined;
+    const metrics = createVmMetrics({
+      vmiPhases: () => store.list(VMI_KEY).items.map((o) => String((o.status as { phase?: unknown } | undefined)?.phase ?? '')),
+      qemuProcesses: () => (runtime ? store.list(VMI_KEY).items.filter((o) => (runtime.observe(o.metadata.uid)?.state ?? 'exited') !== 'exited').length : 0),
+    });
+    const handler = createApiHandler({
+      store,
+      kinds: options.kinds ?? KINDS,
+      token,
+      ...(options.version ? { version: options.version } : {}),
+      metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+    });
     server = createServer({ cert: cert.certPem, key: cert.keyPem }, nodeListener(handler, options.log.child({ component: 'api' })));
     const listening = server;
     await new Promise<void>((resolve, reject) => {
@@ -100,21 +160,38 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const actual = (listening.address() as AddressInfo).port;
     const kubeconfigPath = join(options.dataDir, 'kubeconfig');
     writePrivate(kubeconfigPath, kubeconfigText({ server: serverUrl(host, actual), caPem: ca.certPem, token }));
+    if (runtime) {
+      controllers = await startControllers({ store, runtime, nodeName, log: options.log.child({ component: 'controllers' }), metrics });
+      options.log.info({ nodeName }, 'controllers started');
+    }
     options.log.info({ host, port: actual, kubeconfig: kubeconfigPath }, 'listening');
+    const running = controllers;
+    const detach = closeRuntime;
     let closing: Promise<void> | undefined;
     return {
       host,
       port: actual,
       kubeconfigPath,
       close: () => {
-        closing ??= new Promise<void>((resolve) => {
-          listening.close(() => resolve());
-          listening.closeAllConnections();
-        }).finally(() => store.close());
+        // Controllers stop first; guests keep running (they are detached) and are adopted next time.
+        closing ??= (running ? running.stop() : Promise.resolve())
+          .then(
+            () =>
+              new Promise<void>((resolve) => {
+                listening.close(() => resolve());
+                listening.closeAllConnections();
+              }),
+          )
+          .finally(() => {
+            detach?.();
+            store.close();
+          });
         return closing;
       },
     };
   } catch (err) {
+    await controllers?.stop();
+    closeRuntime?.();
     server?.close();
     store.close();
     throw err;

@@ -89,11 +89,11 @@ export function applyUpdate(stored: StoredObject, incoming: StoredObject, option
   return next;
 }
 
-/** The object marked for deletion: deletionTimestamp now, grace period 0, generation bumped (as Kubernetes does). */
-export function markDeleting(stored: StoredObject, now: Date): StoredObject {
+/** The object marked for deletion: deletionTimestamp now, the grace period (0 unless given), generation bumped (as Kubernetes does). */
+export function markDeleting(stored: StoredObject, now: Date, gracePeriodSeconds = 0): StoredObject {
   const next = normalize(stored);
   next.metadata.deletionTimestamp = formatTimestamp(now);
-  next.metadata.deletionGracePeriodSeconds = 0;
+  next.metadata.deletionGracePeriodSeconds = gracePeriodSeconds;
   next.metadata.generation = stored.metadata.generation + 1;
   return next;
 }

@@ -120,8 +120,15 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
       if (resourceVersion && resourceVersion !== stored.metadata.resourceVersion) throw new ConflictError(key, name, resourceVersion, stored.metadata.resourceVersion);
       if ((stored.metadata.finalizers?.length ?? 0) > 0) {
         // Already being deleted: nothing more to do until the finalizers are gone.
-        if (stored.metadata.deletionTimestamp) return { result: { object: stored, removed: false }, changes: [] };
-        const marked = withResourceVersion(markDeleting(stored, now()), currentRv() + 1);
+        // A second delete may only shorten the grace period (as the API server does).
+        const grace = options.gracePeriodSeconds;
+        if (stored.metadata.deletionTimestamp) {
+          if (grace === undefined || grace >= (stored.metadata.deletionGracePeriodSeconds ?? 0)) return { result: { object: stored, removed: false }, changes: [] };
+          const shortened = withResourceVersion({ ...stored, metadata: { ...stored.metadata, deletionGracePeriodSeconds: grace } }, currentRv() + 1);
+          st.updateObject.run(Number(shortened.metadata.resourceVersion), JSON.stringify(shortened), key.group, key.resource, namespace, name);
+          return { result: { object: shortened, removed: false }, changes: [record(key, 'MODIFIED', shortened, stored)] };
+        }
+        const marked = withResourceVersion(markDeleting(stored, now(), options.gracePeriodSeconds), currentRv() + 1);
         st.updateObject.run(Number(marked.metadata.resourceVersion), JSON.stringify(marked), key.group, key.resource, namespace, name);
         return { result: { object: marked, removed: false }, changes: [record(key, 'MODIFIED', marked, stored)] };
       }

@@ -96,6 +96,8 @@ export interface UpdateOptions {
 export interface DeleteOptions {
   /** Fails with ConflictError unless the stored object has this uid / resourceVersion. */
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** Recorded as metadata.deletionGracePeriodSeconds when finalizers keep the object (default 0). */
+  gracePeriodSeconds?: number;
 }
 
 /** The store. Every write is durable when it returns (an acknowledged write survives kill -9). */

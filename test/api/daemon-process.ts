@@ -61,9 +61,20 @@ export function tempDataDir(t: TestContext): string {
   return dir;
 }
 
+export interface DaemonProcessOptions {
+  /** Run the controllers (default false: API tests write status by hand and start no guests). */
+  controllers?: boolean;
+  /** More `pxevirt up` arguments (e.g. --registry-mirror, --node-name). */
+  args?: string[];
+  /** Run the daemon inside this network namespace (`ip netns exec NS …`). */
+  netns?: string;
+}
+
 /** Starts the daemon on `dataDir` (a new temp dir when omitted) and waits for its KUBECONFIG line. */
-export async function startDaemonProcess(t: TestContext, dataDir = tempDataDir(t)): Promise<DaemonProcess> {
-  const child = spawn(BIN, ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startDaemonProcess(t: TestContext, dataDir = tempDataDir(t), options: DaemonProcessOptions = {}): Promise<DaemonProcess> {
+  const upArgs = ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(options.controllers ? [] : ['--no-controllers']), ...(options.args ?? [])];
+  const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, BIN, ...upArgs]] : [BIN, upArgs];
+  const child = spawn(cmd as string, argv as string[], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;
@@ -99,7 +110,8 @@ export async function startDaemonProcess(t: TestContext, dataDir = tempDataDir(t
     child,
     kubectl: (args, input) =>
       new Promise((done) => {
-        const p = execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+        const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, 'kubectl', '--kubeconfig', kubeconfig, ...args]] : ['kubectl', ['--kubeconfig', kubeconfig, ...args]];
+        const p = execFile(cmd as string, argv as string[], { timeout: 60_000 }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
           done({ code, stdout, stderr });
         });

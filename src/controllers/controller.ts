@@ -1,0 +1,351 @@
+// The controller loop: watches VMIs and VMs in the store and the runtime's guests, reconciles
+// each object in a keyed work queue (one run per object at a time, retried with backoff), and
+// writes status, finalizers, VMIs and Events back to the store.
+import type { Logger } from '../lib/logger.ts';
+import { vmiKind } from '../resources/vmi-kind.ts';
+import type { GuestObservation, VmiObject, VmiRuntime } from '../runtime/types.ts';
+import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../store/errors.ts';
+import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
+import { createEventRecorder } from './events.ts';
+import type { VmMetrics } from './metrics.ts';
+import { reconcileVm, VM_FINALIZER } from './vm-reconcile.ts';
+import { reconcileVmi, VMI_FINALIZER, type VmiLocalState } from './vmi-reconcile.ts';
+import { createWorkQueue } from './work-queue.ts';
+
+export const VMI_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
+export const VM_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachines' };
+
+export interface ControllerOptions {
+  store: ObjectStore;
+  runtime: VmiRuntime;
+  /** This node's name, written to status.nodeName. */
+  nodeName: string;
+  log: Logger;
+  now?: () => Date;
+  metrics?: VmMetrics;
+  /** First retry delay of a failed reconcile (ms). */
+  retryBaseMs?: number;
+}
+
+export interface Controllers {
+  /** Resolves when no reconcile runs or waits (guest starts and stops may still be under way). */
+  idle(): Promise<void>;
+  /** Stops watching and reconciling; guests keep running (they are detached). */
+  stop(): Promise<void>;
+}
+
+type Kind = 'vmi' | 'vm';
+const keyOf = (kind: Kind, ns: string | undefined, name: string): string => `${kind}:${ns ?? ''}/${name}`;
+function parseKey(key: string): { kind: Kind; namespace: string; name: string } {
+  const m = /^(vmi|vm):([^/]*)\/(.+)$/.exec(key);
+  if (!m) throw new Error(`work queue key must be vmi|vm:NAMESPACE/NAME, found ${JSON.stringify(key)}`);
+  return { kind: m[1] as Kind, namespace: m[2] ?? '', name: m[3] ?? '' };
+}
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function tryGet(store: ObjectStore, key: ResourceKey, ns: string, name: string): StoredObject | undefined {
+  try {
+    return store.get(key, ns, name);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Updates an object's metadata with `change` (false = nothing to do), retrying on conflicts. */
+function mutateMeta(store: ObjectStore, key: ResourceKey, ns: string, name: string, change: (o: StoredObject) => boolean): StoredObject | undefined {
+  for (let attempt = 0; ; attempt++) {
+    const current = tryGet(store, key, ns, name);
+    if (!current) return undefined;
+    const next = structuredClone(current);
+    if (!change(next)) return current;
+    try {
+      return store.update(key, next, { expectedResourceVersion: current.metadata.resourceVersion });
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+    }
+  }
+}
+
+const addFinalizer = (name: string) => (o: StoredObject): boolean => {
+  const list = o.metadata.finalizers ?? [];
+  if (list.includes(name) || o.metadata.deletionTimestamp) return false;
+  o.metadata.finalizers = [...list, name];
+  return true;
+};
+const removeFinalizer = (name: string) => (o: StoredObject): boolean => {
+  const list = o.metadata.finalizers ?? [];
+  if (!list.includes(name)) return false;
+  const rest = list.filter((f) => f !== name);
+  if (rest.length > 0) o.metadata.finalizers = rest;
+  else delete o.metadata.finalizers;
+  return true;
+};
+
+function ownerVmName(o: StoredObject): string | undefined {
+  const ref = (o.metadata.ownerReferences ?? []).find((r) => r.kind === 'VirtualMachine' && r.controller === true);
+  return typeof ref?.name === 'string' ? ref.name : undefined;
+}
+
+/** Adopts running guests, reconciles every VMI and VM, then follows the store and the runtime. */
+export async function startControllers(options: ControllerOptions): Promise<Controllers> {
+  const { store, runtime, log } = options;
+  const now = options.now ?? (() => new Date());
+  const recorder = createEventRecorder({ store, host: options.nodeName, log, now });
+  const local = new Map<string, VmiLocalState>();
+  const uidByKey = new Map<string, string>();
+  const keyByUid = new Map<string, string>();
+  const background = new Set<Promise<unknown>>();
+  const aborter = new AbortController();
+  let stopped = false;
+
+  const track = (p: Promise<unknown>): void => {
+    background.add(p);
+    void p.finally(() => background.delete(p));
+  };
+
+  const queue = createWorkQueue({
+    log,
+    ...(options.retryBaseMs !== undefined ? { baseDelayMs: options.retryBaseMs } : {}),
+    process: async (key) => {
+      const { kind, namespace, name } = parseKey(key);
+      if (kind === 'vmi') await processVmi(key, namespace, name);
+      else processVm(key, namespace, name);
+    },
+  });
+
+  const writeStatus = (key: ResourceKey, object: StoredObject, status: Record<string, unknown>): StoredObject | undefined => {
+    try {
+      return store.update(key, { ...object, status }, { subresource: 'status', expectedResourceVersion: object.metadata.resourceVersion });
+    } catch (err) {
+      // Changed since read (or gone): reconcile again from the fresh object.
+      if (err instanceof ConflictError || err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  };
+
+  const remember = (key: string, uid: string): void => {
+    const previous = uidByKey.get(key);
+    if (previous && previous !== uid) {
+      keyByUid.delete(previous);
+      void orphan(previous);
+    }
+    uidByKey.set(key, uid);
+    keyByUid.set(uid, key);
+  };
+  const forget = (key: string, uid: string): void => {
+    if (uidByKey.get(key) === uid) uidByKey.delete(key);
+    keyByUid.delete(uid);
+    local.delete(uid);
+  };
+
+  /** A guest whose VMI is gone from the store: stop it at once and remove its pod. */
+  const orphan = async (uid: string): Promise<void> => {
+    if (keyByUid.has(uid)) return;
+    const obs = runtime.observe(uid);
+    log.info({ uid, state: obs?.state }, 'removing a guest whose VMI is gone');
+    try {
+      if (obs && obs.state !== 'exited') await runtime.stop(uid, 0);
+      await runtime.cleanup(uid);
+    } catch (err) {
+      log.warn({ uid, err: errorText(err) }, 'could not remove an orphaned guest');
+    }
+    local.delete(uid);
+  };
+
+  const processVmi = async (key: string, namespace: string, name: string): Promise<void> => {
+    let vmi = tryGet(store, VMI_KEY, namespace, name);
+    if (!vmi) {
+      const uid = uidByKey.get(key);
+      if (uid) {
+        forget(key, uid);
+        await orphan(uid);
+      }
+      return;
+    }
+    const uid = vmi.metadata.uid;
+    remember(key, uid);
+    const state = local.get(uid) ?? {};
+    local.set(uid, state);
+    const observation = runtime.observe(uid);
+    const at = now();
+    const result = reconcileVmi(vmi, observation, { now: at, nodeName: options.nodeName, local: state });
+    log.debug({ key, phase: (vmi.status as { phase?: unknown } | undefined)?.phase, obs: observation?.state, state, actions: result.actions.map((a) => a.type), rv: vmi.metadata.resourceVersion }, 'reconcile vmi');
+    if (result.status) {
+      const before = (vmi.status as { phase?: unknown } | undefined)?.phase;
+      const written = writeStatus(VMI_KEY, vmi, result.status);
+      if (!written) {
+        queue.add(key);
+        return;
+      }
+      vmi = written;
+      if (result.status.phase === 'Running' && before !== 'Running' && options.metrics) {
+        const created = Date.parse(vmi.metadata.creationTimestamp);
+        if (Number.isFinite(created)) options.metrics.vmiRunningSeconds.observe(Math.max(0, (at.getTime() - created) / 1000));
+      }
+    }
+    for (const e of result.events) recorder.record(vmi, e, e.reason === 'SuccessfulCreate' ? 'virt-controller' : 'virt-handler');
+    for (const action of result.actions) {
+      switch (action.type) {
+        case 'addFinalizer':
+          vmi = mutateMeta(store, VMI_KEY, namespace, name, addFinalizer(VMI_FINALIZER)) ?? vmi;
+          break;
+        case 'start': {
+          state.starting = true;
+          delete state.startError;
+          const target = vmi as unknown as VmiObject;
+          log.info({ vmi: `${namespace}/${name}`, uid }, 'starting guest');
+          track(
+            runtime
+              .start(target, {
+                signal: aborter.signal,
+                onProgress: (p) => {
+                  if (p.done) options.metrics?.imagePulls.inc();
+                },
+              })
+              .then(
+                () => {
+                  state.starting = false;
+                },
+                (err: unknown) => {
+                  state.starting = false;
+                  if (stopped) return;
+                  state.startError = errorText(err);
+                  log.warn({ vmi: `${namespace}/${name}`, uid, err: state.startError }, 'guest start failed');
+                },
+              )
+              .finally(() => queue.add(key)),
+          );
+          break;
+        }
+        case 'stop':
+          state.stopping = true;
+          log.info({ vmi: `${namespace}/${name}`, uid, graceSeconds: action.graceSeconds }, 'stopping guest');
+          track(
+            runtime.stop(uid, action.graceSeconds).then(
+              () => queue.add(key),
+              (err: unknown) => {
+                // Try again a little later (not at once: a failing stop must not spin).
+                state.stopping = false;
+                log.warn({ uid, err: errorText(err) }, 'guest stop failed');
+                queue.addAfter(key, 1000);
+              },
+            ),
+          );
+          break;
+        case 'cleanup':
+          await runtime.cleanup(uid);
+          break;
+        case 'removeFinalizer':
+          mutateMeta(store, VMI_KEY, namespace, name, removeFinalizer(VMI_FINALIZER));
+          forget(key, uid);
+          break;
+      }
+    }
+  };
+
+  const processVm = (key: string, namespace: string, name: string): void => {
+    const vm = tryGet(store, VM_KEY, namespace, name);
+    if (!vm) return;
+    const vmi = tryGet(store, VMI_KEY, namespace, name);
+    const result = reconcileVm(vm, vmi, { now: now() });
+    let current = vm;
+    if (result.status) {
+      const written = writeStatus(VM_KEY, vm, result.status);
+      if (!written) {
+        queue.add(key);
+        return;
+      }
+      current = written;
+    }
+    for (const e of result.events) recorder.record(current, e, 'virt-controller');
+    for (const action of result.actions) {
+      switch (action.type) {
+        case 'addFinalizer':
+          mutateMeta(store, VM_KEY, namespace, name, addFinalizer(VM_FINALIZER));
+          break;
+        case 'removeFinalizer':
+          mutateMeta(store, VM_KEY, namespace, name, removeFinalizer(VM_FINALIZER));
+          break;
+        case 'createVmi': {
+          const admitted = vmiKind.default(action.vmi as unknown as Record<string, unknown>, { operation: 'CREATE' });
+          try {
+            store.create(VMI_KEY, admitted as unknown as typeof action.vmi);
+          } catch (err) {
+            if (!(err instanceof AlreadyExistsError)) throw err;
+            queue.add(key);
+          }
+          break;
+        }
+        case 'deleteVmi':
+          try {
+            store.delete(VMI_KEY, namespace, name, { preconditions: { uid: action.uid }, ...(action.graceSeconds !== undefined ? { gracePeriodSeconds: action.graceSeconds } : {}) });
+          } catch (err) {
+            if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+          }
+          break;
+        case 'requeueAfter':
+          queue.addAfter(key, action.seconds * 1000);
+          break;
+      }
+    }
+  };
+
+  const onVmiEvent = (e: WatchEvent): void => {
+    const { namespace, name } = e.object.metadata;
+    queue.add(keyOf('vmi', namespace, name));
+    const owner = ownerVmName(e.object);
+    if (owner) queue.add(keyOf('vm', namespace, owner));
+  };
+  const onVmEvent = (e: WatchEvent): void => queue.add(keyOf('vm', e.object.metadata.namespace, e.object.metadata.name));
+
+  /** Lists a kind, enqueues every object, then watches from the list's resourceVersion (relisting on 410 Gone). */
+  const follow = (key: ResourceKey, onEvent: (e: WatchEvent) => void): StoredObject[] => {
+    const listed = store.list(key);
+    for (const o of listed.items) onEvent({ type: 'ADDED', object: o });
+    const watchFrom = (rv: string): void => {
+      try {
+        store.watch(key, { resourceVersion: rv }, onEvent, aborter.signal);
+      } catch (err) {
+        if (!(err instanceof GoneError) || stopped) throw err;
+        const again = store.list(key);
+        for (const o of again.items) onEvent({ type: 'ADDED', object: o });
+        watchFrom(again.resourceVersion);
+      }
+    };
+    watchFrom(listed.resourceVersion);
+    return listed.items;
+  };
+
+  const adopted = await runtime.adopt();
+  log.info({ guests: adopted.length }, 'adopted running guests');
+  const unsubscribe = runtime.onChange((obs: GuestObservation) => {
+    const key = keyByUid.get(obs.uid);
+    if (key) queue.add(key);
+  });
+  const vmis = follow(VMI_KEY, onVmiEvent);
+  for (const o of vmis) remember(keyOf('vmi', o.metadata.namespace, o.metadata.name), o.metadata.uid);
+  follow(VM_KEY, onVmEvent);
+  // Guests left by a previous daemon whose VMI no longer exists.
+  for (const g of adopted) if (!keyByUid.has(g.uid)) track(orphan(g.uid));
+
+  return {
+    idle: async () => {
+      for (;;) {
+        await queue.idle();
+        if (background.size === 0) {
+          await queue.idle();
+          return;
+        }
+        await Promise.allSettled([...background]);
+      }
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      aborter.abort();
+      await queue.stop();
+    },
+  };
+}

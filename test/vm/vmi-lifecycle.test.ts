@@ -1,0 +1,206 @@
+// `pxevirt up` end to end with real QEMU under TCG: a VMI whose containerDisk comes from a
+// local registry (through --registry-mirror docker.io=…) boots to its marker, reaches
+// Running on the node named by --node-name, shows in `kubectl get vmi`, in Events and in
+// /metrics, survives a kill -9 of the daemon (adopted), powers itself off (Succeeded) and is
+// deleted with grace 0 leaving nothing behind. A VirtualMachine booted at the same time (to
+// keep boots few) is started and restarted with the CLI verbs, recreated after its QEMU is
+// killed (runStrategy Always; the killed guest's VMI reports the crash), and stopped.
+// The daemon runs in the machine's network namespace (it must reach the test's loopback
+// registry); its pods are network namespaces with a prefix unique to this run, removed after.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildContainerDiskLayout, buildTestDisk } from '../../scripts/guest/disk-image.ts';
+import { testGuestUnavailable } from '../../scripts/test-guest.ts';
+import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
+import { netnsUnavailable } from '../helpers/netns.ts';
+import { qemuUnavailable } from '../helpers/qemu.ts';
+import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const BIN = join(ROOT, 'bin/pxevirt');
+const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await testGuestUnavailable()) ?? registryUnavailable();
+
+const IMAGE = 'pxevirt/vm-disk:latest';
+const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+
+function vmiSpec(): Record<string, unknown> {
+  return {
+    domain: { resources: { requests: { memory: '128Mi' } }, devices: { autoattachPodInterface: false, disks: [{ name: 'root', disk: { bus: 'virtio' } }] } },
+    terminationGracePeriodSeconds: 30,
+    volumes: [{ name: 'root', containerDisk: { image: IMAGE } }],
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await sleep(500);
+  }
+}
+
+async function netnsWithPrefix(prefix: string): Promise<string[]> {
+  const names = await readdir('/run/netns').catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(prefix));
+}
+
+/** Pids of live QEMU processes whose command line mentions `text`. */
+async function qemusWith(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv[0]?.includes('qemu-system') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function typeOnSerial(socketPath: string, text: string): Promise<void> {
+  const socket = createConnection(socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('data', () => undefined);
+  await new Promise<void>((resolve, reject) => socket.write(text, (err) => (err ? reject(err) : resolve())));
+  await sleep(500);
+  socket.destroy();
+}
+
+async function serialHas(d: DaemonProcess, uid: string, marker: string): Promise<boolean> {
+  const log = clean(await readFile(join(d.dataDir, 'run', 'vmi', uid, 'serial.log'), 'utf8').catch(() => ''));
+  return log.includes(marker);
+}
+
+test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are stopped and deleted cleanly', { skip, timeout: 900_000 }, async (t) => {
+  const work = await mkdtemp(join(tmpdir(), 'pxevirt-vm-e2e-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  const disk = await buildTestDisk({ name: 'vm-disk' });
+  const registry = await startRegistry(t);
+  await registry.push(await buildContainerDiskLayout({ name: 'vm-disk', disk: disk.path, outDir: join(work, 'oci') }), IMAGE);
+
+  const prefix = `pxe2e${randomBytes(2).toString('hex')}-`;
+  const dataDir = tempDataDir(t);
+  const daemonOptions = { controllers: true, args: ['--registry-mirror', `docker.io=${registry.url}`, '--node-name', 'node-e2e', '--netns-prefix', prefix] };
+  let d = await startDaemonProcess(t, dataDir, daemonOptions);
+  // Whatever happens, no guest and no pod of this run outlives the test.
+  t.after(async () => {
+    await d.kill9();
+    for (const pid of await qemusWith(dataDir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const ns of await netnsWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
+  });
+  const pxevirt = (args: string[]) => run(BIN, args, { env: { ...process.env, KUBECONFIG: d.kubeconfig }, timeout: 60_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' }),
+  );
+  const kubectl = async (args: string[], input?: string) => {
+    const r = await d.kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const jsonpath = async (kind: string, name: string, path: string) => (await d.kubectl(['get', kind, name, '-o', `jsonpath=${path}`])).stdout;
+
+  // Both guests boot at once.
+  await kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'testvmi' }, spec: vmiSpec() }));
+  await kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: 'testvm' }, spec: { runStrategy: 'Halted', template: { metadata: { labels: { app: 'testvm' } }, spec: vmiSpec() } } }));
+  const started = await pxevirt(['start', 'testvm']);
+  assert.equal(started.code, 0, started.stderr);
+  assert.equal(started.stdout, 'VM testvm was scheduled to start\n');
+
+  await kubectl(['wait', 'vmi/testvmi', '--for=jsonpath={.status.phase}=Running', '--timeout=240s']);
+  const table = await kubectl(['get', 'vmi', 'testvmi']);
+  assert.match(table, /^NAME\s+AGE\s+PHASE\s+IP\s+NODENAME\s+READY/);
+  assert.match(table, /testvmi\s+\S+\s+Running\s+(\S+\s+)?node-e2e\s+True/);
+  const uid = await jsonpath('vmi', 'testvmi', '{.metadata.uid}');
+  await until('the guest\'s marker on its serial log', () => serialHas(d, uid, disk.marker));
+  const phases = JSON.parse(await jsonpath('vmi', 'testvmi', '{.status.phaseTransitionTimestamps}')) as Array<{ phase: string }>;
+  assert.deepEqual(phases.map((p) => p.phase), ['Pending', 'Scheduling', 'Scheduled', 'Running']);
+  assert.equal((await qemusWith(uid)).length, 1, 'one QEMU for the VMI');
+  const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=testvmi']);
+  assert.match(events, /Started/);
+
+  await until('the VM Running', async () => (await jsonpath('vm', 'testvm', '{.status.printableStatus}')) === 'Running');
+  assert.equal(await jsonpath('vm', 'testvm', '{.spec.runStrategy}'), 'Always');
+  const vmUid1 = await jsonpath('vmi', 'testvm', '{.metadata.uid}');
+
+  const metrics = await d.http('GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /pxevirt_vmi_phase\{phase="Running"\} 2/);
+  assert.match(metrics.body, /pxevirt_qemu_processes 2/);
+  assert.match(metrics.body, /pxevirt_vmi_running_seconds_count 2/);
+  assert.equal((await d.http('GET', '/metrics', { token: '' })).status, 401);
+
+  // kill -9 of the daemon, then a new one: both guests still Running, adopted, none started twice.
+  const qemusBefore = [...(await qemusWith(uid)), ...(await qemusWith(vmUid1))].sort();
+  await d.kill9();
+  d = await startDaemonProcess(t, dataDir, daemonOptions);
+  // The new daemon's runtime reports both guests alive once it has adopted them.
+  await until('both guests adopted', async () => /pxevirt_qemu_processes 2/.test((await d.http('GET', '/metrics')).body), 60_000);
+  assert.equal(await jsonpath('vmi', 'testvmi', '{.status.phase}'), 'Running');
+  assert.equal(await jsonpath('vmi', 'testvm', '{.status.phase}'), 'Running');
+  assert.deepEqual([...(await qemusWith(uid)), ...(await qemusWith(vmUid1))].sort(), qemusBefore, 'the same QEMU processes, one each');
+  const phasesAfter = JSON.parse(await jsonpath('vmi', 'testvmi', '{.status.phaseTransitionTimestamps}')) as unknown[];
+  assert.equal(phasesAfter.length, 4, 'no new phase transitions after adoption');
+
+  // The guest powers itself off: Succeeded.
+  await typeOnSerial(join(dataDir, 'run', 'vmi', uid, 'serial.sock'), '\npoweroff -f\n');
+  await until('testvmi Succeeded', async () => (await jsonpath('vmi', 'testvmi', '{.status.phase}')) === 'Succeeded', 60_000);
+  const normal = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=testvmi,reason=Stopped', '-o', 'jsonpath={.items[*].message}']);
+  assert.equal(normal, 'The VirtualMachineInstance was shut down.');
+
+  // Delete with grace 0: gone at once, its netns and run dir with it.
+  const netns = (await netnsWithPrefix(prefix)).length;
+  await kubectl(['delete', 'vmi', 'testvmi', '--grace-period=0', '--force', '--timeout=60s']);
+  assert.equal((await d.kubectl(['get', 'vmi', 'testvmi'])).code, 1);
+  await until('the VMI\'s QEMU gone', async () => (await qemusWith(uid)).length === 0, 30_000);
+  assert.equal(existsSync(join(dataDir, 'run', 'vmi', uid)), false, 'run dir removed');
+  assert.equal((await netnsWithPrefix(prefix)).length, netns - 1, 'pod netns removed');
+
+  // restart: the VM's VMI is replaced by a new one that boots again.
+  const restarted = await pxevirt(['restart', 'vm', 'testvm']);
+  assert.equal(restarted.stdout, 'VM testvm was scheduled to restart\n');
+  const vmUid2 = await until('a new VMI for the VM', async () => {
+    const u = (await d.kubectl(['get', 'vmi', 'testvm', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    return u !== '' && u !== vmUid1 ? u : undefined;
+  });
+  await until('the restarted VM Running', async () => (await jsonpath('vmi', 'testvm', '{.status.phase}')) === 'Running');
+  assert.equal((await qemusWith(vmUid1)).length, 0, 'the old guest is gone');
+  assert.equal((await qemusWith(vmUid2)).length, 1);
+
+  // runStrategy Always: a guest whose QEMU is killed ends Failed and the VM starts a new one.
+  for (const pid of await qemusWith(vmUid2)) process.kill(pid, 'SIGKILL');
+  const vmUid3 = await until('a VMI replacing the killed guest', async () => {
+    const u = (await d.kubectl(['get', 'vmi', 'testvm', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    return u !== '' && u !== vmUid2 ? u : undefined;
+  });
+  const warnings = await kubectl(['get', 'events', '--field-selector', 'type=Warning', '-o', 'jsonpath={range .items[*]}{.involvedObject.uid} {.message}{"\\n"}{end}']);
+  assert.match(warnings, new RegExp(`${vmUid2} The VirtualMachineInstance crashed\\.`), 'a Warning with the reason for the killed guest');
+  await until('the replacement Running', async () => (await jsonpath('vmi', 'testvm', '{.status.phase}')) === 'Running');
+  assert.equal((await qemusWith(vmUid3)).length, 1);
+
+  // stop: Halted, the VMI deleted, the guest gone, nothing left of this run.
+  const stopped = await pxevirt(['stop', 'testvm', '--grace-period', '0']);
+  assert.equal(stopped.stdout, 'VM testvm was scheduled to stop\n');
+  await until('the VM Stopped', async () => (await jsonpath('vm', 'testvm', '{.status.printableStatus}')) === 'Stopped', 60_000);
+  assert.equal(await jsonpath('vm', 'testvm', '{.spec.runStrategy}'), 'Halted');
+  await until('the VM\'s QEMU gone', async () => (await qemusWith(vmUid3)).length === 0, 30_000);
+  assert.deepEqual(await netnsWithPrefix(prefix), []);
+  assert.deepEqual(await qemusWith(dataDir), []);
+  assert.equal(await d.stop(), 0);
+});
