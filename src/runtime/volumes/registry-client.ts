@@ -3,8 +3,7 @@
 // token auth from the WWW-Authenticate challenge, blobs streamed to a file with their
 // sha256 checked. Only this file talks HTTP; the fetch function can be injected.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -234,12 +233,17 @@ export class RegistryClient {
     });
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.part-${process.pid}-${randomBytes(3).toString('hex')}`;
+    options.signal?.throwIfAborted();
+    // Open before streaming: a write stream opening lazily could create the file after an
+    // abort's cleanup had already removed it.
+    const file = await open(tmp, 'w');
     try {
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, createWriteStream(tmp), options.signal ? { signal: options.signal } : {});
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, file.createWriteStream(), options.signal ? { signal: options.signal } : {});
       const found = `sha256:${hash.digest('hex')}`;
       if (found !== digest) throw new DigestMismatchError(this.options.image, digest, found);
       await rename(tmp, dest);
     } catch (err) {
+      await file.close().catch(() => undefined);
       await rm(tmp, { force: true });
       if (err instanceof DigestMismatchError || options.signal?.aborted) throw err;
       throw this.fail(url, res.status, `download failed after ${bytes} bytes: ${(err as Error).message}`, err);
