@@ -2,7 +2,7 @@
 // the kind's printer columns, ages rendered as the API server renders them.
 import type { KindInfo, PrinterColumn } from '../resources/kind.ts';
 import type { StoredObject } from '../store/types.ts';
-import { ageOf } from './age.ts';
+import { ageOf } from '../lib/duration.ts';
 import { evaluateJsonPath } from './jsonpath.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { camelSplit, describeObject, smartLabel } from './describe.ts';
-import { humanDuration } from './duration.ts';
+import { humanDuration } from '../../lib/duration.ts';
 
 test('smart labels split camelCase and upper-case known acronyms, like kubectl', () => {
   assert.equal(smartLabel('apiVersion'), 'API Version');

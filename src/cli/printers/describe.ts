@@ -1,6 +1,6 @@
 // `kubectl describe` for any object (its generic describer): Name, Namespace, Labels,
 // Annotations, then every field as "Smart Label:  value" indented by level, then Events.
-import { since } from './duration.ts';
+import { ageOf as since } from '../../lib/duration.ts';
 import { tabwrite } from './tabwriter.ts';
 
 type Obj = Record<string, unknown>;

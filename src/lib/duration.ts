@@ -1,6 +1,6 @@
-// Ages the way kubectl shows them (k8s.io/apimachinery/pkg/util/duration.HumanDuration).
+// Ages as Kubernetes prints them (apimachinery duration.HumanDuration), for the API's Table cells and the CLI.
 
-/** Formats a duration in milliseconds: `45s`, `3m10s`, `5h`, `2d3h`, `1y20d`. */
+/** Renders a duration in milliseconds: "5s", "3m20s", "5h", "2d3h", "1y20d". */
 export function humanDuration(ms: number): string {
   const seconds = Math.trunc(ms / 1000);
   if (seconds < -1) return '<invalid>';
@@ -24,16 +24,17 @@ export function humanDuration(ms: number): string {
   }
   if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
   if (hours < 24 * 365 * 8) {
-    const dy = Math.trunc(hours / 24) % 365;
+    const d = Math.trunc(hours / 24) % 365;
     const y = Math.trunc(hours / 24 / 365);
-    return dy === 0 ? `${y}y` : `${y}y${dy}d`;
+    return d === 0 ? `${y}y` : `${y}y${d}d`;
   }
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
 
-/** Age of a timestamp relative to `now`; `<unknown>` when it is missing or unreadable. */
-export function since(timestamp: unknown, now: number): string {
-  if (typeof timestamp !== 'string' || timestamp === '') return '<unknown>';
+/** The age of an RFC 3339 timestamp at `now`, or `<unknown>` when it does not parse. */
+export function ageOf(timestamp: unknown, now: number): string {
+  if (typeof timestamp !== 'string') return '<unknown>';
   const t = Date.parse(timestamp);
-  return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+  if (Number.isNaN(t)) return '<unknown>';
+  return humanDuration(now - t);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ageOf, humanDuration } from './age.ts';
+import { ageOf, humanDuration } from './duration.ts';
 
 const s = 1000;
 const m = 60 * s;
