@@ -14,8 +14,8 @@ packages=(
   iproute2 iptables iputils-ping
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
-  # driving terminals in tests
-  tmux
+  # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
+  tmux vncsnapshot chromium
 )
 
 missing=()
