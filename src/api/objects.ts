@@ -4,6 +4,7 @@ import type { KindInfo } from '../resources/kind.ts';
 import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.ts';
 import { apiVersionOf } from './registry.ts';
 import type { ResourceRoute } from './route.ts';
+import type { Mutator } from './admission.ts';
 
 /** What the handlers share: the store, the kinds and a clock. */
 export interface ApiContext {
@@ -11,6 +12,8 @@ export interface ApiContext {
   /** Every kind served (deleting a namespace empties it of each namespaced kind). */
   kinds: readonly KindInfo[];
   now: () => number;
+  /** The mutating admission step run on every create and update (the daemon's MAC pool). */
+  mutate?: Mutator;
 }
 
 /** One request against one kind, with the facts every handler needs. */

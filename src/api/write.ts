@@ -31,7 +31,7 @@ export function createObject(ctx: ApiContext, call: ResourceCall, req: ApiReques
   // With a status subresource, status is written only through /status (as for CRDs).
   if (call.kind.statusSubresource) delete object.status;
   ensureNamespace(ctx, call.route.namespace);
-  const admitted = admit(call.kind, object, 'CREATE');
+  const admitted = admit(call.kind, object, 'CREATE', undefined, { mutate: ctx.mutate, dryRun });
   if (dryRun) {
     const preview = admitted as unknown as StoredObject;
     preview.metadata = { ...preview.metadata, uid: randomUUID(), creationTimestamp: new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, 'Z'), generation: 1, resourceVersion: '' };
@@ -101,7 +101,7 @@ function finishUpdate(ctx: ApiContext, call: ResourceCall, req: ApiRequest, old:
     const redefaulted = call.kind.default(structuredClone(merged), { operation: 'CREATE' });
     if (jsonEqual(redefaulted.spec, old.spec)) merged.spec = old.spec;
   }
-  const admitted = status ? merged : admit(call.kind, merged, 'UPDATE', old as unknown as Record<string, unknown>);
+  const admitted = status ? merged : admit(call.kind, merged, 'UPDATE', old as unknown as Record<string, unknown>, { mutate: ctx.mutate, dryRun });
   const next = admitted as unknown as StoredObject;
   const comparable = (o: StoredObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: '', managedFields: undefined } });
   if (resourceVersion === old.metadata.resourceVersion && jsonEqual(comparable(next), comparable(old))) return respond(call, 200, old);

@@ -13,6 +13,7 @@ test('every kind DESIGN.md lists is registered once with its short names', () =>
     'kubevirt.io/v1 VirtualMachine vm,vms ns',
     'k8s.cni.cncf.io/v1 NetworkAttachmentDefinition net-attach-def ns',
     'nmstate.io/v1 NodeNetworkConfigurationPolicy nncp cluster',
+    'nmstate.io/v1beta1 NodeNetworkConfigurationEnactment nnce cluster',
     'pxe.pxevirt.io/v1alpha1 PXEServer pxe ns',
     '/v1 Namespace ns cluster',
     '/v1 Event ev ns',

@@ -3,11 +3,12 @@ import type { KindInfo } from './kind.ts';
 import { eventKind, namespaceKind } from './core-kinds.ts';
 import { nadKind } from './nad-kind.ts';
 import { nncpKind } from './nncp-kind.ts';
+import { nnceKind } from './nnce-kind.ts';
 import { pxeServerKind } from './pxe-server-kind.ts';
 import { vmKind } from './vm-kind.ts';
 import { vmiKind } from './vmi-kind.ts';
 
-export const KINDS: KindInfo[] = [vmiKind, vmKind, nadKind, nncpKind, pxeServerKind, namespaceKind, eventKind];
+export const KINDS: KindInfo[] = [vmiKind, vmKind, nadKind, nncpKind, nnceKind, pxeServerKind, namespaceKind, eventKind];
 
 /** The kind served at /apis/{group}/{version}/…/{plural} (group '' for the core API). */
 export function kindByResource(group: string, plural: string, kinds: readonly KindInfo[] = KINDS): KindInfo | undefined {
