@@ -168,6 +168,14 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     const state = local.get(uid) ?? {};
     local.set(uid, state);
     const observation = runtime.observe(uid);
+    const wanted = observation?.annotations;
+    if (wanted && Object.entries(wanted).some(([k, v]) => vmi?.metadata.annotations?.[k] !== v)) {
+      // network-status and the like: metadata, written apart from status (KubeVirt puts it on the pod).
+      vmi = mutateMeta(store, VMI_KEY, namespace, name, (o) => {
+        o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...wanted };
+        return true;
+      }) ?? vmi;
+    }
     const at = now();
     const result = reconcileVmi(vmi, observation, { now: at, nodeName: options.nodeName, local: state });
     log.debug({ key, phase: (vmi.status as { phase?: unknown } | undefined)?.phase, obs: observation?.state, state, actions: result.actions.map((a) => a.type), rv: vmi.metadata.resourceVersion }, 'reconcile vmi');
@@ -234,7 +242,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           );
           break;
         case 'cleanup':
-          await runtime.cleanup(uid);
+          await runtime.cleanup(uid, { namespace, name });
           break;
         case 'removeFinalizer':
           mutateMeta(store, VMI_KEY, namespace, name, removeFinalizer(VMI_FINALIZER));

@@ -136,8 +136,9 @@ export function reconcileVmi(vmi: VmiLike, observation: GuestObservation | undef
       name: i.name,
       mac: i.mac,
       ...(i.interfaceName ? { interfaceName: i.interfaceName } : {}),
-      ...(i.ipAddress ? { ipAddress: i.ipAddress, ipAddresses: [i.ipAddress] } : {}),
-      infoSource: 'domain',
+      ...(i.ipAddress ? { ipAddress: i.ipAddress, ipAddresses: i.ipAddresses ?? [i.ipAddress] } : {}),
+      ...(i.podInterfaceName ? { podInterfaceName: i.podInterfaceName } : {}),
+      infoSource: i.infoSource ?? 'domain',
     }));
   };
   const finish = (obs: GuestObservation): void => {

@@ -11,6 +11,7 @@ export interface GuestRecord {
   runDir: string;
   softwareEmulation: boolean;
   interfaces: GuestObservation['interfaces'];
+  annotations?: Record<string, string>;
   startedAt: string;
 }
 

@@ -8,13 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
 import { createAccelProbe, type AccelProbeResult } from './accel.ts';
 import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
-import { nicsFor, type NetworkAttacher } from './nics.ts';
+import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
 import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './supervisor.ts';
 import type { GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
-export { generatedMac, type NetworkAttacher } from './nics.ts';
+export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';
 
 /** Prepares a VMI's volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
 export type VolumePreparer = (
@@ -178,8 +178,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     } catch (err) {
       throw new GuestStartError(uid, `preparing volumes: ${(err as Error).message}`, { cause: err });
     }
-    const backends = options.network ? await options.network(vmi, p) : [];
-    const nics = nicsFor(vmi, backends);
+    let attachment: NetworkAttachment = { nics: [] };
+    if (options.network) {
+      try {
+        attachment = await options.network.attach(vmi, p, startOptions.signal ? { signal: startOptions.signal } : {});
+      } catch (err) {
+        // The attacher undid its own work; the pod goes too, so a failed start leaves nothing on the node.
+        await removePod(p).catch((e: unknown) => log.warn({ uid, err: String(e) }, 'cannot remove the pod of a failed start'));
+        throw new GuestStartError(uid, `network: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const nics = nicsFor(vmi, attachment.nics);
 
     const firmware = isObj(vmi.spec.domain) && isObj(vmi.spec.domain.firmware) ? vmi.spec.domain.firmware : {};
     const efi = isObj(firmware.bootloader) && isObj(firmware.bootloader.efi) ? firmware.bootloader.efi : undefined;
@@ -207,7 +216,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       netns: p.netns,
       runDir: p.runDir,
       softwareEmulation: probe.accel === 'tcg',
-      interfaces: nics.map((n) => ({ name: n.name, mac: n.mac })),
+      interfaces: nics.map((n) => {
+        const b = attachment.nics.find((x) => x.name === n.name);
+        const ips = b?.ipAddresses ?? [];
+        return {
+          name: n.name,
+          mac: n.mac,
+          ...(ips[0] !== undefined ? { ipAddress: ips[0], ipAddresses: ips } : {}),
+          ...(b?.podInterfaceName ? { podInterfaceName: b.podInterfaceName } : {}),
+          ...(b?.infoSource ? { infoSource: b.infoSource } : {}),
+        };
+      }),
+      ...(attachment.annotations ? { annotations: attachment.annotations } : {}),
       startedAt: new Date().toISOString(),
     };
     await writeGuestRecord(p.runDir, record);
@@ -262,11 +282,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       }
     },
 
-    async cleanup(uid) {
+    async cleanup(uid, identity) {
       await runtime.stop(uid, 0).catch(() => undefined);
       guests.get(uid)?.proc?.detach();
       guests.delete(uid);
-      await removePod(pod(uid));
+      const p = pod(uid);
+      // CNI DEL before the netns goes: IPAM allocations and the node's veth ends are released.
+      if (options.network) {
+        await options.network.detach({ namespace: identity?.namespace ?? '', name: identity?.name ?? '', uid }, p).catch((err: unknown) => {
+          log.warn({ uid, err: String(err) }, 'network detach failed; removing the pod anyway');
+        });
+      }
+      await removePod(p);
     },
 
     observe(uid) {

@@ -18,11 +18,34 @@ export interface ResolvedNic {
   /** The interface/network name in the spec. */
   name: string;
   mac: string;
-  /** Tap in the pod netns; without one the NIC has no backend (see below). */
+  /** Tap in the pod netns; without one (and no `user`) the NIC has no backend (see below). */
   tap?: string;
+  /** Masquerade through QEMU's user-mode network stack (slirp) running in the pod netns. */
+  user?: UserNetdev;
   bootOrder?: number;
   /** KubeVirt's model name: virtio, e1000, e1000e, rtl8139, igb, ne2k_pci, pcnet. */
   model: string;
+}
+
+/** A slirp network: the guest's subnet, the gateway/DHCP address and forwarded ports. */
+export interface UserNetdev {
+  /** CIDR of the guest's network, e.g. 10.0.2.0/24. */
+  net: string;
+  /** The gateway (and DHCP server) address, e.g. 10.0.2.1. */
+  host: string;
+  /** The one address DHCP hands the guest, e.g. 10.0.2.2. */
+  guest: string;
+  /** The DNS forwarder address slirp answers on, e.g. 10.0.2.3. */
+  dns: string;
+  /** Inbound ports: from hostAddress:port in the pod to the guest's port. */
+  forwards: ReadonlyArray<{ protocol: 'tcp' | 'udp'; hostAddress: string; port: number }>;
+}
+
+/** The `-netdev user,…` option string for a UserNetdev. */
+export function userNetdev(id: string, u: UserNetdev): string {
+  const parts = [`user,id=${id}`, `net=${u.net}`, `host=${u.host}`, `dhcpstart=${u.guest}`, `dns=${u.dns}`, 'ipv6=off'];
+  for (const f of u.forwards) parts.push(`hostfwd=${f.protocol}:${f.hostAddress}:${f.port}-${u.guest}:${f.port}`);
+  return parts.join(',');
 }
 
 export interface QemuArgsContext {
@@ -207,6 +230,9 @@ function nicArgs(ctx: QemuArgsContext): string[] {
     let device = `${model},id=net${i},mac=${nic.mac}`;
     if (nic.tap !== undefined) {
       args.push('-netdev', `tap,id=netdev${i},ifname=${opt(nic.tap)},script=no,downscript=no`);
+      device += `,netdev=netdev${i}`;
+    } else if (nic.user !== undefined) {
+      args.push('-netdev', userNetdev(`netdev${i}`, nic.user));
       device += `,netdev=netdev${i}`;
     }
     if (nic.bootOrder !== undefined) device += `,bootindex=${nic.bootOrder}`;

@@ -22,7 +22,9 @@ export interface GuestObservation {
   /** When exited: how. `shutdown` = the guest powered off (→ Succeeded); `crashed` = QEMU died (→ Failed). */
   exit?: { kind: 'shutdown' | 'crashed' | 'killed'; reason: string; code?: number | null; signal?: string | null };
   /** Guest interfaces as known to the runtime (name = the VMI network name). */
-  interfaces: Array<{ name: string; mac: string; interfaceName?: string; ipAddress?: string }>;
+  interfaces: Array<{ name: string; mac: string; interfaceName?: string; ipAddress?: string; ipAddresses?: string[]; podInterfaceName?: string; infoSource?: string }>;
+  /** Annotations the VMI should carry (k8s.v1.cni.cncf.io/network-status). */
+  annotations?: Record<string, string>;
   startedAt: string;
 }
 
@@ -50,7 +52,7 @@ export interface VmiRuntime {
   /** ACPI power-down, then kill after graceSeconds (0 kills at once). Resolves when QEMU is gone. */
   stop(uid: string, graceSeconds: number): Promise<void>;
   /** Removes everything the VMI had on the node (netns, run dir, overlays). Idempotent. */
-  cleanup(uid: string): Promise<void>;
+  cleanup(uid: string, identity?: { namespace: string; name: string }): Promise<void>;
   /** Current observation of a guest, or undefined when the runtime knows nothing of it. */
   observe(uid: string): GuestObservation | undefined;
   /** Re-adopts guests left running by a previous daemon (from their run dirs and pidfiles). */

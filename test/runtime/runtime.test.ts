@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,6 +26,7 @@ import { netnsExists } from '../../src/runtime/pod.ts';
 import type { GuestObservation, VmiObject } from '../../src/runtime/types.ts';
 import { netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
+import { cleanSerial, qemusWith, typeOnSerial } from '../helpers/vmi-node.ts';
 
 const run = promisify(execFile);
 const skip = (await netnsUnavailable()) ?? (await qemuUnavailable({ roms: ['virtio-net-pci'] })) ?? (await testGuestUnavailable());
@@ -60,12 +60,10 @@ const diskBootVmi = () =>
     volumes: [{ name: 'root', containerDisk: { image: 'example/disk:1' } }],
   });
 
-const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-
 async function waitForLog(path: string, text: string, timeoutMs = 150_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const log = clean(await readFile(path, 'utf8').catch(() => ''));
+    const log = cleanSerial(await readFile(path, 'utf8').catch(() => ''));
     if (log.includes(text)) return log;
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${JSON.stringify(text)} in ${path}; last lines:\n${log.split('\n').slice(-15).join('\n')}`);
     await sleep(250);
@@ -80,26 +78,6 @@ async function waitForExit(rt: LocalRuntime, uid: string, timeoutMs = 30_000): P
     if (Date.now() > deadline) throw new Error(`guest ${uid} did not exit within ${timeoutMs} ms (state ${obs?.state})`);
     await sleep(200);
   }
-}
-
-/** Pids of live QEMU processes whose command line names the run dir. */
-async function qemusIn(runDir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.endsWith('qemu-system-x86_64') && argv.some((a) => a.includes(runDir))) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-async function typeOnSerial(socketPath: string, text: string): Promise<void> {
-  const socket = createConnection(socketPath);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  socket.on('data', () => undefined);
-  await new Promise<void>((resolve, reject) => socket.write(text, (err) => (err ? reject(err) : resolve())));
-  await sleep(500);
-  socket.destroy();
 }
 
 test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adoption, stop, power-off, crash', { skip, timeout: 300_000 }, async (t) => {
@@ -174,7 +152,7 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
   // off; a new runtime adopts the guests still running and learns how bravo ended.
   rt1.close();
   await typeOnSerial(rt1.paths(b.metadata.uid).serialSocket, '\npoweroff -f\n');
-  for (let i = 0; (await qemusIn(rt1.paths(b.metadata.uid).runDir)).length > 0; i++) {
+  for (let i = 0; (await qemusWith(rt1.paths(b.metadata.uid).runDir)).length > 0; i++) {
     assert.ok(i < 300, 'bravo powered off within 60 s');
     await sleep(200);
   }
@@ -189,13 +167,13 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
   assert.deepEqual(await rt2.execute(d.metadata.uid, 'query-status'), { status: 'running', singlestep: false, running: true });
   // Starting an adopted VMI again returns the running guest: still one QEMU each.
   await rt2.start(a);
-  assert.deepEqual(await qemusIn(rt2.paths(a.metadata.uid).runDir), [started[0]?.pid]);
-  assert.deepEqual(await qemusIn(rt2.paths(d.metadata.uid).runDir), [deltaStarted.pid]);
+  assert.deepEqual(await qemusWith(rt2.paths(a.metadata.uid).runDir), [started[0]?.pid]);
+  assert.deepEqual(await qemusWith(rt2.paths(d.metadata.uid).runDir), [deltaStarted.pid]);
 
   // Grace 0 kills at once.
   await rt2.stop(a.metadata.uid, 0);
   assert.equal((await waitForExit(rt2, a.metadata.uid)).exit?.kind, 'killed');
-  assert.deepEqual(await qemusIn(rt2.paths(a.metadata.uid).runDir), []);
+  assert.deepEqual(await qemusWith(rt2.paths(a.metadata.uid).runDir), []);
 
   // A grace period the guest ignores (nothing handles the ACPI button): killed when it ends.
   await rt2.stop(d.metadata.uid, 2);

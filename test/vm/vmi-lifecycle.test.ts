@@ -11,28 +11,23 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildContainerDiskLayout, buildTestDisk } from '../../scripts/guest/disk-image.ts';
-import { testGuestUnavailable } from '../../scripts/test-guest.ts';
-import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { netnsUnavailable } from '../helpers/netns.ts';
-import { qemuUnavailable } from '../helpers/qemu.ts';
-import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
+import { startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
+import { startRegistry } from '../helpers/registry.ts';
+import { cleanSerial, netnsWithPrefix, qemusWith, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'bin/pxevirt');
-const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await testGuestUnavailable()) ?? registryUnavailable();
+const skip = await vmiNodeUnavailable();
 
 const IMAGE = 'pxevirt/vm-disk:latest';
-const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 
 function vmiSpec(): Record<string, unknown> {
   return {
@@ -42,43 +37,8 @@ function vmiSpec(): Record<string, unknown> {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(500);
-  }
-}
-
-async function netnsWithPrefix(prefix: string): Promise<string[]> {
-  const names = await readdir('/run/netns').catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(prefix));
-}
-
-/** Pids of live QEMU processes whose command line mentions `text`. */
-async function qemusWith(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.includes('qemu-system') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-async function typeOnSerial(socketPath: string, text: string): Promise<void> {
-  const socket = createConnection(socketPath);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  socket.on('data', () => undefined);
-  await new Promise<void>((resolve, reject) => socket.write(text, (err) => (err ? reject(err) : resolve())));
-  await sleep(500);
-  socket.destroy();
-}
-
 async function serialHas(d: DaemonProcess, uid: string, marker: string): Promise<boolean> {
-  const log = clean(await readFile(join(d.dataDir, 'run', 'vmi', uid, 'serial.log'), 'utf8').catch(() => ''));
+  const log = cleanSerial(await readFile(join(d.dataDir, 'run', 'vmi', uid, 'serial.log'), 'utf8').catch(() => ''));
   return log.includes(marker);
 }
 
