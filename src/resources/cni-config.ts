@@ -1,14 +1,12 @@
 // Validation of a NetworkAttachmentDefinition's `spec.config`: a CNI network configuration
-// or configuration list as a JSON string, with plugin types pxevirt can run.
+// or configuration list as a JSON string. Plugin types are binary names looked up in the
+// node's plugin dirs when a pod is attached (as Multus does): a type the node lacks fails the
+// VMI with the lookup's message, so third-party plugins in --cni-plugin-dirs work too.
 import { CauseType, shown, type Cause } from './causes.ts';
 import { isObj } from './object-path.ts';
 
-/** Plugin types accepted (the Debian containernetworking-plugins set; cnv-* are OpenShift's aliases). */
-export const KNOWN_CNI_PLUGINS = [
-  'bridge', 'cnv-bridge', 'tuning', 'cnv-tuning', 'host-local', 'static', 'dhcp', 'macvlan', 'ptp', 'vlan', 'portmap', 'bandwidth', 'firewall', 'sbr', 'ipvlan', 'host-device',
-] as const;
-/** IPAM types accepted inside a plugin's `ipam` (an empty `ipam: {}` means L2 only). */
-export const KNOWN_IPAM_TYPES = ['host-local', 'static', 'dhcp'] as const;
+/** A plugin (or IPAM) type: a file name in the plugin dirs, never a path. */
+const PLUGIN_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 const CNI_VERSION = /^\d+\.\d+\.\d+$/;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -50,13 +48,13 @@ export function validateCniConfig(text: unknown, field: string): Cause[] {
 function validatePlugin(plugin: unknown, field: string, where: string): Cause[] {
   if (!isObj(plugin)) return [{ type: CauseType.Invalid, field, message: `${where}: expected a plugin object, found ${shown(plugin)}` }];
   const causes: Cause[] = [];
-  if (typeof plugin.type !== 'string' || !(KNOWN_CNI_PLUGINS as readonly string[]).includes(plugin.type)) {
-    causes.push({ type: CauseType.NotSupported, field, message: `${where}.type: expected one of ${KNOWN_CNI_PLUGINS.join(', ')}, found ${shown(plugin.type)}` });
+  if (typeof plugin.type !== 'string' || !PLUGIN_TYPE.test(plugin.type)) {
+    causes.push({ type: CauseType.Invalid, field, message: `${where}.type: expected a plugin name such as bridge or cnv-bridge (a file name in the CNI plugin dirs), found ${shown(plugin.type)}` });
   }
   if (plugin.ipam !== undefined) {
     if (!isObj(plugin.ipam)) causes.push({ type: CauseType.Invalid, field, message: `${where}.ipam: expected an object, found ${shown(plugin.ipam)}` });
-    else if (plugin.ipam.type !== undefined && !(KNOWN_IPAM_TYPES as readonly unknown[]).includes(plugin.ipam.type)) {
-      causes.push({ type: CauseType.NotSupported, field, message: `${where}.ipam.type: expected one of ${KNOWN_IPAM_TYPES.join(', ')}, found ${shown(plugin.ipam.type)}` });
+    else if (plugin.ipam.type !== undefined && (typeof plugin.ipam.type !== 'string' || !PLUGIN_TYPE.test(plugin.ipam.type))) {
+      causes.push({ type: CauseType.Invalid, field, message: `${where}.ipam.type: expected an IPAM plugin name such as host-local, static or dhcp, found ${shown(plugin.ipam.type)}` });
     }
   }
   return causes;
