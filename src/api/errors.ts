@@ -17,6 +17,7 @@ export const Reason = {
   RequestEntityTooLarge: 'RequestEntityTooLarge',
   UnsupportedMediaType: 'UnsupportedMediaType',
   InternalError: 'InternalError',
+  ServiceUnavailable: 'ServiceUnavailable',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

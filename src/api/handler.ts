@@ -14,6 +14,10 @@ import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
 import { createObject, patchObject, replaceObject } from './write.ts';
 import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS, subresourceResources, vmSubresource } from './vm-subresources.ts';
+import { bearerToken } from './auth.ts';
+import type { GuestAccess } from './guest-access.ts';
+import type { Mutator } from './admission.ts';
+import { createVmiSubresources, matchVmiSubresource, vmiSubresourceResources } from './vmi-subresources.ts';
 
 export interface ApiHandlerOptions {
   store: ObjectStore;
@@ -25,27 +29,39 @@ export interface ApiHandlerOptions {
   now?: () => number;
   /** GET /metrics: the Prometheus text and its content type (token required like every path). */
   metrics?: () => Promise<{ contentType: string; text: string }>;
+  /** Reaches guests for console, vnc, vnc/screenshot and log; without it they answer 503. */
+  guests?: GuestAccess;
+  /** A mutating admission step run after defaulting, before validation, on creates and updates. */
+  mutate?: Mutator;
 }
 
 export type ApiHandler = (req: ApiRequest) => ApiResponse;
 
+/** The handler plus what its owner manages: the registry, and open console/VNC sessions. */
+export interface ApiHandlerExtras {
+  registry: Registry;
+  /** Closes every open console and VNC session (server shutdown). */
+  closeSessions(): void;
+}
+
 const NOT_FOUND = () => new ApiError(404, Reason.NotFound, 'the server could not find the requested resource', {});
 
-function authorized(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const given = Buffer.from(m[1]!.trim());
+function authorized(headers: ApiRequest['headers'], token: string): boolean {
+  const bearer = bearerToken(headers);
+  if (bearer === undefined) return false;
+  const given = Buffer.from(bearer);
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /** Creates the handler for a store and a set of kinds. */
-export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { registry: Registry } {
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHandlerExtras {
   const registry = createRegistry(options.kinds);
-  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now };
+  const vmiSubresources = createVmiSubresources({ store: options.store, ...(options.guests ? { guests: options.guests } : {}) });
+  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, ...(options.mutate ? { mutate: options.mutate } : {}) };
   const handler = (req: ApiRequest): ApiResponse => {
     try {
-      if (!authorized(req.headers.authorization, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
+      if (!authorized(req.headers, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
       return dispatch(req);
     } catch (err) {
       const status = toStatus(err);
@@ -54,6 +70,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
   };
   const dispatch = (req: ApiRequest): ApiResponse => {
     if (req.path === '/metrics' && options.metrics && (req.method === 'GET' || req.method === 'HEAD')) return metricsResponse(options.metrics);
+    const vmiSub = matchVmiSubresource(req.path);
+    if (vmiSub) return vmiSubresources.handle(req, vmiSub);
     const r = route(req.path);
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (r.type !== 'resource' && !get) throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
@@ -71,7 +89,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
         return json(200, groupInfo(registry, r.group) ?? raise(NOT_FOUND()));
       case 'groupVersion':
         if (r.group === SUBRESOURCES_GROUP && SUBRESOURCES_VERSIONS.includes(r.version)) {
-          return json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${SUBRESOURCES_GROUP}/${r.version}`, resources: subresourceResources() });
+          return json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${SUBRESOURCES_GROUP}/${r.version}`, resources: [...subresourceResources(), ...vmiSubresourceResources()] });
         }
         return json(200, resourceList(registry, r.group, r.version) ?? raise(NOT_FOUND()));
       case 'openapiV3Index':
@@ -120,7 +138,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & { reg
     }
     throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
   };
-  return Object.assign(handler, { registry });
+  return Object.assign(handler, { registry, closeSessions: () => vmiSubresources.closeAll() });
 }
 
 function subresourcesGroupDoc(): Record<string, unknown> {

@@ -35,3 +35,45 @@ export function isStream(body: unknown): body is StreamBody {
 export function json(status: number, body: unknown, headers: Record<string, string | string[]> = {}): ApiResponse {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body };
 }
+
+/** A response produced later (screenshots, log reads): the adapter sends it when it resolves. */
+export interface DeferredBody {
+  deferred: Promise<ApiResponse>;
+}
+
+/** Whether a response body is deferred. */
+export function isDeferred(body: unknown): body is DeferredBody {
+  return typeof body === 'object' && body !== null && (body as DeferredBody).deferred instanceof Promise;
+}
+
+/** The far end of an upgraded connection: bytes both ways (binary websocket frames). */
+export interface ByteChannel {
+  send(bytes: Buffer): void;
+  /** Closes the connection (websocket close code and reason). */
+  close(code?: number, reason?: string): void;
+  onMessage(listener: (bytes: Buffer) => void): void;
+  onClose(listener: () => void): void;
+}
+
+/** What an accepted upgrade joins: `open` once the handshake is done, `abort` if it fails. */
+export interface UpgradeTarget {
+  open(channel: ByteChannel): void;
+  abort(): void;
+}
+
+/**
+ * A websocket upgrade (console, vnc): `connect` reaches the guest first and rejects (an
+ * ApiError) to refuse the upgrade with a Status; its result is called with the open channel.
+ */
+export interface UpgradeBody {
+  upgrade: {
+    /** The subprotocol the server selects, e.g. `plain.kubevirt.io`. */
+    protocol: string;
+    connect(): Promise<UpgradeTarget>;
+  };
+}
+
+/** Whether a response asks for a websocket upgrade. */
+export function isUpgrade(body: unknown): body is UpgradeBody {
+  return typeof body === 'object' && body !== null && typeof (body as UpgradeBody).upgrade?.connect === 'function';
+}

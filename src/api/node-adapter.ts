@@ -3,8 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.ts';
 import { MAX_BODY_BYTES, tooLarge } from './body.ts';
-import { toStatus } from './errors.ts';
-import { isStream, type ApiRequest, type ApiResponse } from './http-types.ts';
+import { ApiError, Reason, toStatus } from './errors.ts';
+import { isDeferred, isStream, isUpgrade, type ApiRequest, type ApiResponse } from './http-types.ts';
 
 type Handler = (req: ApiRequest) => ApiResponse;
 
@@ -35,16 +35,33 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function headersOf(req: IncomingMessage): Record<string, string | undefined> {
+/** A request's headers as single strings (repeated ones joined), names in lower case. */
+export function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
 function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
+  const body = response.body;
+  if (isDeferred(body)) {
+    body.deferred.then(
+      (later) => send(res, later, head),
+      (err: unknown) => {
+        const status = toStatus(err);
+        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head);
+      },
+    );
+    return;
+  }
+  if (isUpgrade(body)) {
+    // console and vnc are websockets; a plain request reaches them only by mistake.
+    const status = toStatus(new ApiError(400, Reason.BadRequest, 'this subresource is a websocket: send the request with "Upgrade: websocket"'));
+    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head);
+    return;
+  }
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
   res.statusCode = response.status;
-  const body = response.body;
   if (isStream(body)) {
     const closed = new AbortController();
     res.on('close', () => closed.abort());
@@ -61,7 +78,7 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
     );
     return;
   }
-  const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : `${JSON.stringify(body)}\n`;
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(head ? undefined : text);
 }

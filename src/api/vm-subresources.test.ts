@@ -114,14 +114,22 @@ test('a missing VM is 404, and so are unknown actions; v1alpha3 is served too', 
   assert.equal(call('PUT', `${SUB}/a/start`, undefined, 'wrong').status, 401);
 });
 
-test('discovery lists subresources.kubevirt.io with virtualmachines/start, stop and restart', (t) => {
+test('discovery lists subresources.kubevirt.io with virtualmachines/start, stop and restart and the VMI subresources', (t) => {
   const { call } = setup(t);
   const groups = (body(call('GET', '/apis')).groups as Obj[]).map((g) => g.name);
   assert.ok(groups.includes('subresources.kubevirt.io'));
   const list = body(call('GET', '/apis/subresources.kubevirt.io/v1'));
   assert.deepEqual(
     (list.resources as Obj[]).map((r) => r.name),
-    ['virtualmachines/start', 'virtualmachines/stop', 'virtualmachines/restart'],
+    [
+      'virtualmachines/start',
+      'virtualmachines/stop',
+      'virtualmachines/restart',
+      'virtualmachineinstances/console',
+      'virtualmachineinstances/vnc',
+      'virtualmachineinstances/vnc/screenshot',
+      'virtualmachineinstances/log',
+    ],
   );
   assert.equal(body(call('GET', '/apis/subresources.kubevirt.io')).preferredVersion.version, 'v1');
 });

@@ -84,6 +84,17 @@ export class RestClient {
     }
   }
 
+  /** Sends one request; resolves with the raw body (a PNG, text), throws ApiStatusError on 4xx/5xx. */
+  async requestBytes(req: RestRequest): Promise<Buffer> {
+    const res = await this.open(req);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const code = res.statusCode ?? 0;
+    if (code >= 400) throw errorFrom(code, body.toString('utf8'));
+    return body;
+  }
+
   /** Opens a watch (`watch=1` is added) and yields its events until the server or `signal` ends it. */
   async *watch(req: RestRequest): AsyncGenerator<WatchEvent> {
     const res = await this.open({ ...req, query: { ...req.query, watch: 1 } });
@@ -148,7 +159,8 @@ export function warnings(header: string | string[] | undefined): string[] {
   return [...all.matchAll(/\d{3} [^ ]+ "((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1'));
 }
 
-function errorFrom(code: number, text: string): ApiStatusError {
+/** The error for an HTTP error answer: its Status body, else one described from the code. */
+export function errorFrom(code: number, text: string): ApiStatusError {
   try {
     const body = JSON.parse(text) as ApiStatus;
     if (body && body.kind === 'Status') return new ApiStatusError(body, code);

@@ -4,6 +4,7 @@ import { describeObject, type EventLike } from '../printers/describe.ts';
 import { throwCollected } from './create.ts';
 import { listAll, queryNamespace } from './get.ts';
 import { resolveArgs } from './targets.ts';
+import { describeSerialLog } from './logs.ts';
 import type { Session } from './session.ts';
 
 type Obj = Record<string, unknown>;
@@ -43,7 +44,9 @@ export async function describe(session: Session, args: readonly string[], option
     }
     for (const object of objects) {
       const full = { apiVersion: gv, kind: t.info.kind, ...object };
-      const text = describeObject(full, await eventsFor(session, full), now());
+      let text = describeObject(full, await eventsFor(session, full), now());
+      // A VMI also shows the end of its serial log.
+      if (t.info.kind === 'VirtualMachineInstance' && t.info.group === 'kubevirt.io') text += await describeSerialLog(session, full);
       session.io.out(`${first ? '' : '\n\n'}${text}`);
       first = false;
     }

@@ -1,0 +1,27 @@
+// The API's GuestAccess from the local QEMU runtime: socket paths from the run dir, and
+// screenshots through QMP `screendump` (PNG) to a temp file in the run dir.
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GuestAccess } from '../api/guest-access.ts';
+import type { LocalRuntime } from '../runtime/local-runtime.ts';
+
+/** GuestAccess over the local runtime. */
+export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute'>): GuestAccess {
+  return {
+    sockets(uid) {
+      const p = runtime.paths(uid);
+      return { serialSocket: p.serialSocket, vncSocket: p.vncSocket, serialLog: p.serialLog };
+    },
+    async screenshot(uid) {
+      const file = join(runtime.paths(uid).runDir, `screendump-${randomBytes(6).toString('hex')}.png`);
+      try {
+        // QEMU writes the file itself (it runs as the same user, in the run dir it owns).
+        await runtime.execute(uid, 'screendump', { filename: file, format: 'png' });
+        return await readFile(file);
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+  };
+}
