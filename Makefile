@@ -11,8 +11,9 @@ help:
 	@echo "make test   - install what is missing, type-check and run every test"
 	@echo "make bench  - install what is missing, run the benchmarks against their peers"
 
-## setup: Debian packages, then npm dependencies (both idempotent)
+## setup: Debian packages, npm dependencies, then the web UI build (all idempotent)
 setup: deps $(NPM_STAMP)
+	@node --import tsx scripts/build-web.ts
 
 deps:
 	@bash scripts/setup-debian.sh
