@@ -7,6 +7,7 @@ import { benchDhcp, type DhcpBenchResult } from './dhcp.ts';
 import { benchTftp, type TftpBenchResult } from './tftp.ts';
 import { benchBootStorm, type StormResult } from './boot-storm.ts';
 import { benchApi, type ApiBenchResult } from './api.ts';
+import { benchVmi, type VmiBenchResult } from './vmi.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -30,8 +31,10 @@ try {
 }
 log('bench: API server, 10,000 VMIs stored, 100 watchers…');
 const api: ApiBenchResult = await benchApi({ log });
+log('bench: VMIs, 20 created one after the other, vs the same QEMU started by hand…');
+const vmi: VmiBenchResult = await benchVmi({ log });
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api };
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi };
 const md = render(results);
 await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -81,6 +84,7 @@ function render(r: typeof results): string {
     `| ${r.storm.clients} | ${r.storm.completed} | ${(r.storm.lastMs / 1000).toFixed(1)} s | ${(r.storm.p50Ms / 1000).toFixed(1)} s | ${(r.storm.p99Ms / 1000).toFixed(1)} s |`,
     '',
     ...renderApi(r.api),
+    ...renderVmi(r.vmi),
   ];
   return lines.join('\n');
 }
@@ -113,6 +117,31 @@ function renderApi(a: ApiBenchResult): string[] {
     '',
     `**Memory (VmRSS):** idle ${mib(a.memory.idleRssBytes)}; with ${a.objects.toLocaleString('en')} objects ${mib(a.memory.filledRssBytes)}`,
     `(${(a.memory.perObjectBytes / 1024).toFixed(1)} KiB per stored object); after the lists and the watch phase ${mib(a.memory.finalRssBytes)}.`,
+    '',
+  ];
+}
+
+function renderVmi(v: VmiBenchResult): string[] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const p = v.pxevirt;
+  return [
+    `## VMIs: ${v.vmis} guests (${v.memory}, containerDisk already cached, no network)`,
+    '',
+    'bench/vmi.ts: `pxevirt up` with its controllers; VMIs created over HTTPS one at a time, each deleted before the next',
+    `(the first rows), then again all kept running. Peer: ${v.peer.what}, ${v.peerRuns} runs.`,
+    '',
+    '| figure | pxevirt p50 | pxevirt p99 | peer p50 | pxevirt / peer (p50) |',
+    '|---|---|---|---|---|',
+    `| create → phase Running (peer: spawn → QMP "running") | ${s(p.createToRunning.p50Ms)} | ${s(p.createToRunning.p99Ms)} | ${s(v.peer.spawnToQmpRunning.p50Ms)} | ${v.ratios.createToRunningP50.toFixed(2)} |`,
+    `| create → first serial byte (peer: spawn → first byte) | ${s(p.createToFirstSerialByte.p50Ms)} | ${s(p.createToFirstSerialByte.p99Ms)} | ${s(v.peer.spawnToFirstSerialByte.p50Ms)} | ${v.ratios.firstSerialByteP50.toFixed(2)} |`,
+    `| the same with the earlier VMIs kept running: → Running | ${s(p.withOthersRunning.createToRunning.p50Ms)} | ${s(p.withOthersRunning.createToRunning.p99Ms)} | | |`,
+    `| … → first serial byte | ${s(p.withOthersRunning.createToFirstSerialByte.p50Ms)} | ${s(p.withOthersRunning.createToFirstSerialByte.p99Ms)} | | |`,
+    '',
+    `**Memory (VmRSS, guests booted):** ${p.guestsBooted} of ${v.vmis} kept-running guests booted${p.guestsPanicked ? ` (${p.guestsPanicked} kernel panic on the TCG timer check under load)` : ''}. QEMU per guest ${mib(p.qemuRssBytes)} (peer ${mib(v.peer.qemuRssBytes)}, ratio ${v.ratios.qemuRss.toFixed(2)});`,
+    `daemon ${mib(p.daemonIdleRssBytes)} before the VMIs, ${mib(p.daemonLoadedRssBytes)} with ${v.vmis} running: ${
+      p.daemonRssPerVmiBytes > 0 ? `${(p.daemonRssPerVmiBytes / 1024).toFixed(0)} KiB per VMI (${(v.ratios.daemonPerVmiOverQemu * 100).toFixed(1)}% of one guest's QEMU).` : 'no growth RSS can resolve (V8\'s heap moves by megabytes between samples).'
+    }`,
     '',
   ];
 }

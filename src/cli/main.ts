@@ -19,9 +19,10 @@ pxe
   .requiredOption('-c, --config <file>', 'config file (YAML or JSON): the PXEServer spec')
   .option('--state-dir <dir>', 'where leases persist (default /var/lib/pxevirt/pxe/<interface>)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error' }) => {
+  .option('--status-socket <path>', 'also serve /status and /metrics on this unix socket')
+  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string }) => {
     const { pxeServe } = await import('./pxe-serve.ts');
-    await pxeServe({ config: opts.config, logLevel: opts.logLevel, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+    await pxeServe({ config: opts.config, logLevel: opts.logLevel, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...(opts.statusSocket ? { statusSocket: opts.statusSocket } : {}) });
   });
 
 pxe
@@ -36,28 +37,49 @@ pxe
 program
   .command('up')
   .description('run the API server (and controllers) in the foreground; prints the KUBECONFIG line')
+  .option('--config <file>', 'settings file (YAML or JSON) with the keys below in camelCase, e.g. registryMirrors: {docker.io: URL}; flags win (default <data-dir>/config.yaml when present)')
   .option('--data-dir <dir>', 'state directory (default /var/lib/pxevirt for root, else ~/.local/share/pxevirt)')
-  .option('--listen <host:port>', 'HTTPS listen address', '127.0.0.1:6443')
-  .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .option('--registry-mirror <registry=url>', 'pull REGISTRY\'s images from URL (repeatable), e.g. docker.io=http://127.0.0.1:5000', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--listen <host:port>', 'HTTPS listen address (default 127.0.0.1:6443)')
+  .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['debug', 'info', 'warn', 'error']))
+  .option('--registry-mirror <registry=url>', 'pull REGISTRY\'s images from URL (repeatable), e.g. docker.io=http://127.0.0.1:5000', (v: string, all: string[] = []) => [...all, v])
   .option('--node-name <name>', 'this node\'s name in status.nodeName (default: the host name)')
   .option('--netns-prefix <prefix>', 'prefix of the VMI pods\' network namespace names')
+  .option('--pxe-netns-prefix <prefix>', 'prefix of the PXEServers\' network namespace names (default pxs-)')
   .option('--no-controllers', 'serve the API only: no controllers, no guests')
-  .action(async (opts: { dataDir?: string; listen: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; registryMirror: string[]; nodeName?: string; netnsPrefix?: string; controllers: boolean }) => {
+  .option('--mac-range <first-last>', 'MAC pool for interfaces without macAddress (default 02:00:00:00:00:00-02:ff:ff:ff:ff:ff)')
+  .option('--node-netns <name>', 'keep the node network (bridges, veths, NAT, NNCPs) in this network namespace, created when missing; the API stays in this one')
+  .option('--host-network', 'let pxevirt change this machine\'s own network namespace when it is the node (refused otherwise)')
+  .option('--cni-plugin-dirs <dirs...>', 'where CNI plugins are looked up (default /usr/lib/cni)')
+  .action(async (opts: Record<string, unknown>, cmd: Command) => {
     const { up } = await import('./up.ts');
-    await up({
-      listen: opts.listen,
-      logLevel: opts.logLevel,
-      registryMirrors: opts.registryMirror,
-      controllers: opts.controllers,
-      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-      ...(opts.nodeName ? { nodeName: opts.nodeName } : {}),
-      ...(opts.netnsPrefix ? { netnsPrefix: opts.netnsPrefix } : {}),
+    // Only the flags given: the rest come from the config file, then the defaults.
+    await up(Object.fromEntries(Object.entries(opts).filter(([key]) => cmd.getOptionValueSource(key) === 'cli')));
+  });
+
+program
+  .command('pull')
+  .description('pull a containerDisk image into the node\'s image cache (through the registry mirrors), showing progress')
+  .argument('<image>', 'image reference, e.g. kubevirt/fedora-cloud-container-disk-demo:latest')
+  .option('--config <file>', '`pxevirt up`\'s config file: its dataDir and registryMirrors apply (default <data-dir>/config.yaml when present)')
+  .option('--data-dir <dir>', 'state directory, as for `pxevirt up`')
+  .option('--registry-mirror <registry=url>', 'pull REGISTRY\'s images from URL (repeatable); wins over the config file', (v: string, all: string[] = []) => [...all, v])
+  .addOption(new Option('--progress <mode>', 'auto: a bar when stderr is a terminal, else plain lines').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
+  .action(async (image: string, opts: { config?: string; dataDir?: string; registryMirror?: string[]; progress: 'auto' | 'tty' | 'plain' | 'none' }) => {
+    const { pull } = await import('./pull.ts');
+    const aborter = new AbortController();
+    process.once('SIGINT', () => aborter.abort());
+    await pull(image, { ...opts, signal: aborter.signal }, {
+      out: (t) => void process.stdout.write(t),
+      err: (t) => void process.stderr.write(t),
+      errIsTty: process.stderr.isTTY === true,
+      ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
     });
   });
 
 // kubectl-like verbs (create, apply, get, describe, delete, wait); each loads its code when run.
 (await import('./kube-commands.ts')).registerKubeCommands(program);
+// virtctl's console, vnc (+ screenshot) and the serial log.
+(await import('./guest-commands.ts')).registerGuestCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,41 +1,26 @@
 // `pxevirt up`: the daemon in the foreground until SIGINT or SIGTERM.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger, type LogLevel } from '../lib/logger.ts';
-import { parseRegistryMirrors, startDaemon } from '../daemon/daemon.ts';
+import { createLogger } from '../lib/logger.ts';
+import { startDaemon } from '../daemon/daemon.ts';
+import { defaultDataDir, resolveDaemonConfig } from '../daemon/config.ts';
 
-/** The data dir when none is given: /var/lib/pxevirt for root, else ~/.local/share/pxevirt. */
-export function defaultDataDir(): string {
-  return process.getuid?.() === 0 ? '/var/lib/pxevirt' : join(homedir(), '.local', 'share', 'pxevirt');
-}
+export { defaultDataDir };
 
-export interface UpOptions {
-  dataDir?: string;
-  listen?: string;
-  logLevel?: LogLevel;
-  /** `REGISTRY=URL`, repeatable (`docker.io=http://127.0.0.1:5000`). */
-  registryMirrors?: string[];
-  nodeName?: string;
-  /** false: serve the API only (no controllers, no guests). */
-  controllers?: boolean;
-  netnsPrefix?: string;
-}
+/**
+ * `pxevirt up`'s flags, only those given on the command line, under commander's camelCase
+ * names: `config` (the file), `registryMirror` (repeatable REGISTRY=URL), and any key of
+ * CONFIG_KEYS (src/daemon/config.ts), checked the same way as in the file.
+ */
+export type UpFlags = Readonly<Record<string, unknown>>;
 
 /** Runs the daemon; prints `export KUBECONFIG=…` on stdout once listening; logs JSON on stderr. */
-export async function up(options: UpOptions): Promise<void> {
-  const log = createLogger({ level: options.logLevel ?? 'info', name: 'pxevirt' });
+export async function up(flags: UpFlags): Promise<void> {
+  const { logLevel, configPath, ...settings } = await resolveDaemonConfig(flags, { cwd: process.cwd(), defaultDataDir: defaultDataDir() });
+  const log = createLogger({ level: logLevel, name: 'pxevirt' });
+  if (configPath !== undefined) log.info({ config: configPath }, 'config loaded');
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const daemon = await startDaemon({
-    dataDir: options.dataDir ?? defaultDataDir(),
-    listen: options.listen ?? '127.0.0.1:6443',
-    log,
-    version,
-    registryMirrors: parseRegistryMirrors(options.registryMirrors ?? []),
-    ...(options.nodeName ? { nodeName: options.nodeName } : {}),
-    ...(options.controllers === false ? { controllers: false } : {}),
-    ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
-  });
+  // Every config key is a DaemonOptions field of the same name (see CONFIG_KEYS).
+  const daemon = await startDaemon({ ...settings, log, version });
   process.stdout.write(`export KUBECONFIG=${daemon.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -1,6 +1,8 @@
 // `pxevirt up`'s process body: opens the store, makes sure of the `default` namespace and the
 // TLS material, writes the kubeconfig, and serves the API over HTTPS.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
@@ -14,13 +16,22 @@ import { AlreadyExistsError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { createApiHandler } from '../api/handler.ts';
 import { nodeListener } from '../api/node-adapter.ts';
+import { withWebUi } from '../web/web-handler.ts';
+import { websocketUpgrades } from '../api/ws-adapter.ts';
+import { localGuestAccess } from './guest-access.ts';
 import { startControllers, VMI_KEY, type Controllers } from '../controllers/controller.ts';
+import { NAD_KEY, startPxeServerController, type PxeServerController } from '../controllers/pxeserver-controller.ts';
+import { startNncpController } from '../controllers/nncp-controller.ts';
 import { createVmMetrics } from '../controllers/metrics.ts';
 import type { VmiRuntime } from '../runtime/types.ts';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
 import { DiskCache, prepareVolumes } from '../runtime/volumes/index.ts';
 import { createCa, createServerCert, type KeyPairPem } from './certs.ts';
+import { imageCacheDir } from './config.ts';
 import { kubeconfigText, serverUrl } from './kubeconfig.ts';
+import { macPoolMutator } from './mac-pool.ts';
+import { nncpHost, nodeCniManager, vmiNetworking } from './node-network.ts';
+import type { NetworkAttacher } from '../runtime/nics.ts';
 
 export interface DaemonOptions {
   dataDir: string;
@@ -40,6 +51,24 @@ export interface DaemonOptions {
   netnsPrefix?: string;
   /** The runtime to act through (tests); default: the local QEMU runtime. */
   runtime?: VmiRuntime;
+  /** The MAC pool's range `FIRST-LAST` (default 02:00:00:00:00:00-02:ff:ff:ff:ff:ff); see src/daemon/mac-pool.ts. */
+  macRange?: string;
+  /** Prefix of the PXEServers' pod netns names (default `pxs-`). */
+  pxeNetnsPrefix?: string;
+  /** The node's network namespace (isolated node; created when missing). Default: the daemon's own. */
+  nodeNetns?: string;
+  /** Allow pxevirt to change this machine's own network namespace when it is the node. */
+  hostNetwork?: boolean;
+  /** Where CNI plugins are looked up (default /usr/lib/cni). */
+  cniPluginDirs?: string[];
+}
+
+/** Creates the node namespace when it does not exist yet (loopback up). */
+async function ensureNetns(name: string): Promise<void> {
+  if (existsSync(join('/run/netns', name))) return;
+  const run = promisify(execFile);
+  await run('ip', ['netns', 'add', name]);
+  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
 }
 
 /** Parses repeatable `REGISTRY=URL` mirror options; throws naming the expected form. */
@@ -56,8 +85,8 @@ export function parseRegistryMirrors(values: readonly string[]): Record<string, 
 }
 
 /** The local QEMU runtime with the volume preparer (one image cache per node). */
-function localRuntime(options: DaemonOptions, log: Logger): LocalRuntime {
-  const cacheDir = join(options.dataDir, 'cache', 'images');
+function localRuntime(options: DaemonOptions, log: Logger, network?: NetworkAttacher): LocalRuntime {
+  const cacheDir = imageCacheDir(options.dataDir);
   const cache = new DiskCache(cacheDir);
   return createLocalRuntime({
     dataDir: options.dataDir,
@@ -66,6 +95,7 @@ function localRuntime(options: DaemonOptions, log: Logger): LocalRuntime {
     mirrors: options.registryMirrors ?? {},
     volumes: (vmi, o) => prepareVolumes(vmi, { ...o, cache }),
     ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
+    ...(network ? { network } : {}),
   });
 }
 
@@ -129,6 +159,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = openSqliteStore({ path: join(options.dataDir, 'pxevirt.db'), logger: options.log.child({ component: 'store' }) });
   let server: Server | undefined;
   let controllers: Controllers | undefined;
+  let pxeServers: PxeServerController | undefined;
+  let nncp: Controllers | undefined;
   let closeRuntime: (() => void) | undefined;
   try {
     ensureDefaultNamespace(store);
@@ -137,7 +169,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const cert = await createServerCert(ca, ['127.0.0.1', 'localhost', '::1', host]);
     const nodeName = options.nodeName ?? hostname();
     const runControllers = options.controllers !== false;
-    const local = runControllers && !options.runtime ? localRuntime(options, options.log) : undefined;
+    // One CNI manager per node (its operations are serialised): PXEServer pods use it; VMI pods should share it.
+    if (runControllers && options.nodeNetns) await ensureNetns(options.nodeNetns);
+    const cni = runControllers
+      ? nodeCniManager({
+          dataDir: options.dataDir,
+          log: options.log,
+          resolveNad: (namespace, name) => {
+            try {
+              const config = (store.get(NAD_KEY, namespace, name).spec as { config?: unknown } | undefined)?.config;
+              return typeof config === 'string' ? config : undefined;
+            } catch {
+              return undefined;
+            }
+          },
+          ...(options.nodeNetns ? { nodeNetns: options.nodeNetns } : {}),
+          ...(options.hostNetwork ? { hostNetwork: true } : {}),
+          ...(options.cniPluginDirs ? { cniPluginDirs: options.cniPluginDirs } : {}),
+        })
+      : undefined;
+    const local = runControllers && !options.runtime ? localRuntime(options, options.log, cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
     closeRuntime = local ? () => local.close() : undefined;
     const runtime = runControllers ? (options.runtime ?? local) : undefined;
     const metrics = createVmMetrics({
@@ -150,8 +201,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       token,
       ...(options.version ? { version: options.version } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+      ...(local ? { guests: localGuestAccess(local) } : {}),
+      mutate: macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange }),
     });
-    server = createServer({ cert: cert.certPem, key: cert.keyPem }, nodeListener(handler, options.log.child({ component: 'api' })));
+    // The web UI (/ui/, sign-in with the token) in front of the API on the same port.
+    server = createServer({ cert: cert.certPem, key: cert.keyPem }, nodeListener(withWebUi(handler, { token }), options.log.child({ component: 'api' })));
+    // console and vnc: websockets through the same handler (and its auth).
+    const upgrades = websocketUpgrades(handler, options.log.child({ component: 'api' }));
+    server.on('upgrade', upgrades.listener);
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -164,8 +221,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       controllers = await startControllers({ store, runtime, nodeName, log: options.log.child({ component: 'controllers' }), metrics });
       options.log.info({ nodeName }, 'controllers started');
     }
-    options.log.info({ host, port: actual, kubeconfig: kubeconfigPath }, 'listening');
+    if (cni) {
+      pxeServers = await startPxeServerController({
+        store,
+        cni,
+        dataDir: options.dataDir,
+        nodeName,
+        log: options.log.child({ component: 'pxeserver-controller' }),
+        ...(options.pxeNetnsPrefix ? { netnsPrefix: options.pxeNetnsPrefix } : {}),
+      });
+    }
+    if (runControllers) {
+      // NodeNetworkConfigurationPolicies change this process's network namespace (the node's).
+      nncp = await startNncpController({ store, nodeName, host: nncpHost({ ...(options.nodeNetns ? { nodeNetns: options.nodeNetns } : {}), ...(options.hostNetwork ? { hostNetwork: true } : {}) }), log: options.log.child({ component: 'nncp-controller' }) });
+    }
+    options.log.info({ host, port: actual, kubeconfig: kubeconfigPath, ui: `${serverUrl(host, actual)}/ui/` }, 'listening');
     const running = controllers;
+    const pxeRunning = pxeServers;
+    const nncpRunning = nncp;
     const detach = closeRuntime;
     let closing: Promise<void> | undefined;
     return {
@@ -174,10 +247,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       kubeconfigPath,
       close: () => {
         // Controllers stop first; guests keep running (they are detached) and are adopted next time.
-        closing ??= (running ? running.stop() : Promise.resolve())
+        closing ??= Promise.all([running?.stop(), pxeRunning?.stop(), nncpRunning?.stop()])
           .then(
             () =>
               new Promise<void>((resolve) => {
+                handler.closeSessions();
+                upgrades.close();
                 listening.close(() => resolve());
                 listening.closeAllConnections();
               }),
@@ -191,6 +266,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
   } catch (err) {
     await controllers?.stop();
+    await pxeServers?.stop();
+    await nncp?.stop();
     closeRuntime?.();
     server?.close();
     store.close();

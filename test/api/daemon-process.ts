@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TestContext } from 'node:test';
+import type { TestContextLike } from '../helpers/netns.ts';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -55,7 +55,7 @@ function execFileSyncQuiet(cmd: string, args: string[]): void {
 }
 
 /** A temp data dir removed after the test. */
-export function tempDataDir(t: TestContext): string {
+export function tempDataDir(t: TestContextLike): string {
   const dir = mkdtempSync(join(tmpdir(), 'pxevirt-api-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
@@ -71,7 +71,7 @@ export interface DaemonProcessOptions {
 }
 
 /** Starts the daemon on `dataDir` (a new temp dir when omitted) and waits for its KUBECONFIG line. */
-export async function startDaemonProcess(t: TestContext, dataDir = tempDataDir(t), options: DaemonProcessOptions = {}): Promise<DaemonProcess> {
+export async function startDaemonProcess(t: TestContextLike, dataDir = tempDataDir(t), options: DaemonProcessOptions = {}): Promise<DaemonProcess> {
   const upArgs = ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(options.controllers ? [] : ['--no-controllers']), ...(options.args ?? [])];
   const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, BIN, ...upArgs]] : [BIN, upArgs];
   const child = spawn(cmd as string, argv as string[], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,51 @@
+// A VMI with a cloudInitNoCloud volume, created through the API with the daemon's
+// controllers on (`pxevirt up --config FILE`: the registry mirror comes from the config
+// file): the guest booted from the containerDisk finds the `cidata` ISO and prints the first
+// line of this VMI's user-data; its meta-data carries the VMI's instance-id (the firmware
+// UUID) and local-hostname (spec.hostname); the VMI is Running on the configured node and
+// leaves nothing behind once deleted.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cidataLinePrefix } from '../../scripts/guest/init-script.ts';
+import { diskVmiSpec, netnsWithPrefix, qemusWith, startVmiNode, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
+
+const skip = await vmiNodeUnavailable();
+
+test('the guest of a VMI sees its cloud-init NoCloud ISO with the VMI\'s user-data and meta-data', { skip, timeout: 600_000 }, async (t) => {
+  const node = await startVmiNode(t, { name: 'ci-disk' });
+  const token = randomBytes(4).toString('hex');
+  const userData = `#cloud-config ${token}\nruncmd:\n  - echo hello\n`;
+  const spec = diskVmiSpec(node.image, {
+    disks: [{ name: 'cloudinitdisk', disk: { bus: 'virtio' } }],
+    volumes: [{ name: 'cloudinitdisk', cloudInitNoCloud: { userData } }],
+  });
+  spec.hostname = `ci-${token}`;
+  const uid = await node.createVmi('ci-vmi', spec);
+
+  await node.kubectl(['wait', 'vmi/ci-vmi', '--for=jsonpath={.status.phase}=Running', '--timeout=300s']);
+  assert.equal(await node.jsonpath('vmi', 'ci-vmi', '{.status.nodeName}'), node.nodeName, 'the node name from the config file');
+  const seen = await until('the guest to print the cidata line', async () => {
+    const log = await node.serial(uid);
+    return log.includes(cidataLinePrefix) ? log : undefined;
+  }, 300_000);
+  assert.ok(seen.includes(node.disk.marker), 'the guest booted from the containerDisk');
+  const line = seen.split('\n').find((l) => l.startsWith(cidataLinePrefix));
+  assert.equal(line?.trim(), `${cidataLinePrefix}#cloud-config ${token}`, 'the first line of this VMI\'s user-data');
+
+  // meta-data, read by hand on the guest's console once its shell is up.
+  await until('the guest\'s shell', async () => (await node.serial(uid)).includes('PXEVIRT-GUEST ready'), 120_000);
+  const firmwareUuid = await node.jsonpath('vmi', 'ci-vmi', '{.spec.domain.firmware.uuid}');
+  assert.match(firmwareUuid, /^[0-9a-f-]{36}$/);
+  await typeOnSerial(node.serialSocket(uid), '\nfor d in /dev/vd*; do mount -t iso9660 -o ro $d /mnt 2>/dev/null && { echo; echo "META $(cat /mnt/meta-data)"; umount /mnt; }; done\n');
+  const meta = await until('the meta-data on the console', async () => /^META (\{.*\})$/m.exec(await node.serial(uid))?.[1], 60_000);
+  assert.deepEqual(JSON.parse(meta), { 'instance-id': firmwareUuid, 'local-hostname': `ci-${token}` });
+
+  // Deleted with grace 0: its QEMU, run dir and pod netns go with it.
+  await node.kubectl(['delete', 'vmi', 'ci-vmi', '--grace-period=0', '--force', '--timeout=60s']);
+  await until('the VMI\'s QEMU gone', async () => (await qemusWith(uid)).length === 0, 60_000);
+  await until('the pod netns gone', async () => (await netnsWithPrefix(node.prefix)).length === 0, 60_000);
+  assert.equal(existsSync(join(node.dataDir, 'run', 'vmi', uid)), false, 'run dir removed');
+});
