@@ -8,6 +8,8 @@ export interface PxeServeArgs {
   config: string;
   stateDir?: string;
   logLevel?: LogLevel;
+  /** Unix socket for /status and /metrics. */
+  statusSocket?: string;
 }
 
 /** Default state directory: per interface, under /var/lib/pxevirt for root, else ~/.local/share/pxevirt. */
@@ -22,7 +24,7 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   const stateDir = args.stateDir ?? defaultStateDir(spec.interface);
   await mkdir(stateDir, { recursive: true });
   const log = createLogger({ level: args.logLevel ?? 'info', fd: 1, buffered: true });
-  const server = await startPxeServer({ spec, stateDir, log });
+  const server = await startPxeServer({ spec, stateDir, log, ...(args.statusSocket ? { statusSocket: args.statusSocket } : {}) });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'shutting down');

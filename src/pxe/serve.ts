@@ -10,7 +10,8 @@ import { Timeline } from './timeline.ts';
 import { Transfers } from './transfers.ts';
 import { startDhcp, type DhcpServer } from './dhcp/server.ts';
 import { startTftp } from './tftp/server.ts';
-import { startHttp } from './http/server.ts';
+import { startHttp, statusDocument } from './http/server.ts';
+import { startStatusSocket } from './http/status-socket.ts';
 
 /** The interface is missing or lacks the configured address; `pxe serve` never adds it. */
 export class InterfaceNotReadyError extends Error {
@@ -36,6 +37,8 @@ export interface PxeServeOptions {
   stateDir: string;
   log: Logger;
   now?: () => number;
+  /** Also serve /status and /metrics on this unix socket (for a supervisor in another netns). */
+  statusSocket?: string;
 }
 
 export interface PxeServer {
@@ -89,6 +92,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       transfers,
     });
     closers.push(() => tftp.close());
+    const extra = () => ({ leases: dhcp?.leases() ?? [] });
     const http = await startHttp({
       spec,
       address,
@@ -97,9 +101,13 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       timeline,
       metrics,
       transfers,
-      status: () => ({ leases: dhcp?.leases() ?? [] }),
+      status: extra,
     });
     closers.push(() => http.close());
+    if (options.statusSocket !== undefined) {
+      const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra }), metrics, log });
+      closers.push(() => socket.close());
+    }
     log.info({ interface: spec.interface, address: spec.address, dhcpMode: spec.dhcp.mode, tftpPort: tftp.port, httpPort: http.port }, 'ready');
     return { timeline, transfers, tftpPort: tftp.port, httpPort: http.port, close: closeAll };
   } catch (err) {

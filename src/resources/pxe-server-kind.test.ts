@@ -37,3 +37,12 @@ test('an invalid spec is left as it is by defaulting', () => {
   const bad = server({ network: 'n', interface: 'eth0' });
   assert.deepEqual(defaultPxeServer(bad), bad);
 });
+
+test('interface defaults to net1 and a relative root is kept as written', () => {
+  const { interface: _i, root: _r, ...rest } = config;
+  const out = defaultPxeServer(server({ network: 'n', ...rest, root: 'images/tiny' })) as { spec: Record<string, any> };
+  assert.deepEqual(pxeServerKind.validate(out, create), []);
+  assert.equal(out.spec.interface, 'net1');
+  assert.equal(out.spec.root, 'images/tiny');
+  assertCause(pxeServerKind.validate(server({ network: 'n', ...rest, root: '../etc' }), create), 'spec.root', /relative to <data-dir>\/pxe without "\.\."/);
+});

@@ -8,7 +8,7 @@ import { dns1123LabelErrors, validateObjectName } from './names.ts';
 import { clone, isObj, type Obj } from './object-path.ts';
 import { CLIENT_ARCHES, DHCP_MODES, validatePxeServerSpec, type PxeServerSpec } from './pxe-server.ts';
 import { schemaCauses } from './schema-check.ts';
-import { array, boolean, integer, object, oneOf, string } from './schema-builders.ts';
+import { array, boolean, dateTime, integer, object, oneOf, string } from './schema-builders.ts';
 
 /** The PXEServer spec: the server config and the NAD it serves on. */
 export interface PxeServerResourceSpec extends PxeServerSpec {
@@ -16,11 +16,14 @@ export interface PxeServerResourceSpec extends PxeServerSpec {
   network: string;
 }
 
+/** The interface the server's pod gets on the NAD when the spec names none (Multus's first). */
+export const DEFAULT_PXE_INTERFACE = 'net1';
+
 const port = object({ port: integer() });
 const specSchema: Schema = object(
   {
     network: string('NetworkAttachmentDefinition to serve on: `name` or `namespace/name`.'),
-    interface: string('Interface inside the server\'s network namespace.'),
+    interface: string('Interface inside the server\'s network namespace (the NAD attachment); default net1.'),
     address: string('This server\'s address and prefix, a.b.c.d/nn.'),
     dhcp: object({
       mode: oneOf(DHCP_MODES),
@@ -29,7 +32,7 @@ const specSchema: Schema = object(
       router: string(),
       dns: array(string()),
     }),
-    root: string('Directory the images are served from.'),
+    root: string('Directory the images are served from; a relative path is under <data-dir>/pxe/ on the node.'),
     http: port,
     tftp: port,
     ipxeDir: string(),
@@ -43,17 +46,63 @@ const specSchema: Schema = object(
     defaultImage: string(),
     menu: object({ enabled: boolean(), timeoutSeconds: integer() }),
   },
-  ['network', 'interface', 'address', 'root'],
+  ['network', 'address', 'root'],
 );
 
-const schema = objectSchema(
-  { spec: specSchema, status: object({ conditions: array(conditionSchema), address: string(), observedGeneration: integer(undefined, 'int64') }) },
-  ['spec'],
-  'A PXE boot server on a network attachment.',
+const bootEvent = object(
+  {
+    time: dateTime(),
+    proto: oneOf(['dhcp', 'tftp', 'http']),
+    event: string('discover, offer, request, ack, rrq, oack, done, script, get, error, …'),
+    ip: string(),
+    file: string(),
+    size: integer('File size in bytes.', 'int64'),
+    bytes: integer('Bytes sent.', 'int64'),
+    ms: integer('Duration of a finished transfer in milliseconds.', 'int64'),
+    status: integer('HTTP status.'),
+    image: string(),
+    arch: string(),
+    message: string('Why (refusals, errors, the image selection).'),
+  },
+  ['time', 'proto', 'event'],
 );
 
-function splitSpec(spec: Obj): { network: unknown; rest: Obj } {
+/** status as the PXEServer controller writes it (the web UI renders these fields). */
+const statusSchema = object({
+  phase: oneOf(['Pending', 'Running', 'Failed', 'Terminating']),
+  conditions: array(conditionSchema, 'Ready: True (reason Serving) or False (NetworkNotFound, NetworkAttachFailed, AddressFailed, ImageDownloadFailed, ServerStartFailed, ServerExited, Starting).'),
+  address: string('The server\'s address on the network, a.b.c.d/nn, once attached.'),
+  interface: string(),
+  mac: string('The MAC of the server\'s interface on the network.'),
+  netns: string('The server\'s network namespace on the node.'),
+  observedGeneration: integer(undefined, 'int64'),
+  leases: array(object({ mac: string(), ip: string(), hostname: string(), state: oneOf(['offered', 'bound', 'declined']), expiresAt: dateTime() }, ['mac', 'ip', 'state']), 'Unexpired DHCP leases, by address.'),
+  boots: array(
+    object({ mac: string(), ip: string(), image: string(), lastSeen: dateTime(), events: array(bootEvent, 'The newest events of this host, oldest first.') }, ['mac', 'events']),
+    'Per-MAC boot timelines (DHCP → TFTP → HTTP), most recently active host first.',
+  ),
+  transfers: array(
+    object({ proto: oneOf(['tftp', 'http']), file: string(), ip: string(), mac: string(), size: integer(undefined, 'int64'), bytes: integer(undefined, 'int64'), startedAt: dateTime() }, ['proto', 'file', 'bytes']),
+    'Transfers in progress.',
+  ),
+});
+
+const schema = objectSchema({ spec: specSchema, status: statusSchema }, ['spec'], 'A PXE boot server on a network attachment.');
+
+const ROOT_PLACEHOLDER = '/<data-dir>/pxe';
+
+/**
+ * The config part of the spec, as validatePxeServerSpec wants it: `interface` defaults to
+ * net1 and a relative `root` (under <data-dir>/pxe on the node) is checked as if absolute.
+ */
+function splitSpec(spec: Obj): { network: unknown; rest: Obj; relativeRoot?: string } {
   const { network, ...rest } = spec;
+  if (rest.interface === undefined) rest.interface = DEFAULT_PXE_INTERFACE;
+  if (typeof rest.root === 'string' && rest.root !== '' && !rest.root.startsWith('/') && !rest.root.split('/').includes('..')) {
+    const relativeRoot = rest.root;
+    rest.root = `${ROOT_PLACEHOLDER}/${relativeRoot}`;
+    return { network, rest, relativeRoot };
+  }
   return { network, rest };
 }
 
@@ -75,16 +124,21 @@ export function validatePxeServer(object: Obj): Cause[] {
   const spec = object.spec;
   if (!isObj(spec)) return causes;
   const { network, rest } = splitSpec(spec);
-  return [...causes, ...validateNetworkRef(network, 'spec.network'), ...validatePxeServerSpec(rest, 'spec').causes];
+  const config = validatePxeServerSpec(rest, 'spec').causes.map((c) =>
+    c.field === 'spec.root' && c.message.startsWith('expected an absolute directory path')
+      ? { ...c, message: `expected an absolute directory path or one relative to <data-dir>/pxe without "..", found ${shown(rest.root)}` }
+      : c,
+  );
+  return [...causes, ...validateNetworkRef(network, 'spec.network'), ...config];
 }
 
 /** Fills the config defaults (ports, lease time, menu, ipxeDir) when the spec is valid. */
 export function defaultPxeServer(object: Obj): Obj {
   const out = clone(object);
   if (!isObj(out.spec)) return out;
-  const { network, rest } = splitSpec(out.spec);
+  const { network, rest, relativeRoot } = splitSpec(out.spec);
   const { value } = validatePxeServerSpec(rest, 'spec');
-  if (value) out.spec = { network, ...value };
+  if (value) out.spec = { network, ...value, ...(relativeRoot === undefined ? {} : { root: relativeRoot }) };
   return out;
 }
 

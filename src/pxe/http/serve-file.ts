@@ -65,6 +65,7 @@ export async function serveFile(ctx: FileServeContext, req: IncomingMessage, res
   }
 
   const transfer = ctx.transfers.start({ proto: 'http', file: requested, ip: who.ip, ...(who.mac === undefined ? {} : { mac: who.mac }), size: plan.length });
+  const started = Date.now();
   let bytes = 0;
   const stream = handle.createReadStream({ start: plan.start, end: plan.end, autoClose: true });
   stream.on('data', (chunk: Buffer | string) => {
@@ -75,7 +76,7 @@ export async function serveFile(ctx: FileServeContext, req: IncomingMessage, res
   });
   try {
     await pipeline(stream, res);
-    ctx.timeline.record({ ...base, event: 'done', status: plan.status, size, bytes, ...rangeField });
+    ctx.timeline.record({ ...base, event: 'done', status: plan.status, size, bytes, ...rangeField, ms: Date.now() - started });
   } catch (err) {
     // Usually the client closed the connection early; the handle is closed by the stream.
     ctx.metrics.errors.inc({ proto: 'http', kind: 'io' });

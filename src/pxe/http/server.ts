@@ -102,6 +102,16 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
   };
 }
 
+/** The /status document: the server, transfers in progress, per-MAC timelines and the extra fields (leases). */
+export function statusDocument(options: Pick<HttpOptions, 'spec' | 'transfers' | 'timeline' | 'status'>): Record<string, unknown> {
+  return {
+    server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
+    transfers: options.transfers.snapshot(),
+    timelines: options.timeline.snapshot(),
+    ...options.status?.(),
+  };
+}
+
 async function handle(options: HttpOptions, files: FileServeContext, base: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const route = routeOf(req.url ?? '/');
   const kind = metricsKind(route);
@@ -127,12 +137,7 @@ async function handle(options: HttpOptions, files: FileServeContext, base: strin
       return serveFile(files, req, res, route.path, { ip, ...(mac === undefined ? {} : { mac }) });
     }
     case 'status': {
-      const body = {
-        server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
-        transfers: options.transfers.snapshot(),
-        timelines: options.timeline.snapshot(),
-        ...options.status?.(),
-      };
+      const body = statusDocument(options);
       return sendBody(options, req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body, null, 2)}\n`);
     }
     case 'metrics':

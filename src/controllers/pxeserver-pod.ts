@@ -1,0 +1,310 @@
+// A PXEServer's pod on the node: its own netns (`pxs-<uid8>`) attached to the NAD through the
+// CNI manager, the spec's address on that interface, a run dir <data-dir>/run/pxeserver/<uid>/
+// with the serve config, downloaded images, leases (state/) and the status socket, and
+// `pxevirt pxe serve` running there detached. Every step is idempotent; teardown leaves
+// nothing on the node.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import type { Logger } from '../lib/logger.ts';
+import type { CniManager, CniPod } from '../network/cni/types.ts';
+import { DEFAULT_PXE_INTERFACE, type PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
+import type { PxeServerSpec } from '../resources/pxe-server.ts';
+import { DetachedProcess, type DetachedExit } from '../runtime/detached-process.ts';
+import { createPod, removePod, type Pod } from '../runtime/pod.ts';
+import { PxeReason } from './pxeserver-status.ts';
+
+const run = promisify(execFile);
+
+export const DEFAULT_PXE_NETNS_PREFIX = 'pxs-';
+/** The detached process's file stem in the run dir. */
+export const SERVE_NAME = 'pxe-serve';
+
+/** A setup step failed; `reason` is the Ready condition's reason. */
+export class PxeServerSetupError extends Error {
+  constructor(
+    readonly reason: PxeReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PxeServerSetupError';
+  }
+}
+
+export interface PxeServerPod extends Pod {
+  namespace: string;
+  name: string;
+  /** The interface on the NAD inside the netns. */
+  ifname: string;
+}
+
+/** What the run dir remembers between daemons (pod.json): enough to tear down without the object. */
+interface PodRecord {
+  pod: CniPod;
+  /** `namespace/name` of the NAD attached, when attached. */
+  attached?: string;
+  ifname?: string;
+  mac?: string;
+  /** Hash of the spec the running server was started with. */
+  specHash?: string;
+}
+
+export interface PxeServerPodOptions {
+  dataDir: string;
+  netnsPrefix?: string;
+  cni: CniManager;
+  log: Logger;
+  /** argv before `--config …`: default [node, bin/pxevirt, 'pxe', 'serve']. */
+  serveCommand?: readonly string[];
+  /** Deadline of one image download (default 10 min). */
+  downloadTimeoutMs?: number;
+}
+
+const UID = /^[A-Za-z0-9][A-Za-z0-9-]{7,63}$/;
+
+/** Where a PXEServer's pod lives. */
+export function pxeServerPod(object: { uid: string; namespace: string; name: string; ifname?: string }, options: { dataDir: string; netnsPrefix?: string }): PxeServerPod {
+  if (!UID.test(object.uid)) throw new Error(`PXEServer uid: expected 8–64 letters, digits and dashes, found ${JSON.stringify(object.uid)}`);
+  return {
+    uid: object.uid,
+    namespace: object.namespace,
+    name: object.name,
+    netns: `${options.netnsPrefix ?? DEFAULT_PXE_NETNS_PREFIX}${object.uid.slice(0, 8)}`,
+    runDir: join(options.dataDir, 'run', 'pxeserver', object.uid),
+    ifname: object.ifname ?? DEFAULT_PXE_INTERFACE,
+  };
+}
+
+export const podFiles = (runDir: string) => ({
+  record: join(runDir, 'pod.json'),
+  config: join(runDir, 'serve.json'),
+  stateDir: join(runDir, 'state'),
+  servedRoot: join(runDir, 'root'),
+  statusSocket: join(runDir, 'status.sock'),
+});
+
+const cniPodOf = (p: PxeServerPod): CniPod => ({ namespace: p.namespace, name: p.name, uid: p.uid, netns: p.netns, containerId: `pxeserver-${p.uid}` });
+
+/** A stable hash of the spec (a changed spec restarts the server). */
+export function specHash(spec: unknown): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+export async function readPodRecord(runDir: string): Promise<PodRecord | undefined> {
+  return readFile(podFiles(runDir).record, 'utf8').then((t) => JSON.parse(t) as PodRecord, () => undefined);
+}
+
+async function writePodRecord(runDir: string, record: PodRecord): Promise<void> {
+  const file = podFiles(runDir).record;
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+async function ipIn(netns: string, reason: PxeReason, ...args: string[]): Promise<string> {
+  try {
+    return (await run('ip', ['-n', netns, ...args])).stdout;
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim() || String(err);
+    throw new PxeServerSetupError(reason, `ip -n ${netns} ${args.join(' ')} failed: ${stderr}`, { cause: err });
+  }
+}
+
+/** `namespace/name` of the spec's NAD. */
+export function nadRef(network: string, namespace: string): string {
+  return network.includes('/') ? network : `${namespace}/${network}`;
+}
+
+/**
+ * The netns, the NAD attachment (CNI ADD, once per NAD) and the address on the interface.
+ * Returns the interface's MAC.
+ */
+export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions): Promise<{ mac?: string }> {
+  await createPod(p);
+  const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
+  const wanted = nadRef(spec.network, p.namespace);
+  let mac = record.mac;
+  if (record.attached !== wanted || record.ifname !== p.ifname || !(await linkExists(p.netns, p.ifname))) {
+    // Whatever an earlier attempt or another NAD left (DEL of nothing is a no-op).
+    await o.cni.del(record.pod).catch((err: unknown) => o.log.warn({ pod: p.netns, err: String(err) }, 'CNI DEL of the previous attachment failed'));
+    delete record.attached;
+    await writePodRecord(p.runDir, record);
+    try {
+      const [result] = await o.cni.add(record.pod, [{ network: spec.network, ifname: p.ifname, networkName: spec.network }]);
+      mac = result?.mac;
+    } catch (err) {
+      const reason = (err as Error).name === 'NadNotFoundError' ? PxeReason.NetworkNotFound : PxeReason.NetworkAttachFailed;
+      throw new PxeServerSetupError(reason, (err as Error).message, { cause: err });
+    }
+    Object.assign(record, { attached: wanted, ifname: p.ifname, ...(mac === undefined ? {} : { mac }) });
+    await writePodRecord(p.runDir, record);
+  }
+  // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start.
+  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'flush', 'dev', p.ifname);
+  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', spec.address, 'dev', p.ifname);
+  await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', p.ifname, 'up');
+  return mac === undefined ? {} : { mac };
+}
+
+async function linkExists(netns: string, ifname: string): Promise<boolean> {
+  return run('ip', ['-n', netns, 'link', 'show', 'dev', ifname]).then(() => true, () => false);
+}
+
+const isUrl = (s: string) => /^https?:\/\//.test(s);
+
+/** The spec's root on the node: absolute as written, relative under <data-dir>/pxe. */
+export function resolveRoot(root: string, dataDir: string): string {
+  return isAbsolute(root) ? root : join(dataDir, 'pxe', root);
+}
+
+/**
+ * The config `pxe serve` gets: the spec without `network`, on the pod's interface, with the
+ * root resolved. Images given by http(s) URL are downloaded first (the guests' network
+ * reaches only this server); then the served root is <run dir>/root holding the downloads
+ * plus links (or copies) of the local image files — other files under the spec's root are
+ * not served in that case.
+ */
+export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions): Promise<PxeServerSpec> {
+  const { network: _network, ...config } = spec;
+  const root = resolveRoot(spec.root, o.dataDir);
+  const base: PxeServerSpec = { ...config, interface: p.ifname, root };
+  const urls = spec.images.flatMap((i) => [i.kernel ?? '', ...i.initrd]).filter(isUrl);
+  if (urls.length === 0) return base;
+  const served = podFiles(p.runDir).servedRoot;
+  const images = [];
+  for (const image of spec.images) {
+    const place = async (location: string, slot: string): Promise<string> => {
+      if (isUrl(location)) {
+        const rel = `${image.name}/${slot}/${basename(new URL(location).pathname) || 'file'}`;
+        await download(location, join(served, rel), o);
+        return rel;
+      }
+      await linkOrCopy(join(root, location), join(served, location));
+      return location;
+    };
+    const initrd = [];
+    for (const [i, r] of image.initrd.entries()) initrd.push(await place(r, `i${i}`));
+    images.push({ ...image, ...(image.kernel === undefined ? {} : { kernel: await place(image.kernel, 'k') }), initrd });
+  }
+  return { ...base, root: served, images };
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  if (existsSync(to)) return;
+  await mkdir(dirname(to), { recursive: true });
+  await link(from, to).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new PxeServerSetupError(PxeReason.ImageDownloadFailed, `expected image file ${from}, found nothing`, { cause: err });
+    await copyFile(from, to);
+  });
+}
+
+/** Downloads url to `to` (kept across restarts: an existing file is not fetched again). */
+async function download(url: string, to: string, o: PxeServerPodOptions): Promise<void> {
+  if (existsSync(to)) return;
+  await mkdir(dirname(to), { recursive: true });
+  const timeoutMs = o.downloadTimeoutMs ?? 600_000;
+  const tmp = `${to}.part`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok || !res.body) throw new Error(`expected 200 OK, found ${res.status} ${res.statusText}`);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+    await rename(tmp, to);
+    o.log.info({ url, to }, 'image downloaded');
+  } catch (err) {
+    await rm(tmp, { force: true });
+    const why = (err as Error).name === 'TimeoutError' ? `no complete answer within ${timeoutMs} ms` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+    throw new PxeServerSetupError(PxeReason.ImageDownloadFailed, `cannot download ${url}: ${why}`, { cause: err });
+  }
+}
+
+/** GETs a path on the server's status socket; rejects unless 200. */
+export function statusRequest(socketPath: string, path = '/status', timeoutMs = 3000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 200) return reject(new Error(`status socket ${socketPath}${path}: expected 200, found ${res.statusCode}: ${text.trim()}`));
+        try {
+          resolve(path === '/status' ? JSON.parse(text) : text);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`status socket ${socketPath}: no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function defaultServeCommand(): string[] {
+  return [process.execPath, new URL('../../bin/pxevirt', import.meta.url).pathname, 'pxe', 'serve'];
+}
+
+/** Writes the config and starts `pxevirt pxe serve` detached in the pod; resolves once it answers on its status socket. */
+export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash: string, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<DetachedProcess> {
+  const files = podFiles(p.runDir);
+  // A unix socket path is limited to 107 bytes.
+  if (Buffer.byteLength(files.statusSocket) > 100) {
+    throw new PxeServerSetupError(PxeReason.ServerStartFailed, `expected a data dir short enough for the status socket path (at most 100 bytes), found ${files.statusSocket}`);
+  }
+  await mkdir(files.stateDir, { recursive: true });
+  await writeFile(`${files.config}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
+  await rename(`${files.config}.tmp`, files.config);
+  const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
+  await writePodRecord(p.runDir, { ...record, specHash: hash });
+  try {
+    return await DetachedProcess.launch({
+      netns: p.netns,
+      runDir: p.runDir,
+      name: SERVE_NAME,
+      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket],
+      log: o.log,
+      ready: async () => (await statusRequest(files.statusSocket, '/status', 1000), true),
+      startTimeoutMs: 60_000,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (err) {
+    throw new PxeServerSetupError(PxeReason.ServerStartFailed, (err as Error).message, { cause: err });
+  }
+}
+
+/** The server a previous daemon left running for this pod, with the spec hash it was started with. */
+export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?: DetachedProcess; exit?: DetachedExit; specHash?: string }> {
+  const found = await DetachedProcess.adopt(p.runDir, SERVE_NAME, log);
+  const record = await readPodRecord(p.runDir);
+  const hash = record?.specHash === undefined ? {} : { specHash: record.specHash };
+  if (found instanceof DetachedProcess) return { proc: found, ...hash };
+  return found === undefined ? hash : { exit: found, ...hash };
+}
+
+/** Stops the server (if running), CNI DEL from the cached results, removes the netns and the run dir. */
+export async function teardownPod(p: Pick<PxeServerPod, 'uid' | 'netns' | 'runDir'>, proc: DetachedProcess | undefined, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
+  const running = proc ?? ((await DetachedProcess.adopt(p.runDir, SERVE_NAME, o.log)) as DetachedProcess | DetachedExit | undefined);
+  if (running instanceof DetachedProcess) await running.stop(5000);
+  const record = await readPodRecord(p.runDir);
+  // A failed DEL is logged, not retried forever: removing the netns below takes the pod's
+  // veth (and so its bridge port) with it.
+  if (record) await o.cni.del(record.pod).catch((err: unknown) => o.log.warn({ netns: p.netns, err: (err as Error).message ?? String(err) }, 'CNI DEL failed'));
+  await removePod({ uid: p.uid, netns: p.netns, runDir: p.runDir });
+}
+
+/** Teardown for a run dir whose object is gone (orphans after a daemon restart). */
+export async function teardownRunDir(runDir: string, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
+  const record = await readPodRecord(runDir);
+  if (!record) {
+    await rm(runDir, { recursive: true, force: true });
+    return;
+  }
+  await teardownPod({ uid: record.pod.uid, netns: record.pod.netns, runDir }, undefined, o);
+}

@@ -1,0 +1,56 @@
+// /status and /metrics on a unix socket (`pxe serve --status-socket PATH`): a supervisor in
+// another network namespace (the pxevirt daemon) cannot reach the server's address, but it
+// can reach a socket in the server's run dir.
+import { createServer } from 'node:http';
+import { rm } from 'node:fs/promises';
+import type { Logger } from '../../lib/logger.ts';
+import type { PxeMetrics } from '../metrics.ts';
+
+export interface StatusSocketOptions {
+  path: string;
+  /** The /status document (the same as on the HTTP port). */
+  status: () => Record<string, unknown>;
+  metrics: PxeMetrics;
+  log: Logger;
+}
+
+export interface StatusSocket {
+  close(): Promise<void>;
+}
+
+/** Listens on the unix socket (replacing a stale one) and answers GET /status and /metrics. */
+export async function startStatusSocket(options: StatusSocketOptions): Promise<StatusSocket> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (code: number, type: string, body: string) => {
+      res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain; charset=utf-8', `method ${req.method ?? ''} not allowed; expected GET or HEAD\n`);
+    if (path === '/status') return send(200, 'application/json; charset=utf-8', `${JSON.stringify(options.status())}\n`);
+    if (path === '/metrics') {
+      options.metrics.registry.metrics().then(
+        (text) => send(200, options.metrics.registry.contentType, text),
+        (err: unknown) => send(500, 'text/plain; charset=utf-8', `metrics failed: ${String(err)}\n`),
+      );
+      return;
+    }
+    send(404, 'text/plain; charset=utf-8', `not found: ${path}; expected /status or /metrics\n`);
+  });
+  await rm(options.path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`cannot listen on status socket ${options.path}: ${err.message}`, { cause: err })));
+    server.listen(options.path, () => resolve());
+  });
+  server.on('error', (err) => options.log.error({ err }, 'status socket error'));
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => rm(options.path, { force: true }));
+      return closing;
+    },
+  };
+}
