@@ -60,7 +60,7 @@ async function tool(cmd: string, args: string[], debianPackage: string, env?: No
 
 /** The SYSLINUX configuration: boot the kernel at once, console on the first serial port. */
 export function syslinuxConfig(): string {
-  return ['SERIAL 0 115200', 'DEFAULT linux', 'PROMPT 0', 'TIMEOUT 0', 'LABEL linux', '  KERNEL vmlinuz', '  APPEND initrd=initrd.gz console=ttyS0 quiet', ''].join('\n');
+  return ['SERIAL 0 115200', 'DEFAULT linux', 'PROMPT 0', 'TIMEOUT 0', 'LABEL linux', '  KERNEL vmlinuz', '  APPEND initrd=initrd.gz console=ttyS0 quiet no_timer_check', ''].join('\n');
 }
 
 /** Builds (or reuses) the bootable raw disk for `name`; see the file comment. */

@@ -37,7 +37,7 @@ export async function stageImage(root: string, name: string, image: { kernel: st
 }
 
 /** The image entry of the config for a staged guest image. */
-export function imageEntry(name: string, cmdline = 'console=ttyS0 quiet'): Record<string, unknown> {
+export function imageEntry(name: string, cmdline = 'console=ttyS0 quiet no_timer_check'): Record<string, unknown> {
   return { name, kernel: `${name}/vmlinuz`, initrd: [`${name}/initrd.gz`], cmdline };
 }
 
