@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { imageEntry, stageImage } from '../test/helpers/pxe.ts';
+import { seedPxeServer, stageImage } from '../test/helpers/pxe.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
 import { buildContainerDiskLayout, buildTestDisk } from './guest/disk-image.ts';
 import { buildTestGuest } from './test-guest.ts';
@@ -141,20 +141,7 @@ async function main(): Promise<void> {
   await shown(['create', '-f', join(SEED, 'pxe-net-conf.yaml')]);
 
   step('a PXEServer on pxe-net-conf (br1): DHCP 192.168.77.100–150, TFTP, HTTP; every host gets pxe-linux');
-  await shown(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'pxe.pxevirt.io/v1alpha1',
-    kind: 'PXEServer',
-    metadata: { name: 'pxe' },
-    spec: {
-      network: 'pxe-net-conf',
-      interface: 'net1',
-      address: '192.168.77.1/24',
-      dhcp: { mode: 'server', range: '192.168.77.100-192.168.77.150' },
-      root: pxeRoot,
-      images: [imageEntry('pxe-linux', 'console=ttyS0 no_timer_check')],
-      defaultImage: 'pxe-linux',
-    },
-  }));
+  await shown(['apply', '-f', '-'], JSON.stringify(seedPxeServer(pxeRoot, 'pxe-linux', 'console=ttyS0 no_timer_check')));
   await until('the PXEServer to be Ready', async () => (await pxevirt(['get', 'pxeserver', 'pxe', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).catch(() => '')).trim() === 'True', 180_000);
 
   step('seed step 3: the VirtualMachineInstance, unmodified (a network boot takes ~30–60 s under software emulation)');

@@ -4,6 +4,7 @@
 // namespace was made by this test).
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -149,4 +150,27 @@ export async function createNodeNamespace(t: TestContextLike, options: { bridge?
       return tap;
     },
   };
+}
+
+/** Network namespaces whose name starts with `prefix` (a prefix unique to one test run). */
+export async function namespacesWithPrefix(prefix: string): Promise<string[]> {
+  const names = await readdir('/run/netns').catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(prefix)).sort();
+}
+
+/**
+ * Ends every process inside the namespaces named `prefix…` (by pid: they are this run's) and
+ * deletes the namespaces; for t.after when a daemon was killed before it cleaned up its pods.
+ */
+export async function removeNamespaces(prefix: string): Promise<void> {
+  for (const ns of await namespacesWithPrefix(prefix)) {
+    for (const pid of (await ip('netns', 'pids', ns).catch(() => '')).split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await ip('netns', 'del', ns).catch(() => undefined);
+  }
 }

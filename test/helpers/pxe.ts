@@ -110,3 +110,24 @@ export async function startPxeServe(
     stop,
   };
 }
+
+/**
+ * The PXEServer the seed scenario's prerequisites ask for: on the seed NAD (`pxe-net-conf`,
+ * br1) at 192.168.77.1/24, leasing .100–.150, every host booting `image` staged under `root`.
+ */
+export function seedPxeServer(root: string, image: string, cmdline?: string): Record<string, unknown> {
+  return {
+    apiVersion: 'pxe.pxevirt.io/v1alpha1',
+    kind: 'PXEServer',
+    metadata: { name: 'pxe' },
+    spec: {
+      network: 'pxe-net-conf',
+      interface: 'net1',
+      address: '192.168.77.1/24',
+      dhcp: { mode: 'server', range: '192.168.77.100-192.168.77.150' },
+      root,
+      images: [imageEntry(image, cmdline)],
+      defaultImage: image,
+    },
+  };
+}

@@ -4,36 +4,23 @@
 // interfaces and namespaces as they were. The daemon's node is a throwaway namespace
 // (`--node-netns`); the VMIs have no disks (QEMU starts, iPXE finds nothing): no boot is needed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { createNodeNamespace, netnsUnavailable, type NodeNamespace } from '../helpers/netns.ts';
+import { createNodeNamespace, namespacesWithPrefix, netnsUnavailable, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
+import { until } from '../helpers/vmi-node.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 
-const run = promisify(execFile);
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const NAD_FILE = join(ROOT, 'examples/seed-scenario/pxe-net-conf.yaml');
 const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavailable());
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(500);
-  }
-}
-
 async function inventory(node: NodeNamespace, prefix: string): Promise<string> {
   const links = (JSON.parse((await node.exec('ip', ['-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
-  const pods = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix)).sort();
+  const pods = await namespacesWithPrefix(prefix);
   return JSON.stringify({ links, pods });
 }
 
@@ -62,16 +49,7 @@ test('VMI networks: CNI failures fail the VMI with the plugin\'s message, and te
   const d: DaemonProcess = await startDaemonProcess(t, dataDir, { controllers: true, args: ['--node-netns', node.name, '--netns-prefix', prefix, '--pxe-netns-prefix', prefix] });
   t.after(async () => {
     await d.kill9();
-    for (const ns of (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix))) {
-      for (const pid of (await run('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }))).stdout.split(/\s+/).filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
-    }
+    await removeNamespaces(prefix);
   });
   const kubectl = async (args: string[], input?: string) => {
     const r = await d.kubectl(args, input);
@@ -132,7 +110,7 @@ test('VMI networks: CNI failures fail the VMI with the plugin\'s message, and te
     assert.equal(new Set(podIps).size, 10, `ten distinct pod addresses: ${podIps.join(' ')}`);
     const macs = running.flatMap((o) => (o.status?.interfaces ?? []).map((i) => i.mac));
     assert.equal(new Set(macs).size, 20, 'twenty distinct MACs from the pool');
-    const pods = (await readdir('/run/netns')).filter((n) => n.startsWith(prefix));
+    const pods = await namespacesWithPrefix(prefix);
     assert.equal(pods.length, 10, 'one pod netns per VMI');
     const bridgePorts = JSON.parse((await node.exec('ip', ['-j', 'link', 'show', 'master', 'br1'])).stdout || '[]') as unknown[];
     assert.equal(bridgePorts.length, 10, 'ten veths on br1');

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,8 +24,9 @@ import { promisify } from 'node:util';
 import { buildContainerDiskLayout, buildTestDisk } from '../../scripts/guest/disk-image.ts';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { createNodeNamespace, netnsUnavailable, type NodeNamespace } from '../helpers/netns.ts';
-import { imageEntry, stageImage, tempDir } from '../helpers/pxe.ts';
+import { createNodeNamespace, namespacesWithPrefix, netnsUnavailable, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
+import { until } from '../helpers/vmi-node.ts';
+import { seedPxeServer, stageImage, tempDir } from '../helpers/pxe.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
 
@@ -41,20 +42,10 @@ const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavai
 
 const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Za-z0-9]/g, '').replace(/\r/g, '');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 420_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(1000);
-  }
-}
-
 /** Interface names and netns names seen from the node (what must be the same before and after). */
 async function nodeInventory(node: NodeNamespace, prefix: string): Promise<{ links: string[]; pods: string[] }> {
   const links = (JSON.parse((await node.exec('ip', ['-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
-  const pods = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix)).sort();
+  const pods = await namespacesWithPrefix(prefix);
   return { links, pods };
 }
 
@@ -138,17 +129,7 @@ test('the seed scenario: kubectl and pxevirt create the two manifests, the guest
   t.after(async () => {
     // Whatever happened: no guest, server or pod of this run outlives the test.
     await d.kill9();
-    for (const ns of (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix))) {
-      const pids = (await run('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }))).stdout.split(/\s+/).filter(Boolean);
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
-    }
+    await removeNamespaces(prefix);
   });
   const kubectl = async (args: string[], input?: string) => {
     const r = await d.kubectl(args, input);
@@ -173,7 +154,7 @@ test('the seed scenario: kubectl and pxevirt create the two manifests, the guest
     const log = await until('the container disk to boot after PXE gave up', async () => {
       const text = await serialLog(uid);
       return text.includes('PXEVIRT-GUEST name=seed-disk ok') ? text : undefined;
-    });
+    }, 420_000);
     assert.match(log, /iPXE/, 'iPXE ran on the NIC with bootOrder 1');
     const status = JSON.parse(await kubectl(['get', 'vmi', 'vmi-pxe-boot', '-o', 'json'])) as { status: { interfaces: Array<{ name: string; mac: string }> } };
     const masqueradeMac = status.status.interfaces.find((i) => i.name === 'default')?.mac;
@@ -185,30 +166,17 @@ test('the seed scenario: kubectl and pxevirt create the two manifests, the guest
   });
 
   // The PXE server the procedure's prerequisites ask for, on the same bridge.
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'pxe.pxevirt.io/v1alpha1',
-    kind: 'PXEServer',
-    metadata: { name: 'pxe' },
-    spec: {
-      network: 'pxe-net-conf',
-      interface: 'net1',
-      address: '192.168.77.1/24',
-      dhcp: { mode: 'server', range: '192.168.77.100-192.168.77.150' },
-      root: pxeRoot,
-      images: [imageEntry('pxe-guest')],
-      defaultImage: 'pxe-guest',
-    },
-  }));
+  await kubectl(['apply', '-f', '-'], JSON.stringify(seedPxeServer(pxeRoot, 'pxe-guest')));
   await until('the PXEServer to be Ready', async () => (await d.kubectl(['get', 'pxeserver', 'pxe', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout.trim() === 'True');
   const before = await nodeInventory(node, prefix);
 
   await t.test('B: both guests PXE-boot from the PXEServer on br1, talk to each other, the node, and back', async () => {
     assert.match(await kubectl(['create', '-f', VMI_FILE]), /^virtualmachineinstance\.kubevirt\.io\/vmi-pxe-boot created$/m);
     await kubectl(['create', '-f', '-'], JSON.stringify(secondVmi));
-    await until('vmi-pxe-boot Running', async () => /^\s*phase: Running$/m.test((await d.kubectl(['get', 'vmi', 'vmi-pxe-boot', '-o', 'yaml'])).stdout));
+    await until('vmi-pxe-boot Running', async () => /^\s*phase: Running$/m.test((await d.kubectl(['get', 'vmi', 'vmi-pxe-boot', '-o', 'yaml'])).stdout), 420_000);
     const seedUid = await uidOf('vmi-pxe-boot');
     const twoUid = await uidOf('vmi-two');
-    for (const uid of [seedUid, twoUid]) await until(`guest ${uid} ready`, async () => (await serialLog(uid)).includes('PXEVIRT-GUEST ready'));
+    for (const uid of [seedUid, twoUid]) await until(`guest ${uid} ready`, async () => (await serialLog(uid)).includes('PXEVIRT-GUEST ready'), 420_000);
     assert.ok((await serialLog(seedUid)).includes('PXEVIRT-GUEST name=pxe-guest ok'), 'the seed VMI was network-booted into the PXE image');
 
     // The PXE server saw the DHCP and the downloads of de:00:00:00:00:de.
@@ -277,7 +245,7 @@ test('the seed scenario: kubectl and pxevirt create the two manifests, the guest
     assert.match(await pxevirt(['create', '-f', VMI_FILE]), /virtualmachineinstance\.kubevirt\.io\/vmi-pxe-boot created/);
     await until('pxevirt get to show phase: Running', async () => /^\s*phase: Running$/m.test(await pxevirt(['get', 'vmi', 'vmi-pxe-boot', '-o', 'yaml']).catch(() => '')));
     const uid = await uidOf('vmi-pxe-boot');
-    await until('the guest ready', async () => (await serialLog(uid)).includes('PXEVIRT-GUEST ready'));
+    await until('the guest ready', async () => (await serialLog(uid)).includes('PXEVIRT-GUEST ready'), 420_000);
     const console = openConsole(t, d, 'vmi-pxe-boot');
     await until('the console banner', async () => console.text().includes('Successfully connected to vmi-pxe-boot console'));
     assert.match(await console.type('ip addr', /eth1[\s\S]*link\/ether[\s\S]*\n[^\n]*# $/m), /\d+: eth1: [^\n]*\n\s+link\/ether de:00:00:00:00:de /);
