@@ -78,7 +78,7 @@ const CASES: BadCase[] = [
   { name: 'VM without a template', path: VMS, body: JSON.stringify({ ...vm({}), spec: { runStrategy: 'Halted' } }), status: 422, message: /spec\.template: missing virtual machine template/ },
   { name: 'NAD name not DNS-1123', path: NADS, body: JSON.stringify(nad('Bad_Name', '{"cniVersion":"0.3.1","type":"bridge"}')), status: 422, message: /metadata\.name.*Bad_Name/ },
   { name: 'NAD config not JSON', path: NADS, body: JSON.stringify(nad('n1', '{not json')), status: 422, message: /spec\.config/ },
-  { name: 'NAD config with an unknown plugin type', path: NADS, body: JSON.stringify(nad('n2', '{"cniVersion":"0.3.1","type":"warp-drive"}')), status: 422, message: /spec\.config.*warp-drive/ },
+  { name: 'NAD config with a plugin type that is a path', path: NADS, body: JSON.stringify(nad('n2', '{"cniVersion":"0.3.1","type":"../warp-drive"}')), status: 422, message: /spec\.config.*plugin name.*warp-drive/ },
   { name: 'malformed JSON', body: '{"apiVersion": "kubevirt.io/v1", "kind": ', status: 400, message: /error decoding JSON body: .*JSON/ },
   { name: 'malformed YAML', body: 'apiVersion: kubevirt.io/v1\nkind: [VirtualMachineInstance\n', contentType: 'application/yaml', status: 400, message: /error decoding YAML body/ },
   { name: 'YAML alias bomb', contentType: 'application/yaml', body: aliasBomb(), status: 400, message: /alias/i },
