@@ -4,7 +4,7 @@
 // own namespace). Without it the node is the daemon's own namespace — but when that is the
 // machine's initial namespace, pxevirt changes it only with `--host-network`: otherwise
 // VMIs and PXEServers with networks fail with a message saying how to choose.
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.ts';
 import { createCniManager, defaultPodNetwork, execPluginInNetns, nodeHostIn, type CniManager } from '../network/cni/index.ts';
@@ -24,10 +24,33 @@ export class HostNetworkRefusedError extends Error {
   }
 }
 
-/** Whether this process runs in the machine's initial network namespace (that of pid 1). */
+/**
+ * Whether this process runs in the machine's own network namespace: that of pid 1 when it can
+ * be read; where it cannot (containers), any namespace that is not one of the named ones
+ * under /run/netns (`ip netns add`, as `ip netns exec NAME pxevirt up` gives) counts as the
+ * machine's — so the answer errs on the side of refusing.
+ */
 export function inInitialNetns(): boolean {
+  let self: string;
   try {
-    return readlinkSync('/proc/self/ns/net') === readlinkSync('/proc/1/ns/net');
+    self = readlinkSync('/proc/self/ns/net');
+  } catch {
+    return true;
+  }
+  try {
+    return self === readlinkSync('/proc/1/ns/net');
+  } catch {
+    /* pid 1 hidden from us: fall back to the named namespaces */
+  }
+  try {
+    const inode = statSync('/proc/self/ns/net').ino;
+    return !readdirSync('/run/netns').some((name) => {
+      try {
+        return statSync(join('/run/netns', name)).ino === inode;
+      } catch {
+        return false;
+      }
+    });
   } catch {
     return true;
   }
@@ -42,6 +65,8 @@ export interface NodeNetworkOptions {
   cniPluginDirs?: readonly string[];
   resolveNad(namespace: string, name: string): string | undefined;
   log: Logger;
+  /** Whether the daemon is in the machine's own namespace (tests inject it). */
+  inInitialNetns?: () => boolean;
 }
 
 /** The node's CNI manager (one per daemon; it serialises its work), guarded as described above. */
@@ -54,7 +79,7 @@ export function nodeCniManager(options: NodeNetworkOptions): CniManager {
     ...(options.cniPluginDirs ? { pluginDirs: options.cniPluginDirs } : {}),
     ...(options.nodeNetns ? { runPlugin: execPluginInNetns(options.nodeNetns), host: nodeHostIn(options.nodeNetns) } : {}),
   });
-  if (options.nodeNetns || options.hostNetwork || !inInitialNetns()) return cni;
+  if (options.nodeNetns || options.hostNetwork || !(options.inInitialNetns ?? inInitialNetns)()) return cni;
   return {
     add: (pod) => Promise.reject(new HostNetworkRefusedError(`${pod.namespace}/${pod.name}`)),
     // DEL only undoes what an ADD did: harmless, and needed for pods attached before a restart.
@@ -72,9 +97,9 @@ export function vmiNetworking(cni: CniManager, log: Logger): NetworkAttacher {
 }
 
 /** The host NNCPs are applied to: the node namespace, guarded like the CNI manager. */
-export function nncpHost(options: { nodeNetns?: string; hostNetwork?: boolean }): NetworkHost {
+export function nncpHost(options: { nodeNetns?: string; hostNetwork?: boolean; inInitialNetns?: () => boolean }): NetworkHost {
   const host = createIprouteHost(options.nodeNetns ? { netns: options.nodeNetns } : {});
-  if (options.nodeNetns || options.hostNetwork || !inInitialNetns()) return host;
+  if (options.nodeNetns || options.hostNetwork || !(options.inInitialNetns ?? inInitialNetns)()) return host;
   const refuse = () => Promise.reject(new HostNetworkRefusedError('a NodeNetworkConfigurationPolicy'));
   return { read: refuse, run: refuse, ping: refuse };
 }

@@ -58,7 +58,13 @@ async function runStep(host: NetworkHost, step: Step): Promise<void> {
 /** Applies `desired` on the host; never throws for host failures (they are in the result). */
 export async function applyDesiredState(desired: DesiredInterface[], options: ApplyOptions): Promise<ApplyResult> {
   const { host, log } = options;
-  const before = await host.read();
+  let before: HostState;
+  try {
+    before = await host.read();
+  } catch (err) {
+    // Reading the host failed (or was refused): nothing was touched; report it like any failure.
+    return { ok: false, message: `${errorText(err)}; nothing was changed`, steps: [], applied: 0, error: err as Error };
+  }
   let steps: Step[];
   try {
     steps = plan(before, desired);
