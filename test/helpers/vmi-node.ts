@@ -1,6 +1,7 @@
 // What end-to-end VMI tests and benchmarks share: a "node" = `pxevirt up` with its
-// controllers, configured through a config file (registry mirror → a local registry holding
-// the test disk as a containerDisk, node name, a netns prefix unique to the run), plus the
+// controllers, configured through a config file or the same settings as flags (registry
+// mirror → a local registry holding the test disk as a containerDisk, node name, a netns
+// prefix unique to the run), plus the
 // probes they poll with. Everything the node started — daemon, QEMUs, pod namespaces — is
 // ended in t.after, even when the test fails.
 import { execFile } from 'node:child_process';
@@ -76,9 +77,12 @@ export interface VmiNode {
   /** The pods' netns prefix, unique to this node. */
   prefix: string;
   nodeName: string;
-  /** The `pxevirt up --config` file. */
+  /** The `pxevirt up --config` file (also written when the settings go as flags). */
   configPath: string;
+  /** The running daemon (replaced by restart()). */
   daemon: DaemonProcess;
+  /** kill -9 of the daemon, then a new one with the same settings on the same data dir. */
+  restart(): Promise<DaemonProcess>;
   /** kubectl against the daemon; throws with its stderr unless it exits 0; resolves with stdout. */
   kubectl(args: string[], input?: string): Promise<string>;
   /** `kubectl get KIND NAME -o jsonpath=PATH` ('' when it fails). */
@@ -105,9 +109,9 @@ export function diskVmiSpec(image: string, options: { memory?: string; volumes?:
 
 /**
  * Builds the test disk `name`, pushes it to a new local registry as `pxevirt/<name>:latest`,
- * and starts the daemon with controllers, configured by a config file (see the file comment).
+ * and starts the daemon with controllers, configured by a config file or flags (see the file comment).
  */
-export async function startVmiNode(t: TestContextLike, options: { name: string; nodeName?: string }): Promise<VmiNode> {
+export async function startVmiNode(t: TestContextLike, options: { name: string; nodeName?: string; settings?: 'config' | 'flags' }): Promise<VmiNode> {
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-vmi-node-'));
   t.after(() => rm(work, { recursive: true, force: true }));
   const disk = await buildTestDisk({ name: options.name });
@@ -120,10 +124,11 @@ export async function startVmiNode(t: TestContextLike, options: { name: string; 
   const dataDir = tempDataDir(t);
   const configPath = join(work, 'config.yaml');
   writeFileSync(configPath, [`nodeName: ${nodeName}`, `netnsPrefix: ${prefix}`, 'registryMirrors:', `  docker.io: ${registry.url}`, ''].join('\n'));
-  const daemon = await startDaemonProcess(t, dataDir, { controllers: true, args: ['--config', configPath] });
+  const args = options.settings === 'flags' ? ['--registry-mirror', `docker.io=${registry.url}`, '--node-name', nodeName, '--netns-prefix', prefix] : ['--config', configPath];
+  const daemon = await startDaemonProcess(t, dataDir, { controllers: true, args });
   // Whatever happens, no guest and no pod of this node outlives the test.
   t.after(async () => {
-    await daemon.kill9();
+    await node.daemon.kill9();
     for (const pid of await qemusWith(dataDir)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -146,8 +151,13 @@ export async function startVmiNode(t: TestContextLike, options: { name: string; 
     nodeName,
     configPath,
     daemon,
-    kubectl: async (args, input) => ok(args, await daemon.kubectl(args, input)),
-    jsonpath: async (kind, name, path) => (await daemon.kubectl(['get', kind, name, '-o', `jsonpath=${path}`])).stdout,
+    restart: async () => {
+      await node.daemon.kill9();
+      node.daemon = await startDaemonProcess(t, dataDir, { controllers: true, args });
+      return node.daemon;
+    },
+    kubectl: async (argv, input) => ok(argv, await node.daemon.kubectl(argv, input)),
+    jsonpath: async (kind, name, path) => (await node.daemon.kubectl(['get', kind, name, '-o', `jsonpath=${path}`])).stdout,
     createVmi: async (name, spec) => {
       const out = await node.kubectl(['create', '-f', '-', '-o', 'jsonpath={.metadata.uid}'], JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name }, spec }));
       return out.trim();

@@ -8,23 +8,14 @@
 // The daemon runs in the machine's network namespace (it must reach the test's loopback
 // registry); its pods are network namespaces with a prefix unique to this run, removed after.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { buildContainerDiskLayout, buildTestDisk } from '../../scripts/guest/disk-image.ts';
-import { startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { startRegistry } from '../helpers/registry.ts';
-import { cleanSerial, netnsWithPrefix, qemusWith, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
+import type { DaemonProcess } from '../api/daemon-process.ts';
+import { pxevirt as runCli } from '../cli/cli-process.ts';
+import { cleanSerial, netnsWithPrefix, qemusWith, startVmiNode, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const BIN = join(ROOT, 'bin/pxevirt');
 const skip = await vmiNodeUnavailable();
 
 const IMAGE = 'pxevirt/vm-disk:latest';
@@ -43,38 +34,13 @@ async function serialHas(d: DaemonProcess, uid: string, marker: string): Promise
 }
 
 test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are stopped and deleted cleanly', { skip, timeout: 900_000 }, async (t) => {
-  const work = await mkdtemp(join(tmpdir(), 'pxevirt-vm-e2e-'));
-  t.after(() => rm(work, { recursive: true, force: true }));
-  const disk = await buildTestDisk({ name: 'vm-disk' });
-  const registry = await startRegistry(t);
-  await registry.push(await buildContainerDiskLayout({ name: 'vm-disk', disk: disk.path, outDir: join(work, 'oci') }), IMAGE);
-
-  const prefix = `pxe2e${randomBytes(2).toString('hex')}-`;
-  const dataDir = tempDataDir(t);
-  const daemonOptions = { controllers: true, args: ['--registry-mirror', `docker.io=${registry.url}`, '--node-name', 'node-e2e', '--netns-prefix', prefix] };
-  let d = await startDaemonProcess(t, dataDir, daemonOptions);
-  // Whatever happens, no guest and no pod of this run outlives the test.
-  t.after(async () => {
-    await d.kill9();
-    for (const pid of await qemusWith(dataDir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    for (const ns of await netnsWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
-  });
-  const pxevirt = (args: string[]) => run(BIN, args, { env: { ...process.env, KUBECONFIG: d.kubeconfig }, timeout: 60_000 }).then(
-    (r) => ({ code: 0, ...r }),
-    (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' }),
-  );
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await d.kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const jsonpath = async (kind: string, name: string, path: string) => (await d.kubectl(['get', kind, name, '-o', `jsonpath=${path}`])).stdout;
+  const node = await startVmiNode(t, { name: 'vm-disk', nodeName: 'node-e2e', settings: 'flags' });
+  assert.equal(node.image, IMAGE);
+  const { disk, dataDir, prefix } = node;
+  let d = node.daemon;
+  const pxevirt = (args: string[]) => runCli(d, args);
+  const kubectl = (args: string[], input?: string) => node.kubectl(args, input);
+  const jsonpath = node.jsonpath;
 
   // Both guests boot at once.
   await kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'testvmi' }, spec: vmiSpec() }));
@@ -108,8 +74,7 @@ test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are
 
   // kill -9 of the daemon, then a new one: both guests still Running, adopted, none started twice.
   const qemusBefore = [...(await qemusWith(uid)), ...(await qemusWith(vmUid1))].sort();
-  await d.kill9();
-  d = await startDaemonProcess(t, dataDir, daemonOptions);
+  d = await node.restart();
   // The new daemon's runtime reports both guests alive once it has adopted them.
   await until('both guests adopted', async () => /pxevirt_qemu_processes 2/.test((await d.http('GET', '/metrics')).body), 60_000);
   assert.equal(await jsonpath('vmi', 'testvmi', '{.status.phase}'), 'Running');
