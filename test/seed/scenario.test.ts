@@ -26,6 +26,7 @@ import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.t
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
 import { createNodeNamespace, namespacesWithPrefix, netnsUnavailable, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
 import { until } from '../helpers/vmi-node.ts';
+import { baseUrl, browserUnavailable, ensureUiBuilt, launchBrowser, newContext, saveScreenshot, signIn } from '../web/browser.ts';
 import { seedPxeServer, stageImage, tempDir } from '../helpers/pxe.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
@@ -38,7 +39,7 @@ const SEED = existsSync(resolve(ROOT, '../shared/seed-scenario/vmi-pxe-boot.yaml
 const NAD_FILE = join(SEED, 'pxe-net-conf.yaml');
 const VMI_FILE = join(SEED, 'vmi-pxe-boot.yaml');
 const SEED_MAC = 'de:00:00:00:00:de';
-const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await testGuestUnavailable()) ?? registryUnavailable();
+const skip = kubectlMissing() ?? browserUnavailable() ?? (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await testGuestUnavailable()) ?? registryUnavailable();
 
 const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Za-z0-9]/g, '').replace(/\r/g, '');
 
@@ -230,6 +231,40 @@ test('the seed scenario: kubectl and pxevirt create the two manifests, the guest
 
     assert.equal(await seedConsole.leave(), 0, 'Ctrl+] leaves the console');
     await twoConsole.leave();
+
+    // The same guest in the web UI (issue 7): its serial console in xterm.js shows the MAC,
+    // the VNC canvas is not blank, and the PXEServer page has de:00:00:00:00:de's timeline.
+    await ensureUiBuilt();
+    const browser = await launchBrowser(t);
+    const page = await signIn(await newContext(browser), d);
+    await page.locator('#vmis tr[data-key="default/vmi-pxe-boot"]', { hasText: 'Running' }).waitFor({ timeout: 60_000 });
+    await page.goto(`${baseUrl(d)}/ui/#/vmi/default/vmi-pxe-boot`);
+    await page.locator('#serial-state', { hasText: 'connected' }).waitFor({ timeout: 60_000 });
+    await page.locator('#vnc-state', { hasText: 'connected' }).waitFor({ timeout: 60_000 });
+    const rows = page.locator('#serial .xterm-rows');
+    await page.locator('#serial').click();
+    await page.keyboard.type('ip addr\n');
+    await rows.filter({ hasText: 'link/ether de:00:00:00:00:de' }).waitFor({ timeout: 120_000 });
+    const colors = await until('a non-blank VNC canvas', async () => {
+      const n = await page.locator('#vnc canvas').evaluate((c) => {
+        const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+        const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+        const seen = new Set<number>();
+        for (let i = 0; data && i < data.length && seen.size < 16; i += 4) seen.add(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0));
+        return canvas.width > 0 ? seen.size : 0;
+      });
+      return n >= 2 ? n : undefined;
+    }, 60_000);
+    assert.ok(colors >= 2);
+    await saveScreenshot(page, 'web-vmi-seed');
+    await page.goto(`${baseUrl(d)}/ui/#/pxe/default/pxe`);
+    const host = page.locator(`#boots .host[data-mac="${SEED_MAC}"]`);
+    await host.waitFor({ timeout: 60_000 });
+    const protos = await host.locator('.stage').evaluateAll((els) => els.map((e) => e.getAttribute('data-proto')));
+    assert.ok(protos.includes('dhcp') && protos.includes('http'), `DHCP and HTTP stages for ${SEED_MAC}: ${protos.join(' → ')}`);
+    assert.match((await host.locator('.stage').allTextContents()).join(' '), /vmlinuz/);
+    await saveScreenshot(page, 'web-pxeserver-seed');
+    await browser.close();
     await kubectl(['delete', 'vmi', 'vmi-pxe-boot', 'vmi-two']);
     await waitGone('vmi-pxe-boot');
     await waitGone('vmi-two');
