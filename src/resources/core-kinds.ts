@@ -1,6 +1,6 @@
 // The core (v1) kinds kubectl needs: Namespace (cluster-scoped) and Event (namespaced).
 import { CauseType, type Cause } from './causes.ts';
-import type { KindInfo, Schema } from './kind.ts';
+import type { KindInfo } from './kind.ts';
 import { conditionSchema, objectSchema } from './meta-schema.ts';
 import { validateObjectName } from './names.ts';
 import { clone, ensureObj, isObj, type Obj } from './object-path.ts';
@@ -39,7 +39,7 @@ export const namespaceKind: KindInfo = {
   validate: (o) => [...schemaCauses(namespaceSchema, o), ...validateObjectName(o, 'label')],
 };
 
-const objectReference: Schema = object({
+const objectReference = object({
   apiVersion: string(),
   kind: string(),
   name: string(),
@@ -51,22 +51,20 @@ const objectReference: Schema = object({
 
 const eventSchema = objectSchema(
   {
-    extra: {
-      involvedObject: objectReference,
-      reason: string('Short CamelCase reason, e.g. Started.'),
-      message: string(),
-      type: string('Normal or Warning.'),
-      count: integer(),
-      firstTimestamp: dateTime(),
-      lastTimestamp: dateTime(),
-      eventTime: { type: 'string', format: 'date-time' },
-      source: object({ component: string(), host: string() }),
-      action: string(),
-      related: objectReference,
-      reportingComponent: string(),
-      reportingInstance: string(),
-      series: opaque(),
-    },
+    involvedObject: objectReference,
+    reason: string('Short CamelCase reason, e.g. Started.'),
+    message: string(),
+    type: string('Normal or Warning.'),
+    count: integer(),
+    firstTimestamp: dateTime(),
+    lastTimestamp: dateTime(),
+    eventTime: dateTime(),
+    source: object({ component: string(), host: string() }),
+    action: string(),
+    related: objectReference,
+    reportingComponent: string(),
+    reportingInstance: string(),
+    series: opaque(),
   },
   ['involvedObject'],
 );

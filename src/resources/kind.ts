@@ -3,22 +3,30 @@
 // pure defaulting and admission functions. One KindInfo per kind, listed in kinds.ts.
 import type { Cause } from './causes.ts';
 
-/** An OpenAPI v3 / JSON-Schema subset, as Kubernetes uses it (structural schemas). */
+/**
+ * An OpenAPI v3 / JSON-Schema subset, as Kubernetes uses it (structural schemas): the view the
+ * walkers and the OpenAPI document take of the TypeBox declarations (schema-builders.ts).
+ */
 export interface Schema {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-  description?: string;
-  properties?: Record<string, Schema>;
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | undefined;
+  description?: string | undefined;
+  properties?: Record<string, Schema> | undefined;
   /** For maps (`labels`) — a schema for every value. */
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-  required?: string[];
-  enum?: unknown[];
-  format?: string;
-  default?: unknown;
+  additionalProperties?: Schema | boolean | undefined;
+  items?: Schema | undefined;
+  required?: readonly string[] | undefined;
+  enum?: unknown[] | undefined;
+  format?: string | undefined;
+  default?: unknown | undefined;
   /** Anything is accepted below this node (embedded raw JSON, like `status` of foreign kinds). */
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-embedded-resource'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean | undefined;
+  'x-kubernetes-int-or-string'?: boolean | undefined;
+  'x-kubernetes-embedded-resource'?: boolean | undefined;
+  /** How server-side apply merges a list: atomic (the default), set, or map keyed by the list-map keys. */
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map' | undefined;
+  'x-kubernetes-list-map-keys'?: string[] | undefined;
+  /** How server-side apply merges a map: granular (the default) or atomic. */
+  'x-kubernetes-map-type'?: 'granular' | 'atomic' | undefined;
 }
 
 export interface PrinterColumn {

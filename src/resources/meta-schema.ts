@@ -1,6 +1,5 @@
 // Schemas shared by every kind: ObjectMeta, conditions, and the apiVersion/kind/metadata frame.
-import type { Schema } from './kind.ts';
-import { array, boolean, dateTime, integer, map, object, string } from './schema-builders.ts';
+import { array, boolean, dateTime, integer, map, object, opaque, string, type TSchema } from './schema-builders.ts';
 
 const ownerReference = object(
   {
@@ -15,7 +14,7 @@ const ownerReference = object(
 );
 
 /** metav1.ObjectMeta: what the store keeps for every object. */
-export const objectMetaSchema: Schema = object(
+export const objectMetaSchema = object(
   {
     name: string('Unique within a namespace; a DNS-1123 subdomain.'),
     generateName: string('Prefix for a server-generated name, used when name is empty.'),
@@ -31,7 +30,7 @@ export const objectMetaSchema: Schema = object(
     finalizers: array(string()),
     ownerReferences: array(ownerReference),
     // kubectl apply (server-side) and older clients send these; kept as given.
-    managedFields: array({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
+    managedFields: array(opaque()),
     selfLink: string(),
   },
   undefined,
@@ -39,7 +38,7 @@ export const objectMetaSchema: Schema = object(
 );
 
 /** A status condition as KubeVirt writes them (type, status, times, reason, message). */
-export const conditionSchema: Schema = object(
+export const conditionSchema = object(
   {
     type: string(),
     status: string('True, False or Unknown.'),
@@ -51,18 +50,13 @@ export const conditionSchema: Schema = object(
   ['type', 'status'],
 );
 
-/** Wraps spec and status schemas into a whole-object schema. */
-export function objectSchema(parts: { spec?: Schema; status?: Schema; extra?: Record<string, Schema> }, required: string[] = [], description?: string): Schema {
-  return object(
-    {
-      apiVersion: string('The versioned schema of this object.'),
-      kind: string('The REST resource this object represents.'),
-      metadata: objectMetaSchema,
-      ...(parts.spec ? { spec: parts.spec } : {}),
-      ...(parts.status ? { status: parts.status } : {}),
-      ...(parts.extra ?? {}),
-    },
-    required,
-    description,
-  );
+const frame = {
+  apiVersion: string('The versioned schema of this object.'),
+  kind: string('The REST resource this object represents.'),
+  metadata: objectMetaSchema,
+};
+
+/** Wraps spec, status and other top-level fields into a whole-object schema (apiVersion, kind, metadata added). */
+export function objectSchema<P extends Record<string, TSchema>, R extends keyof P & string = never>(fields: P, required: readonly R[] = [], description?: string) {
+  return object({ ...frame, ...fields } as typeof frame & P, required, description);
 }

@@ -7,7 +7,7 @@ import { conditionSchema, objectSchema } from './meta-schema.ts';
 import { validateObjectName } from './names.ts';
 import { clone, isObj, listAt, objAt, type Obj } from './object-path.ts';
 import { schemaCauses } from './schema-check.ts';
-import { array, boolean, integer, map, object, oneOf, opaque, string } from './schema-builders.ts';
+import { array, boolean, integer, map, object, oneOf, opaque, quantity, string } from './schema-builders.ts';
 
 export const NNCP_INTERFACE_TYPES = ['linux-bridge', 'ethernet', 'vlan'] as const;
 export const NNCP_STATES = ['up', 'down', 'absent'] as const;
@@ -47,7 +47,7 @@ const schema = objectSchema(
   {
     spec: object({
       nodeSelector: map(string()),
-      maxUnavailable: { 'x-kubernetes-int-or-string': true },
+      maxUnavailable: quantity(),
       desiredState: object({ interfaces: array(iface), routes: opaque(), 'dns-resolver': opaque() }),
     }),
     status: object({ conditions: array(conditionSchema), lastHeartbeatTime: string() }),

@@ -20,7 +20,7 @@ export interface PxeServerResourceSpec extends PxeServerSpec {
 export const DEFAULT_PXE_INTERFACE = 'net1';
 
 const port = object({ port: integer() });
-const specSchema: Schema = object(
+const specSchema = object(
   {
     network: string('NetworkAttachmentDefinition to serve on: `name` or `namespace/name`.'),
     interface: string('Interface inside the server\'s network namespace (the NAD attachment); default net1.'),

@@ -1,12 +1,11 @@
 // Schema of VirtualMachine: a VMI template plus how it should run.
-import type { Schema } from './kind.ts';
 import { conditionSchema, objectMetaSchema, objectSchema } from './meta-schema.ts';
-import { array, boolean, integer, map, object, oneOf, opaque, string } from './schema-builders.ts';
+import { array, boolean, integer, map, object, oneOf, opaque, string, type Static } from './schema-builders.ts';
 import { vmiSpecSchema } from './vmi-schema.ts';
 
 export const RUN_STRATEGIES = ['Always', 'Halted', 'Manual', 'RerunOnFailure', 'Once'] as const;
 
-export const vmSpecSchema: Schema = object(
+export const vmSpecSchema = object(
   {
     running: boolean('Deprecated: use runStrategy. Mutually exclusive with it.'),
     runStrategy: oneOf(RUN_STRATEGIES, 'When a VMI should exist for this VM.'),
@@ -19,7 +18,7 @@ export const vmSpecSchema: Schema = object(
   ['template'],
 );
 
-export const vmStatusSchema: Schema = object({
+export const vmStatusSchema = object({
   printableStatus: string('Stopped, Provisioning, Starting, Running, Paused, Stopping, Terminating, CrashLoopBackOff, Unknown, ...'),
   ready: boolean(),
   created: boolean(),
@@ -32,4 +31,7 @@ export const vmStatusSchema: Schema = object({
   volumeSnapshotStatuses: array(opaque()),
 });
 
-export const vmSchema: Schema = objectSchema({ spec: vmSpecSchema, status: vmStatusSchema }, ['spec'], 'A virtual machine definition (KubeVirt VirtualMachine).');
+export const vmSchema = objectSchema({ spec: vmSpecSchema, status: vmStatusSchema }, ['spec'], 'A virtual machine definition (KubeVirt VirtualMachine).');
+
+/** A VirtualMachine's spec as served (its template's spec is a VmiSpec). */
+export type VmSpec = Static<typeof vmSpecSchema>;

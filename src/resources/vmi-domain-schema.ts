@@ -1,7 +1,6 @@
 // Schema of a VMI's `spec.domain`: the subset of KubeVirt's DomainSpec pxevirt models, with
 // KubeVirt's field names (staging/src/kubevirt.io/api/core/v1/schema.go).
-import type { Schema } from './kind.ts';
-import { array, boolean, integer, map, marker, object, opaque, quantity, string } from './schema-builders.ts';
+import { array, boolean, integer, map, marker, object, opaque, quantity, string, type Static } from './schema-builders.ts';
 
 export const DISK_BUSES = ['virtio', 'sata', 'scsi', 'usb'] as const;
 export const NIC_MODELS = ['e1000', 'e1000e', 'igb', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio'] as const;
@@ -52,7 +51,7 @@ const features = object({
 });
 
 const diskTarget = object({ bus: string('virtio, sata, scsi or usb.'), readonly: boolean(), pciAddress: string() });
-const disk = object(
+export const diskSchema = object(
   {
     name: string('Matches a volume name.'),
     bootOrder: integer('Boot priority, 1 first; devices without one are not booted from when any has one.'),
@@ -71,7 +70,7 @@ const disk = object(
 );
 
 const port = object({ name: string(), protocol: string('TCP or UDP.'), port: integer() }, ['port']);
-const iface = object(
+export const interfaceSchema = object(
   {
     name: string('Matches a network name.'),
     model: string('e1000, e1000e, igb, ne2k_pci, pcnet, rtl8139 or virtio (default).'),
@@ -93,8 +92,8 @@ const iface = object(
 );
 
 const devices = object({
-  disks: array(disk),
-  interfaces: array(iface),
+  disks: array(diskSchema),
+  interfaces: array(interfaceSchema),
   autoattachPodInterface: boolean(),
   autoattachGraphicsDevice: boolean(),
   autoattachSerialConsole: boolean(),
@@ -110,7 +109,7 @@ const devices = object({
 });
 
 /** spec.domain. */
-export const domainSchema: Schema = object(
+export const domainSchema = object(
   {
     cpu,
     memory,
@@ -124,3 +123,7 @@ export const domainSchema: Schema = object(
   },
   ['devices'],
 );
+
+export type DomainSpec = Static<typeof domainSchema>;
+export type VmiDisk = Static<typeof diskSchema>;
+export type VmiInterface = Static<typeof interfaceSchema>;

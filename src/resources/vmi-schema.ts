@@ -1,10 +1,9 @@
 // Schema of VirtualMachineInstance (spec and status) for OpenAPI and strict field validation.
-import type { Schema } from './kind.ts';
 import { conditionSchema, objectSchema } from './meta-schema.ts';
-import { array, boolean, dateTime, integer, map, object, opaque, quantity, string } from './schema-builders.ts';
+import { array, atomicList, boolean, dateTime, integer, listMap, map, object, opaque, quantity, string, type Static } from './schema-builders.ts';
 import { domainSchema } from './vmi-domain-schema.ts';
 
-const network = object(
+export const networkSchema = object(
   {
     name: string('Matches an interface name.'),
     pod: object({ vmNetworkCIDR: string(), vmIPv6NetworkCIDR: string() }),
@@ -23,7 +22,7 @@ const cloudInit = object({
   networkDataSecretRef: secretRef,
 });
 
-const volume = object(
+export const volumeSchema = object(
   {
     name: string(),
     containerDisk: object({ image: string(), imagePullPolicy: string(), imagePullSecret: string(), path: string() }, ['image']),
@@ -47,18 +46,19 @@ const volume = object(
   ['name'],
 );
 
-/** VirtualMachineInstanceSpec (also the VM template's spec). */
-export const vmiSpecSchema: Schema = object(
+/** VirtualMachineInstanceSpec (also the VM template's spec). Its type is VmiSpec. */
+export const vmiSpecSchema = object(
   {
     domain: domainSchema,
-    networks: array(network),
-    volumes: array(volume),
+    networks: array(networkSchema),
+    volumes: array(volumeSchema),
     architecture: string(),
     terminationGracePeriodSeconds: integer('Grace period on deletion; 30 when unset.', 'int64'),
     nodeSelector: map(string()),
     affinity: opaque(),
     tolerations: array(opaque()),
-    topologySpreadConstraints: array(opaque()),
+    // List types as KubeVirt's OpenAPI declares them (server-side apply merges by them).
+    topologySpreadConstraints: listMap(opaque(), ['topologyKey', 'whenUnsatisfiable']),
     evictionStrategy: string(),
     startStrategy: string(),
     hostname: string(),
@@ -70,7 +70,7 @@ export const vmiSpecSchema: Schema = object(
     dnsConfig: opaque(),
     readinessProbe: opaque(),
     livenessProbe: opaque(),
-    accessCredentials: array(opaque()),
+    accessCredentials: atomicList(opaque()),
   },
   ['domain'],
 );
@@ -87,9 +87,9 @@ const interfaceStatus = object({
   queueCount: integer(),
 });
 
-export const vmiStatusSchema: Schema = object({
+export const vmiStatusSchema = object({
   phase: string('Pending, Scheduling, Scheduled, Running, Succeeded, Failed or Unknown.'),
-  phaseTransitionTimestamps: array(object({ phase: string(), phaseTransitionTimestamp: dateTime() })),
+  phaseTransitionTimestamps: atomicList(object({ phase: string(), phaseTransitionTimestamp: dateTime() })),
   nodeName: string(),
   reason: string(),
   conditions: array(conditionSchema),
@@ -112,7 +112,13 @@ export const vmiStatusSchema: Schema = object({
   machine: object({ type: string() }),
   currentCPUTopology: object({ cores: integer(undefined, 'int64'), sockets: integer(undefined, 'int64'), threads: integer(undefined, 'int64') }),
   memory: object({ guestAtBoot: quantity(), guestCurrent: quantity(), guestRequested: quantity() }),
-  volumeStatus: array(opaque()),
+  volumeStatus: atomicList(opaque()),
 });
 
-export const vmiSchema: Schema = objectSchema({ spec: vmiSpecSchema, status: vmiStatusSchema }, ['spec'], 'A running virtual machine (KubeVirt VirtualMachineInstance).');
+export const vmiSchema = objectSchema({ spec: vmiSpecSchema, status: vmiStatusSchema }, ['spec'], 'A running virtual machine (KubeVirt VirtualMachineInstance).');
+
+/** A VMI spec as pxevirt models it: the type of what admission accepted (see vmi-spec.ts). */
+export type VmiSpec = Static<typeof vmiSpecSchema>;
+export type VmiNetwork = Static<typeof networkSchema>;
+export type VmiVolume = Static<typeof volumeSchema>;
+export type VmiStatus = Static<typeof vmiStatusSchema>;
