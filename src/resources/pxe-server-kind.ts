@@ -2,49 +2,24 @@
 // HTTP) attached to a NetworkAttachmentDefinition. Its spec is the `pxevirt pxe serve` config
 // plus `network`; the config part is checked by validatePxeServerSpec (pxe-server.ts).
 import { CauseType, shown, type Cause } from './causes.ts';
-import type { KindInfo, Schema } from './kind.ts';
+import type { KindInfo } from './kind.ts';
 import { conditionSchema, objectSchema } from './meta-schema.ts';
 import { dns1123LabelErrors, validateObjectName } from './names.ts';
 import { clone, isObj, type Obj } from './object-path.ts';
-import { CLIENT_ARCHES, DHCP_MODES, validatePxeServerSpec, type PxeServerSpec } from './pxe-server.ts';
+import { pxeServerConfigFields, validatePxeServerSpec, type PxeServerSpec } from './pxe-server.ts';
 import { schemaCauses } from './schema-check.ts';
-import { array, boolean, dateTime, integer, object, oneOf, string } from './schema-builders.ts';
+import { array, dateTime, integer, object, oneOf, string, type Static } from './schema-builders.ts';
 
-/** The PXEServer spec: the server config and the NAD it serves on. */
-export interface PxeServerResourceSpec extends PxeServerSpec {
-  /** A NetworkAttachmentDefinition: `name` (same namespace) or `namespace/name`. */
-  network: string;
-}
+/** The PXEServer spec: the server config and the NAD it serves on (`name` or `namespace/name`). */
+export type PxeServerResourceSpec = PxeServerSpec & Pick<Static<typeof specSchema>, 'network'>;
 
 /** The interface the server's pod gets on the NAD when the spec names none (Multus's first). */
 export const DEFAULT_PXE_INTERFACE = 'net1';
 
-const port = object({ port: integer() });
 const specSchema = object(
   {
     network: string('NetworkAttachmentDefinition to serve on: `name` or `namespace/name`.'),
-    interface: string('Interface inside the server\'s network namespace (the NAD attachment); default net1.'),
-    address: string('This server\'s address and prefix, a.b.c.d/nn.'),
-    dhcp: object({
-      mode: oneOf(DHCP_MODES),
-      range: string('first-last; required in server mode.'),
-      leaseSeconds: integer(),
-      router: string(),
-      dns: array(string()),
-    }),
-    root: string('Directory the images are served from; a relative path is under <data-dir>/pxe/ on the node.'),
-    http: port,
-    tftp: port,
-    ipxeDir: string(),
-    images: array(object({ name: string(), kernel: string(), initrd: array(string()), cmdline: string(), ipxeScript: string() }, ['name'])),
-    hosts: array(
-      object(
-        { selector: object({ mac: string(), uuid: string(), arch: oneOf(CLIENT_ARCHES), hostname: string() }), image: string() },
-        ['selector', 'image'],
-      ),
-    ),
-    defaultImage: string(),
-    menu: object({ enabled: boolean(), timeoutSeconds: integer() }),
+    ...pxeServerConfigFields,
   },
   ['network', 'address', 'root'],
 );

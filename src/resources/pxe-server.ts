@@ -1,8 +1,10 @@
 // The PXE server's configuration: the spec of the PXEServer kind and the file given to
-// `pxevirt pxe serve --config`. One type, one defaulting and one validator for both.
+// `pxevirt pxe serve --config`. One schema declaration (its types are Static<> of it), one
+// defaulting and one validator for both.
 import { CauseType, join, shown, type Cause } from './causes.ts';
 import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
 import { normalizeMac } from '../lib/mac.ts';
+import { array, boolean, integer, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
 
 export const DHCP_MODES = ['server', 'proxy', 'off'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
@@ -11,51 +13,54 @@ export type DhcpMode = (typeof DHCP_MODES)[number];
 export const CLIENT_ARCHES = ['bios', 'efi-ia32', 'efi-x64', 'efi-x64-http', 'efi-arm64', 'efi-arm64-http'] as const;
 export type ClientArch = (typeof CLIENT_ARCHES)[number];
 
-export interface DhcpSpec {
-  mode: DhcpMode;
-  /** `first-last`; required in server mode. */
-  range?: string;
-  leaseSeconds: number;
-  router?: string;
-  dns?: string[];
-}
+// The served shape, declared once: the PXEServer kind's OpenAPI spec (with `network`), the
+// field lists the checker below reports unknown fields against, and the types (Static).
+const dhcpSchema = object({
+  mode: oneOf(DHCP_MODES),
+  range: string('first-last; required in server mode.'),
+  leaseSeconds: integer(),
+  router: string(),
+  dns: array(string()),
+});
+const portSchema = object({ port: integer() });
+const imageSchema = object({ name: string(), kernel: string(), initrd: array(string()), cmdline: string(), ipxeScript: string() }, ['name']);
+const selectorSchema = object({ mac: string(), uuid: string(), arch: oneOf(CLIENT_ARCHES), hostname: string() });
+const hostSchema = object({ selector: selectorSchema, image: string() }, ['selector', 'image']);
+const menuSchema = object({ enabled: boolean(), timeoutSeconds: integer() });
 
-export interface PxeImage {
-  name: string;
-  /** Path under root, or an http(s) URL. Exactly one of kernel and ipxeScript. */
-  kernel?: string;
-  initrd: string[];
-  cmdline: string;
-  ipxeScript?: string;
-}
+/** The fields of the PXE server config (the PXEServer kind adds `network`). */
+export const pxeServerConfigFields = {
+  interface: string("Interface to serve on (for the PXEServer kind: inside the server's network namespace, default net1)."),
+  address: string("This server's address and prefix, a.b.c.d/nn."),
+  dhcp: dhcpSchema,
+  root: string('Directory the images are served from; for the PXEServer kind a relative path is under <data-dir>/pxe/ on the node.'),
+  http: portSchema,
+  tftp: portSchema,
+  ipxeDir: string(),
+  images: array(imageSchema),
+  hosts: array(hostSchema),
+  defaultImage: string(),
+  menu: menuSchema,
+};
+const configSchema = object(pxeServerConfigFields);
 
-export interface HostSelector {
-  mac?: string;
-  uuid?: string;
-  arch?: ClientArch;
-  hostname?: string;
-}
+/** `T` with the fields in `K` filled by defaulting (present, never undefined). */
+type Defaulted<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> };
 
-export interface PxeHost {
-  selector: HostSelector;
-  image: string;
-}
+export type DhcpSpec = Defaulted<Static<typeof dhcpSchema>, 'mode' | 'leaseSeconds'>;
+/** Kernel is a path under root or an http(s) URL. Exactly one of kernel and ipxeScript. */
+export type PxeImage = Defaulted<Static<typeof imageSchema>, 'initrd' | 'cmdline'>;
+export type HostSelector = Static<typeof selectorSchema>;
+export type PxeHost = Static<typeof hostSchema>;
 
-export interface PxeServerSpec {
-  interface: string;
-  /** This server's address and prefix on the interface, `a.b.c.d/nn`. */
-  address: string;
+/** A PXE server config after validatePxeServerSpec: every default filled in. */
+export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu'>, 'interface' | 'address' | 'root' | 'ipxeDir' | 'hosts'> & {
   dhcp: DhcpSpec;
-  root: string;
-  http: { port: number };
-  tftp: { port: number };
-  /** Where the iPXE binaries for non-iPXE firmware come from (Debian's `ipxe`). */
-  ipxeDir: string;
   images: PxeImage[];
-  hosts: PxeHost[];
-  defaultImage?: string;
-  menu: { enabled: boolean; timeoutSeconds: number };
-}
+  http: Required<Static<typeof portSchema>>;
+  tftp: Required<Static<typeof portSchema>>;
+  menu: Required<Static<typeof menuSchema>>;
+};
 
 export interface Validated<T> {
   value?: T;
@@ -74,8 +79,9 @@ class Checker {
   fail(type: Cause['type'], field: string, message: string): void {
     this.causes.push({ type, field, message });
   }
-  /** Reports keys of `obj` not in `known`. */
-  known(obj: Obj, base: string, known: readonly string[]): void {
+  /** Reports keys of `obj` that `schema` does not declare. */
+  known(obj: Obj, base: string, schema: TObject): void {
+    const known = Object.keys(schema.properties);
     for (const key of Object.keys(obj)) {
       if (!known.includes(key)) this.fail(CauseType.Unknown, join(base, key), `unknown field "${key}"; expected one of ${known.join(', ')}`);
     }
@@ -148,8 +154,6 @@ class Checker {
   }
 }
 
-const TOP_KEYS = ['interface', 'address', 'dhcp', 'root', 'http', 'tftp', 'ipxeDir', 'images', 'hosts', 'defaultImage', 'menu'] as const;
-
 /**
  * Validates and defaults a PXE server spec. `base` prefixes field paths (`spec` for the
  * PXEServer kind, empty for a config file). Returns the defaulted value only when there
@@ -159,7 +163,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
   const c = new Checker();
   const top = c.object(input, base === '' ? '<config>' : base, true);
   if (!top) return { causes: c.causes };
-  c.known(top, base, TOP_KEYS);
+  c.known(top, base, configSchema);
 
   const iface = c.string(top.interface, join(base, 'interface'), true);
   if (iface !== undefined && !IFNAME.test(iface)) {
@@ -181,9 +185,9 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
     c.fail(CauseType.Invalid, join(base, 'root'), `expected an absolute directory path, found ${shown(root)}`);
   }
   const http = c.object(top.http, join(base, 'http'), false) ?? {};
-  c.known(http, join(base, 'http'), ['port']);
+  c.known(http, join(base, 'http'), portSchema);
   const tftp = c.object(top.tftp, join(base, 'tftp'), false) ?? {};
-  c.known(tftp, join(base, 'tftp'), ['port']);
+  c.known(tftp, join(base, 'tftp'), portSchema);
   const ipxeDir = c.string(top.ipxeDir, join(base, 'ipxeDir'), false) ?? '/usr/lib/ipxe';
 
   const images = validateImages(c, top.images, join(base, 'images'));
@@ -196,7 +200,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
   }
 
   const menu = c.object(top.menu, join(base, 'menu'), false) ?? {};
-  c.known(menu, join(base, 'menu'), ['enabled', 'timeoutSeconds']);
+  c.known(menu, join(base, 'menu'), menuSchema);
   if (menu.enabled !== undefined && typeof menu.enabled !== 'boolean') {
     c.fail(CauseType.Invalid, join(base, 'menu.enabled'), `expected true or false, found ${shown(menu.enabled)}`);
   }
@@ -222,7 +226,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
 
 function validateDhcp(c: Checker, input: unknown, base: string, cidr: ReturnType<typeof parseCidr>): DhcpSpec {
   const d = c.object(input, base, false) ?? {};
-  c.known(d, base, ['mode', 'range', 'leaseSeconds', 'router', 'dns']);
+  c.known(d, base, dhcpSchema);
   let mode: DhcpMode = 'server';
   if (d.mode !== undefined) {
     if (typeof d.mode === 'string' && (DHCP_MODES as readonly string[]).includes(d.mode)) mode = d.mode as DhcpMode;
@@ -262,7 +266,7 @@ function validateImages(c: Checker, input: unknown, base: string): PxeImage[] {
     const at = join(base, i);
     const o = c.object(raw, at, true);
     if (!o) return [];
-    c.known(o, at, ['name', 'kernel', 'initrd', 'cmdline', 'ipxeScript']);
+    c.known(o, at, imageSchema);
     const name = c.string(o.name, join(at, 'name'), true) ?? '';
     if (o.name !== undefined && !IMAGE_NAME.test(name)) {
       c.fail(CauseType.Invalid, join(at, 'name'), `expected lower-case letters, digits, "-", "." or "_" (starting and ending alphanumeric), found ${shown(name)}`);
@@ -300,9 +304,9 @@ function validateHosts(c: Checker, input: unknown, base: string, images: Readonl
     const at = join(base, i);
     const o = c.object(raw, at, true);
     if (!o) return [];
-    c.known(o, at, ['selector', 'image']);
+    c.known(o, at, hostSchema);
     const sel = c.object(o.selector, join(at, 'selector'), true) ?? {};
-    c.known(sel, join(at, 'selector'), ['mac', 'uuid', 'arch', 'hostname']);
+    c.known(sel, join(at, 'selector'), selectorSchema);
     const selector: HostSelector = {};
     const mac = c.string(sel.mac, join(at, 'selector.mac'), false);
     if (mac !== undefined) {
