@@ -2,8 +2,10 @@
 // each object in a keyed work queue (one run per object at a time, retried with backoff), and
 // writes status, finalizers, VMIs and Events back to the store.
 import type { Logger } from '../lib/logger.ts';
+import { ValidationError } from '../resources/causes.ts';
 import { vmiKind } from '../resources/vmi-kind.ts';
-import type { GuestObservation, VmiObject, VmiRuntime } from '../runtime/types.ts';
+import { parseVmi } from '../resources/vmi-spec.ts';
+import type { GuestObservation, VmiRuntime } from '../runtime/types.ts';
 import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
 import { createEventRecorder } from './events.ts';
@@ -201,16 +203,19 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
         case 'start': {
           state.starting = true;
           delete state.startError;
-          const target = vmi as unknown as VmiObject;
+          // The stored VMI passed admission: parsing it again only gives the runtime its type.
+          const parsed = parseVmi(vmi);
           log.info({ vmi: `${namespace}/${name}`, uid }, 'starting guest');
           track(
-            runtime
-              .start(target, {
-                signal: aborter.signal,
-                onProgress: (p) => {
-                  if (p.done) options.metrics?.imagePulls.inc();
-                },
-              })
+            (parsed.value
+              ? runtime.start(parsed.value, {
+                  signal: aborter.signal,
+                  onProgress: (p) => {
+                    if (p.done) options.metrics?.imagePulls.inc();
+                  },
+                })
+              : Promise.reject(new ValidationError(`VMI ${namespace}/${name}`, parsed.causes))
+            )
               .then(
                 () => {
                   state.starting = false;

@@ -5,7 +5,8 @@ import type { Logger } from '../lib/logger.ts';
 import { bindBridge, MASQUERADE } from './bindings.ts';
 import { networkStatusAnnotation } from './cni/result.ts';
 import type { CniManager, CniPod } from './cni/types.ts';
-import { cniAttachments, planInterfaces } from './vmi-plan.ts';
+import type { NicPlan } from '../resources/device-plan.ts';
+import { cniAttachments } from './vmi-plan.ts';
 
 export const NETWORK_STATUS_ANNOTATION = 'k8s.v1.cni.cncf.io/network-status';
 
@@ -15,10 +16,12 @@ export interface PodRef {
   netns: string;
 }
 
-/** A VMI as stored. */
-export interface VmiRef {
-  metadata: { name: string; namespace?: string; uid: string };
-  spec: Record<string, unknown>;
+/** What attaching needs of a VMI's device plan: who it is and its planned NICs. */
+export interface VmiNetworkPlan {
+  name: string;
+  namespace: string;
+  uid: string;
+  nics: readonly NicPlan[];
 }
 
 /** One guest NIC's backend (the runtime's NicBackend). */
@@ -26,7 +29,8 @@ export interface VmiNicBackend {
   name: string;
   tap?: string;
   user?: { net: string; host: string; guest: string; dns: string; forwards: Array<{ protocol: 'tcp' | 'udp'; hostAddress: string; port: number }> };
-  mac?: string;
+  /** The pod interface's MAC as CNI reported it (bridge); nicMac decides whether the guest takes it. */
+  podMac?: string;
   podInterfaceName?: string;
   ipAddresses?: string[];
   infoSource?: string;
@@ -44,10 +48,10 @@ const cniPod = (identity: { namespace: string; name: string; uid: string }, pod:
 export function createVmiNetworking(options: { cni: CniManager; log: Logger }) {
   const { cni, log } = options;
   return {
-    async attach(vmi: VmiRef, pod: PodRef, attachOptions: { signal?: AbortSignal } = {}): Promise<{ nics: VmiNicBackend[]; annotations?: Record<string, string> }> {
-      const plans = planInterfaces(vmi.spec);
+    async attach(vmi: VmiNetworkPlan, pod: PodRef, attachOptions: { signal?: AbortSignal } = {}): Promise<{ nics: VmiNicBackend[]; annotations?: Record<string, string> }> {
+      const plans = vmi.nics;
       if (plans.length === 0) return { nics: [] };
-      const identity = { namespace: vmi.metadata.namespace ?? 'default', name: vmi.metadata.name, uid: vmi.metadata.uid };
+      const identity = { namespace: vmi.namespace, name: vmi.name, uid: vmi.uid };
       const p = cniPod(identity, pod);
       const results = await cni.add(p, cniAttachments(plans), attachOptions.signal ? { signal: attachOptions.signal } : {});
       try {
@@ -62,8 +66,7 @@ export function createVmiNetworking(options: { cni: CniManager; log: Logger }) {
             nic.user = { ...MASQUERADE, forwards: podAddress ? plan.ports.map((port) => ({ ...port, hostAddress: podAddress })) : [] };
             if (ips.length > 0) nic.ipAddresses = ips;
           } else {
-            // Without macAddress the guest takes the pod interface's MAC, as KubeVirt does.
-            if (!plan.mac && r?.mac) nic.mac = r.mac;
+            if (r?.mac) nic.podMac = r.mac;
             const { tap } = await bindBridge(pod.netns, plan.podInterface);
             nic.tap = tap;
           }

@@ -30,6 +30,12 @@ export function join(base: string, key: string | number): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
+/** The result of parsing untyped input: the typed value when there are no causes. */
+export interface Validated<T> {
+  value?: T;
+  causes: Cause[];
+}
+
 /** Formats causes as one line each, `field: message`. */
 export function formatCauses(causes: readonly Cause[]): string {
   return causes.map((c) => `${c.field}: ${c.message}`).join('\n');

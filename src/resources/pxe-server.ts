@@ -1,7 +1,7 @@
 // The PXE server's configuration: the spec of the PXEServer kind and the file given to
 // `pxevirt pxe serve --config`. One schema declaration (its types are Static<> of it), one
 // defaulting and one validator for both.
-import { CauseType, join, shown, type Cause } from './causes.ts';
+import { CauseType, join, shown, type Cause, type Validated } from './causes.ts';
 import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
 import { normalizeMac } from '../lib/mac.ts';
 import { array, boolean, integer, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
@@ -62,10 +62,7 @@ export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' |
   menu: Required<Static<typeof menuSchema>>;
 };
 
-export interface Validated<T> {
-  value?: T;
-  causes: Cause[];
-}
+export type { Validated } from './causes.ts';
 
 const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const IMAGE_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;

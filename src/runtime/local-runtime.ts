@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
 import { createAccelProbe, type AccelProbeResult } from './accel.ts';
 import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
+import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
 import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
@@ -16,9 +17,9 @@ import type { GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntim
 
 export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';
 
-/** Prepares a VMI's volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
+/** Prepares a VMI's planned volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
 export type VolumePreparer = (
-  vmi: VmiObject,
+  plan: DevicePlan,
   options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal },
 ) => Promise<ResolvedDisk[]>;
 
@@ -66,6 +67,9 @@ export class GuestStartError extends Error {
   }
 }
 
+/** The reason for a spec the plan refuses; NIC problems keep the `network:` prefix of the network step. */
+const startFailure = (err: unknown): string => (err instanceof NetworkPlanError ? `network: ${err.message}` : err instanceof Error ? err.message : String(err));
+
 /** Raised when a command needs a running guest and there is none for the uid. */
 export class GuestNotRunningError extends Error {
   constructor(
@@ -84,9 +88,6 @@ interface Guest {
   exit?: ExitRecord;
   pid: number;
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The local runtime: VmiRuntime plus what only a local QEMU offers. */
 export interface LocalRuntime extends VmiRuntime {
@@ -165,6 +166,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     // a VMI runs at most once (a VM restart makes a new VMI).
     const known = await adoptOne(uid);
     if (known) return observation(known);
+    // The spec is read here, once, into the device plan; everything below takes the plan.
+    let plan: DevicePlan;
+    try {
+      plan = planVmi(vmi);
+    } catch (err) {
+      throw new GuestStartError(uid, startFailure(err), { cause: err });
+    }
     await createPod(p);
     const files = runFiles(p.runDir);
     const probe = await accel();
@@ -174,29 +182,27 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (startOptions.signal) volumeOptions.signal = startOptions.signal;
     let disks: ResolvedDisk[];
     try {
-      disks = await options.volumes(vmi, volumeOptions);
+      disks = await options.volumes(plan, volumeOptions);
     } catch (err) {
       throw new GuestStartError(uid, `preparing volumes: ${(err as Error).message}`, { cause: err });
     }
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
       try {
-        attachment = await options.network.attach(vmi, p, startOptions.signal ? { signal: startOptions.signal } : {});
+        attachment = await options.network.attach(plan, p, startOptions.signal ? { signal: startOptions.signal } : {});
       } catch (err) {
         // The attacher undid its own work; the pod goes too, so a failed start leaves nothing on the node.
         await removePod(p).catch((e: unknown) => log.warn({ uid, err: String(e) }, 'cannot remove the pod of a failed start'));
         throw new GuestStartError(uid, `network: ${(err as Error).message}`, { cause: err });
       }
     }
-    const nics = nicsFor(vmi, attachment.nics);
+    const nics = nicsFor(plan, attachment.nics);
 
-    const firmware = isObj(vmi.spec.domain) && isObj(vmi.spec.domain.firmware) ? vmi.spec.domain.firmware : {};
-    const efi = isObj(firmware.bootloader) && isObj(firmware.bootloader.efi) ? firmware.bootloader.efi : undefined;
     const ovmfFiles = options.ovmf ?? OVMF_FILES;
     let ovmf: { code: string; vars: string; secureBoot?: boolean } | undefined;
-    if (efi) {
+    if (plan.firmware.bootloader === 'efi') {
       // secureBoot only when asked for explicitly (KubeVirt would default it on with SMM).
-      const secure = efi.secureBoot === true && ovmfFiles.secureCode !== undefined && ovmfFiles.secureVars !== undefined;
+      const secure = plan.firmware.secureBoot && ovmfFiles.secureCode !== undefined && ovmfFiles.secureVars !== undefined;
       const vars = join(p.runDir, 'OVMF_VARS.fd');
       // Per-VMI variables, copied once: kept for the VMI's lifetime.
       if (!existsSync(vars)) await copyFile(secure && ovmfFiles.secureVars ? ovmfFiles.secureVars : ovmfFiles.vars, vars);
@@ -207,7 +213,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 
     let args: string[];
     try {
-      args = qemuArgs(vmi, { runDir: p.runDir, accel: probe.accel, disks, nics, ...(ovmf ? { ovmf } : {}), extraArgs: options.extraArgs?.(vmi) ?? [] });
+      args = qemuArgs(plan, { runDir: p.runDir, accel: probe.accel, disks, nics, ...(ovmf ? { ovmf } : {}), extraArgs: options.extraArgs?.(vmi) ?? [] });
     } catch (err) {
       throw new GuestStartError(uid, (err as Error).message, { cause: err });
     }

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { defaultVmiSpec } from '../resources/vmi-defaults.ts';
-import { guestMemoryMiB, qemuArgs, QemuArgsError, type QemuArgsContext } from './qemu-args.ts';
+import type { VmiSpec } from '../resources/vmi-schema.ts';
+import { qemuArgs, QemuArgsError, type QemuArgsContext } from './qemu-args.ts';
 
 type Obj = Record<string, unknown>;
 
-function vmi(spec: Obj, name = 'seed'): { metadata: { name: string; namespace: string }; spec: Obj } {
+/** The device plan of a defaulted spec (built loosely here: some specs are deliberately partial). */
+function vmi(spec: Obj, name = 'seed'): DevicePlan {
   const s = structuredClone(spec);
   defaultVmiSpec(s, name);
-  return { metadata: { name, namespace: 'ns1' }, spec: s };
+  return planVmi({ metadata: { name, namespace: 'ns1', uid: 'u1' }, spec: s as VmiSpec });
 }
 
 const seedSpec: Obj = {
@@ -182,14 +185,6 @@ test('commas in paths are doubled so QEMU reads them as part of the value', () =
   const args = qemuArgs(vmi(seedSpec), ctx({ runDir: '/d,x', disks: [{ name: 'root', path: '/d,x/root.qcow2', format: 'qcow2' }] }));
   assert.deepEqual(values(args, '-vnc'), ['unix:/d,,x/vnc.sock']);
   assert.ok(values(args, '-drive')[0]?.includes('file=/d,,x/root.qcow2'));
-});
-
-test('guest memory: Kubernetes quantities rounded up to MiB, memory.guest first', () => {
-  assert.equal(guestMemoryMiB({ memory: { guest: '1Gi' } }), 1024);
-  assert.equal(guestMemoryMiB({ resources: { requests: { memory: '128M' } } }), 123);
-  assert.equal(guestMemoryMiB({ memory: { guest: '256Mi' }, resources: { requests: { memory: '1Gi' } } }), 256);
-  assert.throws(() => guestMemoryMiB({}), QemuArgsError);
-  assert.throws(() => guestMemoryMiB({ memory: { guest: 'lots' } }), (err: unknown) => err instanceof QemuArgsError && err.path === 'spec.domain.memory.guest');
 });
 
 test('graphics can be turned off: no VGA, no VNC', () => {

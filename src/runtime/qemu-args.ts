@@ -1,9 +1,10 @@
-// The QEMU command line for a VMI, from its defaulted spec and what the runtime resolved
-// (volume files, NIC backends, accelerator, firmware files). Pure: no I/O, so every device
+// The QEMU command line for a VMI, from its device plan (resources/device-plan.ts) and what
+// the runtime resolved (volume files, NIC backends, accelerator, firmware files). It decides
+// only what QEMU can express (machine types, buses, NIC models). Pure: no I/O, so every device
 // mapping is tested without starting QEMU. The files it names under runDir (sercon-port,
 // OVMF vars copy) are written by the runtime before QEMU starts.
 import { join } from 'node:path';
-import { parseQuantity } from '../lib/quantity.ts';
+import type { DevicePlan, DiskPlan } from '../resources/device-plan.ts';
 
 export interface ResolvedDisk {
   /** The disk/volume name in the spec. */
@@ -102,39 +103,9 @@ export const NIC_DEVICES: Readonly<Record<string, string>> = {
 // QEMU option values: a comma is written as two.
 const opt = (s: string): string => s.replaceAll(',', ',,');
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const obj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
-const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
-
-const MiB = 2 ** 20;
-
-/** Guest memory in MiB (rounded up) from memory.guest, else resources.requests.memory, else limits. */
-export function guestMemoryMiB(domain: Obj): number {
-  const memory = obj(domain.memory);
-  const resources = obj(domain.resources);
-  const candidates: Array<[string, unknown]> = [
-    ['spec.domain.memory.guest', memory?.guest],
-    ['spec.domain.resources.requests.memory', obj(resources?.requests)?.memory],
-    ['spec.domain.resources.limits.memory', obj(resources?.limits)?.memory],
-  ];
-  for (const [path, value] of candidates) {
-    if (value === undefined) continue;
-    const q = parseQuantity(value);
-    if (q === undefined || q.value <= 0) throw new QemuArgsError(path, 'a positive memory quantity such as 128Mi or 1024M', value);
-    return Math.ceil(Math.ceil(q.value) / MiB);
-  }
-  throw new QemuArgsError('spec.domain.memory.guest', 'a guest memory size (memory.guest or resources.requests.memory)', undefined);
-}
-
-function cpuArgs(domain: Obj, accel: 'kvm' | 'tcg'): string[] {
-  const cpu = obj(domain.cpu) ?? {};
-  const sockets = positiveInt(cpu.sockets) ?? 1;
-  const cores = positiveInt(cpu.cores) ?? 1;
-  const threads = positiveInt(cpu.threads) ?? 1;
+function cpuArgs(cpu: DevicePlan['cpu'], accel: 'kvm' | 'tcg'): string[] {
+  const { sockets, cores, threads, model } = cpu;
   const args = ['-smp', `${sockets * cores * threads},sockets=${sockets},cores=${cores},threads=${threads}`];
-  const model = typeof cpu.model === 'string' ? cpu.model : 'host-model';
   // host-model/host-passthrough mean "like the host": `host` under KVM; under TCG there is
   // no host CPU to copy, and QEMU's default model boots the guests we run.
   if (model === 'host-model' || model === 'host-passthrough' || model === '') {
@@ -145,43 +116,24 @@ function cpuArgs(domain: Obj, accel: 'kvm' | 'tcg'): string[] {
   return args;
 }
 
-interface DiskTarget {
-  kind: 'disk' | 'cdrom' | 'lun';
-  bus: string;
-  readonly: boolean;
-}
-
-function diskTarget(disk: Obj, i: number): DiskTarget {
-  for (const kind of ['cdrom', 'lun', 'disk'] as const) {
-    const t = obj(disk[kind]);
-    if (!t) continue;
-    const bus = typeof t.bus === 'string' && t.bus !== '' ? t.bus : 'sata';
-    if (kind === 'cdrom' && bus !== 'sata' && bus !== 'scsi') {
-      throw new QemuArgsError(`spec.domain.devices.disks[${i}].cdrom.bus`, 'sata or scsi', bus);
-    }
-    return { kind, bus, readonly: t.readonly === true || (kind === 'cdrom' && t.readonly !== false) };
-  }
-  return { kind: 'disk', bus: 'sata', readonly: false };
-}
-
-function diskArgs(devices: Obj, ctx: QemuArgsContext): string[] {
+function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext): string[] {
   const args: string[] = [];
   const controllers = new Set<string>();
   let ahciPort = 0;
-  list(devices.disks).forEach((disk, i) => {
-    const name = String(disk.name ?? '');
+  disks.forEach((disk, i) => {
+    const name = disk.name;
     const resolved = ctx.disks.find((d) => d.name === name);
-    if (!resolved) throw new QemuArgsError(`spec.domain.devices.disks[${i}].name`, `a volume the runtime prepared (${ctx.disks.map((d) => d.name).join(', ') || 'none'})`, name);
-    const target = diskTarget(disk, i);
-    const cdrom = target.kind === 'cdrom' || resolved.cdrom === true;
-    const readonly = target.readonly || resolved.readonly === true || cdrom;
+    if (!resolved) throw new QemuArgsError(`${disk.at}.name`, `a volume the runtime prepared (${ctx.disks.map((d) => d.name).join(', ') || 'none'})`, name);
+    if (disk.kind === 'cdrom' && disk.bus !== 'sata' && disk.bus !== 'scsi') throw new QemuArgsError(`${disk.at}.cdrom.bus`, 'sata or scsi', disk.bus);
+    const cdrom = disk.kind === 'cdrom' || resolved.cdrom === true;
+    const readonly = disk.readonly || resolved.readonly === true || cdrom;
     const id = `disk${i}`;
     let drive = `if=none,id=drive-${id},file=${opt(resolved.path)},format=${resolved.format}`;
     if (readonly) drive += ',readonly=on';
-    if (typeof disk.cache === 'string' && disk.cache !== '') drive += `,cache=${opt(disk.cache)}`;
+    if (disk.cache !== undefined) drive += `,cache=${opt(disk.cache)}`;
     args.push('-drive', drive);
     let device: string;
-    switch (target.bus) {
+    switch (disk.bus) {
       case 'virtio':
         device = `virtio-blk-pci,id=${id},drive=drive-${id}`;
         break;
@@ -205,11 +157,10 @@ function diskArgs(devices: Obj, ctx: QemuArgsContext): string[] {
         device = `usb-storage,id=${id},bus=usb0.0,drive=drive-${id}`;
         break;
       default:
-        throw new QemuArgsError(`spec.domain.devices.disks[${i}].${target.kind}.bus`, 'virtio, sata, scsi or usb', target.bus);
+        throw new QemuArgsError(`${disk.at}.${disk.kind}.bus`, 'virtio, sata, scsi or usb', disk.bus);
     }
-    if (typeof disk.serial === 'string' && disk.serial !== '' && !cdrom) device += `,serial=${opt(disk.serial)}`;
-    const bootOrder = positiveInt(disk.bootOrder);
-    if (bootOrder !== undefined) device += `,bootindex=${bootOrder}`;
+    if (disk.serial !== undefined && !cdrom) device += `,serial=${opt(disk.serial)}`;
+    if (disk.bootOrder !== undefined) device += `,bootindex=${disk.bootOrder}`;
     args.push('-device', device);
   });
   return args;
@@ -245,30 +196,21 @@ function nicArgs(ctx: QemuArgsContext): string[] {
 const MACHINE_TYPE = /^(q35|pc-q35-[0-9.]+)$/;
 
 /** The QEMU arguments (without the binary) that run this VMI. */
-export function qemuArgs(vmi: { metadata: { name: string; namespace?: string }; spec: Obj }, ctx: QemuArgsContext): string[] {
-  const spec = vmi.spec;
-  const domain = obj(spec.domain) ?? {};
-  const devices = obj(domain.devices) ?? {};
-  const firmware = obj(domain.firmware) ?? {};
+export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
   const files = runFiles(ctx.runDir);
-
-  const machineType = obj(domain.machine)?.type ?? 'q35';
-  if (typeof machineType !== 'string' || !MACHINE_TYPE.test(machineType)) {
-    throw new QemuArgsError('spec.domain.machine.type', 'q35 or pc-q35-<version>', machineType);
-  }
-  const efi = obj(obj(firmware.bootloader)?.efi);
+  if (!MACHINE_TYPE.test(plan.machine)) throw new QemuArgsError('spec.domain.machine.type', 'q35 or pc-q35-<version>', plan.machine);
+  const efi = plan.firmware.bootloader === 'efi';
   if (efi && !ctx.ovmf) throw new QemuArgsError('spec.domain.firmware.bootloader.efi', 'OVMF files from the runtime', undefined);
-  const secureBoot = efi !== undefined && ctx.ovmf?.secureBoot === true;
+  const secureBoot = efi && ctx.ovmf?.secureBoot === true;
 
-  const namespace = vmi.metadata.namespace ?? 'default';
-  const args = ['-name', `guest=${opt(`${namespace}_${vmi.metadata.name}`)}`];
-  args.push('-machine', `${machineType}${secureBoot ? ',smm=on' : ''}`, '-accel', ctx.accel);
-  args.push('-m', String(guestMemoryMiB(domain)));
-  args.push(...cpuArgs(domain, ctx.accel));
+  const args = ['-name', `guest=${opt(`${plan.namespace}_${plan.name}`)}`];
+  args.push('-machine', `${plan.machine}${secureBoot ? ',smm=on' : ''}`, '-accel', ctx.accel);
+  args.push('-m', String(plan.memoryMiB));
+  args.push(...cpuArgs(plan.cpu, ctx.accel));
   // -nodefaults drops QEMU's implicit NIC, serial, monitor and VGA; what we want is added back.
   args.push('-nodefaults', '-no-user-config', '-display', 'none');
-  if (typeof firmware.uuid === 'string' && firmware.uuid !== '') args.push('-uuid', firmware.uuid);
-  if (typeof firmware.serial === 'string' && firmware.serial !== '') args.push('-smbios', `type=1,serial=${opt(firmware.serial)}`);
+  if (plan.firmware.uuid !== undefined) args.push('-uuid', plan.firmware.uuid);
+  if (plan.firmware.serial !== undefined) args.push('-smbios', `type=1,serial=${opt(plan.firmware.serial)}`);
 
   if (efi && ctx.ovmf) {
     if (secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
@@ -281,17 +223,15 @@ export function qemuArgs(vmi: { metadata: { name: string; namespace?: string }; 
 
   args.push('-chardev', `socket,id=serial0,path=${opt(files.serialSocket)},server=on,wait=off,logfile=${opt(files.serialLog)},logappend=on`);
   args.push('-serial', 'chardev:serial0');
-  if (devices.autoattachGraphicsDevice !== false) {
-    args.push('-vga', 'std', '-vnc', `unix:${opt(files.vncSocket)}`);
-  }
+  if (plan.graphics) args.push('-vga', 'std', '-vnc', `unix:${opt(files.vncSocket)}`);
   args.push('-qmp', `unix:${opt(files.qmpSocket)},server=on,wait=off`);
   args.push('-pidfile', files.pidfile);
 
-  args.push(...diskArgs(devices, ctx));
+  args.push(...diskArgs(plan.disks, ctx));
   args.push(...nicArgs(ctx));
-  if (devices.rng !== undefined && devices.rng !== null) args.push('-device', 'virtio-rng-pci');
+  if (plan.rng) args.push('-device', 'virtio-rng-pci');
 
-  const anyBootOrder = ctx.nics.some((n) => n.bootOrder !== undefined) || list(devices.disks).some((d) => positiveInt(d.bootOrder) !== undefined);
+  const anyBootOrder = ctx.nics.some((n) => n.bootOrder !== undefined) || plan.disks.some((d) => d.bootOrder !== undefined);
   // Strict only when something has a boot index: with none, strict would leave nothing to boot.
   if (anyBootOrder) args.push('-boot', 'strict=on');
   args.push(...(ctx.extraArgs ?? []));

@@ -1,12 +1,9 @@
 // The runtime's contract with the controllers: a VMI's pod (network namespace + run dir)
 // and its QEMU, started detached so the daemon can restart without killing guests.
+import type { Vmi } from '../resources/device-plan.ts';
 
-/** What the runtime needs to start a guest: the VMI as stored (defaulted, validated). */
-export interface VmiObject {
-  metadata: { name: string; namespace?: string; uid: string; [k: string]: unknown };
-  spec: Record<string, unknown>;
-  [k: string]: unknown;
-}
+/** What the runtime needs to start a guest: the VMI parsed by parseVmi (typed spec); the runtime plans it with planVmi. */
+export type VmiObject = Vmi;
 
 /** Facts about a running (or finished) guest, as observed. */
 export interface GuestObservation {

@@ -23,6 +23,7 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import { defaultVmiSpec } from '../../src/resources/vmi-defaults.ts';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local-runtime.ts';
 import { netnsExists } from '../../src/runtime/pod.ts';
+import type { VmiSpec } from '../../src/resources/vmi-schema.ts';
 import type { GuestObservation, VmiObject } from '../../src/runtime/types.ts';
 import { netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
@@ -38,7 +39,7 @@ const DATA_MAC = '02:00:00:00:aa:02';
 function vmi(name: string, more: Record<string, unknown> = {}): VmiObject {
   const spec: Record<string, unknown> = { domain: { resources: { requests: { memory: '256Mi' } }, devices: { autoattachPodInterface: false } }, ...more };
   defaultVmiSpec(spec, name);
-  return { metadata: { name, namespace: 'default', uid: randomUUID() }, spec };
+  return { metadata: { name, namespace: 'default', uid: randomUUID() }, spec: spec as VmiSpec };
 }
 
 const diskBootVmi = () =>
@@ -93,7 +94,7 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
     netnsPrefix,
     // A stand-in for the volumes helper: a qcow2 overlay over the test disk for charlie.
     volumes: async (v, o) => {
-      if (v.metadata.name !== 'charlie') return [];
+      if (v.name !== 'charlie') return [];
       const path = join(o.runDir, 'root.qcow2');
       await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk.path, '-F', 'raw', path]);
       return [{ name: 'root', path, format: 'qcow2' }];

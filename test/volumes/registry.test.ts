@@ -13,7 +13,9 @@ import { promisify } from 'node:util';
 import { buildContainerDiskLayout, buildTestDisk } from '../../scripts/guest/disk-image.ts';
 import { cidataLinePrefix } from '../../scripts/guest/init-script.ts';
 import { testGuestUnavailable } from '../../scripts/test-guest.ts';
-import type { PullProgress, VmiObject } from '../../src/runtime/types.ts';
+import { planVolumes, type VolumesPlan } from '../../src/resources/device-plan.ts';
+import type { VmiVolume } from '../../src/resources/vmi-schema.ts';
+import type { PullProgress } from '../../src/runtime/types.ts';
 import { DiskCache, prepareVolumes, RegistryError, UnsupportedVolumeError, type PreparedVolume } from '../../src/runtime/volumes/index.ts';
 import { qemuUnavailable, startGuest } from '../helpers/qemu.ts';
 import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
@@ -47,11 +49,12 @@ async function isoVolumeId(path: string): Promise<string> {
   return pvd.subarray(40, 72).toString('ascii').trimEnd();
 }
 
-function vmi(name: string, volumes: unknown[]): VmiObject {
-  return {
+/** The volumes plan of a VMI with these volumes. */
+function vmi(name: string, volumes: VmiVolume[]): VolumesPlan {
+  return planVolumes({
     metadata: { name, namespace: 'default', uid: `0000-${name}` },
     spec: { domain: { devices: {}, firmware: { uuid: '5f2c6c07-2b0b-5c64-a3a5-54c83f3f0d1e' } }, volumes },
-  };
+  });
 }
 
 const byName = (vols: PreparedVolume[], name: string) => {

@@ -3,8 +3,9 @@
 // run dir. Anything else is refused with the volume's name and type.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PullProgress, VmiObject } from '../types.ts';
-import { buildCloudInitIso, noCloudFiles, type CloudInitNoCloudSource } from './cloud-init.ts';
+import type { VolumesPlan } from '../../resources/device-plan.ts';
+import type { PullProgress } from '../types.ts';
+import { buildCloudInitIso, noCloudFiles } from './cloud-init.ts';
 import { DiskCache } from './disk-cache.ts';
 import { createEmptyDisk } from './empty-disk.ts';
 import type { RegistryMirrors } from './image-ref.ts';
@@ -56,54 +57,37 @@ export class UnsupportedVolumeError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const SUPPORTED = ['containerDisk', 'cloudInitNoCloud', 'emptyDisk'] as const;
-
-/** instance-id and local-hostname for cloud-init: the firmware UUID (else the VMI's uid) and spec.hostname (else the name). */
-export function cloudInitMeta(vmi: VmiObject): { instanceId: string; hostname: string } {
-  const firmware = isObj(vmi.spec.domain) && isObj(vmi.spec.domain.firmware) ? vmi.spec.domain.firmware : {};
-  const uuid = typeof firmware.uuid === 'string' && firmware.uuid !== '' ? firmware.uuid : vmi.metadata.uid;
-  const hostname = typeof vmi.spec.hostname === 'string' && vmi.spec.hostname !== '' ? vmi.spec.hostname : vmi.metadata.name;
-  return { instanceId: uuid, hostname };
-}
-
 // Volume names become file names: keep them to what Kubernetes allows (DNS labels) anyway.
 const fileBase = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
 
-/** Prepares every volume of `vmi` in spec order; see the file comment. */
-export async function prepareVolumes(vmi: VmiObject, options: PrepareVolumesOptions): Promise<PreparedVolume[]> {
-  const volumes = Array.isArray(vmi.spec.volumes) ? (vmi.spec.volumes as unknown[]).filter(isObj) : [];
+/** Prepares every planned volume in spec order; see the file comment. */
+export async function prepareVolumes(plan: VolumesPlan, options: PrepareVolumesOptions): Promise<PreparedVolume[]> {
   // Refuse before doing anything slow.
-  for (const v of volumes) {
-    const name = String(v.name);
-    const type = Object.keys(v).find((k) => k !== 'name');
-    if (type === undefined || !(SUPPORTED as readonly string[]).includes(type)) throw new UnsupportedVolumeError(name, type ?? '(none)');
+  for (const v of plan.volumes) {
+    if (v.type === 'unsupported') throw new UnsupportedVolumeError(v.name, v.found);
   }
   await mkdir(options.runDir, { recursive: true });
   const cache = options.cache ?? new DiskCache(options.cacheDir);
   const signal = options.signal ? { signal: options.signal } : {};
   const prepared: PreparedVolume[] = [];
-  for (const v of volumes) {
-    const name = String(v.name);
-    if (isObj(v.containerDisk)) {
-      const cd = v.containerDisk;
-      const policy = cd.imagePullPolicy === 'Always' || cd.imagePullPolicy === 'Never' || cd.imagePullPolicy === 'IfNotPresent' ? cd.imagePullPolicy : undefined;
-      const pulled = await cache.pull(String(cd.image), {
+  for (const v of plan.volumes) {
+    const name = v.name;
+    if (v.type === 'containerDisk') {
+      const pulled = await cache.pull(v.image, {
         ...(options.mirrors ? { mirrors: options.mirrors } : {}),
-        ...(policy ? { pullPolicy: policy } : {}),
-        ...(typeof cd.path === 'string' && cd.path !== '' ? { path: cd.path } : {}),
+        ...(v.pullPolicy ? { pullPolicy: v.pullPolicy } : {}),
+        ...(v.path !== undefined ? { path: v.path } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...signal,
       });
       const overlay = await createOverlay(pulled.path, join(options.runDir, `${fileBase(name)}.qcow2`), signal);
       prepared.push({ name, path: overlay.path, format: 'qcow2' });
-    } else if (isObj(v.cloudInitNoCloud)) {
-      const files = noCloudFiles(name, v.cloudInitNoCloud as CloudInitNoCloudSource, cloudInitMeta(vmi));
+    } else if (v.type === 'cloudInitNoCloud') {
+      const files = noCloudFiles(name, v.source, plan.cloudInit);
       const iso = await buildCloudInitIso(files, join(options.runDir, `${fileBase(name)}.iso`), signal);
       prepared.push({ name, path: iso, format: 'raw', readonly: true, cdrom: true });
-    } else if (isObj(v.emptyDisk)) {
-      const disk = await createEmptyDisk(name, v.emptyDisk.capacity, join(options.runDir, `${fileBase(name)}.qcow2`), signal);
+    } else if (v.type === 'emptyDisk') {
+      const disk = await createEmptyDisk(name, v.capacity, join(options.runDir, `${fileBase(name)}.qcow2`), signal);
       prepared.push({ name, path: disk.path, format: 'qcow2' });
     }
   }

@@ -1,0 +1,177 @@
+// The device plan: what a VMI's typed spec means for the machine that runs it, derived once
+// and pure — machine type, firmware, CPU topology, memory, disks with their bus, boot index
+// and backing volume, NICs (nic-plan.ts), volumes, and what cloud-init is told. The network
+// layer and the runtime (QEMU arguments, volumes) consume this plan, never the spec: one rule
+// per field, here. What QEMU can express (buses, models, machine types) stays in qemu-args.ts.
+import { parseQuantity } from '../lib/quantity.ts';
+import { bootIndex } from './boot-index.ts';
+import { planNics, type NicPlan } from './nic-plan.ts';
+import type { DomainSpec } from './vmi-domain-schema.ts';
+import type { VmiVolume } from './vmi-schema.ts';
+import type { Vmi } from './vmi-spec.ts';
+
+export { bootIndex } from './boot-index.ts';
+export { generatedMac, nicMac, NetworkPlanError, planNics, type Binding, type NicPlan } from './nic-plan.ts';
+export type { Vmi } from './vmi-spec.ts';
+
+/** BIOS (SeaBIOS) or UEFI (OVMF); secureBoot only when the spec asks for it explicitly. */
+export interface FirmwarePlan {
+  bootloader: 'bios' | 'efi';
+  secureBoot: boolean;
+  /** SMBIOS system UUID and serial. */
+  uuid?: string;
+  serial?: string;
+}
+
+export interface DiskPlan {
+  /** The disk's (and its volume's) name. */
+  name: string;
+  /** Where the disk is in the spec, for messages: `spec.domain.devices.disks[0]`. */
+  at: string;
+  kind: 'disk' | 'cdrom' | 'lun';
+  /** The bus the spec asks for; sata when it names none. */
+  bus: string;
+  /** Read-only: asked for, or a CD-ROM not explicitly writable. */
+  readonly: boolean;
+  bootOrder?: number;
+  cache?: string;
+  serial?: string;
+  /** The volume backing it; absent when the spec has none of the disk's name. */
+  volume?: VolumePlan;
+}
+
+export type CloudInitSource = NonNullable<VmiVolume['cloudInitNoCloud']>;
+
+/** A volume and the source the runtime prepares it from; `unsupported` names the type found. */
+export type VolumePlan =
+  | { name: string; type: 'containerDisk'; image: string; pullPolicy?: 'Always' | 'Never' | 'IfNotPresent'; path?: string }
+  | { name: string; type: 'cloudInitNoCloud'; source: CloudInitSource }
+  | { name: string; type: 'emptyDisk'; capacity: string | number }
+  | { name: string; type: 'unsupported'; found: string };
+
+/** The volumes of a VMI and what cloud-init is told (instance-id, local-hostname). */
+export interface VolumesPlan {
+  volumes: VolumePlan[];
+  cloudInit: { instanceId: string; hostname: string };
+}
+
+export interface DevicePlan extends VolumesPlan {
+  name: string;
+  namespace: string;
+  uid: string;
+  /** The machine type as asked (q35 when unset); qemu-args checks QEMU can run it. */
+  machine: string;
+  firmware: FirmwarePlan;
+  cpu: { sockets: number; cores: number; threads: number; model: string };
+  memoryMiB: number;
+  disks: DiskPlan[];
+  nics: NicPlan[];
+  /** VGA + VNC (autoattachGraphicsDevice, on unless false). */
+  graphics: boolean;
+  rng: boolean;
+}
+
+/** A VMI's spec asks for a device setting pxevirt cannot run. */
+export class DevicePlanError extends Error {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+    readonly found: unknown,
+  ) {
+    super(`${path}: expected ${expected}, found ${JSON.stringify(found)}`);
+    this.name = 'DevicePlanError';
+  }
+}
+
+const MiB = 2 ** 20;
+
+/** Guest memory in MiB (rounded up) from memory.guest, else resources.requests.memory, else limits. */
+export function guestMemoryMiB(domain: Pick<DomainSpec, 'memory' | 'resources'>): number {
+  const candidates: Array<[string, unknown]> = [
+    ['spec.domain.memory.guest', domain.memory?.guest],
+    ['spec.domain.resources.requests.memory', domain.resources?.requests?.memory],
+    ['spec.domain.resources.limits.memory', domain.resources?.limits?.memory],
+  ];
+  for (const [path, value] of candidates) {
+    if (value === undefined) continue;
+    const q = parseQuantity(value);
+    if (q === undefined || q.value <= 0) throw new DevicePlanError(path, 'a positive memory quantity such as 128Mi or 1024M', value);
+    return Math.ceil(Math.ceil(q.value) / MiB);
+  }
+  throw new DevicePlanError('spec.domain.memory.guest', 'a guest memory size (memory.guest or resources.requests.memory)', undefined);
+}
+
+/** The one reading of spec.domain.firmware. */
+export function planFirmware(domain: Pick<DomainSpec, 'firmware'>): FirmwarePlan {
+  const firmware = domain.firmware ?? {};
+  const efi = firmware.bootloader?.efi;
+  const plan: FirmwarePlan = { bootloader: efi ? 'efi' : 'bios', secureBoot: efi?.secureBoot === true };
+  if (firmware.uuid !== undefined && firmware.uuid !== '') plan.uuid = firmware.uuid;
+  if (firmware.serial !== undefined && firmware.serial !== '') plan.serial = firmware.serial;
+  return plan;
+}
+
+const positive = (v: number | undefined): number => (v !== undefined && Number.isInteger(v) && v > 0 ? v : 1);
+
+function planDisks(domain: DomainSpec, volumes: readonly VolumePlan[]): DiskPlan[] {
+  return (domain.devices.disks ?? []).map((disk, i) => {
+    const kind = disk.cdrom ? 'cdrom' : disk.lun ? 'lun' : 'disk';
+    const target = disk.cdrom ?? disk.lun ?? disk.disk ?? {};
+    const plan: DiskPlan = {
+      name: disk.name,
+      at: `spec.domain.devices.disks[${i}]`,
+      kind,
+      bus: target.bus !== undefined && target.bus !== '' ? target.bus : 'sata',
+      readonly: target.readonly === true || (kind === 'cdrom' && target.readonly !== false),
+    };
+    const boot = bootIndex(disk.bootOrder);
+    if (boot !== undefined) plan.bootOrder = boot;
+    if (disk.cache !== undefined && disk.cache !== '') plan.cache = disk.cache;
+    if (disk.serial !== undefined && disk.serial !== '') plan.serial = disk.serial;
+    const volume = volumes.find((v) => v.name === disk.name);
+    if (volume) plan.volume = volume;
+    return plan;
+  });
+}
+
+function planVolume(v: VmiVolume): VolumePlan {
+  if (v.containerDisk) {
+    const cd = v.containerDisk;
+    const plan: VolumePlan = { name: v.name, type: 'containerDisk', image: cd.image };
+    if (cd.imagePullPolicy === 'Always' || cd.imagePullPolicy === 'Never' || cd.imagePullPolicy === 'IfNotPresent') plan.pullPolicy = cd.imagePullPolicy;
+    if (cd.path !== undefined && cd.path !== '') plan.path = cd.path;
+    return plan;
+  }
+  if (v.cloudInitNoCloud) return { name: v.name, type: 'cloudInitNoCloud', source: v.cloudInitNoCloud };
+  if (v.emptyDisk) return { name: v.name, type: 'emptyDisk', capacity: v.emptyDisk.capacity };
+  return { name: v.name, type: 'unsupported', found: Object.keys(v).find((k) => k !== 'name') ?? '(none)' };
+}
+
+/** The volumes of a VMI, in spec order, and the cloud-init identity (firmware UUID else uid; hostname else name). */
+export function planVolumes(vmi: Vmi): VolumesPlan {
+  const firmware = planFirmware(vmi.spec.domain);
+  const hostname = vmi.spec.hostname !== undefined && vmi.spec.hostname !== '' ? vmi.spec.hostname : vmi.metadata.name;
+  return { volumes: (vmi.spec.volumes ?? []).map(planVolume), cloudInit: { instanceId: firmware.uuid ?? vmi.metadata.uid, hostname } };
+}
+
+/** The device plan of a VMI; throws DevicePlanError or NetworkPlanError naming the field it cannot run. */
+export function planVmi(vmi: Vmi): DevicePlan {
+  const domain = vmi.spec.domain;
+  const cpu = domain.cpu ?? {};
+  const volumes = planVolumes(vmi);
+  const devices = domain.devices;
+  return {
+    name: vmi.metadata.name,
+    namespace: vmi.metadata.namespace ?? 'default',
+    uid: vmi.metadata.uid,
+    machine: domain.machine?.type ?? 'q35',
+    firmware: planFirmware(domain),
+    cpu: { sockets: positive(cpu.sockets), cores: positive(cpu.cores), threads: positive(cpu.threads), model: cpu.model ?? 'host-model' },
+    memoryMiB: guestMemoryMiB(domain),
+    disks: planDisks(domain, volumes.volumes),
+    nics: planNics(vmi.spec),
+    ...volumes,
+    graphics: devices.autoattachGraphicsDevice !== false,
+    rng: devices.rng !== undefined && devices.rng !== null,
+  };
+}
