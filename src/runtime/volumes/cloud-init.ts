@@ -4,17 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { CloudInitSource } from '../../resources/device-plan.ts';
 import { runTool } from './run-tool.ts';
 
-/** The volume source as in the VMI spec (volumes[].cloudInitNoCloud). */
-export interface CloudInitNoCloudSource {
-  userData?: string;
-  userDataBase64?: string;
-  secretRef?: { name?: string };
-  networkData?: string;
-  networkDataBase64?: string;
-  networkDataSecretRef?: { name?: string };
-}
+/** The volume source as planned (volumes[].cloudInitNoCloud, typed by its schema). */
+export type CloudInitNoCloudSource = CloudInitSource;
 
 export interface NoCloudFiles {
   userData: string;
