@@ -281,7 +281,7 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
 
 /** The server a previous daemon left running for this pod, with the spec hash it was started with. */
 export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?: DetachedProcess; exit?: DetachedExit; specHash?: string }> {
-  const found = await DetachedProcess.adopt(p.runDir, SERVE_NAME, log);
+  const found = await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log });
   const record = await readPodRecord(p.runDir);
   const hash = record?.specHash === undefined ? {} : { specHash: record.specHash };
   if (found instanceof DetachedProcess) return { proc: found, ...hash };
@@ -290,7 +290,7 @@ export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?
 
 /** Stops the server (if running), CNI DEL from the cached results, removes the netns and the run dir. */
 export async function teardownPod(p: Pick<PxeServerPod, 'uid' | 'netns' | 'runDir'>, proc: DetachedProcess | undefined, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
-  const running = proc ?? ((await DetachedProcess.adopt(p.runDir, SERVE_NAME, o.log)) as DetachedProcess | DetachedExit | undefined);
+  const running = proc ?? ((await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log: o.log })) as DetachedProcess | DetachedExit | undefined);
   if (running instanceof DetachedProcess) await running.stop(5000);
   const record = await readPodRecord(p.runDir);
   // A failed DEL is logged, not retried forever: removing the netns below takes the pod's
