@@ -261,7 +261,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
       try {
         const { mac } = await attachNetwork(st.pod, spec, podOptions);
         if (mac !== undefined) st.mac = mac;
-        const config = await serveConfig(st.pod, spec, podOptions);
+        const config = await serveConfig(st.pod, spec, { ...podOptions, signal: aborter.signal });
         st.proc = await launchServer(st.pod, config, hash, { ...podOptions, signal: aborter.signal });
       } catch (err) {
         if (stopped) return;

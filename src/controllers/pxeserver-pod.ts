@@ -171,7 +171,7 @@ export function resolveRoot(root: string, dataDir: string): string {
  * plus links (or copies) of the local image files — other files under the spec's root are
  * not served in that case.
  */
-export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions): Promise<PxeServerSpec> {
+export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<PxeServerSpec> {
   const { network: _network, ...config } = spec;
   const root = resolveRoot(spec.root, o.dataDir);
   const base: PxeServerSpec = { ...config, interface: p.ifname, root };
@@ -206,20 +206,22 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
 }
 
 /** Downloads url to `to` (kept across restarts: an existing file is not fetched again). */
-async function download(url: string, to: string, o: PxeServerPodOptions): Promise<void> {
+async function download(url: string, to: string, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<void> {
   if (existsSync(to)) return;
   await mkdir(dirname(to), { recursive: true });
   const timeoutMs = o.downloadTimeoutMs ?? 600_000;
   const tmp = `${to}.part`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // The daemon's stop reaches the download: `pxevirt up` never waits for a slow server.
+    const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const res = await fetch(url, { signal });
     if (!res.ok || !res.body) throw new Error(`expected 200 OK, found ${res.status} ${res.statusText}`);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(tmp), { signal });
     await rename(tmp, to);
     o.log.info({ url, to }, 'image downloaded');
   } catch (err) {
     await rm(tmp, { force: true });
-    const why = (err as Error).name === 'TimeoutError' ? `no complete answer within ${timeoutMs} ms` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+    const why = (err as Error).name === 'TimeoutError' ? `no complete answer within ${timeoutMs} ms` : o.signal?.aborted ? 'the daemon is stopping' : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
     throw new PxeServerSetupError(PxeReason.ImageDownloadFailed, `cannot download ${url}: ${why}`, { cause: err });
   }
 }
