@@ -6,9 +6,11 @@ import type { Logger } from '../lib/logger.ts';
 import { applyDesiredState, type ApplyResult, type NetworkHost } from '../network/nncp/apply.ts';
 import { parseDesiredState } from '../network/nncp/desired.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
-import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../store/errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
+import { inform } from './informer.ts';
+import { getOrNone } from './object-client.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
-import type { Controllers } from './controller.ts';
+import type { Controllers } from './reconciler.ts';
 import { enactmentConditions, policyConditions, type Condition, type EnactmentOutcome } from './nncp-conditions.ts';
 import { createWorkQueue } from './work-queue.ts';
 
@@ -66,14 +68,7 @@ export async function startNncpController(options: NncpControllerOptions): Promi
     return next;
   };
 
-  const tryGet = (key: ResourceKey, name: string): StoredObject | undefined => {
-    try {
-      return store.get(key, undefined, name);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  };
+  const tryGet = (key: ResourceKey, name: string): StoredObject | undefined => getOrNone(store, key, undefined, name);
 
   /** Creates or updates the enactment's status; returns it. */
   const writeEnactment = (policy: StoredObject, outcome: Exclude<EnactmentOutcome, 'notMatching'>, message: string): StoredObject => {
@@ -189,21 +184,7 @@ export async function startNncpController(options: NncpControllerOptions): Promi
 
   const queue = createWorkQueue({ log, ...(options.retryBaseMs !== undefined ? { baseDelayMs: options.retryBaseMs } : {}), process: reconcile });
   const onEvent = (e: WatchEvent): void => queue.add(e.object.metadata.name);
-  const follow = (key: ResourceKey, handler: (e: WatchEvent) => void): void => {
-    const listed = store.list(key);
-    for (const o of listed.items) handler({ type: 'ADDED', object: o });
-    const watchFrom = (rv: string): void => {
-      try {
-        store.watch(key, { resourceVersion: rv }, handler, aborter.signal);
-      } catch (err) {
-        if (!(err instanceof GoneError) || stopped) throw err;
-        const again = store.list(key);
-        for (const o of again.items) handler({ type: 'ADDED', object: o });
-        watchFrom(again.resourceVersion);
-      }
-    };
-    watchFrom(listed.resourceVersion);
-  };
+  const follow = (key: ResourceKey, handler: (e: WatchEvent) => void): void => void inform(store, key, handler, aborter.signal);
   follow(NNCP_KEY, onEvent);
   // Enactments of policies that are gone (deleted while the daemon was down) are removed.
   follow(NNCE_KEY, (e) => {

@@ -29,7 +29,7 @@ import {
   type PxeServerPodOptions,
 } from './pxeserver-pod.ts';
 import { PxeReason, pxeServerStatus, type PxeServerObservation } from './pxeserver-status.ts';
-import type { ControllerEvent } from './vmi-reconcile.ts';
+import type { ControllerEvent } from './reconciler.ts';
 import { createWorkQueue } from './work-queue.ts';
 
 export const PXESERVER_KEY: ResourceKey = { group: 'pxe.pxevirt.io', resource: 'pxeservers' };
