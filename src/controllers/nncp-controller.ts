@@ -8,10 +8,11 @@ import { parseDesiredState } from '../network/nncp/desired.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
 import { inform } from './informer.ts';
-import { getOrNone } from './object-client.ts';
+import { getOrNone, updateStatus } from './object-client.ts';
+import { nncpPolicyStatus, reconcileNncp } from './nncp-reconcile.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
 import type { Controllers } from './reconciler.ts';
-import { enactmentConditions, policyConditions, type Condition, type EnactmentOutcome } from './nncp-conditions.ts';
+import { enactmentConditions, type Condition, type EnactmentOutcome } from './nncp-conditions.ts';
 import { createWorkQueue } from './work-queue.ts';
 
 export const NNCP_KEY: ResourceKey = { group: 'nmstate.io', resource: 'nodenetworkconfigurationpolicies' };
@@ -102,22 +103,10 @@ export async function startNncpController(options: NncpControllerOptions): Promi
     }
   };
 
-  /** Writes the policy's conditions from this node's outcome (one node: the counts are 0 or 1). */
-  const writePolicy = (name: string, generation: number, outcome: EnactmentOutcome): void => {
-    for (let attempt = 0; ; attempt++) {
-      const policy = tryGet(NNCP_KEY, name);
-      if (!policy || policy.metadata.generation !== generation) return;
-      const counts = { nodes: 1, available: outcome === 'available' ? 1 : 0, failing: outcome === 'failing' ? 1 : 0, notMatching: outcome === 'notMatching' ? 1 : 0 };
-      const previous = statusOf(policy);
-      const status = { ...(policy.status as object | undefined), conditions: policyConditions(counts, formatTimestamp(now()), previous.conditions) };
-      if (JSON.stringify(status.conditions) === JSON.stringify(previous.conditions)) return;
-      try {
-        store.update(NNCP_KEY, { ...policy, status }, { subresource: 'status', expectedResourceVersion: policy.metadata.resourceVersion });
-        return;
-      } catch (err) {
-        if (!(err instanceof ConflictError) || attempt >= 5) throw err;
-      }
-    }
+  /** Writes the policy's conditions (for the generation reconciled; a newer one is left alone). */
+  const writePolicy = (policy: StoredObject, generation: number, status: { conditions: Condition[] } | undefined): void => {
+    if (!status) return;
+    updateStatus(store, NNCP_KEY, policy, (current) => (current.metadata.generation === generation ? { ...(current.status as object | undefined), ...status } : current.status));
   };
 
   const apply = async (policy: StoredObject): Promise<{ outcome: 'available' | 'failing'; message: string; result?: ApplyResult }> => {
@@ -142,44 +131,27 @@ export async function startNncpController(options: NncpControllerOptions): Promi
   const reconcile = async (name: string): Promise<void> => {
     const enactmentName = `${nodeName}.${name}`;
     const policy = tryGet(NNCP_KEY, name);
-    if (!policy) {
-      // Deleting a policy leaves the host as it is; only its enactment goes.
-      deleteEnactment(enactmentName);
-      return;
-    }
-    if (policy.metadata.deletionTimestamp) return;
-    const generation = policy.metadata.generation;
-    const spec = (policy.spec ?? {}) as { nodeSelector?: unknown };
-    const enactment = tryGet(NNCE_KEY, enactmentName);
+    const generation = policy?.metadata.generation ?? 0;
+    const enactment = policy ? tryGet(NNCE_KEY, enactmentName) : undefined;
     const done = statusOf(enactment).policyGeneration === generation ? finalOutcome(enactment) : undefined;
-    if (!selectsNode(spec.nodeSelector, labels)) {
-      // Like kubernetes-nmstate, a node the policy does not select has no enactment for it.
-      deleteEnactment(enactmentName);
-      writePolicy(name, generation, 'notMatching');
-      return;
-    }
-    if (done !== undefined) {
-      // Applied once for this generation (maybe by an earlier daemon): only keep the policy's status in step.
-      writePolicy(name, generation, done);
-      return;
-    }
-    writeEnactment(policy, 'progressing', 'Applying desired state');
-    const counts = { nodes: 1, available: 0, failing: 0, notMatching: 0 };
-    const current = tryGet(NNCP_KEY, name);
-    if (current) {
-      try {
-        store.update(NNCP_KEY, { ...current, status: { ...(current.status as object | undefined), conditions: policyConditions(counts, formatTimestamp(now()), statusOf(current).conditions) } }, { subresource: 'status', expectedResourceVersion: current.metadata.resourceVersion });
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-    }
+    const r = reconcileNncp(
+      { present: policy !== undefined, deleting: policy?.metadata.deletionTimestamp !== undefined, generation, selectsNode: selectsNode((policy?.spec as { nodeSelector?: unknown } | undefined)?.nodeSelector, labels) },
+      { ...(done === 'available' || done === 'failing' ? { appliedOutcome: done } : {}), ...(policy ? { conditions: statusOf(policy).conditions ?? [] } : {}) },
+      now(),
+    );
+    if (r.actions.some((a) => a.type === 'deleteEnactment')) deleteEnactment(enactmentName);
+    if (!policy) return;
+    const applying = r.actions.some((a) => a.type === 'apply');
+    if (applying) writeEnactment(policy, 'progressing', 'Applying desired state');
+    writePolicy(policy, generation, r.status);
+    if (!applying) return;
     const { outcome, message, result } = await serially(() => apply(policy));
     log.info({ policy: name, generation, outcome, message, steps: result?.steps.length }, outcome === 'available' ? 'policy applied' : 'policy failed');
     if (stopped && outcome === 'failing' && result?.error?.name === 'AbortError') return;
     const latest = tryGet(NNCP_KEY, name);
     if (!latest || latest.metadata.uid !== policy.metadata.uid) return;
     writeEnactment(policy, outcome, message);
-    writePolicy(name, generation, outcome);
+    writePolicy(latest, generation, nncpPolicyStatus(outcome, now(), statusOf(latest).conditions));
   };
 
   const queue = createWorkQueue({ log, ...(options.retryBaseMs !== undefined ? { baseDelayMs: options.retryBaseMs } : {}), process: reconcile });
