@@ -34,14 +34,8 @@ export const PxeReason = {
 } as const;
 export type PodFailureReason = (typeof PxeReason)[keyof typeof PxeReason];
 
-/** A pod's identity for the network plugins (CNI_ARGS, CNI_NETNS, CNI_CONTAINERID). */
-export interface CniPod {
-  namespace: string;
-  name: string;
-  uid: string;
-  netns: string;
-  containerId: string;
-}
+/** A pod's identity for the network plugins (CNI_ARGS, CNI_NETNS, CNI_CONTAINERID): the network layer's CniPod. */
+export type CniPod = Pick<PxeServerPod, 'namespace' | 'name' | 'uid' | 'netns'> & { containerId: string };
 
 /** The network layer as a PXEServer pod sees it (the CNI manager): attach a NAD, undo it. */
 export interface PodNetwork {

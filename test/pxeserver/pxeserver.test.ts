@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing } from '../api/daemon-process.ts';
 import { createNodeNamespace, ip, netnsUnavailable, type Namespace, type NodeNamespace } from '../helpers/netns.ts';
-import { imageEntry, stageImage } from '../helpers/pxe.ts';
+import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { startNodeDaemon, type NodeDaemon } from './node-daemon.ts';
 
 const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await testGuestUnavailable());
@@ -126,19 +126,11 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
 
   const nad = await daemon.kubectl(['apply', '-f', SEED_NAD]);
   assert.equal(nad.code, 0, nad.stderr);
-  const manifest = {
-    apiVersion: 'pxe.pxevirt.io/v1alpha1',
-    kind: 'PXEServer',
-    metadata: { name: 'pxe1', namespace: 'default' },
-    spec: {
-      network: 'pxe-net-conf',
-      address: '192.168.100.1/24',
-      dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },
-      root: 'images',
-      images: [imageEntry('tiny'), { name: 'net', kernel: `${webUrl}/netkernel`, initrd: [], cmdline: '' }],
-      defaultImage: 'tiny',
-    },
-  };
+  const manifest = seedNadPxeServer('pxe1', {
+    dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },
+    images: [imageEntry('tiny'), { name: 'net', kernel: `${webUrl}/netkernel`, initrd: [], cmdline: '' }],
+    defaultImage: 'tiny',
+  });
   const created = await daemon.kubectl(['create', '-f', '-'], JSON.stringify(manifest));
   assert.equal(created.code, 0, created.stderr);
 

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { kubectlMissing, startDaemonProcess, tempDataDir } from '../api/daemon-process.ts';
 import { createNodeNamespace, ip, netnsUnavailable } from '../helpers/netns.ts';
+import { seedNadPxeServer } from '../helpers/pxe.ts';
 
 const skip = kubectlMissing() ?? (await netnsUnavailable());
 const SEED_NAD = '/work/shared/seed-scenario/pxe-net-conf.yaml';
@@ -38,19 +39,7 @@ test('SIGTERM during a PXEServer image download stops the daemon within 5 s', { 
   const daemon = await startDaemonProcess(t, dataDir, { controllers: true, args: ['--node-netns', node.name, '--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`] });
   const nad = await daemon.kubectl(['apply', '-f', SEED_NAD]);
   assert.equal(nad.code, 0, nad.stderr);
-  const manifest = {
-    apiVersion: 'pxe.pxevirt.io/v1alpha1',
-    kind: 'PXEServer',
-    metadata: { name: 'slow', namespace: 'default' },
-    spec: {
-      network: 'pxe-net-conf',
-      address: '192.168.100.1/24',
-      dhcp: { mode: 'off' },
-      root: 'images',
-      images: [{ name: 'net', kernel: url, initrd: [], cmdline: '' }],
-      defaultImage: 'net',
-    },
-  };
+  const manifest = seedNadPxeServer('slow', { dhcp: { mode: 'off' }, images: [{ name: 'net', kernel: url, initrd: [], cmdline: '' }], defaultImage: 'net' });
   const created = await daemon.kubectl(['create', '-f', '-'], JSON.stringify(manifest));
   assert.equal(created.code, 0, created.stderr);
   await Promise.race([started, new Promise((_, fail) => setTimeout(() => fail(new Error('the daemon did not start the image download within 60 s')), 60_000).unref())]);
