@@ -5,8 +5,8 @@
 import type { Logger } from '../lib/logger.ts';
 import type { CniManager } from '../network/cni/types.ts';
 import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
-import type { DetachedProcess, ExitRecord } from '../runtime/detached-process.ts';
-import { createPxeServerHost, type PxeServerHost } from '../runtime/pxeserver-host.ts';
+import type { ExitRecord } from '../runtime/detached-process.ts';
+import { createPxeServerHost, type PxeServerHost, type PxeServerProcess } from '../runtime/pxeserver-host.ts';
 import { nadRef, PxeServerSetupError, specHash, type PxeServerPod, type PxeServerPodOptions } from '../runtime/pxeserver-pod.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
 import { createEventRecorder } from './events.ts';
@@ -24,7 +24,8 @@ export const PXESERVER_FINALIZER = 'pxe.pxevirt.io/pxeserver-cleanup';
 
 export interface PxeServerControllerOptions {
   store: ObjectStore;
-  cni: CniManager;
+  /** The node's CNI manager (for the default host; not needed with `host`). */
+  cni?: CniManager;
   dataDir: string;
   nodeName: string;
   log: Logger;
@@ -47,7 +48,7 @@ export type PxeServerController = Controllers;
 interface Local {
   uid: string;
   pod: PxeServerPod;
-  proc?: DetachedProcess | undefined;
+  proc?: PxeServerProcess | undefined;
   mac?: string;
   /** Exit found at adoption (the server ended while the daemon was away). */
   exitedAway?: ExitRecord;
@@ -61,14 +62,18 @@ export async function startPxeServerController(options: PxeServerControllerOptio
   const { store, log } = options;
   const now = options.now ?? (() => new Date());
   const recorder = createEventRecorder({ store, host: options.nodeName, log, now });
-  const podOptions: PxeServerPodOptions = {
-    dataDir: options.dataDir,
-    cni: options.cni,
-    log,
-    ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
-    ...(options.serveCommand ? { serveCommand: options.serveCommand } : {}),
+  const hostOf = (cni: CniManager): PxeServerHost => {
+    const podOptions: PxeServerPodOptions = {
+      dataDir: options.dataDir,
+      cni,
+      log,
+      ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
+      ...(options.serveCommand ? { serveCommand: options.serveCommand } : {}),
+    };
+    return createPxeServerHost(podOptions);
   };
-  const host = options.host ?? createPxeServerHost(podOptions);
+  if (!options.host && !options.cni) throw new Error('PXEServer controller: expected options.host or options.cni, found neither');
+  const host = options.host ?? hostOf(options.cni as CniManager);
   const reconcileOptions = { retryBaseMs: options.retryBaseMs ?? 5000 };
   const local = new Map<string, Local>();
   const uidByKey = new Map<string, string>();

@@ -9,17 +9,20 @@ import type { DetachedProcess, ExitRecord } from './detached-process.ts';
 import { statusRequest } from './pxe-status-client.ts';
 import { adoptServer, attachNetwork, launchServer, podFiles, pxeServerPod, readPodRecord, serveConfig, teardownPod, teardownRunDir, type PxeServerPod, type PxeServerPodOptions } from './pxeserver-pod.ts';
 
+/** The running server as the controller sees it (a DetachedProcess on a real node). */
+export type PxeServerProcess = Pick<DetachedProcess, 'pid' | 'state' | 'exit' | 'onExit' | 'stop' | 'detach'>;
+
 export interface PxeServerHost {
   /** Where a PXEServer's pod lives (pure). */
   pod(object: { uid: string; namespace: string; name: string; ifname?: string }): PxeServerPod;
   /** Netns, NAD attachment, address, image downloads, then the server; resolves once it answers. */
-  start(pod: PxeServerPod, spec: PxeServerResourceSpec, specHash: string, signal: AbortSignal): Promise<{ proc: DetachedProcess; mac?: string }>;
+  start(pod: PxeServerPod, spec: PxeServerResourceSpec, specHash: string, signal: AbortSignal): Promise<{ proc: PxeServerProcess; mac?: string }>;
   /** The server a previous daemon left for this pod: running, or how it ended. */
-  adopt(pod: PxeServerPod): Promise<{ proc?: DetachedProcess; exit?: ExitRecord; specHash?: string; mac?: string }>;
+  adopt(pod: PxeServerPod): Promise<{ proc?: PxeServerProcess; exit?: ExitRecord; specHash?: string; mac?: string }>;
   /** The server's /status document. */
   status(pod: PxeServerPod): Promise<unknown>;
   /** Stops the server and removes everything the pod had on the node. */
-  teardown(pod: PxeServerPod, proc: DetachedProcess | undefined): Promise<void>;
+  teardown(pod: PxeServerPod, proc: PxeServerProcess | undefined): Promise<void>;
   /** Removes pods whose PXEServer is not among `known` (uids); returns the uids removed. */
   removeOrphans(known: ReadonlySet<string>): Promise<string[]>;
 }

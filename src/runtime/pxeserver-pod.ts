@@ -265,9 +265,9 @@ export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?
 }
 
 /** Stops the server (if running), CNI DEL from the cached results, removes the netns and the run dir. */
-export async function teardownPod(p: Pick<PxeServerPod, 'uid' | 'netns' | 'runDir'>, proc: DetachedProcess | undefined, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
-  const running = proc ?? ((await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log: o.log })) as DetachedProcess | DetachedExit | undefined);
-  if (running instanceof DetachedProcess) await running.stop(5000);
+export async function teardownPod(p: Pick<PxeServerPod, 'uid' | 'netns' | 'runDir'>, proc: Pick<DetachedProcess, 'stop'> | undefined, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
+  const running = proc ?? (await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log: o.log }));
+  if (running && 'stop' in running) await running.stop(5000);
   const record = await readPodRecord(p.runDir);
   // A failed DEL is logged, not retried forever: removing the netns below takes the pod's
   // veth (and so its bridge port) with it.
