@@ -45,6 +45,7 @@ program
   .option('--node-name <name>', 'this node\'s name in status.nodeName (default: the host name)')
   .option('--netns-prefix <prefix>', 'prefix of the VMI pods\' network namespace names')
   .option('--pxe-netns-prefix <prefix>', 'prefix of the PXEServers\' network namespace names (default pxs-)')
+  .option('--pxe-status-poll-ms <ms>', 'how often running PXE servers\' status is read into their PXEServer (default 3000)')
   .option('--no-controllers', 'serve the API only: no controllers, no guests')
   .option('--mac-range <first-last>', 'MAC pool for interfaces without macAddress (default 02:00:00:00:00:00-02:ff:ff:ff:ff:ff)')
   .option('--node-netns <name>', 'keep the node network (bridges, veths, NAT, NNCPs) in this network namespace, created when missing; the API stays in this one')

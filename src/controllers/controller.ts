@@ -6,7 +6,10 @@ import { ValidationError } from '../resources/causes.ts';
 import { vmiKind } from '../resources/vmi-kind.ts';
 import { parseVmi } from '../resources/vmi-spec.ts';
 import type { GuestObservation, VmiRuntime } from '../runtime/types.ts';
-import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../store/errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
+import { inform } from './informer.ts';
+import { addFinalizer, getOrNone, removeFinalizer, updateWithRetry } from './object-client.ts';
+import type { Controllers } from './reconciler.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
 import { createEventRecorder } from './events.ts';
 import type { VmMetrics } from './metrics.ts';
@@ -29,12 +32,7 @@ export interface ControllerOptions {
   retryBaseMs?: number;
 }
 
-export interface Controllers {
-  /** Resolves when no reconcile runs or waits (guest starts and stops may still be under way). */
-  idle(): Promise<void>;
-  /** Stops watching and reconciling; guests keep running (they are detached). */
-  stop(): Promise<void>;
-}
+export type { Controllers } from './reconciler.ts';
 
 type Kind = 'vmi' | 'vm';
 const keyOf = (kind: Kind, ns: string | undefined, name: string): string => `${kind}:${ns ?? ''}/${name}`;
@@ -44,45 +42,6 @@ function parseKey(key: string): { kind: Kind; namespace: string; name: string } 
   return { kind: m[1] as Kind, namespace: m[2] ?? '', name: m[3] ?? '' };
 }
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-function tryGet(store: ObjectStore, key: ResourceKey, ns: string, name: string): StoredObject | undefined {
-  try {
-    return store.get(key, ns, name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
-
-/** Updates an object's metadata with `change` (false = nothing to do), retrying on conflicts. */
-function mutateMeta(store: ObjectStore, key: ResourceKey, ns: string, name: string, change: (o: StoredObject) => boolean): StoredObject | undefined {
-  for (let attempt = 0; ; attempt++) {
-    const current = tryGet(store, key, ns, name);
-    if (!current) return undefined;
-    const next = structuredClone(current);
-    if (!change(next)) return current;
-    try {
-      return store.update(key, next, { expectedResourceVersion: current.metadata.resourceVersion });
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= 5) throw err;
-    }
-  }
-}
-
-const addFinalizer = (name: string) => (o: StoredObject): boolean => {
-  const list = o.metadata.finalizers ?? [];
-  if (list.includes(name) || o.metadata.deletionTimestamp) return false;
-  o.metadata.finalizers = [...list, name];
-  return true;
-};
-const removeFinalizer = (name: string) => (o: StoredObject): boolean => {
-  const list = o.metadata.finalizers ?? [];
-  if (!list.includes(name)) return false;
-  const rest = list.filter((f) => f !== name);
-  if (rest.length > 0) o.metadata.finalizers = rest;
-  else delete o.metadata.finalizers;
-  return true;
-};
 
 function ownerVmName(o: StoredObject): string | undefined {
   const ref = (o.metadata.ownerReferences ?? []).find((r) => r.kind === 'VirtualMachine' && r.controller === true);
@@ -156,7 +115,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   };
 
   const processVmi = async (key: string, namespace: string, name: string): Promise<void> => {
-    let vmi = tryGet(store, VMI_KEY, namespace, name);
+    let vmi = getOrNone(store, VMI_KEY, namespace, name);
     if (!vmi) {
       const uid = uidByKey.get(key);
       if (uid) {
@@ -173,7 +132,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     const wanted = observation?.annotations;
     if (wanted && Object.entries(wanted).some(([k, v]) => vmi?.metadata.annotations?.[k] !== v)) {
       // network-status and the like: metadata, written apart from status (KubeVirt puts it on the pod).
-      vmi = mutateMeta(store, VMI_KEY, namespace, name, (o) => {
+      vmi = updateWithRetry(store, VMI_KEY, namespace, name, (o) => {
         o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...wanted };
         return true;
       }) ?? vmi;
@@ -198,7 +157,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     for (const action of result.actions) {
       switch (action.type) {
         case 'addFinalizer':
-          vmi = mutateMeta(store, VMI_KEY, namespace, name, addFinalizer(VMI_FINALIZER)) ?? vmi;
+          vmi = updateWithRetry(store, VMI_KEY, namespace, name, addFinalizer(VMI_FINALIZER)) ?? vmi;
           break;
         case 'start': {
           state.starting = true;
@@ -250,7 +209,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           await runtime.cleanup(uid, { namespace, name });
           break;
         case 'removeFinalizer':
-          mutateMeta(store, VMI_KEY, namespace, name, removeFinalizer(VMI_FINALIZER));
+          updateWithRetry(store, VMI_KEY, namespace, name, removeFinalizer(VMI_FINALIZER));
           forget(key, uid);
           break;
       }
@@ -258,9 +217,9 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   };
 
   const processVm = (key: string, namespace: string, name: string): void => {
-    const vm = tryGet(store, VM_KEY, namespace, name);
+    const vm = getOrNone(store, VM_KEY, namespace, name);
     if (!vm) return;
-    const vmi = tryGet(store, VMI_KEY, namespace, name);
+    const vmi = getOrNone(store, VMI_KEY, namespace, name);
     const result = reconcileVm(vm, vmi, { now: now() });
     let current = vm;
     if (result.status) {
@@ -275,10 +234,10 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     for (const action of result.actions) {
       switch (action.type) {
         case 'addFinalizer':
-          mutateMeta(store, VM_KEY, namespace, name, addFinalizer(VM_FINALIZER));
+          updateWithRetry(store, VM_KEY, namespace, name, addFinalizer(VM_FINALIZER));
           break;
         case 'removeFinalizer':
-          mutateMeta(store, VM_KEY, namespace, name, removeFinalizer(VM_FINALIZER));
+          updateWithRetry(store, VM_KEY, namespace, name, removeFinalizer(VM_FINALIZER));
           break;
         case 'createVmi': {
           const admitted = vmiKind.default(action.vmi as unknown as Record<string, unknown>, { operation: 'CREATE' });
@@ -312,23 +271,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   };
   const onVmEvent = (e: WatchEvent): void => queue.add(keyOf('vm', e.object.metadata.namespace, e.object.metadata.name));
 
-  /** Lists a kind, enqueues every object, then watches from the list's resourceVersion (relisting on 410 Gone). */
-  const follow = (key: ResourceKey, onEvent: (e: WatchEvent) => void): StoredObject[] => {
-    const listed = store.list(key);
-    for (const o of listed.items) onEvent({ type: 'ADDED', object: o });
-    const watchFrom = (rv: string): void => {
-      try {
-        store.watch(key, { resourceVersion: rv }, onEvent, aborter.signal);
-      } catch (err) {
-        if (!(err instanceof GoneError) || stopped) throw err;
-        const again = store.list(key);
-        for (const o of again.items) onEvent({ type: 'ADDED', object: o });
-        watchFrom(again.resourceVersion);
-      }
-    };
-    watchFrom(listed.resourceVersion);
-    return listed.items;
-  };
+  const follow = (key: ResourceKey, onEvent: (e: WatchEvent) => void): StoredObject[] => inform(store, key, onEvent, aborter.signal);
 
   const adopted = await runtime.adopt();
   log.info({ guests: adopted.length }, 'adopted running guests');

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
-import type { ControllerEvent } from './vmi-reconcile.ts';
+import type { ControllerEvent } from './reconciler.ts';
 
 const EVENTS = { group: '', resource: 'events' };
 

@@ -6,10 +6,13 @@ import type { Logger } from '../lib/logger.ts';
 import { applyDesiredState, type ApplyResult, type NetworkHost } from '../network/nncp/apply.ts';
 import { parseDesiredState } from '../network/nncp/desired.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
-import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../store/errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
+import { inform } from './informer.ts';
+import { getOrNone, updateStatus } from './object-client.ts';
+import { nncpPolicyStatus, reconcileNncp } from './nncp-reconcile.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
-import type { Controllers } from './controller.ts';
-import { enactmentConditions, policyConditions, type Condition, type EnactmentOutcome } from './nncp-conditions.ts';
+import type { Controllers } from './reconciler.ts';
+import { enactmentConditions, type Condition, type EnactmentOutcome } from './nncp-conditions.ts';
 import { createWorkQueue } from './work-queue.ts';
 
 export const NNCP_KEY: ResourceKey = { group: 'nmstate.io', resource: 'nodenetworkconfigurationpolicies' };
@@ -66,14 +69,7 @@ export async function startNncpController(options: NncpControllerOptions): Promi
     return next;
   };
 
-  const tryGet = (key: ResourceKey, name: string): StoredObject | undefined => {
-    try {
-      return store.get(key, undefined, name);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  };
+  const tryGet = (key: ResourceKey, name: string): StoredObject | undefined => getOrNone(store, key, undefined, name);
 
   /** Creates or updates the enactment's status; returns it. */
   const writeEnactment = (policy: StoredObject, outcome: Exclude<EnactmentOutcome, 'notMatching'>, message: string): StoredObject => {
@@ -107,22 +103,10 @@ export async function startNncpController(options: NncpControllerOptions): Promi
     }
   };
 
-  /** Writes the policy's conditions from this node's outcome (one node: the counts are 0 or 1). */
-  const writePolicy = (name: string, generation: number, outcome: EnactmentOutcome): void => {
-    for (let attempt = 0; ; attempt++) {
-      const policy = tryGet(NNCP_KEY, name);
-      if (!policy || policy.metadata.generation !== generation) return;
-      const counts = { nodes: 1, available: outcome === 'available' ? 1 : 0, failing: outcome === 'failing' ? 1 : 0, notMatching: outcome === 'notMatching' ? 1 : 0 };
-      const previous = statusOf(policy);
-      const status = { ...(policy.status as object | undefined), conditions: policyConditions(counts, formatTimestamp(now()), previous.conditions) };
-      if (JSON.stringify(status.conditions) === JSON.stringify(previous.conditions)) return;
-      try {
-        store.update(NNCP_KEY, { ...policy, status }, { subresource: 'status', expectedResourceVersion: policy.metadata.resourceVersion });
-        return;
-      } catch (err) {
-        if (!(err instanceof ConflictError) || attempt >= 5) throw err;
-      }
-    }
+  /** Writes the policy's conditions (for the generation reconciled; a newer one is left alone). */
+  const writePolicy = (policy: StoredObject, generation: number, status: { conditions: Condition[] } | undefined): void => {
+    if (!status) return;
+    updateStatus(store, NNCP_KEY, policy, (current) => (current.metadata.generation === generation ? { ...(current.status as object | undefined), ...status } : current.status));
   };
 
   const apply = async (policy: StoredObject): Promise<{ outcome: 'available' | 'failing'; message: string; result?: ApplyResult }> => {
@@ -147,63 +131,32 @@ export async function startNncpController(options: NncpControllerOptions): Promi
   const reconcile = async (name: string): Promise<void> => {
     const enactmentName = `${nodeName}.${name}`;
     const policy = tryGet(NNCP_KEY, name);
-    if (!policy) {
-      // Deleting a policy leaves the host as it is; only its enactment goes.
-      deleteEnactment(enactmentName);
-      return;
-    }
-    if (policy.metadata.deletionTimestamp) return;
-    const generation = policy.metadata.generation;
-    const spec = (policy.spec ?? {}) as { nodeSelector?: unknown };
-    const enactment = tryGet(NNCE_KEY, enactmentName);
+    const generation = policy?.metadata.generation ?? 0;
+    const enactment = policy ? tryGet(NNCE_KEY, enactmentName) : undefined;
     const done = statusOf(enactment).policyGeneration === generation ? finalOutcome(enactment) : undefined;
-    if (!selectsNode(spec.nodeSelector, labels)) {
-      // Like kubernetes-nmstate, a node the policy does not select has no enactment for it.
-      deleteEnactment(enactmentName);
-      writePolicy(name, generation, 'notMatching');
-      return;
-    }
-    if (done !== undefined) {
-      // Applied once for this generation (maybe by an earlier daemon): only keep the policy's status in step.
-      writePolicy(name, generation, done);
-      return;
-    }
-    writeEnactment(policy, 'progressing', 'Applying desired state');
-    const counts = { nodes: 1, available: 0, failing: 0, notMatching: 0 };
-    const current = tryGet(NNCP_KEY, name);
-    if (current) {
-      try {
-        store.update(NNCP_KEY, { ...current, status: { ...(current.status as object | undefined), conditions: policyConditions(counts, formatTimestamp(now()), statusOf(current).conditions) } }, { subresource: 'status', expectedResourceVersion: current.metadata.resourceVersion });
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-    }
+    const r = reconcileNncp(
+      { present: policy !== undefined, deleting: policy?.metadata.deletionTimestamp !== undefined, generation, selectsNode: selectsNode((policy?.spec as { nodeSelector?: unknown } | undefined)?.nodeSelector, labels) },
+      { ...(done === 'available' || done === 'failing' ? { appliedOutcome: done } : {}), ...(policy ? { conditions: statusOf(policy).conditions ?? [] } : {}) },
+      now(),
+    );
+    if (r.actions.some((a) => a.type === 'deleteEnactment')) deleteEnactment(enactmentName);
+    if (!policy) return;
+    const applying = r.actions.some((a) => a.type === 'apply');
+    if (applying) writeEnactment(policy, 'progressing', 'Applying desired state');
+    writePolicy(policy, generation, r.status);
+    if (!applying) return;
     const { outcome, message, result } = await serially(() => apply(policy));
     log.info({ policy: name, generation, outcome, message, steps: result?.steps.length }, outcome === 'available' ? 'policy applied' : 'policy failed');
     if (stopped && outcome === 'failing' && result?.error?.name === 'AbortError') return;
     const latest = tryGet(NNCP_KEY, name);
     if (!latest || latest.metadata.uid !== policy.metadata.uid) return;
     writeEnactment(policy, outcome, message);
-    writePolicy(name, generation, outcome);
+    writePolicy(latest, generation, nncpPolicyStatus(outcome, now(), statusOf(latest).conditions));
   };
 
   const queue = createWorkQueue({ log, ...(options.retryBaseMs !== undefined ? { baseDelayMs: options.retryBaseMs } : {}), process: reconcile });
   const onEvent = (e: WatchEvent): void => queue.add(e.object.metadata.name);
-  const follow = (key: ResourceKey, handler: (e: WatchEvent) => void): void => {
-    const listed = store.list(key);
-    for (const o of listed.items) handler({ type: 'ADDED', object: o });
-    const watchFrom = (rv: string): void => {
-      try {
-        store.watch(key, { resourceVersion: rv }, handler, aborter.signal);
-      } catch (err) {
-        if (!(err instanceof GoneError) || stopped) throw err;
-        const again = store.list(key);
-        for (const o of again.items) handler({ type: 'ADDED', object: o });
-        watchFrom(again.resourceVersion);
-      }
-    };
-    watchFrom(listed.resourceVersion);
-  };
+  const follow = (key: ResourceKey, handler: (e: WatchEvent) => void): void => void inform(store, key, handler, aborter.signal);
   follow(NNCP_KEY, onEvent);
   // Enactments of policies that are gone (deleted while the daemon was down) are removed.
   follow(NNCE_KEY, (e) => {

@@ -3,7 +3,7 @@
 // follows runStrategy and status.stateChangeRequests.
 import type { NewObject } from '../store/types.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
-import type { ControllerEvent } from './vmi-reconcile.ts';
+import type { ControllerEvent, Reconciled } from './reconciler.ts';
 
 /** KubeVirt's VM finalizer: deleting a VM first deletes its VMI (pxevirt has no garbage collector). */
 export const VM_FINALIZER = 'kubevirt.io/virtualMachineControllerFinalize';
@@ -32,11 +32,7 @@ export type VmAction =
   /** Reconcile again after this many seconds (crash-loop backoff). */
   | { type: 'requeueAfter'; seconds: number };
 
-export interface VmReconcileResult {
-  status: Record<string, unknown> | undefined;
-  actions: VmAction[];
-  events: ControllerEvent[];
-}
+export type VmReconcileResult = Reconciled<Record<string, unknown>, VmAction>;
 
 export interface StateChangeRequest {
   action: 'Start' | 'Stop';

@@ -1,6 +1,7 @@
 // The VMI reconciler as a pure function: (the stored VMI, what the runtime observes, what this
 // controller has in flight) → the status to write, the actions to take and the Events to record.
 // Phases as KubeVirt's: Pending → Scheduling → Scheduled → Running → Succeeded | Failed.
+import type { ControllerEvent, Reconciled } from './reconciler.ts';
 import type { GuestObservation } from '../runtime/types.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
 
@@ -50,11 +51,7 @@ export type VmiAction =
   | { type: 'cleanup' }
   | { type: 'removeFinalizer' };
 
-export interface ControllerEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
+export type { ControllerEvent } from './reconciler.ts';
 
 /** What this node's controller has under way for the VMI (not in the store). */
 export interface VmiLocalState {
@@ -73,12 +70,8 @@ export interface VmiReconcileContext {
   local?: VmiLocalState;
 }
 
-export interface VmiReconcileResult {
-  /** The whole new `.status`, or undefined when it is unchanged. */
-  status: Record<string, unknown> | undefined;
-  actions: VmiAction[];
-  events: ControllerEvent[];
-}
+/** The whole new `.status` (undefined when unchanged), the actions and the events. */
+export type VmiReconcileResult = Reconciled<Record<string, unknown>, VmiAction>;
 
 type Condition = { type: string; status: 'True' | 'False'; reason?: string; message?: string; lastProbeTime: null; lastTransitionTime: string };
 

@@ -67,6 +67,7 @@ export const CONFIG_KEYS = {
   controllers: boolean,
   registryMirrors: mirrors,
   pxeNetnsPrefix: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, '1 to 32 letters, digits, \'_\', \'.\' or \'-\' starting with a letter or digit'),
+  pxeStatusPollMs: integer(100, 600_000),
   macRange,
   nodeNetns: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a network namespace name (letters, digits, \'_\', \'.\', \'-\')'),
   hostNetwork: boolean,

@@ -55,6 +55,8 @@ export interface DaemonOptions {
   macRange?: string;
   /** Prefix of the PXEServers' pod netns names (default `pxs-`). */
   pxeNetnsPrefix?: string;
+  /** How often running PXE servers' status is read (default 3 s). */
+  pxeStatusPollMs?: number;
   /** The node's network namespace (isolated node; created when missing). Default: the daemon's own. */
   nodeNetns?: string;
   /** Allow pxevirt to change this machine's own network namespace when it is the node. */
@@ -229,6 +231,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         nodeName,
         log: options.log.child({ component: 'pxeserver-controller' }),
         ...(options.pxeNetnsPrefix ? { netnsPrefix: options.pxeNetnsPrefix } : {}),
+        ...(options.pxeStatusPollMs ? { pollMs: options.pxeStatusPollMs } : {}),
       });
     }
     if (runControllers) {

@@ -1,8 +1,9 @@
-// Supervises a long-running child that is not QEMU (e.g. `pxevirt pxe serve` for a PXEServer)
-// the way supervisor.ts does QEMU: started inside a netns under a tiny `sh` wrapper in its own
-// session, so it outlives the daemon; the wrapper writes the child's pid to `<name>.pid` and,
-// when it ends, its exit status to `<name>.status`; stdio goes to `<name>.log`. A later
-// daemon adopts it from the pidfile, checking /proc/<pid>/cmdline names the run dir.
+// The one supervisor of long-running children that outlive the daemon (QEMU, `pxevirt pxe
+// serve`). The child runs under a tiny `sh` wrapper in its own session (optionally inside a
+// netns); the wrapper writes the child's pid to `<name>.pid` and, when it ends, its exit
+// status to `<name>.status`, so how it ended is known even when no daemon was running; stdio
+// goes to `<name>.log`. A later daemon adopts it from the pidfile. A process is "ours" when it
+// is alive (not a zombie) and its command line names the run dir — never found by name.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,14 +12,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
 
-/** How a detached child ended. */
-export interface DetachedExit {
-  code: number | null;
-  signal: string | null;
-  /** One sentence with the last log lines, for conditions and Events. */
+/** How a child ended: `shutdown` = it ended as asked or by itself cleanly; `killed` = we killed it. */
+export interface ExitRecord {
+  kind: 'shutdown' | 'crashed' | 'killed';
+  /** One sentence with the child's last log lines, for conditions and Events. */
   reason: string;
+  code?: number | null;
+  signal?: string | null;
   at: string;
 }
+/** Kept for the PXE server's callers: the same record. */
+export type DetachedExit = ExitRecord;
 
 /** The child did not come up: it exited, or did not get ready in time. */
 export class DetachedStartError extends Error {
@@ -33,11 +37,12 @@ export class DetachedStartError extends Error {
   }
 }
 
-export const detachedFiles = (runDir: string, name: string) => ({
+/** The child's files in its run dir; `exitFile` names the exit record (QEMU keeps `exit.json`). */
+export const detachedFiles = (runDir: string, name: string, exitFile = `${name}.exit.json`) => ({
   pidfile: join(runDir, `${name}.pid`),
   log: join(runDir, `${name}.log`),
   status: join(runDir, `${name}.status`),
-  exit: join(runDir, `${name}.exit.json`),
+  exit: join(runDir, exitFile),
 });
 
 /** Whether pid is a live (not zombie) process whose command line names runDir. */
@@ -51,9 +56,9 @@ export function isProcessOf(pid: number, runDir: string): boolean {
   }
 }
 
-/** The last lines of the child's log, joined with " | " (JSON log lines shortened to their msg/err). */
-export async function detachedLogTail(runDir: string, name: string, lines = 5): Promise<string> {
-  const text = await readFile(detachedFiles(runDir, name).log, 'utf8').catch(() => '');
+/** The last lines of a log file (JSON log lines shortened to their msg/err). */
+export async function logTailLines(file: string, lines = 5): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
   return text
     .trim()
     .split('\n')
@@ -67,92 +72,137 @@ export async function detachedLogTail(runDir: string, name: string, lines = 5): 
       } catch {
         return l;
       }
-    })
-    .join(' | ');
+    });
 }
+
+/** The last lines of the child's log, joined with " | ". */
+export async function detachedLogTail(runDir: string, name: string, lines = 5): Promise<string> {
+  return (await logTailLines(detachedFiles(runDir, name).log, lines)).join(' | ');
+}
+
+/** Reads an exit record; undefined when there is none (or it is unreadable). */
+export async function readExitRecord(file: string): Promise<ExitRecord | undefined> {
+  return readFile(file, 'utf8').then((t) => JSON.parse(t) as ExitRecord, () => undefined);
+}
+
+/** Writes the exit record unless one is there already (the first record wins). */
+export async function recordExit(file: string, record: ExitRecord): Promise<ExitRecord> {
+  const existing = await readExitRecord(file);
+  if (existing) return existing;
+  await writeRecord(file, record);
+  return record;
+}
+
+async function writeRecord(file: string, record: ExitRecord): Promise<void> {
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+/** Turns what the wrapper and the log say into a kind and a reason (per kind of child). */
+export type DescribeExit = (e: { name: string; code: number | undefined; signal: string | null; tail: string[] }) => Pick<ExitRecord, 'kind' | 'reason'>;
+
+/** The default: "<name> exited with code 3; its last words: …". */
+export const describeExit: DescribeExit = ({ name, code, signal, tail }) => {
+  const how = code === undefined ? 'ended and its exit status is unknown' : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return { kind: code === 0 ? 'shutdown' : 'crashed', reason: `${name} ${how}; its last words: ${tail.join(' | ') || '(nothing)'}` };
+};
 
 const signalName = (n: number): string => Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`;
 
-/** Reads how the child ended: the recorded exit, else the wrapper's status file and the log. */
-async function classify(runDir: string, name: string, waitForStatusMs = 2000): Promise<DetachedExit> {
-  const files = detachedFiles(runDir, name);
-  const recorded = await readFile(files.exit, 'utf8').then((t) => JSON.parse(t) as DetachedExit, () => undefined);
-  if (recorded) return recorded;
-  let statusText: string | undefined;
-  for (let waited = 0; statusText === undefined && waited <= waitForStatusMs; waited += 100) {
-    statusText = await readFile(files.status, 'utf8').catch(() => undefined);
-    if (statusText === undefined) await sleep(100);
-  }
-  const code = statusText === undefined ? undefined : Number(statusText.trim());
-  const signal = code !== undefined && code > 128 ? signalName(code - 128) : null;
-  const tail = (await detachedLogTail(runDir, name)) || '(nothing)';
-  const how = code === undefined ? 'ended and its exit status is unknown' : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-  const exit: DetachedExit = { code: signal || code === undefined ? null : code, signal, reason: `${name} ${how}; its last words: ${tail}`, at: new Date().toISOString() };
-  await writeFile(`${files.exit}.tmp`, `${JSON.stringify(exit)}\n`).then(() => rename(`${files.exit}.tmp`, files.exit)).catch(() => undefined);
-  return exit;
-}
-
-export interface DetachedLaunchOptions {
-  /** Network namespace to run in (`ip netns exec`); absent: this process's own. */
-  netns?: string;
+/** What is the same for every start and adoption of one kind of child. */
+export interface DetachedKind {
   /** The child's files live here; its command line must name this directory (adoption checks it). */
   runDir: string;
   /** File name stem: `<name>.pid`, `<name>.log`, `<name>.status`. */
   name: string;
-  argv: readonly string[];
+  /** File name of the exit record (default `<name>.exit.json`). */
+  exitFile?: string;
+  describe?: DescribeExit;
   log: Logger;
+  now?: () => Date;
+}
+
+/**
+ * How the child ended: a complete recorded exit as it is; else the wrapper's status (waited
+ * for up to waitMs) and the log, merged into a record written before exit (kill, guest
+ * shutdown) if there is one.
+ */
+async function classify(k: DetachedKind, waitMs = 2000): Promise<ExitRecord> {
+  const files = detachedFiles(k.runDir, k.name, k.exitFile);
+  const recorded = await readExitRecord(files.exit);
+  if (recorded && recorded.code !== undefined) return recorded;
+  let statusText: string | undefined;
+  for (let waited = 0; ; waited += 100) {
+    statusText = await readFile(files.status, 'utf8').catch(() => undefined);
+    if (statusText !== undefined || waited >= waitMs) break;
+    await sleep(100);
+  }
+  const status = statusText === undefined ? undefined : Number(statusText.trim());
+  const signal = status !== undefined && status > 128 ? signalName(status - 128) : null;
+  const code = signal || status === undefined ? null : status;
+  const described = recorded ?? { ...(k.describe ?? describeExit)({ name: k.name, code: status === undefined ? undefined : (code ?? status), signal, tail: await logTailLines(files.log) }), at: (k.now?.() ?? new Date()).toISOString() };
+  const record: ExitRecord = { ...described, code, signal };
+  await writeRecord(files.exit, record).catch(() => undefined);
+  return record;
+}
+
+export interface DetachedLaunchOptions extends DetachedKind {
+  /** Network namespace to run in (`ip netns exec`); absent: this process's own. */
+  netns?: string;
+  argv: readonly string[];
   /** Resolves true once the child serves (polled until startTimeoutMs). */
   ready: () => Promise<boolean>;
   startTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
+const WRAPPER = 'pidfile=$1 status=$2; shift 2; "$@" & pid=$!; echo $pid > "$pidfile.tmp"; mv "$pidfile.tmp" "$pidfile"; wait $pid; echo $? > "$status.tmp"; mv "$status.tmp" "$status"';
+
 /** One detached child being watched. */
 export class DetachedProcess {
   state: 'running' | 'exited' = 'running';
-  exit: DetachedExit | undefined;
-  readonly exited: Promise<DetachedExit>;
-  private resolveExited!: (e: DetachedExit) => void;
-  private readonly listeners = new Set<(e: DetachedExit) => void>();
+  exit: ExitRecord | undefined;
+  readonly exited: Promise<ExitRecord>;
+  private resolveExited!: (e: ExitRecord) => void;
+  private readonly listeners = new Set<(e: ExitRecord) => void>();
   private watching = true;
+  private readonly exitFile: string;
 
   private constructor(
     readonly pid: number,
-    readonly runDir: string,
-    readonly name: string,
-    private readonly log: Logger,
+    private readonly kind: DetachedKind,
   ) {
+    this.exitFile = detachedFiles(kind.runDir, kind.name, kind.exitFile).exit;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     void this.watch();
   }
 
-  /** Starts the child detached in the netns; resolves once `ready()` says so. */
+  get runDir(): string {
+    return this.kind.runDir;
+  }
+
+  get name(): string {
+    return this.kind.name;
+  }
+
+  /** Starts the child detached (in the netns if given); resolves once `ready()` says so. */
   static async launch(o: DetachedLaunchOptions): Promise<DetachedProcess> {
-    const files = detachedFiles(o.runDir, o.name);
+    const files = detachedFiles(o.runDir, o.name, o.exitFile);
     await Promise.all([files.pidfile, files.status, files.exit].map((f) => rm(f, { force: true })));
     const logFd = openSync(files.log, 'a');
-    // The wrapper waits for the child so its exit status is on disk even with no daemon around.
-    const wrapper = 'pidfile=$1 status=$2; shift 2; "$@" & pid=$!; echo $pid > "$pidfile.tmp"; mv "$pidfile.tmp" "$pidfile"; wait $pid; echo $? > "$status.tmp"; mv "$status.tmp" "$status"';
-    const shArgv = ['sh', '-c', wrapper, `pxevirt-${o.name}`, files.pidfile, files.status, ...o.argv];
+    const shArgv = ['sh', '-c', WRAPPER, `pxevirt-${o.name}`, files.pidfile, files.status, ...o.argv];
     const [command, ...args] = o.netns === undefined ? shArgv : ['ip', 'netns', 'exec', o.netns, ...shArgv];
-    const child = spawn(command as string, args, {
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-    });
+    const child = spawn(command as string, args, { detached: true, stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
+    // The wrapper lives as long as the child: its exit before the pidfile is a failed start.
     let launcherExit: string | undefined;
     child.on('error', (err) => (launcherExit = `cannot run ${command}: ${err.message}`));
     child.on('exit', (code, sig) => (launcherExit ??= sig ? `signal ${sig}` : `code ${code}`));
     child.unref();
-    const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
+    const timeoutMs = o.startTimeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
     const fail = async (what: string): Promise<never> => {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      if (child.pid !== undefined) killGroup(child.pid);
       throw new DetachedStartError(o.runDir, o.name, what, await detachedLogTail(o.runDir, o.name));
     };
     let pid: number | undefined;
@@ -166,50 +216,90 @@ export class DetachedProcess {
     }
     for (;;) {
       if (existsSync(files.status) || !isProcessOf(pid, o.runDir)) {
-        const exit = await classify(o.runDir, o.name);
+        const exit = await classify(o);
         throw new DetachedStartError(o.runDir, o.name, `exited while starting (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code ?? 'unknown'}`})`, await detachedLogTail(o.runDir, o.name));
       }
       if (await o.ready().catch(() => false)) break;
       if (o.signal?.aborted) return fail('start aborted');
-      if (Date.now() > deadline) return fail(`not ready within ${o.startTimeoutMs ?? 30_000} ms`);
+      if (Date.now() > deadline) return fail(`not ready within ${timeoutMs} ms`);
       await sleep(100);
     }
-    return new DetachedProcess(pid, o.runDir, o.name, o.log);
+    return new DetachedProcess(pid, o);
   }
 
   /**
-   * Finds the child a previous daemon left in runDir: live and named in the pidfile → watched;
-   * otherwise how it ended (undefined when it never ran there).
+   * Finds the child a previous daemon left in the run dir: live and named in the pidfile →
+   * watched; otherwise how it ended (undefined when it never ran there).
    */
-  static async adopt(runDir: string, name: string, log: Logger): Promise<DetachedProcess | DetachedExit | undefined> {
-    const files = detachedFiles(runDir, name);
+  static async adopt(k: DetachedKind): Promise<DetachedProcess | ExitRecord | undefined> {
+    const files = detachedFiles(k.runDir, k.name, k.exitFile);
     const text = await readFile(files.pidfile, 'utf8').catch(() => '');
     const pid = /^\d+\s*$/.test(text) ? Number(text.trim()) : undefined;
-    if (pid === undefined) return undefined;
-    if (isProcessOf(pid, runDir)) return new DetachedProcess(pid, runDir, name, log);
-    return classify(runDir, name, 0);
+    if (pid !== undefined && isProcessOf(pid, k.runDir)) return new DetachedProcess(pid, k);
+    // A child may remove its own pidfile on a clean exit (QEMU does); the status file still tells.
+    if (pid === undefined && !existsSync(files.exit) && !existsSync(files.status)) return undefined;
+    return classify(k);
+  }
+
+  /** Whether the child is still alive. */
+  alive(): boolean {
+    return isProcessOf(this.pid, this.kind.runDir);
   }
 
   /** Called once when the child ends. */
-  onExit(listener: (e: DetachedExit) => void): () => void {
+  onExit(listener: (e: ExitRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** SIGTERM, then SIGKILL after graceMs; resolves with how it ended. */
-  async stop(graceMs = 5000): Promise<DetachedExit> {
+  async stop(graceMs = 5000): Promise<ExitRecord> {
     if (this.state === 'exited' && this.exit) return this.exit;
     this.signal('SIGTERM');
     const deadline = Date.now() + graceMs;
-    while (isProcessOf(this.pid, this.runDir) && Date.now() < deadline) await sleep(100);
-    if (isProcessOf(this.pid, this.runDir)) this.signal('SIGKILL');
+    while (this.alive() && Date.now() < deadline) await sleep(100);
+    if (this.alive()) this.signal('SIGKILL');
     await this.check();
     return this.exited;
+  }
+
+  /** SIGKILL, recorded first as `killed` with the reason; resolves with how it ended. */
+  async kill(reason: string): Promise<ExitRecord> {
+    if (this.state !== 'exited') {
+      await recordExit(this.exitFile, { kind: 'killed', reason, at: this.nowIso() });
+      this.signal('SIGKILL');
+    }
+    return this.exited;
+  }
+
+  /** Records how the child is ending before it exits (first record wins), e.g. a guest shutdown. */
+  async recordExit(record: Omit<ExitRecord, 'at'>): Promise<ExitRecord> {
+    return recordExit(this.exitFile, { ...record, at: this.nowIso() });
   }
 
   /** Stops watching without touching the child (daemon shutdown). */
   detach(): void {
     this.watching = false;
+  }
+
+  /** Checks now (instead of at the next poll) whether the child has ended. */
+  check(): Promise<void> {
+    if (this.state === 'exited' || this.alive()) return Promise.resolve();
+    this.checking ??= (async () => {
+      const exit = await classify(this.kind);
+      this.exit = exit;
+      this.state = 'exited';
+      this.kind.log.info({ runDir: this.runDir, pid: this.pid, exit }, `${this.name} exited`);
+      this.resolveExited(exit);
+      for (const l of this.listeners) l(exit);
+    })();
+    return this.checking;
+  }
+
+  private checking: Promise<void> | undefined;
+
+  private nowIso(): string {
+    return (this.kind.now?.() ?? new Date()).toISOString();
   }
 
   private signal(sig: NodeJS.Signals): void {
@@ -226,18 +316,12 @@ export class DetachedProcess {
       await sleep(500);
     }
   }
+}
 
-  private checking: Promise<void> | undefined;
-  private check(): Promise<void> {
-    if (this.state === 'exited' || isProcessOf(this.pid, this.runDir)) return Promise.resolve();
-    this.checking ??= (async () => {
-      const exit = await classify(this.runDir, this.name);
-      this.exit = exit;
-      this.state = 'exited';
-      this.log.info({ runDir: this.runDir, pid: this.pid, exit }, `${this.name} exited`);
-      this.resolveExited(exit);
-      for (const l of this.listeners) l(exit);
-    })();
-    return this.checking;
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
   }
 }

@@ -1,5 +1,5 @@
 // The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
-// injected VolumePreparer, QEMU started detached and supervised (supervisor.ts). guest.json
+// injected VolumePreparer, QEMU started detached and supervised (qemu-process.ts over detached-process.ts). guest.json
 // in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
 import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
-import { QemuProcess, recordExit, type ExitRecord } from './supervisor.ts';
+import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
 import type { GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
 export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';

@@ -131,3 +131,8 @@ export function seedPxeServer(root: string, image: string, cmdline?: string): Re
     },
   };
 }
+
+/** A PXEServer manifest on the seed NAD (pxe-net-conf) at 192.168.100.1/24 with root `images`; `spec` adds to or overrides those. */
+export function seedNadPxeServer(name: string, spec: Record<string, unknown>): { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> } {
+  return { apiVersion: 'pxe.pxevirt.io/v1alpha1', kind: 'PXEServer', metadata: { name, namespace: 'default' }, spec: { network: 'pxe-net-conf', address: '192.168.100.1/24', root: 'images', ...spec } };
+}

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing } from '../api/daemon-process.ts';
 import { createNodeNamespace, ip, netnsUnavailable, type Namespace, type NodeNamespace } from '../helpers/netns.ts';
-import { imageEntry, stageImage } from '../helpers/pxe.ts';
+import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { startNodeDaemon, type NodeDaemon } from './node-daemon.ts';
 
 const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await testGuestUnavailable());
@@ -121,23 +121,16 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   await writeFile(script, '#!/bin/sh\necho "EVENT=$1 ip=$ip mask=$mask serverid=$serverid lease=$lease"\n', { mode: 0o755 });
 
   const linksBefore = await nodeLinks(node);
-  let daemon = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`]);
+  // Status read every 250 ms (not 3 s): "nothing is written when nothing changed" is shown over many polls in little time.
+  let daemon = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`, '--pxe-status-poll-ms', '250']);
 
   const nad = await daemon.kubectl(['apply', '-f', SEED_NAD]);
   assert.equal(nad.code, 0, nad.stderr);
-  const manifest = {
-    apiVersion: 'pxe.pxevirt.io/v1alpha1',
-    kind: 'PXEServer',
-    metadata: { name: 'pxe1', namespace: 'default' },
-    spec: {
-      network: 'pxe-net-conf',
-      address: '192.168.100.1/24',
-      dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },
-      root: 'images',
-      images: [imageEntry('tiny'), { name: 'net', kernel: `${webUrl}/netkernel`, initrd: [], cmdline: '' }],
-      defaultImage: 'tiny',
-    },
-  };
+  const manifest = seedNadPxeServer('pxe1', {
+    dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },
+    images: [imageEntry('tiny'), { name: 'net', kernel: `${webUrl}/netkernel`, initrd: [], cmdline: '' }],
+    defaultImage: 'tiny',
+  });
   const created = await daemon.kubectl(['create', '-f', '-'], JSON.stringify(manifest));
   assert.equal(created.code, 0, created.stderr);
 
@@ -198,10 +191,15 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   const httpDone = boot.events.find((e: Json) => e.proto === 'http' && e.event === 'done');
   assert.deepEqual([httpDone.file, httpDone.size, typeof httpDone.ms], ['net/k/netkernel', 200_000, 'number']);
 
-  // Status is written only when it changed: nothing happens, nothing is written.
-  await sleep(4000);
-  const quiet = await getJson(daemon, 'pxeserver', 'pxe1');
-  await sleep(7000); // more than two status polls
+  // Status is written only when it changed: once settled (unchanged over four polls), it
+  // stays unchanged over eight more.
+  const quiet = await until('the status to settle', async () => {
+    const before = await getJson(daemon, 'pxeserver', 'pxe1');
+    await sleep(1000);
+    const after = await getJson(daemon, 'pxeserver', 'pxe1');
+    return after.metadata.resourceVersion === before.metadata.resourceVersion ? after : undefined;
+  });
+  await sleep(2000); // eight status polls at 250 ms
   assert.equal((await getJson(daemon, 'pxeserver', 'pxe1')).metadata.resourceVersion, quiet.metadata.resourceVersion);
 
   // kill -9 the daemon: the server keeps serving; a new daemon adopts it (same pid, one process).

@@ -1,4 +1,5 @@
-// A PXEServer's pod on the node: its own netns (`pxs-<uid8>`) attached to the NAD through the
+// A PXEServer's pod on the node (the runtime side of the PXEServer controller, reached through
+// the PxeServerHost port in pxeserver-host.ts): its own netns (`pxs-<uid8>`) attached to the NAD through the
 // CNI manager, the spec's address on that interface, a run dir <data-dir>/run/pxeserver/<uid>/
 // with the serve config, downloaded images, leases (state/) and the status socket, and
 // `pxevirt pxe serve` running there detached. Every step is idempotent; teardown leaves
@@ -7,19 +8,15 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Logger } from '../lib/logger.ts';
-import type { CniManager, CniPod } from '../network/cni/types.ts';
 import { DEFAULT_PXE_INTERFACE, type PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
 import type { PxeServerSpec } from '../resources/pxe-server.ts';
-import { DetachedProcess, type DetachedExit } from '../runtime/detached-process.ts';
-import { createPod, removePod, type Pod } from '../runtime/pod.ts';
-import { PxeReason } from './pxeserver-status.ts';
+import { DetachedProcess, type DetachedExit } from './detached-process.ts';
+import { download } from './download.ts';
+import { createPod, removePod, type Pod } from './pod.ts';
+import { statusRequest } from './pxe-status-client.ts';
 
 const run = promisify(execFile);
 
@@ -27,10 +24,29 @@ export const DEFAULT_PXE_NETNS_PREFIX = 'pxs-';
 /** The detached process's file stem in the run dir. */
 export const SERVE_NAME = 'pxe-serve';
 
+/** Why a pod step failed: the Ready condition's reason the controller reports. */
+export const PxeReason = {
+  NetworkNotFound: 'NetworkNotFound',
+  NetworkAttachFailed: 'NetworkAttachFailed',
+  AddressFailed: 'AddressFailed',
+  ImageDownloadFailed: 'ImageDownloadFailed',
+  ServerStartFailed: 'ServerStartFailed',
+} as const;
+export type PodFailureReason = (typeof PxeReason)[keyof typeof PxeReason];
+
+/** A pod's identity for the network plugins (CNI_ARGS, CNI_NETNS, CNI_CONTAINERID): the network layer's CniPod. */
+export type CniPod = Pick<PxeServerPod, 'namespace' | 'name' | 'uid' | 'netns'> & { containerId: string };
+
+/** The network layer as a PXEServer pod sees it (the CNI manager): attach a NAD, undo it. */
+export interface PodNetwork {
+  add(pod: CniPod, attachments: readonly { network: string; ifname: string; networkName?: string }[], options?: { signal?: AbortSignal }): Promise<readonly { mac?: string }[]>;
+  del(pod: CniPod): Promise<void>;
+}
+
 /** A setup step failed; `reason` is the Ready condition's reason. */
 export class PxeServerSetupError extends Error {
   constructor(
-    readonly reason: PxeReason,
+    readonly reason: PodFailureReason,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -60,7 +76,7 @@ interface PodRecord {
 export interface PxeServerPodOptions {
   dataDir: string;
   netnsPrefix?: string;
-  cni: CniManager;
+  cni: PodNetwork;
   log: Logger;
   /** argv before `--config …`: default [node, bin/pxevirt, 'pxe', 'serve']. */
   serveCommand?: readonly string[];
@@ -108,7 +124,7 @@ async function writePodRecord(runDir: string, record: PodRecord): Promise<void> 
   await rename(`${file}.tmp`, file);
 }
 
-async function ipIn(netns: string, reason: PxeReason, ...args: string[]): Promise<string> {
+async function ipIn(netns: string, reason: PodFailureReason, ...args: string[]): Promise<string> {
   try {
     return (await run('ip', ['-n', netns, ...args])).stdout;
   } catch (err) {
@@ -126,7 +142,7 @@ export function nadRef(network: string, namespace: string): string {
  * The netns, the NAD attachment (CNI ADD, once per NAD) and the address on the interface.
  * Returns the interface's MAC.
  */
-export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions): Promise<{ mac?: string }> {
+export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<{ mac?: string }> {
   await createPod(p);
   const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
   const wanted = nadRef(spec.network, p.namespace);
@@ -137,7 +153,7 @@ export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec
     delete record.attached;
     await writePodRecord(p.runDir, record);
     try {
-      const [result] = await o.cni.add(record.pod, [{ network: spec.network, ifname: p.ifname, networkName: spec.network }]);
+      const [result] = await o.cni.add(record.pod, [{ network: spec.network, ifname: p.ifname, networkName: spec.network }], o.signal ? { signal: o.signal } : {});
       mac = result?.mac;
     } catch (err) {
       const reason = (err as Error).name === 'NadNotFoundError' ? PxeReason.NetworkNotFound : PxeReason.NetworkAttachFailed;
@@ -171,7 +187,7 @@ export function resolveRoot(root: string, dataDir: string): string {
  * plus links (or copies) of the local image files — other files under the spec's root are
  * not served in that case.
  */
-export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions): Promise<PxeServerSpec> {
+export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<PxeServerSpec> {
   const { network: _network, ...config } = spec;
   const root = resolveRoot(spec.root, o.dataDir);
   const base: PxeServerSpec = { ...config, interface: p.ifname, root };
@@ -183,7 +199,9 @@ export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, 
     const place = async (location: string, slot: string): Promise<string> => {
       if (isUrl(location)) {
         const rel = `${image.name}/${slot}/${basename(new URL(location).pathname) || 'file'}`;
-        await download(location, join(served, rel), o);
+        await download(location, join(served, rel), { log: o.log, ...(o.downloadTimeoutMs === undefined ? {} : { timeoutMs: o.downloadTimeoutMs }), ...(o.signal ? { signal: o.signal } : {}) }).catch((err: unknown) => {
+          throw new PxeServerSetupError(PxeReason.ImageDownloadFailed, (err as Error).message, { cause: err });
+        });
         return rel;
       }
       await linkOrCopy(join(root, location), join(served, location));
@@ -202,48 +220,6 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   await link(from, to).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new PxeServerSetupError(PxeReason.ImageDownloadFailed, `expected image file ${from}, found nothing`, { cause: err });
     await copyFile(from, to);
-  });
-}
-
-/** Downloads url to `to` (kept across restarts: an existing file is not fetched again). */
-async function download(url: string, to: string, o: PxeServerPodOptions): Promise<void> {
-  if (existsSync(to)) return;
-  await mkdir(dirname(to), { recursive: true });
-  const timeoutMs = o.downloadTimeoutMs ?? 600_000;
-  const tmp = `${to}.part`;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok || !res.body) throw new Error(`expected 200 OK, found ${res.status} ${res.statusText}`);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(tmp));
-    await rename(tmp, to);
-    o.log.info({ url, to }, 'image downloaded');
-  } catch (err) {
-    await rm(tmp, { force: true });
-    const why = (err as Error).name === 'TimeoutError' ? `no complete answer within ${timeoutMs} ms` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
-    throw new PxeServerSetupError(PxeReason.ImageDownloadFailed, `cannot download ${url}: ${why}`, { cause: err });
-  }
-}
-
-/** GETs a path on the server's status socket; rejects unless 200. */
-export function statusRequest(socketPath: string, path = '/status', timeoutMs = 3000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        if (res.statusCode !== 200) return reject(new Error(`status socket ${socketPath}${path}: expected 200, found ${res.statusCode}: ${text.trim()}`));
-        try {
-          resolve(path === '/status' ? JSON.parse(text) : text);
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`status socket ${socketPath}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
   });
 }
 
@@ -281,7 +257,7 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
 
 /** The server a previous daemon left running for this pod, with the spec hash it was started with. */
 export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?: DetachedProcess; exit?: DetachedExit; specHash?: string }> {
-  const found = await DetachedProcess.adopt(p.runDir, SERVE_NAME, log);
+  const found = await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log });
   const record = await readPodRecord(p.runDir);
   const hash = record?.specHash === undefined ? {} : { specHash: record.specHash };
   if (found instanceof DetachedProcess) return { proc: found, ...hash };
@@ -289,9 +265,9 @@ export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?
 }
 
 /** Stops the server (if running), CNI DEL from the cached results, removes the netns and the run dir. */
-export async function teardownPod(p: Pick<PxeServerPod, 'uid' | 'netns' | 'runDir'>, proc: DetachedProcess | undefined, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
-  const running = proc ?? ((await DetachedProcess.adopt(p.runDir, SERVE_NAME, o.log)) as DetachedProcess | DetachedExit | undefined);
-  if (running instanceof DetachedProcess) await running.stop(5000);
+export async function teardownPod(p: Pick<PxeServerPod, 'uid' | 'netns' | 'runDir'>, proc: Pick<DetachedProcess, 'stop'> | undefined, o: Pick<PxeServerPodOptions, 'cni' | 'log'>): Promise<void> {
+  const running = proc ?? (await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log: o.log }));
+  if (running && 'stop' in running) await running.stop(5000);
   const record = await readPodRecord(p.runDir);
   // A failed DEL is logged, not retried forever: removing the netns below takes the pod's
   // veth (and so its bridge port) with it.

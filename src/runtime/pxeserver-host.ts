@@ -1,0 +1,61 @@
+// The port the PXEServer controller drives its pods through (like the VMI's NetworkAttacher):
+// everything that touches the node — netns, CNI, address, image downloads, the detached
+// `pxe serve`, its status socket — is behind it, so the controller is a store loop around a
+// pure reconciler and tests can stand in for the node.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
+import type { DetachedProcess, ExitRecord } from './detached-process.ts';
+import { statusRequest } from './pxe-status-client.ts';
+import { adoptServer, attachNetwork, launchServer, podFiles, pxeServerPod, readPodRecord, serveConfig, teardownPod, teardownRunDir, type PxeServerPod, type PxeServerPodOptions } from './pxeserver-pod.ts';
+
+/** The running server as the controller sees it (a DetachedProcess on a real node). */
+export type PxeServerProcess = Pick<DetachedProcess, 'pid' | 'state' | 'exit' | 'onExit' | 'stop' | 'detach'>;
+
+export interface PxeServerHost {
+  /** Where a PXEServer's pod lives (pure). */
+  pod(object: { uid: string; namespace: string; name: string; ifname?: string }): PxeServerPod;
+  /** Netns, NAD attachment, address, image downloads, then the server; resolves once it answers. */
+  start(pod: PxeServerPod, spec: PxeServerResourceSpec, specHash: string, signal: AbortSignal): Promise<{ proc: PxeServerProcess; mac?: string }>;
+  /** The server a previous daemon left for this pod: running, or how it ended. */
+  adopt(pod: PxeServerPod): Promise<{ proc?: PxeServerProcess; exit?: ExitRecord; specHash?: string; mac?: string }>;
+  /** The server's /status document. */
+  status(pod: PxeServerPod): Promise<unknown>;
+  /** Stops the server and removes everything the pod had on the node. */
+  teardown(pod: PxeServerPod, proc: PxeServerProcess | undefined): Promise<void>;
+  /** Removes pods whose PXEServer is not among `known` (uids); returns the uids removed. */
+  removeOrphans(known: ReadonlySet<string>): Promise<string[]>;
+}
+
+/** The host on this node. */
+export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
+  return {
+    pod: (object) => pxeServerPod(object, o),
+    start: async (pod, spec, hash, signal) => {
+      const { mac } = await attachNetwork(pod, spec, { ...o, signal });
+      const config = await serveConfig(pod, spec, { ...o, signal });
+      const proc = await launchServer(pod, config, hash, { ...o, signal });
+      return mac === undefined ? { proc } : { proc, mac };
+    },
+    adopt: async (pod) => {
+      const found = await adoptServer(pod, o.log);
+      const mac = (await readPodRecord(pod.runDir))?.mac;
+      return mac === undefined ? found : { ...found, mac };
+    },
+    status: (pod) => statusRequest(podFiles(pod.runDir).statusSocket),
+    teardown: (pod, proc) => teardownPod(pod, proc, o),
+    removeOrphans: async (known) => {
+      const runRoot = join(o.dataDir, 'run', 'pxeserver');
+      const removed: string[] = [];
+      for (const uid of await readdir(runRoot).catch(() => [] as string[])) {
+        if (known.has(uid)) continue;
+        o.log.info({ uid }, 'removing the pod of a PXEServer that no longer exists');
+        await teardownRunDir(join(runRoot, uid), o).then(
+          () => removed.push(uid),
+          (err: unknown) => o.log.warn({ uid, err: err instanceof Error ? err.message : String(err) }, 'could not remove an orphaned PXE server pod'),
+        );
+      }
+      return removed;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// QEMU = the detached process (detached-process.ts) + its QMP connection. The QMP SHUTDOWN
+// event, when seen, is recorded before QEMU exits, so a guest power-off is told apart from a
+// crash even when the daemon was away; the QMP socket closing is the fastest sign QEMU ended.
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../lib/logger.ts';
+import { DetachedProcess, DetachedStartError, detachedFiles, recordExit as recordExitIn, type DescribeExit, type DetachedKind, type ExitRecord } from './detached-process.ts';
+import { QmpClient, type QmpEvent } from './qmp.ts';
+
+export type { ExitRecord } from './detached-process.ts';
+
+export const qemuFiles = (runDir: string) => ({ ...detachedFiles(runDir, 'qemu', 'exit.json'), qmpSocket: join(runDir, 'qmp.sock') });
+
+/** QEMU's own words: a clean exit is a guest power-off unless QEMU was told to stop by a signal. */
+const describeQemuExit: DescribeExit = ({ code, signal, tail }) => {
+  const said = tail.join('\n') || '(nothing)';
+  if (code === undefined) return { kind: 'crashed', reason: `QEMU exited and its exit status is unknown; QEMU said: ${said}` };
+  if (signal) return { kind: 'crashed', reason: `QEMU was killed by ${signal}; QEMU said: ${said}` };
+  if (code === 0 && !/terminating on signal/.test(said)) return { kind: 'shutdown', reason: 'the guest powered off' };
+  return { kind: 'crashed', reason: `QEMU exited with code ${code}: ${said}` };
+};
+
+const qemuKind = (runDir: string, log: Logger): DetachedKind => ({ runDir, name: 'qemu', exitFile: 'exit.json', describe: describeQemuExit, log });
+
+/** Writes the run dir's exit record unless one is there (a start that failed before QEMU ran). */
+export function recordExit(runDir: string, record: ExitRecord): Promise<ExitRecord> {
+  return recordExitIn(qemuFiles(runDir).exit, record);
+}
+
+export interface LaunchOptions {
+  netns: string;
+  runDir: string;
+  args: readonly string[];
+  qemuBinary?: string;
+  log: Logger;
+  signal?: AbortSignal;
+  /** For the pidfile and the QMP socket to appear; default 30 s. */
+  startTimeoutMs?: number;
+}
+
+/** One QEMU process being watched, with its QMP connection. */
+export class QemuProcess {
+  state: 'starting' | 'running' | 'exited' = 'starting';
+  private qmp: QmpClient | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    private readonly proc: DetachedProcess,
+    qmp: QmpClient | undefined,
+    private readonly log: Logger,
+  ) {
+    proc.onExit(() => {
+      this.qmp?.close();
+      this.setState('exited');
+    });
+    if (qmp) this.useQmp(qmp);
+    if (proc.state === 'exited') this.state = 'exited';
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  get runDir(): string {
+    return this.proc.runDir;
+  }
+
+  get exit(): ExitRecord | undefined {
+    return this.proc.exit;
+  }
+
+  /** Resolves with how QEMU ended. */
+  get exited(): Promise<ExitRecord> {
+    return this.proc.exited;
+  }
+
+  /** Starts QEMU detached in the netns; resolves once its QMP socket answers. */
+  static async launch(o: LaunchOptions): Promise<QemuProcess> {
+    let qmp: QmpClient | undefined;
+    const socket = qemuFiles(o.runDir).qmpSocket;
+    const proc = await DetachedProcess.launch({
+      ...qemuKind(o.runDir, o.log),
+      netns: o.netns,
+      argv: [o.qemuBinary ?? 'qemu-system-x86_64', ...o.args],
+      ready: async () => {
+        qmp = await QmpClient.connect(socket, { timeoutMs: 2000, ...(o.signal ? { signal: o.signal } : {}) });
+        return true;
+      },
+      ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return new QemuProcess(proc, qmp, o.log);
+  }
+
+  /**
+   * Finds the QEMU a previous daemon left in runDir: a live process named in the pidfile
+   * whose command line names the run dir → watched; otherwise its exit record (if any).
+   */
+  static async adopt(runDir: string, log: Logger): Promise<QemuProcess | ExitRecord | undefined> {
+    const found = await DetachedProcess.adopt(qemuKind(runDir, log));
+    if (!(found instanceof DetachedProcess)) return found;
+    const qemu = new QemuProcess(found, undefined, log);
+    await qemu.connectQmp(10_000).catch((err: unknown) => log.warn({ runDir, err: String(err) }, 'adopted QEMU: QMP not reachable'));
+    return qemu;
+  }
+
+  /** Called on every state change (running, exited). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Asks the guest to power off (ACPI). */
+  async powerdown(): Promise<void> {
+    await this.execute('system_powerdown', undefined, 5000);
+  }
+
+  /** Runs a QMP command on the supervisor's connection. */
+  async execute(command: string, args?: Record<string, unknown>, timeoutMs = 10_000): Promise<unknown> {
+    if (!this.qmp) throw new DetachedStartError(this.runDir, 'qemu', `no QMP connection for ${command}`, '');
+    return this.qmp.execute(command, args, { signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  /** SIGKILL, recorded first as `killed` with the reason; resolves when QEMU is gone. */
+  kill(reason: string): Promise<ExitRecord> {
+    return this.proc.kill(reason);
+  }
+
+  /** Stops watching without touching QEMU (daemon shutdown). */
+  detach(): void {
+    this.proc.detach();
+    this.qmp?.close();
+  }
+
+  private async connectQmp(timeoutMs: number): Promise<void> {
+    const socket = qemuFiles(this.runDir).qmpSocket;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        this.useQmp(await QmpClient.connect(socket, { timeoutMs: Math.max(500, deadline - Date.now()) }));
+        return;
+      } catch (err) {
+        if (Date.now() > deadline || !this.proc.alive()) throw err;
+        await sleep(100);
+      }
+    }
+  }
+
+  private useQmp(qmp: QmpClient): void {
+    this.qmp = qmp;
+    qmp.onEvent((e) => void this.onQmpEvent(e));
+    void qmp.closed.then(() => this.proc.check());
+    this.setState('running');
+  }
+
+  private async onQmpEvent(e: QmpEvent): Promise<void> {
+    this.log.debug({ runDir: this.runDir, event: e.event, data: e.data }, 'QMP event');
+    if (e.event === 'SHUTDOWN' && e.data?.guest === true) {
+      await this.proc.recordExit({ kind: 'shutdown', reason: `the guest powered off (${String(e.data.reason ?? 'guest-shutdown')})` }).catch(() => undefined);
+    }
+  }
+
+  private setState(state: QemuProcess['state']): void {
+    if (this.state === 'exited') return;
+    this.state = state;
+    for (const l of this.listeners) l();
+  }
+}
