@@ -1,9 +1,12 @@
-// Compiles the CLI and daemon (src, without tests and without the browser code) to JavaScript
-// in dist/, one .js file per .ts file at the same relative path, so `new URL('../../x',
-// import.meta.url)` finds the same files from dist/ as from src/. Nothing is bundled: each
-// command's modules load only when it runs. Run by `make setup`; `bin/pxevirt` runs the result.
-import { build, type Plugin } from 'esbuild';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Compiles the CLI and daemon (src/cli/main.ts and everything it imports, without the browser
+// code) to JavaScript in dist/cli/: esbuild bundles with code splitting, so each command's code
+// is a chunk loaded by its dynamic import() only when that command runs. Every module of src
+// sits two levels below the root and so do the chunks, so `new URL('../../x', import.meta.url)`
+// finds the same files from dist/cli/ as from src/. commander and yaml (loaded by every command)
+// are bundled; other packages (native addons, worker-thread loggers) stay imports.
+// Run by `make setup`; `bin/pxevirt` runs the result.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,31 +28,30 @@ export function cliSources(dir = SRC): string[] {
   return out;
 }
 
-/** Keeps every import as an import (packages and relative files), with `.ts` written as `.js`. */
-const allExternal: Plugin = {
-  name: 'all-external',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind === 'entry-point') return undefined;
-      return { path: args.path.replace(/\.ts$/, '.js'), external: true };
-    });
-  },
-};
+/** Packages loaded by every command are bundled (one file instead of dozens); the rest stay imports. */
+const BUNDLED = new Set(['commander', 'yaml']);
 
-/** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of modules. */
+function externalPackages(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
+}
+
+/** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of chunks. */
 export async function buildCli(outDir = CLI_OUT_DIR): Promise<number> {
-  const entryPoints = cliSources();
   const staging = `${outDir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
     await build({
       absWorkingDir: ROOT,
-      entryPoints,
-      outbase: SRC,
-      outdir: staging,
+      entryPoints: [{ in: join(SRC, 'cli/main.ts'), out: 'main' }],
+      outdir: join(staging, 'cli'),
       bundle: true,
-      plugins: [allExternal],
+      splitting: true,
+      external: externalPackages(),
+      // Bundled CommonJS (commander) calls require() for node: built-ins.
+      banner: { js: "import { createRequire as __pxevirtRequire } from 'node:module'; const require = __pxevirtRequire(import.meta.url);" },
+      chunkNames: '[name]-[hash]',
       platform: 'node',
       format: 'esm',
       target: 'node20',
@@ -70,7 +72,7 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<number> {
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
-  return entryPoints.length;
+  return readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length;
 }
 
 /** Whether dist/ is missing or older than some source file (then `bin/pxevirt` runs src via tsx). */
@@ -87,5 +89,5 @@ export function cliBuildStale(outDir = CLI_OUT_DIR): boolean {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const modules = await buildCli();
-  process.stdout.write(`built ${modules} modules into ${relative(ROOT, CLI_OUT_DIR)}/ in ${Math.round(performance.now() - started)} ms\n`);
+  process.stdout.write(`built ${modules} chunks into ${relative(ROOT, CLI_OUT_DIR)}/ in ${Math.round(performance.now() - started)} ms\n`);
 }
