@@ -3,6 +3,7 @@
 // names additional networks by their index).
 import { normalizeMac } from '../lib/mac.ts';
 import type { CniAttachment } from './cni/types.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 export type Binding = 'bridge' | 'masquerade';
 
@@ -35,7 +36,6 @@ export class NetworkPlanError extends Error {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 /** The interfaces of a VMI spec with their networks, in the interfaces' order. */

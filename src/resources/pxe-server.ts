@@ -3,6 +3,7 @@
 import { CauseType, join, shown, type Cause } from './causes.ts';
 import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
 import { normalizeMac } from '../lib/mac.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 export const DHCP_MODES = ['server', 'proxy', 'off'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
@@ -67,7 +68,6 @@ const IMAGE_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class Checker {
   readonly causes: Cause[] = [];

@@ -13,6 +13,7 @@ import { createPod, podFor, removePod } from './pod.ts';
 import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './supervisor.ts';
 import type { GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';
 
@@ -86,7 +87,6 @@ interface Guest {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The local runtime: VmiRuntime plus what only a local QEMU offers. */
 export interface LocalRuntime extends VmiRuntime {

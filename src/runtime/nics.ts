@@ -5,6 +5,7 @@ import { normalizeMac } from '../lib/mac.ts';
 import type { Pod } from './pod.ts';
 import type { ResolvedNic, UserNetdev } from './qemu-args.ts';
 import type { VmiObject } from './types.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 /** What the networking layer made for one VMI interface. */
 export interface NicBackend {
@@ -39,7 +40,6 @@ export interface NetworkAttacher {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 /** A stable locally administered MAC for an interface without macAddress (when no pool gave one). */

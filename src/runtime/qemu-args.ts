@@ -4,6 +4,7 @@
 // OVMF vars copy) are written by the runtime before QEMU starts.
 import { join } from 'node:path';
 import { parseQuantity } from '../lib/quantity.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 export interface ResolvedDisk {
   /** The disk/volume name in the spec. */
@@ -103,7 +104,6 @@ export const NIC_DEVICES: Readonly<Record<string, string>> = {
 const opt = (s: string): string => s.replaceAll(',', ',,');
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);

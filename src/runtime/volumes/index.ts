@@ -9,6 +9,7 @@ import { DiskCache } from './disk-cache.ts';
 import { createEmptyDisk } from './empty-disk.ts';
 import type { RegistryMirrors } from './image-ref.ts';
 import { createOverlay } from './overlay.ts';
+import { isObject as isObj } from '../../lib/is-object.ts';
 
 export { DiskCache, ContainerDiskLayoutError, ContainerDiskPathError, ImageNotCachedError, UnsupportedLayerError } from './disk-cache.ts';
 export { RegistryError, DigestMismatchError, ManifestError } from './registry-client.ts';
@@ -57,7 +58,6 @@ export class UnsupportedVolumeError extends Error {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const SUPPORTED = ['containerDisk', 'cloudInitNoCloud', 'emptyDisk'] as const;
 
 /** instance-id and local-hostname for cloud-init: the firmware UUID (else the VMI's uid) and spec.hostname (else the name). */
