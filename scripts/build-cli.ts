@@ -5,7 +5,7 @@
 // finds the same files from dist/cli/ as from src/. commander and yaml (loaded by every command)
 // are bundled; other packages (native addons, worker-thread loggers) stay imports.
 // Run by `make setup`; `bin/pxevirt` runs the result.
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,13 +36,14 @@ function externalPackages(): string[] {
   return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
 }
 
-/** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of chunks. */
-export async function buildCli(outDir = CLI_OUT_DIR): Promise<number> {
+/** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of chunks and esbuild's metafile (paths relative to the root). */
+export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; metafile: Metafile }> {
   const staging = `${outDir}.tmp-${process.pid}`;
+  let metafile: Metafile | undefined;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    await build({
+    const result = await build({
       absWorkingDir: ROOT,
       entryPoints: [{ in: join(SRC, 'cli/main.ts'), out: 'main' }],
       outdir: join(staging, 'cli'),
@@ -57,7 +58,9 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<number> {
       target: 'node20',
       sourcemap: 'linked',
       logLevel: 'warning',
+      metafile: true,
     });
+    metafile = result.metafile;
     writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
     for (let attempt = 0; ; attempt++) {
       rmSync(outDir, { recursive: true, force: true });
@@ -72,7 +75,7 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<number> {
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
-  return readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length;
+  return { chunks: readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length, metafile: metafile! };
 }
 
 /** Whether dist/ is missing or older than some source file (then `bin/pxevirt` runs src via tsx). */
@@ -88,6 +91,6 @@ export function cliBuildStale(outDir = CLI_OUT_DIR): boolean {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = performance.now();
-  const modules = await buildCli();
+  const { chunks: modules } = await buildCli();
   process.stdout.write(`built ${modules} chunks into ${relative(ROOT, CLI_OUT_DIR)}/ in ${Math.round(performance.now() - started)} ms\n`);
 }
