@@ -6,9 +6,10 @@
 // are bundled; other packages (native addons, worker-thread loggers) stay imports.
 // Run by `make setup`; `bin/pxevirt` runs the result.
 import { build, type Metafile } from 'esbuild';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStaged } from './staged-dir.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const SRC = join(ROOT, 'src');
@@ -38,11 +39,7 @@ function externalPackages(): string[] {
 
 /** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of chunks and esbuild's metafile (paths relative to the root). */
 export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; metafile: Metafile }> {
-  const staging = `${outDir}.tmp-${process.pid}`;
-  let metafile: Metafile | undefined;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
+  const metafile = await buildStaged(outDir, async (staging) => {
     const result = await build({
       absWorkingDir: ROOT,
       entryPoints: [{ in: join(SRC, 'cli/main.ts'), out: 'main' }],
@@ -60,22 +57,10 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; 
       logLevel: 'warning',
       metafile: true,
     });
-    metafile = result.metafile;
     writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
-    for (let attempt = 0; ; attempt++) {
-      rmSync(outDir, { recursive: true, force: true });
-      try {
-        renameSync(staging, outDir);
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
-  return { chunks: readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length, metafile: metafile! };
+    return result.metafile;
+  });
+  return { chunks: readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length, metafile };
 }
 
 /** Whether dist/ is missing or older than some source file (then `bin/pxevirt` runs src via tsx). */
