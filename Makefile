@@ -11,9 +11,10 @@ help:
 	@echo "make test   - install what is missing, type-check and run every test"
 	@echo "make bench  - install what is missing, run the benchmarks against their peers"
 
-## setup: Debian packages, npm dependencies, then the web UI build (all idempotent)
+## setup: Debian packages, npm dependencies, then the web UI and CLI builds (all idempotent)
 setup: deps $(NPM_STAMP)
 	@node --import tsx scripts/build-web.ts
+	@node --import tsx scripts/build-cli.ts
 
 deps:
 	@bash scripts/setup-debian.sh
@@ -24,6 +25,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 typecheck: setup
 	npx tsc --noEmit -p .
+	npx tsc --noEmit -p src/web/client
 
 test: setup typecheck
 	@bash scripts/run-tests.sh
@@ -41,4 +43,4 @@ bench: setup
 	node --import tsx bench/run.ts
 
 clean:
-	rm -rf build artifacts
+	rm -rf build dist artifacts

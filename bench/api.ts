@@ -4,16 +4,14 @@
 // (the bench aborts otherwise), with the delivery latency; daemon memory (VmRSS) at idle and
 // per stored object. There is no peer: the figures are absolute.
 //   node --import tsx bench/api.ts [COUNT]        prints the JSON result
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { startDaemonProcess } from '../test/api/daemon-process.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
-const BIN = join(ROOT, 'bin/pxevirt');
 const SEED = '/work/shared/seed-scenario/vmi-pxe-boot.yaml';
 const VMIS = '/apis/kubevirt.io/v1/virtualmachineinstances';
 const nsVmis = (ns: string) => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`;
@@ -136,45 +134,23 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The daemon through the tests' launcher (test/api/daemon-process.ts), controllers on; stop() is graceful, SIGKILL after 10 s. */
 async function startDaemon(dataDir: string): Promise<Daemon> {
-  const child = spawn(BIN, ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  let exited = false;
-  const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), done())));
-  const stop = async () => {
-    if (exited || !child.pid) return;
-    process.kill(child.pid, 'SIGTERM');
-    const killer = setTimeout(() => !exited && child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(killer);
+  const cleanups: Array<() => unknown> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
   try {
-    const kubeconfigPath = await new Promise<string>((ok, fail) => {
-      let out = '';
-      const timer = setTimeout(() => fail(new Error(`pxevirt up printed no KUBECONFIG line within 30 s; stderr: ${stderr}`)), 30_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /^export KUBECONFIG=(.+)$/m.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          ok(m[1]!.trim());
-        }
-      });
-      child.once('exit', (code) => fail(new Error(`pxevirt up exited with ${code} before listening; stderr: ${stderr}`)));
-    });
-    const config = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as {
-      clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
-      users: Array<{ user: { token: string } }>;
+    const d = await startDaemonProcess({ after: (fn) => void cleanups.push(fn) }, dataDir, { controllers: true });
+    const stop = async () => {
+      const killer = setTimeout(() => void d.kill9(), 10_000);
+      await d.stop();
+      clearTimeout(killer);
+      await cleanup();
     };
-    const cluster = config.clusters[0]?.cluster;
-    const token = config.users[0]?.user.token;
-    if (!cluster || !token) throw new Error(`kubeconfig ${kubeconfigPath}: expected a cluster and a user token, found ${JSON.stringify(config)}`);
-    return { pid: child.pid!, port: Number(new URL(cluster.server).port), token, ca: Buffer.from(cluster['certificate-authority-data'], 'base64'), stop };
+    return { pid: d.child.pid!, port: d.port, token: d.token, ca: readFileSync(join(dataDir, 'ca.crt')), stop };
   } catch (err) {
-    await stop();
+    await cleanup();
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import { benchTftp, type TftpBenchResult } from './tftp.ts';
 import { benchBootStorm, type StormResult } from './boot-storm.ts';
 import { benchApi, type ApiBenchResult } from './api.ts';
 import { benchVmi, type VmiBenchResult } from './vmi.ts';
+import { benchCli, renderCli, type CliBenchResult } from './cli.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -33,8 +34,10 @@ log('bench: API server, 10,000 VMIs stored, 100 watchers…');
 const api: ApiBenchResult = await benchApi({ log });
 log('bench: VMIs, 20 created one after the other, vs the same QEMU started by hand…');
 const vmi: VmiBenchResult = await benchVmi({ log });
+log('bench: CLI, `pxevirt get vmi` vs `kubectl get vmi`, 20 runs each…');
+const cli: CliBenchResult = await benchCli({ log });
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi };
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi, cli };
 const md = render(results);
 await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -85,6 +88,7 @@ function render(r: typeof results): string {
     '',
     ...renderApi(r.api),
     ...renderVmi(r.vmi),
+    ...renderCli(r.cli),
   ];
   return lines.join('\n');
 }

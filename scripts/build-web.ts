@@ -2,9 +2,10 @@
 // console libraries and the YAML parser load only on the pages that need them), app.css
 // (with xterm's CSS) and index.html. Run by `make setup`; the daemon serves the result.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStaged } from './staged-dir.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const CLIENT = join(ROOT, 'src/web/client');
@@ -14,10 +15,7 @@ export const WEB_OUT_DIR = join(ROOT, 'build/web');
 
 /** Builds the UI into `outDir` (replaced whole, so a half-built UI is never served); returns file → bytes. */
 export async function buildWeb(outDir = WEB_OUT_DIR): Promise<Record<string, number>> {
-  const staging = `${outDir}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
+  await buildStaged(outDir, async (staging) => {
     await build({
       absWorkingDir: ROOT,
       entryPoints: [
@@ -35,20 +33,7 @@ export async function buildWeb(outDir = WEB_OUT_DIR): Promise<Record<string, num
       logLevel: 'warning',
     });
     copyFileSync(join(CLIENT, 'index.html'), join(staging, 'index.html'));
-    // Another build may land between the two calls (tests in parallel): then replace it again.
-    for (let attempt = 0; ; attempt++) {
-      rmSync(outDir, { recursive: true, force: true });
-      try {
-        renameSync(staging, outDir);
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
+  });
   return Object.fromEntries(readdirSync(outDir).map((f) => [f, statSync(join(outDir, f)).size]));
 }
 

@@ -5,6 +5,7 @@ import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.ts';
 import { apiVersionOf } from './registry.ts';
 import type { ResourceRoute } from './route.ts';
 import type { Mutator } from './admission.ts';
+import { isObject } from '../lib/is-object.ts';
 
 /** What the handlers share: the store, the kinds and a clock. */
 export interface ApiContext {
@@ -62,7 +63,6 @@ export function generatedName(prefix: string): string {
   return `${prefix}${suffix}`;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The metadata object of a decoded body (created empty when missing). */
 export function metadataOf(object: Record<string, unknown>): Record<string, unknown> {

@@ -1,8 +1,8 @@
-// The `pxevirt` command: parses arguments and dispatches; the only place that exits.
+// The `pxevirt` command: parses arguments and dispatches; the only place that exits. Each
+// command's code is imported when it runs, so `pxevirt get` loads no QEMU, PXE or web code.
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { reportError, ExitCode } from './errors.ts';
-import { loadPxeConfig } from '../pxe/config-file.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +30,7 @@ pxe
   .description('validate a PXE config file and print it with defaults applied')
   .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
   .action(async (opts: { config: string }) => {
+    const { loadPxeConfig } = await import('../pxe/config-file.ts');
     const spec = await loadPxeConfig(opts.config);
     process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
   });

@@ -2,6 +2,8 @@
 // plus the server's own /status document (leases, per-MAC timelines, transfers) → the
 // object's status, in the shape documented in the kind's schema (pxe-server-kind.ts).
 
+import { isObject as isObj } from '../lib/is-object.ts';
+
 export type PxeServerPhase = 'Pending' | 'Running' | 'Failed' | 'Terminating';
 
 /** Ready's reasons (False unless Serving). */
@@ -42,7 +44,6 @@ export interface StatusLimits {
 export const DEFAULT_LIMITS: StatusLimits = { hosts: 20, eventsPerHost: 30 };
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : undefined);
 

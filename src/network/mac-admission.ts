@@ -8,6 +8,7 @@
 import { normalizeMac } from '../lib/mac.ts';
 import { CauseType, type Cause } from '../resources/causes.ts';
 import { allocateMac, MacPoolExhaustedError, type MacRange } from './mac-pool.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -45,7 +46,6 @@ export const MAC_WEBHOOKS: Readonly<Record<string, string>> = {
   VirtualMachineInstance: 'mutatevirtualmachineinstances.kubemacpool.io',
 };
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const at = (o: unknown, key: string): Obj | undefined => (isObj(o) && isObj(o[key]) ? o[key] : undefined);
 
 /** The interfaces of a VM's template or a VMI, with the path of their list. */

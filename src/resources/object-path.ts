@@ -2,7 +2,9 @@
 
 export type Obj = Record<string, unknown>;
 
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject as isObj } from '../lib/is-object.ts';
+
+export { isObj };
 
 /** The object at `key`, or undefined when absent or not an object. */
 export function objAt(o: Obj | undefined, key: string): Obj | undefined {

@@ -3,6 +3,7 @@
 // defaulting and one validator for both.
 import { CauseType, join, shown, type Cause, type Validated } from './causes.ts';
 import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 import { normalizeMac } from '../lib/mac.ts';
 import { array, boolean, integer, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
 
@@ -69,7 +70,6 @@ const IMAGE_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class Checker {
   readonly causes: Cause[] = [];

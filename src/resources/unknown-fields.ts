@@ -2,9 +2,9 @@
 // declare, reported the way the API server does (`spec.domain.devices.interfaces[0].bogus`).
 import type { Schema } from './kind.ts';
 import { join } from './causes.ts';
+import { isObject as isObj } from '../lib/is-object.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Field paths in `value` not declared by `schema`; preserve-unknown-fields and additionalProperties allow anything below. */
 export function findUnknownFields(schema: Schema, value: unknown, base = ''): string[] {

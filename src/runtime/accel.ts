@@ -15,7 +15,10 @@ export interface AccelProbeResult {
 }
 
 export interface AccelProbeOptions {
+  /** Default qemu-system-x86_64 (from PATH). */
   qemuBinary?: string;
+  /** The KVM device that must exist before QEMU is tried; default /dev/kvm. */
+  kvmDevice?: string;
   /** Default: the newest /boot/vmlinuz-*. */
   kernel?: string;
   timeoutMs?: number;
@@ -31,7 +34,8 @@ async function findKernel(): Promise<string | undefined> {
 
 /** Boots a kernel under KVM and reports whether it printed its banner within the timeout. */
 export async function probeKvm(options: AccelProbeOptions = {}): Promise<AccelProbeResult> {
-  if (!existsSync('/dev/kvm')) return { accel: 'tcg', reason: '/dev/kvm does not exist' };
+  const kvmDevice = options.kvmDevice ?? '/dev/kvm';
+  if (!existsSync(kvmDevice)) return { accel: 'tcg', reason: `${kvmDevice} does not exist` };
   const kernel = options.kernel ?? (await findKernel());
   if (kernel === undefined) return { accel: 'tcg', reason: 'no kernel under /boot to probe KVM with' };
   const timeoutMs = options.timeoutMs ?? 5000;

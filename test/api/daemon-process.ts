@@ -30,6 +30,8 @@ export interface DaemonProcess {
   port: number;
   token: string;
   child: ChildProcess;
+  /** Everything the daemon logged on stderr so far. */
+  log(): string;
   /** Runs kubectl with this daemon's kubeconfig; never rejects. */
   kubectl(args: string[], input?: string): Promise<Run>;
   /** A raw HTTPS request (token added unless `token` is given, '' for none). */
@@ -68,6 +70,10 @@ export interface DaemonProcessOptions {
   args?: string[];
   /** Run the daemon inside this network namespace (`ip netns exec NS …`). */
   netns?: string;
+  /** How long to wait for the KUBECONFIG line (default 30 s). */
+  startTimeoutMs?: number;
+  /** Timeout of each `kubectl` run (default 60 s). */
+  kubectlTimeoutMs?: number;
 }
 
 /** Starts the daemon on `dataDir` (a new temp dir when omitted) and waits for its KUBECONFIG line. */
@@ -87,7 +93,8 @@ export async function startDaemonProcess(t: TestContextLike, dataDir = tempDataD
   });
   const kubeconfig = await new Promise<string>((ok, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`pxevirt up printed no KUBECONFIG line within 30 s; stderr: ${stderr}`)), 30_000);
+    const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => fail(new Error(`pxevirt up printed no KUBECONFIG line within ${startTimeoutMs / 1000} s; stderr: ${stderr}`)), startTimeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /^export KUBECONFIG=(.+)$/m.exec(out);
@@ -96,7 +103,7 @@ export async function startDaemonProcess(t: TestContextLike, dataDir = tempDataD
         ok(m[1]!.trim());
       }
     });
-    child.once('exit', (code) => fail(new Error(`pxevirt up exited with ${code} before listening; stderr: ${stderr}`)));
+    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`pxevirt up exited with ${code} before listening; stderr: ${stderr}`))));
   });
   const config = readFileSync(kubeconfig, 'utf8');
   const port = Number(/server: https:\/\/127\.0\.0\.1:(\d+)/.exec(config)?.[1]);
@@ -108,10 +115,11 @@ export async function startDaemonProcess(t: TestContextLike, dataDir = tempDataD
     port,
     token,
     child,
+    log: () => stderr,
     kubectl: (args, input) =>
       new Promise((done) => {
         const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, 'kubectl', '--kubeconfig', kubeconfig, ...args]] : ['kubectl', ['--kubeconfig', kubeconfig, ...args]];
-        const p = execFile(cmd as string, argv as string[], { timeout: 60_000 }, (err, stdout, stderr) => {
+        const p = execFile(cmd as string, argv as string[], { timeout: options.kubectlTimeoutMs ?? 60_000 }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
           done({ code, stdout, stderr });
         });

@@ -2,7 +2,7 @@
 // create/get/describe/apply/label/patch/wait/watch/delete cycle for each kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { watchUntil as watchCommand } from '../helpers/watch-until.ts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,29 +38,9 @@ async function ok(d: DaemonProcess, args: string[], input?: string): Promise<str
   return r.stdout;
 }
 
-/** Runs `kubectl get … -w`, calls `change` once the first row is printed, resolves with the output once `until` matches. */
+/** Runs `kubectl get … -w` (see test/helpers/watch-until.ts); gives up after 20 s. */
 function watchUntil(d: DaemonProcess, args: string[], change: () => Promise<unknown>, until: (out: string) => boolean): Promise<string> {
-  return new Promise((done, fail) => {
-    const p = spawn('kubectl', ['--kubeconfig', d.kubeconfig, ...args, '-w'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let changed = false;
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      fail(new Error(`kubectl get -w saw no change within 20 s; output:\n${out}`));
-    }, 20_000);
-    p.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (!changed && out.split('\n').length > 2) {
-        changed = true;
-        change().catch(fail);
-      }
-      if (changed && until(out)) {
-        clearTimeout(timer);
-        p.kill('SIGTERM');
-        done(out);
-      }
-    });
-  });
+  return watchCommand({ command: 'kubectl', args: ['--kubeconfig', d.kubeconfig, ...args, '-w'], label: 'kubectl get -w', timeoutMs: 20_000 }, change, until);
 }
 
 test('kubectl drives pxevirt', { skip }, async (t) => {

@@ -1,9 +1,10 @@
 // Runs `./bin/pxevirt` (the CLI verbs) against a daemon started by test/api/daemon-process.ts,
 // and compares its output with the real kubectl's for the same request.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonProcess, Run } from '../api/daemon-process.ts';
+import { watchUntil as watchCommand } from '../helpers/watch-until.ts';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const BIN = join(ROOT, 'bin/pxevirt');
@@ -35,30 +36,7 @@ export function withoutAges(text: string): string {
   return text.replace(/\b\d+[smhdy](\d+[smh])?\b/g, 'AGE').replace(/(\S)  +/g, '$1 ');
 }
 
-/**
- * Starts `pxevirt get … -w` and resolves with its output once `until` matches; `change` runs
- * once the first row is printed. The process is killed (by pid) either way.
- */
+/** Starts `pxevirt get … -w` (see test/helpers/watch-until.ts); gives up after 30 s. */
 export function watchUntil(d: DaemonProcess, args: string[], change: () => Promise<unknown>, until: (out: string) => boolean): Promise<string> {
-  return new Promise((done, fail) => {
-    const p = spawn(BIN, [...args, '-w'], { env: { ...process.env, KUBECONFIG: d.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let changed = false;
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      fail(new Error(`pxevirt get -w saw no change within 30 s; output:\n${out}`));
-    }, 30_000);
-    p.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (!changed && out.split('\n').length > 2) {
-        changed = true;
-        change().catch(fail);
-      }
-      if (changed && until(out)) {
-        clearTimeout(timer);
-        p.kill('SIGTERM');
-        done(out);
-      }
-    });
-  });
+  return watchCommand({ command: BIN, args: [...args, '-w'], env: { ...process.env, KUBECONFIG: d.kubeconfig }, label: 'pxevirt get -w', timeoutMs: 30_000 }, change, until);
 }

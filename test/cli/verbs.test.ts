@@ -14,7 +14,8 @@ const FIXTURES = resolve(fileURLToPath(import.meta.url), '../../api/fixtures');
 const skip = kubectlMissing();
 
 test('pxevirt verbs read like kubectl against pxevirt up', { skip }, async (t) => {
-  const d = await startDaemonProcess(t);
+  // Debug logs: each request is logged once answered (the wait test waits for its GET).
+  const d = await startDaemonProcess(t, undefined, { args: ['--log-level', 'debug'] });
   const tmp = mkdtempSync(join(tmpdir(), 'pxevirt-cli-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -118,8 +119,14 @@ test('pxevirt verbs read like kubectl against pxevirt up', { skip }, async (t) =
   });
 
   await t.test('wait --for=jsonpath sees a status change; a timeout says what it waited on', async () => {
+    const gets = () => d.log().split('\n').filter((l) => l.includes('"method":"GET"') && l.includes('"path":"/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances/vmi-pxe-boot"')).length;
+    const before = gets();
     const waiting = pxevirt(d, ['wait', 'vmi/vmi-pxe-boot', '--for=jsonpath={.status.phase}=Succeeded', '--timeout=30s']);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Once its GET is answered, wait watches from that resourceVersion: the patch is a change it sees.
+    for (let i = 0; gets() === before; i++) {
+      if (i > 600) throw new Error(`pxevirt wait never read the VMI; daemon log:\n${d.log().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const patched = await d.kubectl(['patch', 'vmi', 'vmi-pxe-boot', '--subresource=status', '--type', 'merge', '-p', '{"status":{"phase":"Succeeded"}}']);
     assert.equal(patched.code, 0, patched.stderr);
     const r = await waiting;

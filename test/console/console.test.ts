@@ -16,7 +16,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
@@ -27,6 +26,7 @@ import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } f
 import { netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
+import { qemusWith, until as untilDone } from '../helpers/vmi-node.ts';
 import { decodePng, distinctColours, isPng } from './png.ts';
 
 const run = promisify(execFile);
@@ -52,26 +52,8 @@ function vmi(name: string): Record<string, unknown> {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(500);
-  }
-}
-
-/** Pids of live QEMU processes whose command line mentions `text`. */
-async function qemusWith(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.includes('qemu-system') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
-  }
-  return pids;
-}
+/** vmi-node's poll, with this file's longer default deadline. */
+const until: typeof untilDone = (what, probe, timeoutMs = 300_000) => untilDone(what, probe, timeoutMs);
 
 /** A console (or any websocket subresource) session through the API, as a browser or virtctl opens it. */
 interface ApiSession {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +16,7 @@ import { startDaemonProcess, tempDataDir } from '../api/daemon-process.ts';
 import { netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { registryUnavailable, startRegistry } from '../helpers/registry.ts';
+import { qemusWith } from '../helpers/vmi-node.ts';
 import { baseUrl, browserUnavailable, ensureUiBuilt, launchBrowser, newContext, saveScreenshot, signIn } from './browser.ts';
 
 const run = promisify(execFile);
@@ -31,17 +32,6 @@ interface Canvas {
 interface Img {
   naturalWidth: number;
   decode(): Promise<void>;
-}
-
-/** Pids of live QEMU processes whose command line mentions `text`. */
-async function qemusWith(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.includes('qemu-system') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
-  }
-  return pids;
 }
 
 test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the serial console, and takes a screenshot', { skip, timeout: 900_000 }, async (t) => {

@@ -2,9 +2,9 @@
 // Annotations, then every field as "Smart Label:  value" indented by level, then Events.
 import { ageOf as since } from '../../lib/duration.ts';
 import { tabwrite } from './tabwriter.ts';
+import { isObject } from '../../lib/is-object.ts';
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ACRONYMS = ['API', 'URL', 'UID', 'OSB', 'GUID'];
 const SKIP_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
 const MAX_ANNOTATION = 140;

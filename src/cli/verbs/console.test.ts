@@ -27,8 +27,10 @@ async function setup(t: TestContext) {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const guestInput: string[] = [];
   const clients: Socket[] = [];
+  let guestClosed = 0;
   const guest = createNetServer((s) => {
     clients.push(s);
+    s.on('close', () => void guestClosed++);
     s.on('error', () => undefined);
     s.write('login banner\r\n');
     s.on('data', (b: Buffer) => guestInput.push(b.toString('latin1')));
@@ -45,6 +47,9 @@ async function setup(t: TestContext) {
   const server = createHttpServer(nodeListener(handler, silentLogger));
   const upgrades = websocketUpgrades(handler, silentLogger);
   server.on('upgrade', upgrades.listener);
+  // Console connection attempts (each refused one is answered 400 and retried after a second).
+  const attempts: string[] = [];
+  server.on('upgrade', (req: { url?: string }) => void attempts.push(req.url ?? ''));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const access = { path: '', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'tok', namespace: 'default' };
   const client = new RestClient(access);
@@ -80,7 +85,7 @@ async function setup(t: TestContext) {
     const modes: boolean[] = [];
     return { input, output, modes, shown: () => shown, setRaw: (raw: boolean) => void modes.push(raw) };
   };
-  return { session, vmi, setPhase, terminal, guestInput, errors };
+  return { session, vmi, setPhase, terminal, guestInput, errors, attempts, guestClosed: () => guestClosed };
 }
 
 const until = async (what: string, probe: () => boolean) => {
@@ -92,11 +97,11 @@ const until = async (what: string, probe: () => boolean) => {
 };
 
 test('waits while the VMI is not running, then joins the terminal in raw mode until Ctrl+]', async (t) => {
-  const { session, vmi, setPhase, terminal, guestInput, errors } = await setup(t);
+  const { session, vmi, setPhase, terminal, guestInput, errors, attempts, guestClosed } = await setup(t);
   vmi('a', 'Scheduled');
   const term = terminal();
   const done = consoleVerb(session, 'a', { terminal: term, timeoutMinutes: 1 });
-  await new Promise((r) => setTimeout(r, 1500));
+  await until('a refused attempt retried', () => attempts.length >= 2);
   assert.deepEqual(term.modes, [], 'no raw mode before connecting');
   setPhase('a', 'Running');
   await until('the banner', () => errors.join('').includes('Successfully connected to a console. Press Ctrl+] or Ctrl+5 to exit console.\n'));
@@ -107,7 +112,7 @@ test('waits while the VMI is not running, then joins the terminal in raw mode un
   term.input.write(Buffer.from([0x61, 29, 0x62]));
   await done;
   assert.deepEqual(term.modes, [true, false], 'raw mode restored');
-  await new Promise((r) => setTimeout(r, 100));
+  await until('the guest connection closed', () => guestClosed() === 1);
   assert.equal(guestInput.join(''), 'ls\ra', 'bytes before Ctrl+] are sent, those after it are not');
 });
 

@@ -2,8 +2,9 @@
 // computed three-way (apimachinery jsonmergepatch.CreateThreeWayJSONMergePatch) — additions
 // and changes from live → new, deletions from last-applied → new.
 
+import { isObject } from '../../lib/is-object.ts';
+
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -2,6 +2,7 @@
 // conflist, name defaulting, plugin aliases, and the stdin each plugin gets.
 import { CniConfigError, InvalidAttachmentError, type CniWhere } from './errors.ts';
 import type { CniResult } from './types.ts';
+import { isObject } from '../../lib/is-object.ts';
 
 /** OpenShift's plugin names that are copies of upstream binaries. */
 export const PLUGIN_ALIASES: Readonly<Record<string, string>> = { 'cnv-bridge': 'bridge', 'cnv-tuning': 'tuning' };
@@ -34,7 +35,6 @@ export function parseNetworkName(networkName: string, podNamespace: string): { n
   throw new InvalidAttachmentError('networkName', '"name" or "namespace/name" (lower-case DNS names)', JSON.stringify(networkName));
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v).slice(0, 120));
 
 /**

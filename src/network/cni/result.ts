@@ -1,8 +1,8 @@
 // Reading CNI results (0.1.0–1.0.0) for what one attachment gave the pod, and Multus's
 // network-status annotation written from them.
 import type { CniAttachment, CniAttachmentResult, CniResult } from './types.ts';
+import { isObject } from '../../lib/is-object.ts';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses a plugin's stdout as a result; undefined when it is not a JSON object. */
 export function parseCniResult(stdout: string): CniResult | undefined {

@@ -1,0 +1,81 @@
+// Compiles the CLI and daemon (src/cli/main.ts and everything it imports, without the browser
+// code) to JavaScript in dist/cli/: esbuild bundles with code splitting, so each command's code
+// is a chunk loaded by its dynamic import() only when that command runs. Every module of src
+// sits two levels below the root and so do the chunks, so `new URL('../../x', import.meta.url)`
+// finds the same files from dist/cli/ as from src/. commander and yaml (loaded by every command)
+// are bundled; other packages (native addons, worker-thread loggers) stay imports.
+// Run by `make setup`; `bin/pxevirt` runs the result.
+import { build, type Metafile } from 'esbuild';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildStaged } from './staged-dir.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const SRC = join(ROOT, 'src');
+export const CLI_OUT_DIR = join(ROOT, 'dist');
+
+/** Every module the CLI may load: src/**\/*.ts without tests and without src/web/client. */
+export function cliSources(dir = SRC): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (path !== join(SRC, 'web/client')) out.push(...cliSources(path));
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
+      out.push(path);
+    }
+  }
+  return out;
+}
+
+/** Packages loaded by every command are bundled (one file instead of dozens); the rest stay imports. */
+const BUNDLED = new Set(['commander', 'yaml']);
+
+function externalPackages(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
+}
+
+/** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of chunks and esbuild's metafile (paths relative to the root). */
+export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; metafile: Metafile }> {
+  const metafile = await buildStaged(outDir, async (staging) => {
+    const result = await build({
+      absWorkingDir: ROOT,
+      entryPoints: [{ in: join(SRC, 'cli/main.ts'), out: 'main' }],
+      outdir: join(staging, 'cli'),
+      bundle: true,
+      splitting: true,
+      external: externalPackages(),
+      // Bundled CommonJS (commander) calls require() for node: built-ins.
+      banner: { js: "import { createRequire as __pxevirtRequire } from 'node:module'; const require = __pxevirtRequire(import.meta.url);" },
+      chunkNames: '[name]-[hash]',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      metafile: true,
+    });
+    writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
+    return result.metafile;
+  });
+  return { chunks: readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length, metafile };
+}
+
+/** Whether dist/ is missing or older than some source file (then `bin/pxevirt` runs src via tsx). */
+export function cliBuildStale(outDir = CLI_OUT_DIR): boolean {
+  let built: number;
+  try {
+    built = statSync(join(outDir, 'package.json')).mtimeMs;
+  } catch {
+    return true;
+  }
+  return cliSources().some((path) => statSync(path).mtimeMs > built);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  const { chunks: modules } = await buildCli();
+  process.stdout.write(`built ${modules} chunks into ${relative(ROOT, CLI_OUT_DIR)}/ in ${Math.round(performance.now() - started)} ms\n`);
+}
