@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
 import type { Logger } from '../lib/logger.ts';
+import { LogCap, QEMU_LOG_LIMITS, SERIAL_LOG_LIMITS, type LogCapLimits } from './log-cap.ts';
 import { QmpClient, type QmpEvent } from './qmp.ts';
 
 export interface ExitRecord {
@@ -37,6 +38,8 @@ export const supervisorFiles = (runDir: string) => ({
   pidfile: join(runDir, 'qemu.pid'),
   qmpSocket: join(runDir, 'qmp.sock'),
   log: join(runDir, 'qemu.log'),
+  /** Written by QEMU's serial chardev (qemu-args.ts names it the same). */
+  serialLog: join(runDir, 'serial.log'),
   status: join(runDir, 'qemu.status'),
   exit: join(runDir, 'exit.json'),
 });
@@ -109,6 +112,13 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** For the pidfile and the QMP socket to appear; default 30 s. */
   startTimeoutMs?: number;
+  logLimits?: LogLimits;
+}
+
+/** Caps on a guest's logs while it is watched (defaults in log-cap.ts). */
+export interface LogLimits {
+  serial?: LogCapLimits;
+  qemu?: LogCapLimits;
 }
 
 /** One QEMU process being watched. */
@@ -121,11 +131,13 @@ export class QemuProcess {
   private qmp: QmpClient | undefined;
   private readonly listeners = new Set<() => void>();
   private watching = false;
+  private logCap: LogCap | undefined;
 
   private constructor(
     readonly pid: number,
     readonly runDir: string,
     private readonly log: Logger,
+    private readonly logLimits: LogLimits = {},
   ) {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
@@ -158,7 +170,7 @@ export class QemuProcess {
         throw new QemuStartError(o.runDir, o.signal?.aborted ? 'start aborted' : 'no pidfile in time', await logTail(o.runDir, 10));
       } else await sleep(50);
     }
-    const proc = new QemuProcess(pid, o.runDir, o.log);
+    const proc = new QemuProcess(pid, o.runDir, o.log, o.logLimits);
     try {
       await proc.connectQmp(Math.max(1000, deadline - Date.now()), o.signal);
     } catch (err) {
@@ -174,12 +186,12 @@ export class QemuProcess {
    * Finds the QEMU a previous daemon left in runDir: a live process named in the pidfile
    * whose command line names the run dir → watched; otherwise its exit record (if any).
    */
-  static async adopt(runDir: string, log: Logger): Promise<QemuProcess | ExitRecord | undefined> {
+  static async adopt(runDir: string, log: Logger, logLimits?: LogLimits): Promise<QemuProcess | ExitRecord | undefined> {
     const files = supervisorFiles(runDir);
     const text = await readFile(files.pidfile, 'utf8').catch(() => '');
     const pid = /^\d+\s*$/.test(text) ? Number(text.trim()) : undefined;
     if (pid !== undefined && isQemuOf(pid, runDir)) {
-      const proc = new QemuProcess(pid, runDir, log);
+      const proc = new QemuProcess(pid, runDir, log, logLimits);
       await proc.connectQmp(10_000).catch((err: unknown) => log.warn({ runDir, err: String(err) }, 'adopted QEMU: QMP not reachable'));
       proc.watch();
       return proc;
@@ -224,6 +236,7 @@ export class QemuProcess {
   detach(): void {
     this.watching = false;
     this.qmp?.close();
+    void this.logCap?.close();
   }
 
   private async connectQmp(timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -253,6 +266,15 @@ export class QemuProcess {
 
   private watch(): void {
     this.watching = true;
+    // A guest can write to its serial port far faster than a UART: its logs are capped while it runs.
+    const files = supervisorFiles(this.runDir);
+    this.logCap = new LogCap(
+      [
+        { path: files.serialLog, limits: this.logLimits.serial ?? SERIAL_LOG_LIMITS },
+        { path: files.log, limits: this.logLimits.qemu ?? QEMU_LOG_LIMITS },
+      ],
+      { log: this.log },
+    );
     void (async () => {
       while (this.watching && this.state !== 'exited') {
         await this.check();
@@ -266,6 +288,7 @@ export class QemuProcess {
     if (this.checking || this.state === 'exited' || !this.watching || isQemuOf(this.pid, this.runDir)) return;
     this.checking = true;
     this.qmp?.close();
+    await this.logCap?.close();
     const record = await classifyExit(this.runDir);
     this.exit = record;
     this.log.info({ runDir: this.runDir, pid: this.pid, exit: record }, 'QEMU exited');
