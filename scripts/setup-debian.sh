@@ -16,6 +16,8 @@ packages=(
   atftp curl kea-admin dnsmasq-base atftpd
   # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
   tmux vncsnapshot chromium
+  # peak memory of a process under attack (test/hostile)
+  time
 )
 
 missing=()

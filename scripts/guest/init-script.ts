@@ -7,6 +7,9 @@ export const guestMarker = (name: string): string => `PXEVIRT-GUEST name=${name}
 /** The console line printed once the network is configured and the shell is about to start. */
 export const guestReadyLine = 'PXEVIRT-GUEST ready';
 
+/** Prefix of the numbered lines a guest booted with `pxevirt.serial-flood` writes without pause. */
+export const floodLinePrefix = 'PXEVIRT-FLOOD ';
+
 /** Prefix of the console line that shows the first line of a cloud-init ISO's user-data. */
 export const cidataLinePrefix = 'PXEVIRT-GUEST cidata ';
 
@@ -15,7 +18,9 @@ export const cidataLinePrefix = 'PXEVIRT-GUEST cidata ';
  * prints the marker, looks for a cloud-init ISO (see cidataLinePrefix), brings up the NICs, runs DHCP (eth0 first, then the others in
  * parallel), prints `ip addr`, then keeps a shell on the console.
  * Kernel command-line switches: `pxevirt.dhcp=off` skips DHCP, `pxevirt.verbose` keeps
- * kernel messages on the console (otherwise they are silenced so lines do not interleave).
+ * kernel messages on the console (otherwise they are silenced so lines do not interleave),
+ * `pxevirt.serial-flood` makes the guest write numbered lines to its console without pause
+ * once ready (a hostile guest filling its serial log).
  */
 export function initScript(name: string): string {
   return `#!/bin/sh
@@ -73,6 +78,12 @@ if [ "$dhcp" = on ]; then
 fi
 ip addr
 echo "${guestReadyLine}"
+case "$cmdline" in *" pxevirt.serial-flood "*)
+  i=0
+  pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+  while true; do i=$((i + 1)); echo "${floodLinePrefix}$i $pad"; done
+  ;;
+esac
 while true; do
   setsid cttyhack sh -l
   echo "PXEVIRT-GUEST shell exited, starting another"

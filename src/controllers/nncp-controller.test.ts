@@ -65,7 +65,7 @@ test('a failing policy reports Degraded and the enactment carries the reason', a
     Degraded: 'True FailedToConfigure 1/1 nodes failed to configure',
     Progressing: 'False FailedToConfigure',
   });
-  assert.match(conditions(store.get(NNCE_KEY, undefined, 'node01.bad')).Failing ?? '', /^True FailedToConfigure `ip link set nope0 master br1` failed: Cannot find device "nope0"; rolled back/);
+  assert.match(conditions(store.get(NNCE_KEY, undefined, 'node01.bad')).Failing ?? '', /^True FailedToConfigure `ip link set dev nope0 master br1` failed: Cannot find device "nope0"; rolled back/);
   assert.equal(host.state.links.some((l) => l.name === 'br1'), false);
 });
 

@@ -70,7 +70,7 @@ async function ensureNetns(name: string): Promise<void> {
   if (existsSync(join('/run/netns', name))) return;
   const run = promisify(execFile);
   await run('ip', ['netns', 'add', name]);
-  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  await run('ip', ['-n', name, 'link', 'set', 'dev', 'lo', 'up']);
 }
 
 /** Parses repeatable `REGISTRY=URL` mirror options; throws naming the expected form. */

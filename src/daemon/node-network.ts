@@ -73,6 +73,7 @@ export interface NodeNetworkOptions {
 export function nodeCniManager(options: NodeNetworkOptions): CniManager {
   const cni = createCniManager({
     cacheDir: join(options.dataDir, 'cni', 'cache'),
+    ipamDataRoot: options.dataDir,
     log: options.log.child({ component: 'cni' }),
     resolveNad: options.resolveNad,
     defaultNetwork: defaultPodNetwork({ dataDir: options.dataDir }),

@@ -11,7 +11,7 @@ test('random MACs are unicast and locally administered', () => {
 
 test('bridge binding moves the pod interface to a random MAC before enslaving it with the tap', () => {
   const cmds = bridgeBindingCommands('pxv-1', 'net1', '02:aa:bb:cc:dd:ee').map((c) => c.join(' '));
-  assert.equal(cmds.indexOf('-n pxv-1 link set net1 address 02:aa:bb:cc:dd:ee') < cmds.indexOf('-n pxv-1 link set net1 master k6t-net1'), true);
+  assert.equal(cmds.indexOf('-n pxv-1 link set dev net1 address 02:aa:bb:cc:dd:ee') < cmds.indexOf('-n pxv-1 link set dev net1 master k6t-net1'), true);
   assert.ok(cmds.includes('-n pxv-1 tuntap add dev tap-net1 mode tap'));
   assert.deepEqual(bridgeNames('a-very-long-interface'), { bridge: 'k6t-a-very-long', tap: 'tap-a-very-long' });
 });

@@ -39,17 +39,17 @@ export function bridgeBindingCommands(netns: string, podInterface: string, podMa
   const { bridge, tap } = bridgeNames(podInterface);
   const n = ['-n', netns];
   return [
-    [...n, 'link', 'set', podInterface, 'down'],
-    [...n, 'link', 'set', podInterface, 'address', podMac],
+    [...n, 'link', 'set', 'dev', podInterface, 'down'],
+    [...n, 'link', 'set', 'dev', podInterface, 'address', podMac],
     // The guest owns the addresses now (KubeVirt hands them over by DHCP); the pod keeps none.
     [...n, 'addr', 'flush', 'dev', podInterface],
-    [...n, 'link', 'add', bridge, 'type', 'bridge'],
+    [...n, 'link', 'add', 'name', bridge, 'type', 'bridge'],
     [...n, 'tuntap', 'add', 'dev', tap, 'mode', 'tap'],
-    [...n, 'link', 'set', tap, 'master', bridge],
-    [...n, 'link', 'set', podInterface, 'master', bridge],
-    [...n, 'link', 'set', bridge, 'up'],
-    [...n, 'link', 'set', tap, 'up'],
-    [...n, 'link', 'set', podInterface, 'up'],
+    [...n, 'link', 'set', 'dev', tap, 'master', bridge],
+    [...n, 'link', 'set', 'dev', podInterface, 'master', bridge],
+    [...n, 'link', 'set', 'dev', bridge, 'up'],
+    [...n, 'link', 'set', 'dev', tap, 'up'],
+    [...n, 'link', 'set', 'dev', podInterface, 'up'],
   ];
 }
 

@@ -38,3 +38,14 @@ test('the kind is cluster-scoped with nmstate\'s printer columns', () => {
   assert.equal(nncpKind.namespaced, false);
   assert.deepEqual(nncpKind.printerColumns.map((c) => c.name), ['Status', 'Reason']);
 });
+
+test('interface names ip would read as keywords or options are refused, in every name field', () => {
+  for (const name of ['dev', 'up', 'help', '-n', '--force']) {
+    const causes = nncpKind.validate(policy([{ ...bridge, name, bridge: { port: [{ name }] } }, { name: 'v1', type: 'vlan', vlan: { 'base-iface': name, id: 1 } }]), create);
+    const why = new RegExp(`^${name.startsWith('-') ? "expected an interface name not starting with '-' \\(ip would read an option\\)" : 'expected an interface name that is not an ip keyword \\(.*\\)'}, found "${name}"$`);
+    assertCause(causes, `${AT}.name`, why);
+    assertCause(causes, `${AT}.bridge.port[0].name`, why);
+    assertCause(causes, 'spec.desiredState.interfaces[1].vlan.base-iface', why);
+  }
+  assertCause(nncpKind.validate(policy([{ ...bridge, name: 'a:b' }]), create), `${AT}.name`, "expected an interface name of 1 to 15 letters, digits, '_', '.', '@' or '-', found \"a:b\"");
+});

@@ -4,6 +4,7 @@ import { CauseType, join, shown, type Cause } from './causes.ts';
 import type { KindInfo } from './kind.ts';
 import { parseIpv4 } from '../lib/ipv4.ts';
 import { conditionSchema, objectSchema } from './meta-schema.ts';
+import { interfaceNameProblem } from './interface-name.ts';
 import { validateObjectName } from './names.ts';
 import { clone, isObj, listAt, objAt, type Obj } from './object-path.ts';
 import { schemaCauses } from './schema-check.ts';
@@ -11,7 +12,6 @@ import { array, boolean, integer, map, object, oneOf, opaque, quantity, string }
 
 export const NNCP_INTERFACE_TYPES = ['linux-bridge', 'ethernet', 'vlan'] as const;
 export const NNCP_STATES = ['up', 'down', 'absent'] as const;
-const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
 const ipv4 = object({
   enabled: boolean(),
@@ -58,7 +58,8 @@ const schema = objectSchema(
 
 function validateInterface(o: Obj, at: string, causes: Cause[]): void {
   const fail = (field: string, message: string, type: Cause['type'] = CauseType.Invalid): void => void causes.push({ type, field: join(at, field), message });
-  if (typeof o.name !== 'string' || !IFNAME.test(o.name)) fail('name', `expected an interface name of 1 to 15 characters, found ${shown(o.name)}`, CauseType.Required);
+  const nameProblem = interfaceNameProblem(o.name);
+  if (nameProblem !== undefined) fail('name', nameProblem, typeof o.name === 'string' ? CauseType.Invalid : CauseType.Required);
   const type = o.type;
   if (type === undefined && o.state !== 'absent') fail('type', `expected one of ${NNCP_INTERFACE_TYPES.join(', ')}, found nothing`, CauseType.Required);
   else if (type !== undefined && !(NNCP_INTERFACE_TYPES as readonly unknown[]).includes(type)) fail('type', `expected one of ${NNCP_INTERFACE_TYPES.join(', ')}, found ${shown(type)}`, CauseType.NotSupported);
@@ -75,13 +76,15 @@ function validateInterface(o: Obj, at: string, causes: Cause[]): void {
     const vlan = objAt(o, 'vlan');
     if (!vlan) fail('vlan', 'expected vlan {base-iface, id} on an interface of type vlan, found nothing', CauseType.Required);
     else {
-      if (typeof vlan['base-iface'] !== 'string' || !IFNAME.test(vlan['base-iface'])) fail('vlan.base-iface', `expected an interface name, found ${shown(vlan['base-iface'])}`, CauseType.Required);
+      const baseProblem = interfaceNameProblem(vlan['base-iface']);
+      if (baseProblem !== undefined) fail('vlan.base-iface', baseProblem, CauseType.Required);
       if (typeof vlan.id !== 'number' || !Number.isInteger(vlan.id) || vlan.id < 0 || vlan.id > 4094) fail('vlan.id', `expected an integer from 0 to 4094, found ${shown(vlan.id)}`);
     }
   }
   if (isObj(o.bridge) && type !== 'linux-bridge') fail('bridge', `expected bridge settings only on type linux-bridge, found type ${shown(type)}`);
   listAt(objAt(o, 'bridge'), 'port').forEach((p, i) => {
-    if (typeof p.name !== 'string' || !IFNAME.test(p.name)) fail(`bridge.port[${i}].name`, `expected an interface name, found ${shown(p.name)}`, CauseType.Required);
+    const portProblem = interfaceNameProblem(p.name);
+    if (portProblem !== undefined) fail(`bridge.port[${i}].name`, portProblem, CauseType.Required);
     const tag = objAt(p, 'vlan')?.tag;
     if (tag !== undefined && (typeof tag !== 'number' || !Number.isInteger(tag) || tag < 1 || tag > 4094)) fail(`bridge.port[${i}].vlan.tag`, `expected an integer from 1 to 4094, found ${shown(tag)}`);
   });

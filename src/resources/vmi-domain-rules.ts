@@ -10,6 +10,8 @@ import { objAt, type Obj } from './object-path.ts';
 export const EMULATED_MACHINES = ['q35*', 'pc-q35*'] as const;
 const globMatch = (glob: string, text: string): boolean => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(text);
 const ONE_M = 1e6;
+/** A CPU model name as QEMU lists them (`Skylake-Client-v4`, `qemu64`, `host-model`); empty means the default. */
+export const CPU_MODEL = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/;
 
 /** Memory, machine type, bootloader, hostname/subdomain and eviction strategy checks for a VMI spec at `base`. */
 export function validateDomain(spec: Obj, base: string): Cause[] {
@@ -42,6 +44,14 @@ export function validateDomain(spec: Obj, base: string): Cause[] {
   }
   if (reqValue === 0 && (!memory || (memory.guest === undefined && memory.hugepages === undefined))) {
     causes.push(cause(CauseType.Required, reqPath, `no memory requested, at least one of '${guestPath}', '${join(base, 'domain.memory.hugepages.pageSize')}' or '${reqPath}' must be set`));
+  }
+
+  // The model goes to QEMU's -cpu, where `,` starts options and QEMU does not honour `,,`:
+  // `host,+vmx` would add CPU flags. A model is a name only.
+  const cpuModel = objAt(domain, 'cpu')?.model;
+  if (cpuModel !== undefined && (typeof cpuModel !== 'string' || !CPU_MODEL.test(cpuModel))) {
+    const field = join(base, 'domain.cpu.model');
+    causes.push(cause(CauseType.Invalid, field, `${field}: expected a CPU model name (letters, digits, '.', '_', '-'; at most 64), found ${JSON.stringify(cpuModel)}`));
   }
 
   const machineType = objAt(domain, 'machine')?.type;

@@ -53,7 +53,7 @@ export const netnsExists = (netns: string): boolean => existsSync(join('/run/net
 export async function createPod(pod: Pod): Promise<void> {
   await mkdir(pod.runDir, { recursive: true, mode: 0o750 });
   if (!netnsExists(pod.netns)) await ip(pod.netns, 'netns', 'add', pod.netns);
-  await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'lo', 'up');
+  await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'dev', 'lo', 'up');
 }
 
 /** Pids of the processes inside the netns. */

@@ -165,7 +165,7 @@ export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec
   // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start.
   await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'flush', 'dev', p.ifname);
   await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', spec.address, 'dev', p.ifname);
-  await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', p.ifname, 'up');
+  await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', 'dev', p.ifname, 'up');
   return mac === undefined ? {} : { mac };
 }
 

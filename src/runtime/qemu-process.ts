@@ -5,11 +5,23 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
 import { DetachedProcess, DetachedStartError, detachedFiles, recordExit as recordExitIn, type DescribeExit, type DetachedKind, type ExitRecord } from './detached-process.ts';
+import { LogCap, QEMU_LOG_LIMITS, SERIAL_LOG_LIMITS, type LogCapLimits } from './log-cap.ts';
 import { QmpClient, type QmpEvent } from './qmp.ts';
 
 export type { ExitRecord } from './detached-process.ts';
 
-export const qemuFiles = (runDir: string) => ({ ...detachedFiles(runDir, 'qemu', 'exit.json'), qmpSocket: join(runDir, 'qmp.sock') });
+export const qemuFiles = (runDir: string) => ({
+  ...detachedFiles(runDir, 'qemu', 'exit.json'),
+  qmpSocket: join(runDir, 'qmp.sock'),
+  /** Written by QEMU's serial chardev (qemu-args.ts names it the same). */
+  serialLog: join(runDir, 'serial.log'),
+});
+
+/** Caps on a guest's logs while it is watched (defaults in log-cap.ts). */
+export interface LogLimits {
+  serial?: LogCapLimits;
+  qemu?: LogCapLimits;
+}
 
 /** QEMU's own words: a clean exit is a guest power-off unless QEMU was told to stop by a signal. */
 const describeQemuExit: DescribeExit = ({ code, signal, tail }) => {
@@ -36,6 +48,7 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** For the pidfile and the QMP socket to appear; default 30 s. */
   startTimeoutMs?: number;
+  logLimits?: LogLimits;
 }
 
 /** One QEMU process being watched, with its QMP connection. */
@@ -43,14 +56,28 @@ export class QemuProcess {
   state: 'starting' | 'running' | 'exited' = 'starting';
   private qmp: QmpClient | undefined;
   private readonly listeners = new Set<() => void>();
+  private readonly logCap: LogCap | undefined;
 
   private constructor(
     private readonly proc: DetachedProcess,
     qmp: QmpClient | undefined,
     private readonly log: Logger,
+    logLimits: LogLimits = {},
   ) {
+    // A guest can write to its serial port far faster than a UART: its logs are capped while it runs.
+    if (proc.state !== 'exited') {
+      const files = qemuFiles(proc.runDir);
+      this.logCap = new LogCap(
+        [
+          { path: files.serialLog, limits: logLimits.serial ?? SERIAL_LOG_LIMITS },
+          { path: files.log, limits: logLimits.qemu ?? QEMU_LOG_LIMITS },
+        ],
+        { log },
+      );
+    }
     proc.onExit(() => {
       this.qmp?.close();
+      void this.logCap?.close();
       this.setState('exited');
     });
     if (qmp) this.useQmp(qmp);
@@ -89,17 +116,17 @@ export class QemuProcess {
       ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    return new QemuProcess(proc, qmp, o.log);
+    return new QemuProcess(proc, qmp, o.log, o.logLimits);
   }
 
   /**
    * Finds the QEMU a previous daemon left in runDir: a live process named in the pidfile
    * whose command line names the run dir → watched; otherwise its exit record (if any).
    */
-  static async adopt(runDir: string, log: Logger): Promise<QemuProcess | ExitRecord | undefined> {
+  static async adopt(runDir: string, log: Logger, logLimits?: LogLimits): Promise<QemuProcess | ExitRecord | undefined> {
     const found = await DetachedProcess.adopt(qemuKind(runDir, log));
     if (!(found instanceof DetachedProcess)) return found;
-    const qemu = new QemuProcess(found, undefined, log);
+    const qemu = new QemuProcess(found, undefined, log, logLimits);
     await qemu.connectQmp(10_000).catch((err: unknown) => log.warn({ runDir, err: String(err) }, 'adopted QEMU: QMP not reachable'));
     return qemu;
   }
@@ -130,6 +157,7 @@ export class QemuProcess {
   detach(): void {
     this.proc.detach();
     this.qmp?.close();
+    void this.logCap?.close();
   }
 
   private async connectQmp(timeoutMs: number): Promise<void> {

@@ -90,3 +90,13 @@ test('runtimeConfig.mac is given only to plugins declaring the mac capability, r
   assert.deepEqual(second.prevResult, prevResult);
   assert.deepEqual(second.capabilities, { mac: true });
 });
+
+test('a NAD whose ipam.dataDir leaves the allowed root is refused naming the field', () => {
+  const where = { network: 'net1', networkName: 'default/evil' };
+  const nad = (dataDir: unknown) => JSON.stringify({ cniVersion: '0.3.1', type: 'bridge', bridge: 'br1', ipam: { type: 'host-local', subnet: '10.0.0.0/24', dataDir } });
+  for (const dir of ['/etc', '/var/lib/pxevirt/../../etc', 'relative/dir', '/var/lib/pxevirt-other', 7]) {
+    assert.throws(() => expandNetworkConfig(nad(dir), 'evil', where, { ipamDataRoot: '/var/lib/pxevirt' }), (err: unknown) => err instanceof Error && /spec\.config\.ipam\.dataDir/.test(err.message) && err.message.includes('an absolute path inside /var/lib/pxevirt'));
+  }
+  assert.throws(() => expandNetworkConfig(nad('/var/lib/pxevirt/x'), 'evil', where), /no dataDir \(none is allowed here\)/);
+  assert.equal(expandNetworkConfig(nad('/var/lib/pxevirt/cni/networks'), 'ok', where, { ipamDataRoot: '/var/lib/pxevirt' }).plugins.length, 1);
+});

@@ -1,5 +1,6 @@
 // Pure CNI config handling the way Multus and libcni do it: NAD names, single config vs
 // conflist, name defaulting, plugin aliases, and the stdin each plugin gets.
+import { isAbsolute, normalize } from 'node:path';
 import { CniConfigError, InvalidAttachmentError, type CniWhere } from './errors.ts';
 import type { CniResult } from './types.ts';
 import { isObject } from '../../lib/is-object.ts';
@@ -41,7 +42,7 @@ const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.string
  * Parses a config (JSON text or an object) into a plugin list. No top-level `type` means a
  * conflist. A config without `name` gets `defaultName` (the NAD's name).
  */
-export function expandNetworkConfig(source: string | object, defaultName: string, where: CniWhere): NetworkConfigList {
+export function expandNetworkConfig(source: string | object, defaultName: string, where: CniWhere, options: { ipamDataRoot?: string } = {}): NetworkConfigList {
   const fail = (field: string, expected: string, found: string, cause?: unknown): never => {
     throw new CniConfigError(where.network, where.networkName, field, expected, found, cause === undefined ? undefined : { cause });
   };
@@ -69,22 +70,29 @@ export function expandNetworkConfig(source: string | object, defaultName: string
     const list = plugins.map((p: unknown, i): PluginConfig => {
       if (!isObject(p)) return fail(`spec.config.plugins[${i}]`, 'a plugin config object', shown(p));
       if (typeof p.type !== 'string' || p.type === '') return fail(`spec.config.plugins[${i}].type`, 'a plugin type (a binary name)', shown(p.type));
-      checkIpam(p, `spec.config.plugins[${i}]`, fail);
+      checkIpam(p, `spec.config.plugins[${i}]`, fail, options.ipamDataRoot);
       return { ...p, type: p.type };
     });
     return { cniVersion: version, name, plugins: list, single: false };
   }
   if (typeof config.type !== 'string' || config.type === '') return fail('spec.config.type', 'a plugin type (a binary name)', shown(config.type));
-  checkIpam(config, 'spec.config', fail);
+  checkIpam(config, 'spec.config', fail, options.ipamDataRoot);
   const plugin: PluginConfig = { ...config, type: config.type, name };
   return { ...(version === undefined ? {} : { cniVersion: version }), name, plugins: [plugin], single: true };
 }
 
-function checkIpam(plugin: Record<string, unknown>, field: string, fail: (field: string, expected: string, found: string) => never): void {
+function checkIpam(plugin: Record<string, unknown>, field: string, fail: (field: string, expected: string, found: string) => never, dataRoot: string | undefined): void {
   const ipam = plugin.ipam;
   if (ipam === undefined) return;
   if (!isObject(ipam)) fail(`${field}.ipam`, 'an object', shown(ipam));
   else if (ipam.type !== undefined && (typeof ipam.type !== 'string' || ipam.type === '')) fail(`${field}.ipam.type`, 'an IPAM plugin type', shown(ipam.type));
+  // host-local writes its leases under dataDir as root: a NAD may only pick a dir inside pxevirt's data dir.
+  else if (ipam.dataDir !== undefined) {
+    const dir = ipam.dataDir;
+    const root = dataRoot === undefined ? undefined : normalize(dataRoot);
+    const inside = typeof dir === 'string' && isAbsolute(dir) && root !== undefined && normalize(dir).startsWith(`${root.replace(/\/+$/, '')}/`);
+    if (!inside) fail(`${field}.ipam.dataDir`, root === undefined ? 'no dataDir (none is allowed here)' : `an absolute path inside ${root}`, shown(dir));
+  }
 }
 
 /** The binaries a network runs: each plugin's and each `ipam.type` (found through CNI_PATH by the plugin). */

@@ -5,7 +5,7 @@ import { defaultPodNetwork } from './default-network.ts';
 
 test('the pod network is a gateway bridge with masquerade and host-local IPAM under the data dir', () => {
   const conf = defaultPodNetwork({ dataDir: '/var/lib/pxevirt' });
-  const list = expandNetworkConfig(conf, 'x', { network: 'default', networkName: 'pod network' });
+  const list = expandNetworkConfig(conf, 'x', { network: 'default', networkName: 'pod network' }, { ipamDataRoot: '/var/lib/pxevirt' });
   assert.equal(list.single, false);
   const [bridge] = list.plugins;
   assert.equal(bridge?.type, 'bridge');

@@ -43,6 +43,8 @@ export interface CniManagerOptions {
   pluginTimeoutMs?: number;
   /** Node operations (bridge bookkeeping, netns existence); tests inject one. */
   host?: CniHost;
+  /** The dir a NAD's `ipam.dataDir` must be inside (pxevirt's data dir); without it none is allowed. */
+  ipamDataRoot?: string;
   /** Delete bridges the bridge plugin created once no port is left (default true). */
   removeCreatedBridges?: boolean;
 }
@@ -92,14 +94,15 @@ export function createCniManager(options: CniManagerOptions): CniManager {
       if (options.defaultNetwork === undefined) {
         throw new CniConfigError(attachment.network, 'pod network', 'defaultNetwork', 'a default pod network configured on the node', 'none');
       }
-      const config = expandNetworkConfig(options.defaultNetwork, DEFAULT_NETWORK_NAME, { network: attachment.network, networkName: 'pod network' });
+      // The node's own config (the administrator's): its ipam.dataDir is trusted.
+      const config = expandNetworkConfig(options.defaultNetwork, DEFAULT_NETWORK_NAME, { network: attachment.network, networkName: 'pod network' }, { ipamDataRoot: '/' });
       return { attachment, networkName: config.name, isDefault: true, config };
     }
     const { namespace, name } = parseNetworkName(attachment.networkName, pod.namespace);
     const networkName = `${namespace}/${name}`;
     const text = options.resolveNad(namespace, name);
     if (text === undefined) throw new NadNotFoundError(attachment.network, namespace, name);
-    const config = expandNetworkConfig(text, name, { network: attachment.network, networkName });
+    const config = expandNetworkConfig(text, name, { network: attachment.network, networkName }, options.ipamDataRoot === undefined ? {} : { ipamDataRoot: options.ipamDataRoot });
     return { attachment, networkName, isDefault: false, config };
   }
 

@@ -30,7 +30,7 @@ test('a port that does not exist fails the apply and the created bridge is delet
   const result = await applyDesiredState(bridge([{ name: 'veth1' }, { name: 'nope0' }]), { host, log: silentLogger });
   assert.equal(result.ok, false);
   assert.ok(result.error instanceof StepFailedError);
-  assert.match(result.message, /`ip link set nope0 master br1` failed: Cannot find device "nope0"; rolled back to the previous state \(3 change\(s\) undone\)/);
+  assert.match(result.message, /`ip link set dev nope0 master br1` failed: Cannot find device "nope0"; rolled back to the previous state \(3 change\(s\) undone\)/);
   assert.deepEqual(host.state, node(), 'the host is as before');
 });
 
@@ -39,7 +39,7 @@ test('a vlan setting on a kernel without vlan filtering fails with that reason a
   const result = await applyDesiredState(bridge([{ name: 'veth1', vlan: { mode: 'access', tag: 10 } }]), { host, log: silentLogger });
   assert.equal(result.ok, false);
   assert.ok(result.error instanceof VlanUnsupportedError);
-  assert.match(result.message, /^this kernel lacks bridge VLAN filtering: `ip link set br1 type bridge vlan_filtering 1` failed with "RTNETLINK answers: Operation not supported"; rolled back/);
+  assert.match(result.message, /^this kernel lacks bridge VLAN filtering: `ip link set dev br1 type bridge vlan_filtering 1` failed with "RTNETLINK answers: Operation not supported"; rolled back/);
   assert.equal(host.state.links.some((l) => l.name === 'br1'), false);
 });
 
@@ -73,9 +73,9 @@ test('a gateway that never answered does not fail the probe', async () => {
 });
 
 test('a rollback step that fails is reported with what stayed changed', async () => {
-  const host = createFakeHost(node(), { fail: (argv) => (argv.join(' ') === 'ip link del br1' ? 'RTNETLINK answers: Device or resource busy' : argv.includes('nope0') ? 'Cannot find device "nope0"' : undefined) });
+  const host = createFakeHost(node(), { fail: (argv) => (argv.join(' ') === 'ip link del dev br1' ? 'RTNETLINK answers: Device or resource busy' : argv.includes('nope0') ? 'Cannot find device "nope0"' : undefined) });
   const result = await applyDesiredState(bridge([{ name: 'nope0' }]), { host, log: silentLogger });
-  assert.match(result.message, /rollback incomplete: `ip link del br1` failed: RTNETLINK answers: Device or resource busy; br1: expected absent as before, found a bridge/);
+  assert.match(result.message, /rollback incomplete: `ip link del dev br1` failed: RTNETLINK answers: Device or resource busy; br1: expected absent as before, found a bridge/);
 });
 
 test('a name taken by another kind of link changes nothing', async () => {

@@ -2,35 +2,38 @@
 import { StepFailedError, VlanUnsupportedError } from './errors.ts';
 import type { Step } from './types.ts';
 
-/** The command line for a step: `ip …` or `bridge …`. */
+/**
+ * The command line for a step: `ip …` or `bridge …`. Every interface name follows `dev` or
+ * `name`, so ip never reads one as a keyword (`up`, `help`, …).
+ */
 export function stepCommand(step: Step): string[] {
   switch (step.op) {
     case 'createBridge':
-      return ['ip', 'link', 'add', step.name, 'type', 'bridge', 'stp_state', step.stp ? '1' : '0'];
+      return ['ip', 'link', 'add', 'name', step.name, 'type', 'bridge', 'stp_state', step.stp ? '1' : '0'];
     case 'setStp':
-      return ['ip', 'link', 'set', step.name, 'type', 'bridge', 'stp_state', step.stp ? '1' : '0'];
+      return ['ip', 'link', 'set', 'dev', step.name, 'type', 'bridge', 'stp_state', step.stp ? '1' : '0'];
     case 'createVlan':
       return ['ip', 'link', 'add', 'link', step.base, 'name', step.name, 'type', 'vlan', 'id', String(step.id)];
     case 'deleteLink':
-      return ['ip', 'link', 'del', step.name];
+      return ['ip', 'link', 'del', 'dev', step.name];
     case 'setMaster':
-      return ['ip', 'link', 'set', step.name, 'master', step.master];
+      return ['ip', 'link', 'set', 'dev', step.name, 'master', step.master];
     case 'noMaster':
-      return ['ip', 'link', 'set', step.name, 'nomaster'];
+      return ['ip', 'link', 'set', 'dev', step.name, 'nomaster'];
     case 'setMtu':
-      return ['ip', 'link', 'set', step.name, 'mtu', String(step.mtu)];
+      return ['ip', 'link', 'set', 'dev', step.name, 'mtu', String(step.mtu)];
     case 'setMac':
-      return ['ip', 'link', 'set', step.name, 'address', step.mac];
+      return ['ip', 'link', 'set', 'dev', step.name, 'address', step.mac];
     case 'setUp':
-      return ['ip', 'link', 'set', step.name, 'up'];
+      return ['ip', 'link', 'set', 'dev', step.name, 'up'];
     case 'setDown':
-      return ['ip', 'link', 'set', step.name, 'down'];
+      return ['ip', 'link', 'set', 'dev', step.name, 'down'];
     case 'addAddress':
       return ['ip', 'addr', 'add', `${step.address.ip}/${step.address.prefix}`, 'dev', step.name];
     case 'delAddress':
       return ['ip', 'addr', 'del', `${step.address.ip}/${step.address.prefix}`, 'dev', step.name];
     case 'setVlanFiltering':
-      return ['ip', 'link', 'set', step.name, 'type', 'bridge', 'vlan_filtering', step.on ? '1' : '0'];
+      return ['ip', 'link', 'set', 'dev', step.name, 'type', 'bridge', 'vlan_filtering', step.on ? '1' : '0'];
     case 'addPortVlan':
       return ['bridge', 'vlan', 'add', 'dev', step.name, 'vid', step.vidEnd === undefined ? String(step.vid) : `${step.vid}-${step.vidEnd}`, ...(step.pvid ? ['pvid'] : []), ...(step.untagged ? ['untagged'] : [])];
   }

@@ -40,7 +40,11 @@ export function createFakeHost(initial: HostState, options: FakeHostOptions = {}
       if (injected !== undefined) refuse(injected);
       const links = host.state.links;
       const find = (name: string | undefined): LinkState => links.find((l) => l.name === name) ?? refuse(`Cannot find device "${name}"`);
-      const [cmd, obj, verb, ...rest] = argv;
+      const [cmd, obj, verb, ...args] = argv;
+      // Like the real commands.ts must: every name after `dev` (or `name` when creating).
+      const keyword = verb === 'add' ? (args[0] === 'link' ? 'link' : 'name') : 'dev';
+      if (cmd === 'ip' && obj === 'link' && args[0] !== keyword) refuse(`fake host: expected \`${keyword}\` before the interface name, found ${argv.join(' ')}`);
+      const rest = cmd === 'ip' && obj === 'link' && keyword !== 'link' ? args.slice(1) : args;
       if (cmd === 'bridge') {
         if (!options.vlan) refuse('RTNETLINK answers: Operation not supported');
         find(rest[1]);

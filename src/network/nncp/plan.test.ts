@@ -17,7 +17,7 @@ const bridgeDoc = (ports: unknown[], extra: Record<string, unknown> = {}) => ({
 
 test('a new bridge is created, its port enslaved and brought up, then the bridge brought up', () => {
   const steps = plan(host(link('veth1')), parseDesiredState(bridgeDoc([{ name: 'veth1' }])));
-  assert.deepEqual(lines(steps), ['ip link add br1 type bridge stp_state 0', 'ip link set veth1 master br1', 'ip link set veth1 up', 'ip link set br1 up']);
+  assert.deepEqual(lines(steps), ['ip link add name br1 type bridge stp_state 0', 'ip link set dev veth1 master br1', 'ip link set dev veth1 up', 'ip link set dev br1 up']);
 });
 
 test('a host that already matches gives an empty plan', () => {
@@ -27,13 +27,13 @@ test('a host that already matches gives an empty plan', () => {
 
 test('ports not listed any more are released first; stp is switched on an existing bridge', () => {
   const current = host(link('br1', { kind: 'bridge', up: true, stp: true }), link('old', { up: true, master: 'br1' }), link('veth1', { up: true }));
-  assert.deepEqual(lines(plan(current, parseDesiredState(bridgeDoc([{ name: 'veth1' }])))), ['ip link set br1 type bridge stp_state 0', 'ip link set old nomaster', 'ip link set veth1 master br1']);
+  assert.deepEqual(lines(plan(current, parseDesiredState(bridgeDoc([{ name: 'veth1' }])))), ['ip link set dev br1 type bridge stp_state 0', 'ip link set dev old nomaster', 'ip link set dev veth1 master br1']);
 });
 
 test('static addresses replace the ones present; mtu and state follow the document', () => {
   const current = host(link('eth1', { up: true, addresses: [{ ip: '10.0.0.5', prefix: 24 }] }));
   const desired = parseDesiredState({ interfaces: [{ name: 'eth1', type: 'ethernet', state: 'down', mtu: 9000, ipv4: { enabled: true, dhcp: false, address: [{ ip: '192.168.7.1', 'prefix-length': 24 }] } }] });
-  assert.deepEqual(lines(plan(current, desired)), ['ip link set eth1 mtu 9000', 'ip addr del 10.0.0.5/24 dev eth1', 'ip addr add 192.168.7.1/24 dev eth1', 'ip link set eth1 down']);
+  assert.deepEqual(lines(plan(current, desired)), ['ip link set dev eth1 mtu 9000', 'ip addr del 10.0.0.5/24 dev eth1', 'ip addr add 192.168.7.1/24 dev eth1', 'ip link set dev eth1 down']);
 });
 
 test('ipv4 disabled removes every address', () => {
@@ -44,15 +44,15 @@ test('ipv4 disabled removes every address', () => {
 
 test('absent deletes a bridge but only takes an ethernet device down and bare', () => {
   const current = host(link('br1', { kind: 'bridge', up: true }), link('eth1', { up: true, master: 'br1', addresses: [{ ip: '10.0.0.5', prefix: 24 }] }));
-  assert.deepEqual(lines(plan(current, parseDesiredState({ interfaces: [{ name: 'br1', state: 'absent' }] }))), ['ip link del br1']);
-  assert.deepEqual(lines(plan(current, parseDesiredState({ interfaces: [{ name: 'eth1', state: 'absent' }] }))), ['ip link set eth1 nomaster', 'ip addr del 10.0.0.5/24 dev eth1', 'ip link set eth1 down']);
+  assert.deepEqual(lines(plan(current, parseDesiredState({ interfaces: [{ name: 'br1', state: 'absent' }] }))), ['ip link del dev br1']);
+  assert.deepEqual(lines(plan(current, parseDesiredState({ interfaces: [{ name: 'eth1', state: 'absent' }] }))), ['ip link set dev eth1 nomaster', 'ip addr del 10.0.0.5/24 dev eth1', 'ip link set dev eth1 down']);
   assert.deepEqual(plan(current, parseDesiredState({ interfaces: [{ name: 'nothere', state: 'absent' }] })), []);
 });
 
 test('port vlan settings ask for vlan filtering before the bridge vlan entries', () => {
   const desired = parseDesiredState(bridgeDoc([{ name: 'veth1', vlan: { mode: 'trunk', 'trunk-tags': [{ id: 101 }, { 'id-range': { min: 200, max: 299 } }], tag: 100, 'enable-native': true } }, { name: 'veth2', vlan: { mode: 'access', tag: 7 } }]));
   const steps = lines(plan(host(link('veth1'), link('veth2')), desired));
-  assert.deepEqual(steps.slice(1, 2), ['ip link set br1 type bridge vlan_filtering 1']);
+  assert.deepEqual(steps.slice(1, 2), ['ip link set dev br1 type bridge vlan_filtering 1']);
   assert.ok(steps.includes('bridge vlan add dev veth1 vid 101'));
   assert.ok(steps.includes('bridge vlan add dev veth1 vid 200-299'));
   assert.ok(steps.includes('bridge vlan add dev veth1 vid 100 pvid untagged'));
@@ -61,7 +61,7 @@ test('port vlan settings ask for vlan filtering before the bridge vlan entries',
 
 test('a vlan interface becomes an 802.1Q device on its base', () => {
   const steps = plan(host(link('eth1')), parseDesiredState({ interfaces: [{ name: 'eth1.10', type: 'vlan', vlan: { 'base-iface': 'eth1', id: 10 } }] }));
-  assert.deepEqual(lines(steps), ['ip link add link eth1 name eth1.10 type vlan id 10', 'ip link set eth1.10 up']);
+  assert.deepEqual(lines(steps), ['ip link add link eth1 name eth1.10 type vlan id 10', 'ip link set dev eth1.10 up']);
 });
 
 test('a bridge name taken by another kind of link is refused before any change', () => {
@@ -89,7 +89,7 @@ test('restoring deletes what was created and puts masters, addresses, mtu and st
   const after = host(link('br1', { kind: 'bridge', up: true }), link('veth1', { up: true, master: 'br1' }), link('eth1', { up: true, mtu: 9000 }));
   const { steps, lost } = restorePlan(after, cp);
   assert.deepEqual(lost, []);
-  assert.deepEqual(lines(steps), ['ip link del br1', 'ip link set veth1 nomaster', 'ip link set veth1 down', 'ip link set eth1 mtu 1500', 'ip addr add 10.0.0.5/24 dev eth1']);
+  assert.deepEqual(lines(steps), ['ip link del dev br1', 'ip link set dev veth1 nomaster', 'ip link set dev veth1 down', 'ip link set dev eth1 mtu 1500', 'ip addr add 10.0.0.5/24 dev eth1']);
 });
 
 test('restoring recreates a deleted bridge with its ports, and names links it cannot recreate', () => {
@@ -97,7 +97,7 @@ test('restoring recreates a deleted bridge with its ports, and names links it ca
   const cp = takeCheckpoint(before, parseDesiredState({ interfaces: [{ name: 'br9', state: 'absent' }, { name: 'eth9', state: 'absent' }] }));
   const { steps, lost } = restorePlan(host(link('p1', { up: true })), cp);
   assert.deepEqual(lost, ['eth9']);
-  assert.deepEqual(lines(steps), ['ip link add br9 type bridge stp_state 0', 'ip link set p1 master br9', 'ip link set br9 mtu 1500', 'ip link set br9 address 02:00:00:00:00:09', 'ip link set br9 up']);
+  assert.deepEqual(lines(steps), ['ip link add name br9 type bridge stp_state 0', 'ip link set dev p1 master br9', 'ip link set dev br9 mtu 1500', 'ip link set dev br9 address 02:00:00:00:00:09', 'ip link set dev br9 up']);
 });
 
 test('verify names each difference with the expected and found values', () => {

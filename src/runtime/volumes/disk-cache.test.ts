@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ContainerDiskLayoutError, ContainerDiskPathError, DiskCache, ImageNotCachedError } from './disk-cache.ts';
 import { fakeRegistry } from './fake-registry.test-helper.ts';
+import { PullLimitError } from './pull-limits.ts';
 import { MEDIA } from './registry-client.ts';
 
 const run = promisify(execFile);
@@ -102,4 +104,25 @@ test('containerDisk.path picks that file, wherever it is in the image', async (t
   const a = await cache.pull('kubevirt/custom:v1', { mirrors, path: '/custom/a.img' });
   assert.equal(await readFile(a.path, 'utf8'), 'A');
   await assert.rejects(cache.pull('kubevirt/custom:v1', { mirrors, path: '/custom/c.img' }), ContainerDiskPathError);
+});
+
+test('a disk larger than the cap, or than the free space minus the reserve, is refused before extraction', async (t) => {
+  const { dir, reg } = await setup(t);
+  publish(reg, 'kubevirt/big:v1', [gzipSync(await tarOf(dir, { 'disk/disk.img': 'x'.repeat(5000) }))]);
+  const capped = new DiskCache(join(dir, 'c1'), { fetch: reg.fetch, limits: { maxDiskBytes: 4096 } });
+  await assert.rejects(capped.pull('kubevirt/big:v1', { mirrors }), (err: unknown) => err instanceof PullLimitError && /pulling kubevirt\/big:v1: disk file \/disk\/disk\.img in layer sha256:[0-9a-f]{64}: expected at most 4096 bytes, found 5000/.test(err.message));
+  let free = 1_000_000_000;
+  const full = new DiskCache(join(dir, 'c2'), { fetch: reg.fetch, limits: { reserveBytes: 1_000_000 }, freeBytes: async () => free });
+  free = 1_001_000; // room for the blob (a few hundred bytes), not for the 5000-byte disk
+  await assert.rejects(full.pull('kubevirt/big:v1', { mirrors }), (err: unknown) => err instanceof PullLimitError && /disk file \/disk\/disk\.img \(free space on .* is 1001000 bytes, 1000000 kept in reserve\): expected at most 1000 bytes, found 5000/.test(err.message));
+  free = 10;
+  const empty = new DiskCache(join(dir, 'c3'), { fetch: reg.fetch, freeBytes: async () => free });
+  await assert.rejects(empty.pull('kubevirt/big:v1', { mirrors }), (err: unknown) => err instanceof PullLimitError && /layer sha256:[0-9a-f]{64} \(free space/.test(err.message));
+  assert.ok(!existsSync(join(dir, 'c3', 'blobs', 'sha256')) || readdirSync(join(dir, 'c3', 'blobs', 'sha256')).length === 0, 'nothing downloaded');
+});
+
+test('a path in the cache built from a digest that is not sha256 hex is refused', async (t) => {
+  const { cache } = await setup(t);
+  assert.throws(() => cache.blobPath('sha256:../../etc'), /layer digest: expected a digest sha256:<64 lowercase hex>, found "sha256:..\/..\/etc"/);
+  await assert.rejects(cache.cachedDisk('sha256:../../../dev/disk/by-id'), /expected a digest/);
 });

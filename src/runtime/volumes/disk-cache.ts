@@ -5,12 +5,15 @@
 // nothing and `IfNotPresent` needs no network at all.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import type { PullProgress } from '../types.ts';
 import { formatImageRef, manifestReference, parseImageRef, resolvePullSource, type RegistryMirrors } from './image-ref.ts';
+import { UnsupportedDiskImageError } from './overlay.ts';
+import { checkDigest, DEFAULT_PULL_LIMITS, insideRoot, PullLimitError, type PullLimits } from './pull-limits.ts';
+import { QCOW2_HEADER_BYTES, qcow2Refusal } from './qcow2-header.ts';
 import { RegistryClient, type Descriptor, type FetchLike } from './registry-client.ts';
 import { TarReader } from './tar-reader.ts';
 
@@ -95,22 +98,49 @@ async function writeChunk(ws: WriteStream, chunk: Buffer): Promise<void> {
 export class DiskCache {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly fetch: FetchLike | undefined;
+  private readonly limits: PullLimits;
+  private readonly tokenRealms: readonly string[];
+  private readonly freeBytes: (dir: string) => Promise<number>;
 
   constructor(
     readonly cacheDir: string,
-    options: { fetch?: FetchLike } = {},
+    options: {
+      fetch?: FetchLike;
+      limits?: Partial<PullLimits>;
+      /** Token realm origins allowed besides each registry's own (see RegistryClient). */
+      tokenRealms?: readonly string[];
+      /** Free bytes on the filesystem holding `dir` (injectable for tests). */
+      freeBytes?: (dir: string) => Promise<number>;
+    } = {},
   ) {
     this.fetch = options.fetch;
+    this.limits = { ...DEFAULT_PULL_LIMITS, ...options.limits };
+    this.tokenRealms = options.tokenRealms ?? [];
+    this.freeBytes = options.freeBytes ?? (async (dir) => {
+      const s = await statfs(dir);
+      return s.bavail * s.bsize;
+    });
   }
 
+  /** The blob file for `digest`; throws for a digest that is not sha256 hex (it would make a path). */
   blobPath(digest: string): string {
-    return join(this.cacheDir, 'blobs', 'sha256', hexOf(digest));
+    checkDigest(this.cacheDir, 'layer digest', digest);
+    return insideRoot(this.cacheDir, join(this.cacheDir, 'blobs', 'sha256', hexOf(digest)));
+  }
+
+  // Refuses to write `bytes` when the cache's filesystem would keep less than the reserve.
+  private async needSpace(image: string, what: string, bytes: number): Promise<void> {
+    await mkdir(this.cacheDir, { recursive: true });
+    const free = await this.freeBytes(this.cacheDir);
+    const room = Math.max(0, free - this.limits.reserveBytes);
+    if (bytes > room) throw new PullLimitError(image, `${what} (free space on ${this.cacheDir} is ${free} bytes, ${this.limits.reserveBytes} kept in reserve)`, room, bytes);
   }
 
   // A custom containerDisk.path gets its own dir: one layer may hold several disks.
   private diskDir(digest: string, filePath?: string): string {
+    checkDigest(this.cacheDir, 'layer digest', digest);
     const suffix = filePath === undefined ? '' : `-${createHash('sha256').update(filePath).digest('hex').slice(0, 12)}`;
-    return join(this.cacheDir, 'disks', `${hexOf(digest)}${suffix}`);
+    return insideRoot(this.cacheDir, join(this.cacheDir, 'disks', `${hexOf(digest)}${suffix}`));
   }
 
   private refPath(image: string): string {
@@ -122,7 +152,7 @@ export class DiskCache {
     const dir = this.diskDir(digest, filePath);
     const files = await readdir(dir).catch(() => [] as string[]);
     const file = files.find((f) => !f.startsWith('.'));
-    return file === undefined ? undefined : join(dir, file);
+    return file === undefined ? undefined : insideRoot(dir, join(dir, file));
   }
 
   // Runs `work` once per key at a time: a second caller waits for the first's result.
@@ -144,7 +174,14 @@ export class DiskCache {
       options.onProgress?.({ image, bytes, ...(total !== undefined ? { total } : {}), done });
 
     if (policy !== 'Always' || ref.digest !== undefined) {
-      const record = await readFile(this.refPath(key), 'utf8').then((t) => JSON.parse(t) as RefRecord, () => undefined);
+      const record = await readFile(this.refPath(key), 'utf8').then(
+        (t) => {
+          const r = JSON.parse(t) as RefRecord;
+          // A record from an older pxevirt may hold a digest nobody checked: treat it as absent.
+          return typeof r.layerDigest === 'string' && /^sha256:[0-9a-f]{64}$/.test(r.layerDigest) && typeof r.manifestDigest === 'string' ? r : undefined;
+        },
+        () => undefined,
+      );
       const path = record && (await this.cachedDisk(record.layerDigest, filePath));
       if (record && path !== undefined && (ref.digest === undefined || ref.digest === record.manifestDigest)) {
         progress(0, 0, true);
@@ -154,7 +191,14 @@ export class DiskCache {
     }
 
     const source = resolvePullSource(ref, options.mirrors);
-    const client = new RegistryClient({ baseUrl: source.baseUrl, repository: source.repository, image, ...(this.fetch ? { fetch: this.fetch } : {}) });
+    const client = new RegistryClient({
+      baseUrl: source.baseUrl,
+      repository: source.repository,
+      image,
+      limits: this.limits,
+      tokenRealms: this.tokenRealms,
+      ...(this.fetch ? { fetch: this.fetch } : {}),
+    });
     const manifest = await client.manifest(manifestReference(ref), options.signal);
     // The file under disk/ is in the topmost layer that has one.
     const layers = [...manifest.layers].reverse();
@@ -166,6 +210,7 @@ export class DiskCache {
       let path = await this.cachedDisk(layer.digest, filePath);
       if (path === undefined) {
         if (!existsSync(this.blobPath(layer.digest))) {
+          await this.needSpace(image, `layer ${layer.digest}`, layer.size);
           const before = downloaded;
           await this.once(`blob ${layer.digest}`, () =>
             client.downloadBlob(layer.digest, this.blobPath(layer.digest), {
@@ -217,7 +262,7 @@ export class DiskCache {
     let out: WriteStream | undefined;
     let outPath: string | undefined;
     try {
-      const reader = new TarReader();
+      const reader = new TarReader({ maxMetaBytes: this.limits.maxTarMetaBytes });
       const handle = async (events: ReturnType<TarReader['push']>) => {
         for (const e of events) {
           if (e.kind === 'entry') {
@@ -225,6 +270,8 @@ export class DiskCache {
             if (m && e.header.type === 'file' && !m[1]!.startsWith('.wh.')) {
               files.push(e.header.path);
               if (files.length === 1) {
+                if (e.header.size > this.limits.maxDiskBytes) throw new PullLimitError(image, `disk file /${e.header.path} in layer ${layer.digest}`, this.limits.maxDiskBytes, e.header.size);
+                await this.needSpace(image, `disk file /${e.header.path}`, e.header.size);
                 outPath = join(tmpDir, m[1]!);
                 out = createWriteStream(outPath);
               }
@@ -238,10 +285,23 @@ export class DiskCache {
           }
         }
       };
-      for await (const chunk of input) await handle(reader.push(chunk as Buffer));
+      // A gzip bomb of members we skip still costs CPU: bound all bytes read from the layer.
+      const maxTar = 2 * this.limits.maxDiskBytes + 16 * 1024 * 1024;
+      let tarBytes = 0;
+      for await (const chunk of input) {
+        tarBytes += (chunk as Buffer).length;
+        if (tarBytes > maxTar) throw new PullLimitError(image, `uncompressed layer ${layer.digest}`, maxTar, tarBytes);
+        await handle(reader.push(chunk as Buffer));
+      }
       await handle(reader.end());
       if (files.length > 1 && filePath === undefined) throw new ContainerDiskLayoutError(image, files);
       if (outPath === undefined) return { found: others };
+      // Before the disk enters the cache: a qcow2 naming a host file must never be opened.
+      const fh = await open(outPath, 'r');
+      const head = Buffer.alloc(QCOW2_HEADER_BYTES);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0).finally(() => fh.close());
+      const why = qcow2Refusal(head.subarray(0, bytesRead));
+      if (why !== undefined) throw new UnsupportedDiskImageError(`${image} (/${files[0]})`, why);
       await chmod(outPath, 0o444);
       await rm(final, { recursive: true, force: true });
       await rename(tmpDir, final);

@@ -39,3 +39,15 @@ test('a backing file that itself has a backing file is refused', { skip }, async
   const chained = await createOverlay(raw, join(dir, 'chained.qcow2'));
   await assert.rejects(createOverlay(chained.path, join(dir, 'o.qcow2')), (err: unknown) => err instanceof UnsupportedDiskImageError && /expected a qcow2 without a backing file/.test(err.message));
 });
+
+test('a qcow2 with an external data file is refused before qemu-img opens it', { skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pxevirt-overlay-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const hostFile = join(dir, 'host-secret.raw');
+  const image = join(dir, 'evil.qcow2');
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${hostFile}`, image, '1M']);
+  await rm(hostFile);
+  // Were the data file opened, creating the overlay would fail on the missing file, not on our check.
+  await assert.rejects(createOverlay(image, join(dir, 'o.qcow2')), (err: unknown) => err instanceof UnsupportedDiskImageError && /expected a qcow2 without an external data file, found one with data-file set/.test(err.message));
+  assert.equal(existsSync(join(dir, 'o.qcow2')), false);
+});

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fakeRegistry, sha } from './fake-registry.test-helper.ts';
-import { DigestMismatchError, ManifestError, MEDIA, parseChallenge, pickPlatform, RegistryClient, RegistryError } from './registry-client.ts';
+import { InvalidDescriptorError, PullLimitError } from './pull-limits.ts';
+import { DigestMismatchError, ManifestError, MEDIA, parseChallenge, pickPlatform, RegistryClient, RegistryError, TokenRealmError } from './registry-client.ts';
 
 const BASE = 'http://reg.test';
 
@@ -48,7 +49,7 @@ test('resolves an index to the platform manifest, through a Bearer token', async
 
 test('an index without linux/amd64 is refused listing what it has', async () => {
   const reg = fakeRegistry(BASE);
-  reg.manifest('x/y:latest', { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociManifest, digest: 'sha256:00', size: 1, platform: { os: 'linux', architecture: 's390x' } }] }, MEDIA.ociIndex);
+  reg.manifest('x/y:latest', { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociManifest, digest: `sha256:${'0'.repeat(64)}`, size: 1, platform: { os: 'linux', architecture: 's390x' } }] }, MEDIA.ociIndex);
   const client = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: reg.fetch });
   await assert.rejects(client.manifest('latest'), (err: unknown) => err instanceof ManifestError && /expected a manifest for linux\/amd64 in the index, found linux\/s390x/.test(err.message));
 });
@@ -100,4 +101,64 @@ test('an aborted download rejects and leaves no file', async (t) => {
   const client = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: reg.fetch });
   await assert.rejects(client.downloadBlob(digest, join(dir, 'b'), { signal: ac.signal }), (err: unknown) => (err as Error).name === 'AbortError');
   assert.deepEqual(await readdir(dir), []);
+});
+
+test('a layer, config or index digest that is not sha256 hex is refused where the manifest is parsed', async () => {
+  const reg = fakeRegistry(BASE);
+  const { manifest } = image(reg, 'x/y', Buffer.from('layer'));
+  const traversal = 'sha256:../../../../dev/disk/by-id';
+  reg.manifest('x/y:layer', { ...manifest, layers: [{ ...manifest.layers[0], digest: traversal }] }, MEDIA.ociManifest);
+  reg.manifest('x/y:config', { ...manifest, config: { ...manifest.config, digest: 'sha256:ABC' } }, MEDIA.ociManifest);
+  reg.manifest('x/y:index', { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociManifest, digest: 'sha256:../x', size: 1, platform: { os: 'linux', architecture: 'amd64' } }] }, MEDIA.ociIndex);
+  reg.manifest('x/y:size', { ...manifest, layers: [{ ...manifest.layers[0], size: -1 }] }, MEDIA.ociManifest);
+  const client = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: reg.fetch });
+  const refused = (field: string, found: string) => (err: unknown) =>
+    err instanceof InvalidDescriptorError && err.field === field && err.message.includes(`pulling x/y: ${field}: expected`) && err.found.includes(found);
+  await assert.rejects(client.manifest('layer'), refused('manifest.layers[0].digest', traversal));
+  await assert.rejects(client.manifest('config'), refused('manifest.config.digest', 'sha256:ABC'));
+  await assert.rejects(client.manifest('index'), refused('index.manifests[0].digest', 'sha256:../x'));
+  await assert.rejects(client.manifest('size'), refused('manifest.layers[0].size', '-1'));
+  assert.ok(!reg.requests.some((u) => u.includes('/blobs/')), 'nothing downloaded');
+});
+
+test('a manifest over the cap is refused without reading it whole', async () => {
+  const reg = fakeRegistry(BASE);
+  const { manifest } = image(reg, 'x/y', Buffer.from('layer'));
+  reg.manifest('x/y:big', { ...manifest, annotations: { pad: 'x'.repeat(10_000) } }, MEDIA.ociManifest);
+  const client = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: reg.fetch, limits: { maxManifestBytes: 4096 } });
+  await assert.rejects(client.manifest('big'), (err: unknown) => err instanceof PullLimitError && /pulling x\/y: manifest at .*: expected at most 4096 bytes, found \d+/.test(err.message));
+});
+
+test('a blob larger than its declared size is cut off at the size', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pxevirt-reg-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const reg = fakeRegistry(BASE);
+  const digest = reg.blob(Buffer.alloc(100_000, 7));
+  const client = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: reg.fetch });
+  await assert.rejects(client.downloadBlob(digest, join(dir, 'b'), { size: 1000 }), (err: unknown) => err instanceof PullLimitError && /blob sha256:[0-9a-f]{64}: expected at most 1000 bytes/.test(err.message));
+  assert.deepEqual(await readdir(dir), [], 'nothing left behind');
+});
+
+test('a token realm on another origin is refused; an allowed one is used; a refusal is not echoed', async () => {
+  const reg = fakeRegistry(BASE);
+  const { manifest } = image(reg, 'x/y', Buffer.from('layer'));
+  reg.manifest('x/y:latest', manifest, MEDIA.ociManifest);
+  reg.requireToken('tok');
+  // The registry's challenge names a realm elsewhere: rewrite it.
+  const elsewhere = (realm: string) => async (url: string, init: RequestInit) => {
+    const res = await reg.fetch(url.replace('http://auth.test', BASE), init);
+    const challenge = res.headers.get('www-authenticate');
+    if (challenge === null) return res;
+    return new Response(null, { status: 401, headers: { 'www-authenticate': challenge.replace(`${BASE}/token`, realm) } });
+  };
+  const steal = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: elsewhere('http://169.254.169.254/latest/meta-data') });
+  await assert.rejects(steal.manifest('latest'), (err: unknown) => err instanceof TokenRealmError && err.found === 'http://169.254.169.254' && err.message.includes('expected the token realm\'s origin to be one of http://reg.test'));
+  assert.ok(!reg.requests.some((u) => u.includes('169.254')));
+  const allowed = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: elsewhere('http://auth.test/token'), tokenRealms: ['http://auth.test'] });
+  assert.equal((await allowed.manifest('latest')).layers.length, 1);
+
+  const secret = async (url: string, init: RequestInit) =>
+    new URL(url).pathname === '/token' ? new Response('SECRET-INTERNAL-DETAIL', { status: 403 }) : reg.fetch(url, init);
+  const refused = new RegistryClient({ baseUrl: BASE, repository: 'x/y', image: 'x/y', fetch: secret });
+  await assert.rejects(refused.manifest('latest'), (err: unknown) => err instanceof RegistryError && /token request refused/.test(err.message) && !err.message.includes('SECRET'));
 });

@@ -8,6 +8,9 @@ import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { checkDescriptor, checkDigest, DEFAULT_PULL_LIMITS, DIGEST_RE, PullLimitError, type Descriptor, type PullLimits } from './pull-limits.ts';
+
+export type { Descriptor } from './pull-limits.ts';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -17,13 +20,6 @@ export const MEDIA = {
 } as const;
 
 const ACCEPT = [MEDIA.ociIndex, MEDIA.ociManifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  platform?: { architecture?: string; os?: string; variant?: string };
-}
 
 export interface ImageManifest {
   /** Digest of the manifest actually used (the platform's, when the tag named an index). */
@@ -81,7 +77,28 @@ export interface RegistryClientOptions {
   fetch?: FetchLike;
   /** Wanted platform; linux/amd64 by default. */
   platform?: { os: string; architecture: string };
+  limits?: Partial<PullLimits>;
+  /**
+   * Origins (`https://auth.example.com`) a Bearer challenge's realm may name besides the
+   * registry's own scheme+host; a registry cannot send the client anywhere else.
+   */
+  tokenRealms?: readonly string[];
 }
+
+/** Raised when a registry's Bearer challenge names a token realm the node does not allow. */
+export class TokenRealmError extends Error {
+  constructor(
+    readonly image: string,
+    readonly allowed: readonly string[],
+    readonly found: string,
+  ) {
+    super(`pulling ${image}: expected the token realm's origin to be one of ${allowed.join(', ')}, found ${found} (add it to the allowed token realms to trust it)`);
+    this.name = 'TokenRealmError';
+  }
+}
+
+/** At most this many layers in a manifest and entries in an index. */
+export const MAX_MANIFEST_ENTRIES = 256;
 
 /** Parses `Bearer realm="…",service="…",scope="…"` into its scheme and parameters. */
 export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
@@ -105,10 +122,12 @@ export class RegistryClient {
   private token: string | undefined;
   private readonly fetch: FetchLike;
   private readonly platform: { os: string; architecture: string };
+  private readonly limits: PullLimits;
 
   constructor(private readonly options: RegistryClientOptions) {
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
     this.platform = options.platform ?? { os: 'linux', architecture: 'amd64' };
+    this.limits = { ...DEFAULT_PULL_LIMITS, ...options.limits };
   }
 
   private url(kind: 'manifests' | 'blobs', reference: string): string {
@@ -146,7 +165,14 @@ export class RegistryClient {
     if (scheme !== 'bearer' || params.realm === undefined) {
       throw this.fail(url, 401, `unauthorized; the registry asks for ${JSON.stringify(challenge)} and pxevirt supports anonymous Bearer tokens only`);
     }
-    const tokenUrl = new URL(params.realm);
+    let tokenUrl: URL;
+    try {
+      tokenUrl = new URL(params.realm);
+    } catch {
+      throw this.fail(url, 401, `the Bearer challenge's realm is not a URL: ${JSON.stringify(params.realm.slice(0, 120))}`);
+    }
+    const allowed = [new URL(this.options.baseUrl).origin, ...(this.options.tokenRealms ?? []).map((r) => new URL(r).origin)];
+    if (!allowed.includes(tokenUrl.origin)) throw new TokenRealmError(this.options.image, allowed, tokenUrl.origin);
     if (params.service !== undefined) tokenUrl.searchParams.set('service', params.service);
     tokenUrl.searchParams.set('scope', params.scope ?? `repository:${this.options.repository}:pull`);
     let res: Response;
@@ -156,10 +182,20 @@ export class RegistryClient {
       if (signal?.aborted) throw err;
       throw this.fail(tokenUrl.href, undefined, `token request failed: ${(err as Error).message}`, err);
     }
-    if (!res.ok) throw this.fail(tokenUrl.href, res.status, `token request refused: ${(await res.text()).slice(0, 200)}`);
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    // The token endpoint's body is never echoed (it would land in a VMI's status).
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw this.fail(tokenUrl.origin + tokenUrl.pathname, res.status, 'token request refused');
+    }
+    let body: { token?: string; access_token?: string };
+    try {
+      body = JSON.parse((await this.readCapped(res, tokenUrl.origin + tokenUrl.pathname, 'token response')).toString('utf8')) as typeof body;
+    } catch (err) {
+      if (err instanceof PullLimitError) throw err;
+      throw this.fail(tokenUrl.origin + tokenUrl.pathname, res.status, 'token response is not JSON');
+    }
     const token = body.token ?? body.access_token;
-    if (typeof token !== 'string' || token === '') throw this.fail(tokenUrl.href, res.status, 'token response has no token');
+    if (typeof token !== 'string' || token === '') throw this.fail(tokenUrl.origin + tokenUrl.pathname, res.status, 'token response has no token');
     this.token = token;
   }
 
@@ -171,7 +207,7 @@ export class RegistryClient {
       const what = res.status === 404 ? 'manifest unknown (no such image or tag)' : 'manifest request refused';
       throw this.fail(url, res.status, text === '' ? what : `${what}: ${text}`);
     }
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await this.readCapped(res, url, 'manifest');
     const digest = `sha256:${sha256Hex(body)}`;
     if (reference.startsWith('sha256:') && reference !== digest) throw new DigestMismatchError(this.options.image, reference, digest);
     let json: Record<string, unknown>;
@@ -185,11 +221,35 @@ export class RegistryClient {
     return { mediaType, digest, json };
   }
 
+  // Reads a small response (manifest, token) whole, refusing it past maxManifestBytes.
+  private async readCapped(res: Response, url: string, what: string): Promise<Buffer> {
+    const cap = this.limits.maxManifestBytes;
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > cap) {
+      await res.body?.cancel();
+      throw new PullLimitError(this.options.image, `${what} at ${url}`, cap, declared);
+    }
+    if (res.body === null) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    let n = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      n += chunk.length;
+      if (n > cap) {
+        await res.body.cancel().catch(() => undefined);
+        throw new PullLimitError(this.options.image, `${what} at ${url}`, cap, n);
+      }
+      parts.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(parts);
+  }
+
   /** Fetches the image's manifest; an index (or manifest list) is resolved to the platform's manifest. */
   async manifest(reference: string, signal?: AbortSignal): Promise<ImageManifest> {
     let m = await this.manifestAt(reference, signal);
     if (m.mediaType === MEDIA.ociIndex || m.mediaType === MEDIA.dockerList || (m.mediaType === '' && Array.isArray(m.json.manifests))) {
-      const list = (m.json.manifests ?? []) as Descriptor[];
+      const raw = Array.isArray(m.json.manifests) ? (m.json.manifests as unknown[]) : [];
+      if (raw.length > MAX_MANIFEST_ENTRIES) throw new ManifestError(this.options.image, `expected at most ${MAX_MANIFEST_ENTRIES} manifests in the index, found ${raw.length}`);
+      const list = raw.map((d, i) => checkDescriptor(this.options.image, `index.manifests[${i}]`, d, this.limits.maxManifestBytes));
       const chosen = pickPlatform(list, this.platform);
       if (chosen === undefined) {
         const found = list.map((d) => `${d.platform?.os ?? '?'}/${d.platform?.architecture ?? '?'}`).join(', ') || 'none';
@@ -200,9 +260,11 @@ export class RegistryClient {
     if (m.mediaType !== MEDIA.ociManifest && m.mediaType !== MEDIA.dockerManifest && !(m.mediaType === '' && Array.isArray(m.json.layers))) {
       throw new ManifestError(this.options.image, `expected an image manifest (${MEDIA.ociManifest} or ${MEDIA.dockerManifest}), found ${JSON.stringify(m.mediaType)}`);
     }
-    const layers = m.json.layers as Descriptor[] | undefined;
-    const config = m.json.config as Descriptor | undefined;
-    if (!Array.isArray(layers) || config === undefined) throw new ManifestError(this.options.image, 'manifest has no config or layers');
+    if (!Array.isArray(m.json.layers) || m.json.config === undefined) throw new ManifestError(this.options.image, 'manifest has no config or layers');
+    if (m.json.layers.length > MAX_MANIFEST_ENTRIES) throw new ManifestError(this.options.image, `expected at most ${MAX_MANIFEST_ENTRIES} layers, found ${m.json.layers.length}`);
+    // Checked here, where they are parsed: a layer digest becomes a path in the cache.
+    const config = checkDescriptor(this.options.image, 'manifest.config', m.json.config, this.limits.maxBlobBytes);
+    const layers = (m.json.layers as unknown[]).map((l, i) => checkDescriptor(this.options.image, `manifest.layers[${i}]`, l, this.limits.maxBlobBytes));
     return { digest: m.digest, mediaType: m.mediaType, config, layers };
   }
 
@@ -212,7 +274,7 @@ export class RegistryClient {
    */
   async downloadBlob(digest: string, dest: string, options: { size?: number; signal?: AbortSignal; onProgress?: (p: { bytes: number; total?: number }) => void } = {}): Promise<void> {
     const url = this.url('blobs', digest);
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ManifestError(this.options.image, `expected a sha256 digest for a blob, found ${JSON.stringify(digest)}`);
+    if (!DIGEST_RE.test(digest)) checkDigest(this.options.image, 'blob digest', digest);
     const res = await this.get(url, {}, options.signal);
     if (!res.ok || res.body === null) {
       const text = (await res.text().catch(() => '')).slice(0, 300).trim();
@@ -220,11 +282,22 @@ export class RegistryClient {
     }
     const length = Number(res.headers.get('content-length') ?? NaN);
     const total = options.size ?? (Number.isFinite(length) ? length : undefined);
+    // The manifest's declared size is the most a blob may be; a registry sending more is cut off.
+    const cap = Math.min(options.size ?? this.limits.maxBlobBytes, this.limits.maxBlobBytes);
+    if (Number.isFinite(length) && length > cap) {
+      await res.body.cancel();
+      throw new PullLimitError(this.options.image, `blob ${digest}`, cap, length);
+    }
     const hash = createHash('sha256');
     let bytes = 0;
     const report = options.onProgress;
+    const image = this.options.image;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, done) {
+        if (bytes + chunk.length > cap) {
+          done(new PullLimitError(image, `blob ${digest}`, cap, bytes + chunk.length));
+          return;
+        }
         hash.update(chunk);
         bytes += chunk.length;
         report?.(total === undefined ? { bytes } : { bytes, total });
@@ -245,7 +318,7 @@ export class RegistryClient {
     } catch (err) {
       await file.close().catch(() => undefined);
       await rm(tmp, { force: true });
-      if (err instanceof DigestMismatchError || options.signal?.aborted) throw err;
+      if (err instanceof DigestMismatchError || err instanceof PullLimitError || options.signal?.aborted) throw err;
       throw this.fail(url, res.status, `download failed after ${bytes} bytes: ${(err as Error).message}`, err);
     }
   }

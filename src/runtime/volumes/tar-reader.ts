@@ -29,6 +29,8 @@ export class TarFormatError extends Error {
 }
 
 const BLOCK = 512;
+/** Default cap on a pax or GNU long-name member: these are held in memory until the next header. */
+export const MAX_TAR_META_BYTES = 1024 * 1024;
 
 function field(block: Buffer, offset: number, length: number): string {
   const raw = block.subarray(offset, offset + length);
@@ -42,6 +44,7 @@ function numeric(block: Buffer, offset: number, length: number, at: number, name
     // GNU base-256: big-endian, high bit of the first byte set.
     let n = raw[0]! & 0x7f;
     for (let i = 1; i < raw.length; i++) n = n * 256 + raw[i]!;
+    if (!Number.isSafeInteger(n)) throw new TarFormatError(at, `expected a ${name} below 2^53, found a larger base-256 number`);
     return n;
   }
   const text = field(block, offset, length).trim();
@@ -84,6 +87,7 @@ const cleanPath = (p: string) => p.replace(/^(?:\.?\/)+/, '');
 
 /** The reader's state machine; see the file comment. */
 export class TarReader {
+  private readonly maxMetaBytes: number;
   private pending: Buffer = Buffer.alloc(0);
   private offset = 0; // bytes consumed, for messages
   private state: 'header' | 'data' | 'meta' | 'padding' | 'done' = 'header';
@@ -96,6 +100,10 @@ export class TarReader {
   private longLink: string | undefined;
   private pax = new Map<string, string>();
   private globalPax = new Map<string, string>();
+
+  constructor(options: { maxMetaBytes?: number } = {}) {
+    this.maxMetaBytes = options.maxMetaBytes ?? MAX_TAR_META_BYTES;
+  }
 
   /** Feeds bytes; returns the events they complete. */
   push(chunk: Uint8Array): TarEvent[] {
@@ -158,6 +166,8 @@ export class TarReader {
     const flag = String.fromCharCode(block[156]!).replace('\0', '0');
     const size = numeric(block, 124, 12, at, 'size');
     if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
+      // Refused at the header, before any of it is buffered: a 600 MiB pax header is a memory bomb.
+      if (size > this.maxMetaBytes) throw new TarFormatError(at, `expected a ${flag === 'x' || flag === 'g' ? 'pax' : 'GNU long-name'} header of at most ${this.maxMetaBytes} bytes, found one of ${size} bytes`);
       this.metaFlag = flag;
       this.metaParts = [];
       this.remaining = size;
@@ -177,7 +187,7 @@ export class TarReader {
       path: cleanPath(path),
       type: TYPES[flag] ?? 'other',
       flag,
-      size: paxSize !== undefined && /^[0-9]+$/.test(paxSize) ? Number(paxSize) : size,
+      size: paxSize !== undefined && /^[0-9]{1,15}$/.test(paxSize) ? Number(paxSize) : size,
       mode: numeric(block, 100, 8, at, 'mode'),
       linkname: this.longLink ?? pax.get('linkpath') ?? field(block, 157, 100),
     };
@@ -198,7 +208,13 @@ export class TarReader {
       const data = Buffer.concat(this.metaParts);
       this.metaParts = [];
       if (this.metaFlag === 'x') this.pax = parsePax(data);
-      else if (this.metaFlag === 'g') for (const [k, v] of parsePax(data)) this.globalPax.set(k, v);
+      else if (this.metaFlag === 'g') {
+        for (const [k, v] of parsePax(data)) this.globalPax.set(k, v);
+        // Global headers accumulate: bound their sum too.
+        let total = 0;
+        for (const [k, v] of this.globalPax) total += k.length + v.length;
+        if (total > this.maxMetaBytes) throw new TarFormatError(this.offset, `expected global pax headers of at most ${this.maxMetaBytes} bytes in all, found ${total}`);
+      }
       else if (this.metaFlag === 'L') this.longName = field(data, 0, data.length);
       else this.longLink = field(data, 0, data.length);
     } else {
