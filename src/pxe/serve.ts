@@ -11,6 +11,7 @@ import { startDhcp, type DhcpServer } from './dhcp/server.ts';
 import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
 import { startStatusSocket } from './http/status-socket.ts';
+import { startRouterAnswer } from './ndp/server.ts';
 import { interfaceProblem, readLinkState, type LinkState } from './link-state.ts';
 
 /** The interface is missing or lacks the configured address; `pxe serve` never adds it. */
@@ -81,6 +82,13 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
     if (spec.dhcp.mode !== 'off') {
       dhcp = await startDhcp({ spec, stateDir: options.stateDir, log: log.child({ proto: 'dhcp' }), timeline, metrics, ...(options.now ? { now: options.now } : {}) });
       closers.push(() => dhcp!.close());
+    }
+    if (spec.ipv6.answerRouterSolicitations) {
+      if (link.mac === undefined) log.warn({ interface: spec.interface }, 'no link-layer address: not answering router solicitations');
+      else {
+        const ra = startRouterAnswer({ interface: spec.interface, ifindex: link.index, mac: link.mac, ownAddresses: link.linkLocal6 ? [link.linkLocal6] : [], log: log.child({ proto: 'ndp' }), timeline });
+        closers.push(() => ra.close());
+      }
     }
     const tftp = await startTftp({
       roots: { root: spec.root, ipxeDir: spec.ipxeDir },

@@ -2,7 +2,7 @@
 // kept per MAC so that /status can show each host's boot as a timeline.
 import type { Logger } from '../lib/logger.ts';
 
-export type Proto = 'dhcp' | 'tftp' | 'http';
+export type Proto = 'dhcp' | 'tftp' | 'http' | 'ndp';
 
 export interface BootEventInput {
   proto: Proto;

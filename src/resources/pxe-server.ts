@@ -55,6 +55,8 @@ export interface PxeServerSpec {
   hosts: PxeHost[];
   defaultImage?: string;
   menu: { enabled: boolean; timeoutSeconds: number };
+  /** Answer IPv6 router solicitations with an empty advertisement (ends iPXE's ~16 s wait). */
+  ipv6: { answerRouterSolicitations: boolean };
 }
 
 export interface Validated<T> {
@@ -148,7 +150,7 @@ class Checker {
   }
 }
 
-const TOP_KEYS = ['interface', 'address', 'dhcp', 'root', 'http', 'tftp', 'ipxeDir', 'images', 'hosts', 'defaultImage', 'menu'] as const;
+const TOP_KEYS = ['interface', 'address', 'dhcp', 'root', 'http', 'tftp', 'ipxeDir', 'images', 'hosts', 'defaultImage', 'menu', 'ipv6'] as const;
 
 /**
  * Validates and defaults a PXE server spec. `base` prefixes field paths (`spec` for the
@@ -201,6 +203,12 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
     c.fail(CauseType.Invalid, join(base, 'menu.enabled'), `expected true or false, found ${shown(menu.enabled)}`);
   }
 
+  const ipv6 = c.object(top.ipv6, join(base, 'ipv6'), false) ?? {};
+  c.known(ipv6, join(base, 'ipv6'), ['answerRouterSolicitations']);
+  if (ipv6.answerRouterSolicitations !== undefined && typeof ipv6.answerRouterSolicitations !== 'boolean') {
+    c.fail(CauseType.Invalid, join(base, 'ipv6.answerRouterSolicitations'), `expected true or false, found ${shown(ipv6.answerRouterSolicitations)}`);
+  }
+
   const value: PxeServerSpec = {
     interface: iface ?? '',
     address: addressText ?? '',
@@ -216,6 +224,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
       enabled: typeof menu.enabled === 'boolean' ? menu.enabled : true,
       timeoutSeconds: c.integer(menu.timeoutSeconds, join(base, 'menu.timeoutSeconds'), 10, 0, 3600),
     },
+    ipv6: { answerRouterSolicitations: ipv6.answerRouterSolicitations !== false },
   };
   return c.causes.length === 0 ? { value, causes: [] } : { causes: c.causes };
 }
