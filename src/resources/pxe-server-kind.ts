@@ -45,6 +45,7 @@ const specSchema: Schema = object(
     ),
     defaultImage: string(),
     menu: object({ enabled: boolean(), timeoutSeconds: integer() }),
+    ipv6: object({ answerRouterSolicitations: boolean('Answer IPv6 router solicitations with an empty advertisement (router lifetime 0, no prefix) so iPXE does not wait for routers; default true; silent while another router answers.') }),
   },
   ['network', 'address', 'root'],
 );
@@ -78,7 +79,29 @@ const statusSchema = object({
   observedGeneration: integer(undefined, 'int64'),
   leases: array(object({ mac: string(), ip: string(), hostname: string(), state: oneOf(['offered', 'bound', 'declined']), expiresAt: dateTime() }, ['mac', 'ip', 'state']), 'Unexpired DHCP leases, by address.'),
   boots: array(
-    object({ mac: string(), ip: string(), image: string(), lastSeen: dateTime(), events: array(bootEvent, 'The newest events of this host, oldest first.') }, ['mac', 'events']),
+    object(
+      {
+        mac: string(),
+        ip: string(),
+        image: string(),
+        lastSeen: dateTime(),
+        events: array(bootEvent, 'The newest events of this host, oldest first.'),
+        gaps: array(
+          object(
+            {
+              from: dateTime(),
+              to: dateTime(),
+              seconds: { type: 'number', description: 'Length of the gap.' },
+              cause: string('ipv6-router-discovery, dhcp-retry, proxy-dhcp-wait, tftp-retransmits, slow-http-read, menu, firmware, booting-image or unknown.'),
+              likely: string('What the client was most likely doing, from what the server saw.'),
+            },
+            ['from', 'to', 'likely'],
+          ),
+          'Stretches over a second without events, explained.',
+        ),
+      },
+      ['mac', 'events'],
+    ),
     'Per-MAC boot timelines (DHCP → TFTP → HTTP), most recently active host first.',
   ),
   transfers: array(
