@@ -60,6 +60,8 @@ interface PodRecord {
 export interface PxeServerPodOptions {
   dataDir: string;
   netnsPrefix?: string;
+  /** The iPXE binaries' directory: the node's setting, never the spec's (default /usr/lib/ipxe). */
+  ipxeDir?: string;
   cni: CniManager;
   log: Logger;
   /** argv before `--config …`: default [node, bin/pxevirt, 'pxe', 'serve']. */
@@ -174,7 +176,7 @@ export function resolveRoot(root: string, dataDir: string): string {
 export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions): Promise<PxeServerSpec> {
   const { network: _network, ...config } = spec;
   const root = resolveRoot(spec.root, o.dataDir);
-  const base: PxeServerSpec = { ...config, interface: p.ifname, root };
+  const base: PxeServerSpec = { ...config, interface: p.ifname, root, ipxeDir: o.ipxeDir ?? '/usr/lib/ipxe' };
   const urls = spec.images.flatMap((i) => [i.kernel ?? '', ...i.initrd]).filter(isUrl);
   if (urls.length === 0) return base;
   const served = podFiles(p.runDir).servedRoot;

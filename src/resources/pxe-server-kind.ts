@@ -161,7 +161,11 @@ export function defaultPxeServer(object: Obj): Obj {
   if (!isObj(out.spec)) return out;
   const { network, rest, relativeRoot } = splitSpec(out.spec);
   const { value } = validatePxeServerSpec(rest, 'spec');
-  if (value) out.spec = { network, ...value, ...(relativeRoot === undefined ? {} : { root: relativeRoot }) };
+  if (value) {
+    // ipxeDir is the node's setting (daemon pxeIpxeDir): kept only when the spec gave it.
+    const { ipxeDir, ...rest2 } = value;
+    out.spec = { network, ...rest2, ...(rest.ipxeDir === undefined ? {} : { ipxeDir }), ...(relativeRoot === undefined ? {} : { root: relativeRoot }) };
+  }
   return out;
 }
 
