@@ -8,6 +8,7 @@ import { benchTftp, type TftpBenchResult } from './tftp.ts';
 import { benchBootStorm, type StormResult } from './boot-storm.ts';
 import { benchApi, type ApiBenchResult } from './api.ts';
 import { benchVmi, type VmiBenchResult } from './vmi.ts';
+import { benchWholeBoot, renderWholeBoot, type WholeBootResult } from './whole-boot.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -34,7 +35,15 @@ const api: ApiBenchResult = await benchApi({ log });
 log('bench: VMIs, 20 created one after the other, vs the same QEMU started by hand…');
 const vmi: VmiBenchResult = await benchVmi({ log });
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi };
+log('bench: whole network boot, power-on to the guest marker, pxevirt vs dnsmasq + httpd (BIOS, UEFI)…');
+let wholeBoot: WholeBootResult;
+try {
+  wholeBoot = await benchWholeBoot(scope, log);
+} finally {
+  await closeScope();
+}
+
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi, wholeBoot };
 const md = render(results);
 await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -85,6 +94,7 @@ function render(r: typeof results): string {
     '',
     ...renderApi(r.api),
     ...renderVmi(r.vmi),
+    ...renderWholeBoot(r.wholeBoot),
   ];
   return lines.join('\n');
 }

@@ -270,7 +270,7 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
       netns: p.netns,
       runDir: p.runDir,
       name: SERVE_NAME,
-      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket],
+      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket, '--log-file', join(p.runDir, 'pxe.log')],
       log: o.log,
       ready: async () => (await statusRequest(files.statusSocket, '/status', 1000), true),
       startTimeoutMs: 60_000,
