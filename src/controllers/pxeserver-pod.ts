@@ -148,8 +148,9 @@ export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec
     Object.assign(record, { attached: wanted, ifname: p.ifname, ...(mac === undefined ? {} : { mac }) });
     await writePodRecord(p.runDir, record);
   }
-  // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start.
-  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'flush', 'dev', p.ifname);
+  // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start. IPv4 only:
+  // the IPv6 link-local address stays, the router-solicitation answer is sent from it.
+  await ipIn(p.netns, PxeReason.AddressFailed, '-4', 'addr', 'flush', 'dev', p.ifname);
   await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', spec.address, 'dev', p.ifname);
   await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', p.ifname, 'up');
   return mac === undefined ? {} : { mac };

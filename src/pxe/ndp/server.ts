@@ -79,6 +79,7 @@ export function startRouterAnswer(options: RouterAnswerOptions): RouterAnswerSer
   socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0), 4);
   const advert = emptyRouterAdvertisement(options.mac);
   const own = new Set(options.ownAddresses.map((a) => a.toLowerCase()));
+  let warned = false;
 
   const answerer = new RouterSolicitationAnswerer({
     now: options.now ?? Date.now,
@@ -88,7 +89,11 @@ export function startRouterAnswer(options: RouterAnswerOptions): RouterAnswerSer
     },
     answer: (who) => {
       socket.send(advert, 0, advert.length, ALL_NODES, (err) => {
-        if (err) log.warn({ err: err.message, ...who }, 'router advertisement not sent');
+        if (err) {
+          if (!warned) log.warn({ err: err.message, ...who, interface: options.interface }, `router advertisement not sent (does ${options.interface} have an IPv6 link-local address?); further failures are logged at debug level`);
+          else log.debug({ err: err.message, ...who }, 'router advertisement not sent');
+          warned = true;
+        }
         else timeline.record({ proto: 'ndp', event: 'ra', ...who, routerLifetime: 0 });
       });
     },
@@ -101,7 +106,9 @@ export function startRouterAnswer(options: RouterAnswerOptions): RouterAnswerSer
     const msg = parseNdp(buf);
     if (!msg) return;
     if (msg.type === ICMP6_ROUTER_SOLICITATION) {
-      if (msg.mac !== undefined) timeline.record({ proto: 'ndp', event: 'rs', mac: msg.mac, source });
+      // Not a timeline event: an unanswered Linux client solicits forever (with backoff), and
+      // each would change the status; the answer ('ra') or 'rs-left-to-router' is recorded.
+      log.debug({ mac: msg.mac, source }, 'router solicitation');
       answerer.onSolicitation(source, msg.mac);
     } else if (!own.has(source.toLowerCase().split('%')[0] ?? '')) {
       answerer.onOtherAdvertisement(source, msg.mac);
