@@ -7,7 +7,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createNodeNamespace, type NodeNamespace, type TestContextLike } from '../test/helpers/netns.ts';
 import { startGuest } from '../test/helpers/qemu.ts';
-import { imageEntry, stageImage, startPxeServe, tempDir } from '../test/helpers/pxe.ts';
+import { stageImage, startPxeServe, tempDir, tinyLinuxServer } from '../test/helpers/pxe.ts';
 import { buildTestGuest } from '../scripts/test-guest.ts';
 
 const ADDRESS = '192.168.100.1/24';
@@ -40,14 +40,7 @@ async function bootOnce(t: TestContextLike, node: NodeNamespace, firmware: 'bios
 
 async function viaPxevirt(t: TestContextLike, image: Image, firmware: 'bios' | 'uefi'): Promise<WholeBootRun> {
   const node = await createNodeNamespace(t, { address: ADDRESS });
-  const pxe = await startPxeServe(t, node, {
-    interface: 'br0',
-    address: ADDRESS,
-    dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.199', leaseSeconds: 600 },
-    http: { port: 8080 },
-    images: [imageEntry('tiny-linux', CMDLINE)],
-    defaultImage: 'tiny-linux',
-  });
+  const pxe = await startPxeServe(t, node, tinyLinuxServer('br0', ADDRESS, '192.168.100.100-192.168.100.199', CMDLINE));
   await stageImage(pxe.root, 'tiny-linux', image);
   const mac = 'de:00:00:00:b0:01';
   const seconds = await bootOnce(t, node, firmware, mac);

@@ -131,3 +131,15 @@ export function seedPxeServer(root: string, image: string, cmdline?: string): Re
     },
   };
 }
+
+/** A `pxe serve` config leasing `range` on `iface` and booting every host into `tiny-linux`. */
+export function tinyLinuxServer(iface: string, address: string, range: string, cmdline?: string): Record<string, unknown> {
+  return {
+    interface: iface,
+    address,
+    dhcp: { mode: 'server', range, leaseSeconds: 600 },
+    http: { port: 8080 },
+    images: [cmdline === undefined ? imageEntry('tiny-linux') : imageEntry('tiny-linux', cmdline)],
+    defaultImage: 'tiny-linux',
+  };
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createNodeNamespace, ip, netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable, startGuest } from '../helpers/qemu.ts';
 import { buildTestGuest } from '../../scripts/test-guest.ts';
-import { imageEntry, stageImage, startPxeServe, tempDir } from '../helpers/pxe.ts';
+import { stageImage, startPxeServe, tempDir, tinyLinuxServer } from '../helpers/pxe.ts';
 
 const MAC = 'de:00:00:00:00:de';
 const skip = (await netnsUnavailable()) ?? (await qemuUnavailable());
@@ -21,14 +21,7 @@ test('pxe serve starts on a bridge without carrier, boots the guest that brings 
   assert.equal(await carrierOf(node.name, 'br1'), false, 'the bridge has no carrier before the guest runs');
 
   const image = await buildTestGuest({ name: 'tiny-linux' });
-  const pxe = await startPxeServe(t, node, {
-    interface: 'br1',
-    address: '192.168.77.1/24',
-    dhcp: { mode: 'server', range: '192.168.77.100-192.168.77.150', leaseSeconds: 600 },
-    http: { port: 8080 },
-    images: [imageEntry('tiny-linux')],
-    defaultImage: 'tiny-linux',
-  });
+  const pxe = await startPxeServe(t, node, tinyLinuxServer('br1', '192.168.77.1/24', '192.168.77.100-192.168.77.150'));
   assert.ok(pxe.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('no carrier yet on br1')), 'the server says "no carrier yet"');
   await stageImage(pxe.root, 'tiny-linux', image);
 

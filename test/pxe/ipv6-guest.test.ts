@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createNodeNamespace, netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable, startGuest } from '../helpers/qemu.ts';
 import { buildTestGuest } from '../../scripts/test-guest.ts';
-import { imageEntry, stageImage, startPxeServe } from '../helpers/pxe.ts';
+import { stageImage, startPxeServe, tinyLinuxServer } from '../helpers/pxe.ts';
 
 const MAC = 'de:00:00:00:00:d6';
 const skip = (await netnsUnavailable()) ?? (await qemuUnavailable());
@@ -15,14 +15,7 @@ const skip = (await netnsUnavailable()) ?? (await qemuUnavailable());
 test('a guest booted with the router-solicitation answer has no IPv6 default route or global address, and iPXE does not wait for routers', { skip, timeout: 360_000 }, async (t) => {
   const node = await createNodeNamespace(t, { address: '192.168.100.1/24' });
   const image = await buildTestGuest({ name: 'tiny-linux' });
-  const pxe = await startPxeServe(t, node, {
-    interface: 'br0',
-    address: '192.168.100.1/24',
-    dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.199', leaseSeconds: 600 },
-    http: { port: 8080 },
-    images: [imageEntry('tiny-linux')],
-    defaultImage: 'tiny-linux',
-  });
+  const pxe = await startPxeServe(t, node, tinyLinuxServer('br0', '192.168.100.1/24', '192.168.100.100-192.168.100.199'));
   await stageImage(pxe.root, 'tiny-linux', image);
   const guest = await startGuest(t, { ns: node, firmware: 'bios', memoryMiB: 512, nics: [{ tap: await node.addTap(), mac: MAC, bootindex: 1, rom: true }] });
   await guest.waitFor(/PXEVIRT-GUEST ready/, { timeoutMs: 240_000 });
