@@ -9,6 +9,7 @@ import { benchBootStorm, type StormResult } from './boot-storm.ts';
 import { benchApi, type ApiBenchResult } from './api.ts';
 import { benchVmi, type VmiBenchResult } from './vmi.ts';
 import { benchCli, renderCli, type CliBenchResult } from './cli.ts';
+import { benchWholeBoot, renderWholeBoot, type WholeBootResult } from './whole-boot.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -37,7 +38,15 @@ const vmi: VmiBenchResult = await benchVmi({ log });
 log('bench: CLI, `pxevirt get vmi` vs `kubectl get vmi`, 20 runs each…');
 const cli: CliBenchResult = await benchCli({ log });
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi, cli };
+log('bench: whole network boot, power-on to the guest marker, pxevirt vs dnsmasq + httpd (BIOS, UEFI)…');
+let wholeBoot: WholeBootResult;
+try {
+  wholeBoot = await benchWholeBoot(scope, log);
+} finally {
+  await closeScope();
+}
+
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, dhcp, storm, api, vmi, cli, wholeBoot };
 const md = render(results);
 await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -89,6 +98,7 @@ function render(r: typeof results): string {
     ...renderApi(r.api),
     ...renderVmi(r.vmi),
     ...renderCli(r.cli),
+    ...renderWholeBoot(r.wholeBoot),
   ];
   return lines.join('\n');
 }

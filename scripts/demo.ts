@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const [guest, disk] = await Promise.all([buildTestGuest({ name: 'pxe-linux' }), buildTestDisk({ name: 'fedora-demo-stand-in' })]);
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-demo-'));
   cleanups.push(() => rm(work, { recursive: true, force: true }));
-  const pxeRoot = join(work, 'pxe-root');
+  const pxeRoot = join(work, 'data', 'pxe', 'pxe-root'); // under <data-dir>/pxe, where a node allows PXE roots by default
   await stageImage(pxeRoot, 'pxe-linux', guest);
 
   step('a local registry on 127.0.0.1 serving kubevirt/fedora-cloud-container-disk-demo (the docker.io mirror)');

@@ -14,6 +14,8 @@ packages=(
   iproute2 iptables iputils-ping
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
+  # IPv6 router discovery: a real solicitor (rdisc6) and another router on the segment (radvd)
+  ndisc6 radvd
   # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
   tmux vncsnapshot chromium
   # peak memory of a process under attack (test/hostile)

@@ -1,6 +1,6 @@
 // The `pxevirt` command: parses arguments and dispatches; the only place that exits. Each
 // command's code is imported when it runs, so `pxevirt get` loads no QEMU, PXE or web code.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { reportError, ExitCode } from './errors.ts';
 
@@ -20,9 +20,21 @@ pxe
   .option('--state-dir <dir>', 'where leases persist (default /var/lib/pxevirt/pxe/<interface>)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .option('--status-socket <path>', 'also serve /status and /metrics on this unix socket')
-  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string }) => {
+  .option('--log-file <path>', 'log to this file instead of stdout, rotated to <path>.1 at --log-max-bytes (the newest kept)')
+  .option('--log-max-bytes <n>', 'size at which --log-file rotates (default 16 MiB)', (v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 4096) throw new InvalidArgumentError(`expected a number of bytes of at least 4096, found ${JSON.stringify(v)}`);
+    return Number(v);
+  })
+  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string; logFile?: string; logMaxBytes?: number }) => {
     const { pxeServe } = await import('./pxe-serve.ts');
-    await pxeServe({ config: opts.config, logLevel: opts.logLevel, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...(opts.statusSocket ? { statusSocket: opts.statusSocket } : {}) });
+    await pxeServe({
+      config: opts.config,
+      logLevel: opts.logLevel,
+      ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+      ...(opts.statusSocket ? { statusSocket: opts.statusSocket } : {}),
+      ...(opts.logFile ? { logFile: opts.logFile } : {}),
+      ...(opts.logMaxBytes ? { logMaxBytes: opts.logMaxBytes } : {}),
+    });
   });
 
 pxe

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createLogger, type LogLevel } from '../lib/logger.ts';
 import { loadPxeConfig } from '../pxe/config-file.ts';
 import { startPxeServer } from '../pxe/serve.ts';
+import { RotatingFile } from '../pxe/log-file.ts';
 
 export interface PxeServeArgs {
   config: string;
@@ -10,6 +11,9 @@ export interface PxeServeArgs {
   logLevel?: LogLevel;
   /** Unix socket for /status and /metrics. */
   statusSocket?: string;
+  /** Log to this file (rotated at logMaxBytes to FILE.1, keeping the newest) instead of stdout. */
+  logFile?: string;
+  logMaxBytes?: number;
 }
 
 /** Default state directory: per interface, under /var/lib/pxevirt for root, else ~/.local/share/pxevirt. */
@@ -23,7 +27,8 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   const spec = await loadPxeConfig(args.config);
   const stateDir = args.stateDir ?? defaultStateDir(spec.interface);
   await mkdir(stateDir, { recursive: true });
-  const log = createLogger({ level: args.logLevel ?? 'info', fd: 1, buffered: true });
+  const file = args.logFile === undefined ? undefined : new RotatingFile(args.logFile, args.logMaxBytes ?? 16 << 20);
+  const log = file ? createLogger({ level: args.logLevel ?? 'info', stream: file }) : createLogger({ level: args.logLevel ?? 'info', fd: 1, buffered: true });
   const server = await startPxeServer({ spec, stateDir, log, ...(args.statusSocket ? { statusSocket: args.statusSocket } : {}) });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -36,4 +41,5 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   await server.close();
   log.info({}, 'stopped');
   log.flush();
+  file?.close();
 }

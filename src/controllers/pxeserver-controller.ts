@@ -31,6 +31,8 @@ export interface PxeServerControllerOptions {
   log: Logger;
   /** Prefix of the pods' netns names (default `pxs-`). */
   netnsPrefix?: string;
+  /** The iPXE binaries' directory (the daemon's pxeIpxeDir; default /usr/lib/ipxe). */
+  ipxeDir?: string;
   /** argv of `pxevirt pxe serve` before its options (tests). */
   serveCommand?: readonly string[];
   /** How often running servers' status is read (default 3 s). */
@@ -68,6 +70,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
       cni,
       log,
       ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
+      ...(options.ipxeDir ? { ipxeDir: options.ipxeDir } : {}),
       ...(options.serveCommand ? { serveCommand: options.serveCommand } : {}),
     };
     return createPxeServerHost(podOptions);

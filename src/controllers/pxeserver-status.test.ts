@@ -65,3 +65,10 @@ test('the same inputs give an identical status (so nothing is written)', () => {
   const a = pxeServerStatus(undefined, obs({ server: doc }), now);
   assert.equal(JSON.stringify(pxeServerStatus(a, obs({ server: doc }), new Date('2026-01-01T12:00:03Z'))), JSON.stringify(a));
 });
+
+test("the server's gap explanations land on their host's boot, reduced to the documented fields", () => {
+  const gap = { from: '2026-01-01T11:59:50.000Z', to: '2026-01-01T11:59:52.000Z', seconds: 2, after: 'dhcp ack', before: 'tftp done', cause: 'firmware', likely: 'the firmware…', extra: 'x' };
+  const f = serverStatusFields({ ...doc, gaps: { 'de:00:00:00:00:de': [gap, 'junk'] } }, now);
+  assert.deepEqual(f.boots[0]?.gaps, [{ from: gap.from, to: gap.to, seconds: 2, cause: 'firmware', likely: 'the firmware…' }]);
+  assert.equal(f.boots[1]?.gaps, undefined, 'no gaps field for a host without gaps');
+});

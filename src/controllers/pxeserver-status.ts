@@ -86,6 +86,11 @@ export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits
     .filter((l) => l.mac !== undefined && l.ip !== undefined)
     .sort((a, b) => ipKey(a.ip as string) - ipKey(b.ip as string));
   const timelines = isObj(d.timelines) ? d.timelines : {};
+  const gapsOf = (mac: string) => {
+    const list = isObj(d.gaps) && Array.isArray(d.gaps[mac]) ? (d.gaps[mac] as unknown[]) : [];
+    const gaps = list.filter(isObj).map((g) => compact({ from: str(g.from), to: str(g.to), seconds: typeof g.seconds === 'number' ? g.seconds : undefined, cause: str(g.cause), likely: str(g.likely) }));
+    return gaps.length ? gaps.slice(-limits.eventsPerHost) : undefined;
+  };
   // The server lists hosts least recently active first.
   const boots = Object.entries(timelines)
     .reverse()
@@ -95,7 +100,7 @@ export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits
       const kept = events.slice(-limits.eventsPerHost);
       const ip = [...events].reverse().find((e) => e.ip !== undefined && e.proto === 'dhcp')?.ip ?? [...events].reverse().find((e) => e.ip !== undefined)?.ip;
       const image = [...events].reverse().find((e) => e.image !== undefined)?.image;
-      return compact({ mac, ip, image, lastSeen: events.at(-1)?.time, events: kept });
+      return compact({ mac, ip, image, lastSeen: events.at(-1)?.time, events: kept, gaps: gapsOf(mac) });
     });
   const transfers = (Array.isArray(d.transfers) ? d.transfers : [])
     .filter(isObj)

@@ -72,6 +72,8 @@ export const CONFIG_KEYS = {
   nodeNetns: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a network namespace name (letters, digits, \'_\', \'.\', \'-\')'),
   hostNetwork: boolean,
   cniPluginDirs: listOf(path),
+  pxeRoots: listOf(path),
+  pxeIpxeDir: path,
 } satisfies Record<string, Checker<unknown>>;
 
 type Keys = typeof CONFIG_KEYS;

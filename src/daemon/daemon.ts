@@ -1,5 +1,6 @@
 // `pxevirt up`'s process body: opens the store, makes sure of the `default` namespace and the
 // TLS material, writes the kubeconfig, and serves the API over HTTPS.
+import { chainMutators, DEFAULT_IPXE_DIR, pxeRootMutator } from './pxe-roots.ts';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -63,6 +64,10 @@ export interface DaemonOptions {
   hostNetwork?: boolean;
   /** Where CNI plugins are looked up (default /usr/lib/cni). */
   cniPluginDirs?: string[];
+  /** Directories PXEServer roots may be in besides <data-dir>/pxe (issue 13). */
+  pxeRoots?: string[];
+  /** Where the iPXE binaries for non-iPXE firmware are (default /usr/lib/ipxe). */
+  pxeIpxeDir?: string;
 }
 
 /** Creates the node namespace when it does not exist yet (loopback up). */
@@ -204,7 +209,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.version ? { version: options.version } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ...(local ? { guests: localGuestAccess(local) } : {}),
-      mutate: macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange }),
+      mutate: chainMutators(
+        macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange }),
+        pxeRootMutator({ dataDir: options.dataDir, allowed: options.pxeRoots ?? [], ipxeDir: options.pxeIpxeDir ?? DEFAULT_IPXE_DIR }),
+      ),
     });
     // The web UI (/ui/, sign-in with the token) in front of the API on the same port.
     server = createServer({ cert: cert.certPem, key: cert.keyPem }, nodeListener(withWebUi(handler, { token }), options.log.child({ component: 'api' })));
@@ -232,6 +240,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         log: options.log.child({ component: 'pxeserver-controller' }),
         ...(options.pxeNetnsPrefix ? { netnsPrefix: options.pxeNetnsPrefix } : {}),
         ...(options.pxeStatusPollMs ? { pollMs: options.pxeStatusPollMs } : {}),
+        ipxeDir: options.pxeIpxeDir ?? DEFAULT_IPXE_DIR,
       });
     }
     if (runControllers) {

@@ -16,7 +16,11 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /** Creates the process logger: one JSON line per event, to the given fd (stderr by default). */
-export function createLogger(options: { level?: LogLevel; name?: string; fd?: number; buffered?: boolean } = {}): Logger & { flush(): void } {
+export function createLogger(options: { level?: LogLevel; name?: string; fd?: number; buffered?: boolean; stream?: { write(line: string): void } } = {}): Logger & { flush(): void } {
+  if (options.stream) {
+    const logger = pino({ level: options.level ?? 'info', base: options.name ? { name: options.name } : null, timestamp: pino.stdTimeFunctions.isoTime }, options.stream);
+    return Object.assign(logger, { flush: () => undefined });
+  }
   // Buffered output writes asynchronously, batching lines logged while a write is in flight
   // (servers log every packet); flush() before exit.
   const destination = pino.destination({ fd: options.fd ?? 2, sync: !options.buffered });

@@ -24,16 +24,17 @@ async function fixture(t: { after(fn: () => unknown): void }) {
 
 test('opens files under the root and the virtual ipxe directory', async (t) => {
   const roots = await fixture(t);
-  for (const [path, text] of [['tiny/vmlinuz', 'kernel'], ['./tiny//vmlinuz', 'kernel'], ['alias', 'kernel'], ['ipxe/undionly.kpxe', 'ipxe'], ['ipxe/ipxe.efi', 'efi']] as const) {
+  for (const [path, text] of [['tiny/vmlinuz', 'kernel'], ['./tiny//vmlinuz', 'kernel'], ['ipxe/undionly.kpxe', 'ipxe'], ['ipxe/ipxe.efi', 'efi']] as const) {
     const f = await openConfined(roots, path);
     assert.equal((await f.handle.readFile()).toString(), text, path);
     await f.handle.close();
   }
 });
 
-test('refuses traversal, absolute paths and symlinks leading out', async (t) => {
+test('refuses traversal, absolute paths, final links (even inside the root) and directory links leading out', async (t) => {
   const roots = await fixture(t);
-  for (const path of ['ipxe/../secret', '../secret', 'tiny/../../secret', '/etc/passwd', 'leak', 'tiny\\..\\x', 'a\0b']) {
+  await symlink(join(roots.root, '..'), join(roots.root, 'up'));
+  for (const path of ['ipxe/../secret', '../secret', 'tiny/../../secret', '/etc/passwd', 'leak', 'alias', 'up/secret', 'tiny\\..\\x', 'a\0b']) {
     await assert.rejects(openConfined(roots, path), (err: unknown) => err instanceof FileRefusedError && err.code === 'denied', path);
   }
   await assert.rejects(openConfined(roots, 'missing'), (err: unknown) => err instanceof FileRefusedError && err.code === 'not-found');
@@ -42,4 +43,14 @@ test('refuses traversal, absolute paths and symlinks leading out', async (t) => 
 
 test('confine names what it expected and found', () => {
   assert.throws(() => confine({ root: '/r', ipxeDir: '/i' }, '/etc/passwd'), /expected a path relative to the root, found an absolute path/);
+});
+
+test('a FIFO or a device in the root is refused without blocking', async (t) => {
+  const roots = await fixture(t);
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [join(roots.root, 'fifo')]);
+  await symlink('/dev/zero', join(roots.root, 'zero'));
+  await assert.rejects(openConfined(roots, 'fifo'), /expected a regular file, found a FIFO/);
+  await assert.rejects(openConfined(roots, 'zero'), /found a symbolic link/);
+  await assert.rejects(openConfined({ ...roots, ipxeDir: '/dev' }, 'ipxe/zero'), /expected a regular file, found a device/);
 });

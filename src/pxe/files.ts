@@ -1,7 +1,13 @@
-// Files served by TFTP and HTTP: confined to the root (no "..", no absolute paths, no
-// symlink leading out), plus the virtual `ipxe/` directory backed by the iPXE binaries.
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+// Files served by TFTP and HTTP: confined to the root (no "..", no absolute paths, no final
+// symlink, no directory link leading out), regular files only (no FIFO, device or socket: opened
+// non-blocking and checked with fstat on the open descriptor), plus the virtual `ipxe/`
+// directory backed by the iPXE binaries of the node's administrator.
+import { constants } from 'node:fs';
+import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
+
+/** Read-only, never a controlling terminal, never blocking on a FIFO/device at open. */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK;
 
 /** Why a path was refused or not found; `code` maps to TFTP error codes and HTTP statuses. */
 export class FileRefusedError extends Error {
@@ -44,26 +50,34 @@ export function confine(roots: FileRoots, requested: string): [string, string, b
 /** Opens a requested file for reading, refusing anything that resolves outside its base. */
 export async function openConfined(roots: FileRoots, requested: string): Promise<OpenedFile> {
   const [base, rel, inIpxeDir] = confine(roots, requested);
-  let real: string;
   let realBase: string;
   try {
     realBase = await realpath(base);
-    real = await realpath(`${base}/${rel}`);
   } catch (err) {
     throw new FileRefusedError(requested, 'not-found', `no such file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  // The iPXE directory is the administrator's (Debian links ipxe.efi to /boot/ipxe.efi) and
-  // names there are one plain component, so its links are followed; the root's are not.
-  if (!inIpxeDir && !real.startsWith(realBase + sep)) {
-    throw new FileRefusedError(requested, 'denied', 'expected a file inside the root, found a link leading out of it');
-  }
-  const handle = await open(real, 'r').catch((err: NodeJS.ErrnoException) => {
+  // The iPXE directory is the administrator's (a daemon setting; Debian links ipxe.efi to
+  // /boot/ipxe.efi) and names there are one plain component, so its links are followed. In the
+  // root a final link is never followed (O_NOFOLLOW), and where the descriptor really points is
+  // read back from /proc (no window between a check and the open).
+  const flags = OPEN_FLAGS | (inIpxeDir ? 0 : constants.O_NOFOLLOW);
+  const handle = await open(`${realBase}/${rel}`, flags).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ELOOP') throw new FileRefusedError(requested, 'denied', 'expected a regular file, found a symbolic link');
     throw new FileRefusedError(requested, err.code === 'EACCES' ? 'denied' : 'not-found', `cannot open (${err.code ?? 'error'})`);
   });
-  const stat = await handle.stat();
-  if (!stat.isFile()) {
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
+      throw new FileRefusedError(requested, 'not-found', `expected a regular file, found ${kind}`);
+    }
+    const real = await readlink(`/proc/self/fd/${handle.fd}`);
+    if (!inIpxeDir && !real.startsWith(realBase + sep)) {
+      throw new FileRefusedError(requested, 'denied', 'expected a file inside the root, found a link leading out of it');
+    }
+    return { handle, size: stat.size, path: real };
+  } catch (err) {
     await handle.close();
-    throw new FileRefusedError(requested, 'not-found', 'expected a regular file, found a directory or device');
+    throw err;
   }
-  return { handle, size: stat.size, path: real };
 }

@@ -1,6 +1,5 @@
 // `pxevirt pxe serve`: DHCP, TFTP and HTTP on one interface, sharing one timeline,
 // one set of transfers and one metrics registry.
-import { networkInterfaces } from 'node:os';
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../lib/logger.ts';
 import { formatIpv4, parseCidr } from '../lib/ipv4.ts';
@@ -12,22 +11,23 @@ import { startDhcp, type DhcpServer } from './dhcp/server.ts';
 import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
 import { startStatusSocket } from './http/status-socket.ts';
+import { startRouterAnswer } from './ndp/server.ts';
+import { interfaceProblem, readLinkState, type LinkState } from './link-state.ts';
 
 /** The interface is missing or lacks the configured address; `pxe serve` never adds it. */
 export class InterfaceNotReadyError extends Error {
   readonly interfaceName: string;
   readonly address: string;
   readonly found: readonly string[];
-  constructor(interfaceName: string, address: string, found: readonly string[] | undefined) {
-    const what = found === undefined ? `no interface ${interfaceName}` : `interface ${interfaceName} has ${found.length ? found.join(', ') : 'no IPv4 address'}`;
+  constructor(interfaceName: string, address: string, state: LinkState | undefined, problem: string) {
     super(
-      `expected ${address} on interface ${interfaceName}, found ${what}; pxevirt pxe serve never changes the host's network: ` +
-        `add it first (ip addr add ${address} dev ${interfaceName})`,
+      `expected ${address} on interface ${interfaceName}, found ${problem}; pxevirt pxe serve never changes the host's network: ` +
+        (state ? `add it first (ip addr add ${address} dev ${interfaceName})` : `create ${interfaceName} and add ${address} to it first`),
     );
     this.name = 'InterfaceNotReadyError';
     this.interfaceName = interfaceName;
     this.address = address;
-    this.found = found ?? [];
+    this.found = state?.ipv4 ?? [];
   }
 }
 
@@ -49,21 +49,23 @@ export interface PxeServer {
   close(): Promise<void>;
 }
 
-/** Checks that the spec's address is already on its interface. */
-export function checkInterface(spec: PxeServerSpec, interfaces = networkInterfaces()): void {
-  const cidr = parseCidr(spec.address);
-  const list = interfaces[spec.interface];
-  const want = cidr ? formatIpv4(cidr.address) : spec.address;
-  const v4 = (list ?? []).filter((a) => a.family === 'IPv4');
-  if (!list || !v4.some((a) => a.address === want && a.cidr === spec.address)) {
-    throw new InterfaceNotReadyError(spec.interface, spec.address, list ? v4.map((a) => a.cidr ?? a.address) : undefined);
-  }
+/**
+ * Checks that the spec's address is already on its interface, reading the kernel's state
+ * whatever the carrier: a bridge whose guests are not running yet (NO-CARRIER) is ready to
+ * serve, and sockets bound to it keep working when the carrier comes and goes.
+ */
+export async function checkInterface(spec: PxeServerSpec, read: (name: string) => Promise<LinkState | undefined> = readLinkState): Promise<LinkState> {
+  const state = await read(spec.interface);
+  const problem = interfaceProblem(state, spec.interface, spec.address);
+  if (problem !== undefined || !state) throw new InterfaceNotReadyError(spec.interface, spec.address, state, problem ?? `no interface ${spec.interface}`);
+  return state;
 }
 
 /** Starts every protocol the spec asks for; closes what started if one fails. */
 export async function startPxeServer(options: PxeServeOptions): Promise<PxeServer> {
   const { spec, log } = options;
-  checkInterface(spec);
+  const link = await checkInterface(spec);
+  if (!link.carrier) log.info({ interface: spec.interface }, `no carrier yet on ${spec.interface}: serving, answers start when a guest's link comes up`);
   const rootStat = await stat(spec.root).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`expected root ${spec.root} to be a directory, found ${rootStat ? 'a file' : 'nothing'}`);
 
@@ -80,6 +82,13 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
     if (spec.dhcp.mode !== 'off') {
       dhcp = await startDhcp({ spec, stateDir: options.stateDir, log: log.child({ proto: 'dhcp' }), timeline, metrics, ...(options.now ? { now: options.now } : {}) });
       closers.push(() => dhcp!.close());
+    }
+    if (spec.ipv6.answerRouterSolicitations) {
+      if (link.mac === undefined) log.warn({ interface: spec.interface }, 'no link-layer address: not answering router solicitations');
+      else {
+        const ra = startRouterAnswer({ interface: spec.interface, ifindex: link.index, mac: link.mac, ownAddresses: link.linkLocal6 ? [link.linkLocal6] : [], log: log.child({ proto: 'ndp' }), timeline });
+        closers.push(() => ra.close());
+      }
     }
     const tftp = await startTftp({
       roots: { root: spec.root, ipxeDir: spec.ipxeDir },

@@ -28,3 +28,16 @@ test('keeps a bounded history per host and a bounded number of hosts', () => {
   for (let i = 0; i < 5; i++) again.record({ proto: 'http', event: 'get', mac: 'aa:00:00:00:00:01', n: i });
   assert.deepEqual(again.snapshot()['aa:00:00:00:00:01']?.map((e) => e.n), [3, 4]);
 });
+
+test('a flood of events is counted, not logged line by line; the per-MAC timeline still has them', () => {
+  const lines: string[] = [];
+  const log = { debug: () => {}, info: (_f: unknown, m?: string) => lines.push(m ?? ''), warn: (_f: unknown, m?: string) => lines.push(m ?? ''), error: () => {}, child: () => log };
+  let now = 0;
+  const timeline = new Timeline(log, { now: () => now, logPerSecond: 10 });
+  for (let i = 0; i < 1000; i++) timeline.record({ proto: 'dhcp', event: 'discover', mac: 'aa:00:00:00:00:01' });
+  assert.equal(lines.length, 10);
+  now = 1000;
+  timeline.record({ proto: 'dhcp', event: 'discover', mac: 'aa:00:00:00:00:01' });
+  assert.equal(lines.at(-2), '990 boot event lines not logged (rate limit)');
+  assert.equal(timeline.snapshot()['aa:00:00:00:00:01']?.length, 200, 'kept per host (bounded)');
+});

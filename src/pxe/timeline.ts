@@ -1,8 +1,9 @@
 // Every DHCP/TFTP/HTTP event is one structured log line with the client's MAC, and is
 // kept per MAC so that /status can show each host's boot as a timeline.
 import type { Logger } from '../lib/logger.ts';
+import { LogRateLimit } from './log-file.ts';
 
-export type Proto = 'dhcp' | 'tftp' | 'http';
+export type Proto = 'dhcp' | 'tftp' | 'http' | 'ndp';
 
 export interface BootEventInput {
   proto: Proto;
@@ -23,6 +24,8 @@ export interface TimelineOptions {
   perHost?: number;
   /** Hosts kept (least recently active dropped first). */
   hosts?: number;
+  /** Event lines logged per second at most (a flood from the guest network is counted, not logged). */
+  logPerSecond?: number;
 }
 
 /** Records boot events: logs each as one line and keeps recent ones per MAC. */
@@ -33,12 +36,14 @@ export class Timeline {
   readonly #maxHosts: number;
   readonly #byMac = new Map<string, BootEvent[]>();
   readonly #macByIp = new Map<string, string>();
+  readonly #logLimit: LogRateLimit;
 
   constructor(log: Logger, options: TimelineOptions = {}) {
     this.#log = log;
     this.#now = options.now ?? Date.now;
     this.#perHost = options.perHost ?? 200;
     this.#maxHosts = options.hosts ?? 512;
+    this.#logLimit = new LogRateLimit(options.logPerSecond ?? 200, this.#now);
   }
 
   /** Records one event; fills in the MAC from the IP when the protocol does not carry it. */
@@ -47,7 +52,9 @@ export class Timeline {
     const event: BootEvent = { ...input, ...(mac === undefined ? {} : { mac }), time: new Date(this.#now()).toISOString() };
     const { proto, event: name, time: _time, ...rest } = event; // the logger stamps its own time
     const level = name === 'error' || name === 'refused' ? 'warn' : 'info';
-    this.#log[level]({ proto, event: name, ...rest }, `${proto} ${name}`);
+    const allowed = this.#logLimit.take();
+    if (allowed.dropped > 0) this.#log.warn({ dropped: allowed.dropped }, `${allowed.dropped} boot event lines not logged (rate limit)`);
+    if (allowed.ok) this.#log[level]({ proto, event: name, ...rest }, `${proto} ${name}`);
     if (mac !== undefined) {
       let list = this.#byMac.get(mac);
       if (list) this.#byMac.delete(mac); // re-insert: Map order is recency

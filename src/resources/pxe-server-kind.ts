@@ -8,7 +8,7 @@ import { dns1123LabelErrors, validateObjectName } from './names.ts';
 import { clone, isObj, type Obj } from './object-path.ts';
 import { pxeServerConfigFields, validatePxeServerSpec, type PxeServerSpec } from './pxe-server.ts';
 import { schemaCauses } from './schema-check.ts';
-import { array, dateTime, integer, object, oneOf, string, type Static } from './schema-builders.ts';
+import { array, dateTime, integer, number, object, oneOf, string, type Static } from './schema-builders.ts';
 
 /** The PXEServer spec: the server config and the NAD it serves on (`name` or `namespace/name`). */
 export type PxeServerResourceSpec = PxeServerSpec & Pick<Static<typeof specSchema>, 'network'>;
@@ -53,7 +53,29 @@ const statusSchema = object({
   observedGeneration: integer(undefined, 'int64'),
   leases: array(object({ mac: string(), ip: string(), hostname: string(), state: oneOf(['offered', 'bound', 'declined']), expiresAt: dateTime() }, ['mac', 'ip', 'state']), 'Unexpired DHCP leases, by address.'),
   boots: array(
-    object({ mac: string(), ip: string(), image: string(), lastSeen: dateTime(), events: array(bootEvent, 'The newest events of this host, oldest first.') }, ['mac', 'events']),
+    object(
+      {
+        mac: string(),
+        ip: string(),
+        image: string(),
+        lastSeen: dateTime(),
+        events: array(bootEvent, 'The newest events of this host, oldest first.'),
+        gaps: array(
+          object(
+            {
+              from: dateTime(),
+              to: dateTime(),
+              seconds: number('Length of the gap.'),
+              cause: string('ipv6-router-discovery, dhcp-retry, proxy-dhcp-wait, tftp-retransmits, slow-http-read, menu, firmware, booting-image or unknown.'),
+              likely: string('What the client was most likely doing, from what the server saw.'),
+            },
+            ['from', 'to', 'likely'],
+          ),
+          'Stretches over a second without events, explained.',
+        ),
+      },
+      ['mac', 'events'],
+    ),
     'Per-MAC boot timelines (DHCP → TFTP → HTTP), most recently active host first.',
   ),
   transfers: array(
@@ -113,7 +135,11 @@ export function defaultPxeServer(object: Obj): Obj {
   if (!isObj(out.spec)) return out;
   const { network, rest, relativeRoot } = splitSpec(out.spec);
   const { value } = validatePxeServerSpec(rest, 'spec');
-  if (value) out.spec = { network, ...value, ...(relativeRoot === undefined ? {} : { root: relativeRoot }) };
+  if (value) {
+    // ipxeDir is the node's setting (daemon pxeIpxeDir): kept only when the spec gave it.
+    const { ipxeDir, ...config } = value;
+    out.spec = { network, ...config, ...(rest.ipxeDir === undefined ? {} : { ipxeDir }), ...(relativeRoot === undefined ? {} : { root: relativeRoot }) };
+  }
   return out;
 }
 

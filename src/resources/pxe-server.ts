@@ -28,6 +28,11 @@ const imageSchema = object({ name: string(), kernel: string(), initrd: array(str
 const selectorSchema = object({ mac: string(), uuid: string(), arch: oneOf(CLIENT_ARCHES), hostname: string() });
 const hostSchema = object({ selector: selectorSchema, image: string() }, ['selector', 'image']);
 const menuSchema = object({ enabled: boolean(), timeoutSeconds: integer() });
+const ipv6Schema = object({
+  answerRouterSolicitations: boolean(
+    'Answer IPv6 router solicitations with an empty advertisement (router lifetime 0, no prefix) so iPXE does not wait for routers; default true; silent while another router answers.',
+  ),
+});
 
 /** The fields of the PXE server config (the PXEServer kind adds `network`). */
 export const pxeServerConfigFields = {
@@ -42,6 +47,7 @@ export const pxeServerConfigFields = {
   hosts: array(hostSchema),
   defaultImage: string(),
   menu: menuSchema,
+  ipv6: ipv6Schema,
 };
 const configSchema = object(pxeServerConfigFields);
 
@@ -55,12 +61,14 @@ export type HostSelector = Static<typeof selectorSchema>;
 export type PxeHost = Static<typeof hostSchema>;
 
 /** A PXE server config after validatePxeServerSpec: every default filled in. */
-export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu'>, 'interface' | 'address' | 'root' | 'ipxeDir' | 'hosts'> & {
+export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu' | 'ipv6'>, 'interface' | 'address' | 'root' | 'ipxeDir' | 'hosts'> & {
   dhcp: DhcpSpec;
   images: PxeImage[];
   http: Required<Static<typeof portSchema>>;
   tftp: Required<Static<typeof portSchema>>;
   menu: Required<Static<typeof menuSchema>>;
+  /** Answer IPv6 router solicitations with an empty advertisement (ends iPXE's ~16 s wait). */
+  ipv6: Required<Static<typeof ipv6Schema>>;
 };
 
 export type { Validated } from './causes.ts';
@@ -202,6 +210,12 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
     c.fail(CauseType.Invalid, join(base, 'menu.enabled'), `expected true or false, found ${shown(menu.enabled)}`);
   }
 
+  const ipv6 = c.object(top.ipv6, join(base, 'ipv6'), false) ?? {};
+  c.known(ipv6, join(base, 'ipv6'), ipv6Schema);
+  if (ipv6.answerRouterSolicitations !== undefined && typeof ipv6.answerRouterSolicitations !== 'boolean') {
+    c.fail(CauseType.Invalid, join(base, 'ipv6.answerRouterSolicitations'), `expected true or false, found ${shown(ipv6.answerRouterSolicitations)}`);
+  }
+
   const value: PxeServerSpec = {
     interface: iface ?? '',
     address: addressText ?? '',
@@ -217,6 +231,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
       enabled: typeof menu.enabled === 'boolean' ? menu.enabled : true,
       timeoutSeconds: c.integer(menu.timeoutSeconds, join(base, 'menu.timeoutSeconds'), 10, 0, 3600),
     },
+    ipv6: { answerRouterSolicitations: ipv6.answerRouterSolicitations !== false },
   };
   return c.causes.length === 0 ? { value, causes: [] } : { causes: c.causes };
 }

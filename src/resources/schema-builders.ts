@@ -62,6 +62,10 @@ export function integer(description?: string, format: 'int32' | 'int64' = 'int32
   return Type.Integer({ format, ...described(description) });
 }
 
+export function number(description?: string) {
+  return Type.Number({ format: 'double', ...described(description) });
+}
+
 export function boolean(description?: string) {
   return Type.Boolean(described(description));
 }

@@ -76,6 +76,8 @@ interface PodRecord {
 export interface PxeServerPodOptions {
   dataDir: string;
   netnsPrefix?: string;
+  /** The iPXE binaries' directory: the node's setting, never the spec's (default /usr/lib/ipxe). */
+  ipxeDir?: string;
   cni: PodNetwork;
   log: Logger;
   /** argv before `--config …`: default [node, bin/pxevirt, 'pxe', 'serve']. */
@@ -162,8 +164,9 @@ export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec
     Object.assign(record, { attached: wanted, ifname: p.ifname, ...(mac === undefined ? {} : { mac }) });
     await writePodRecord(p.runDir, record);
   }
-  // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start.
-  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'flush', 'dev', p.ifname);
+  // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start. IPv4 only:
+  // the IPv6 link-local address stays, the router-solicitation answer is sent from it.
+  await ipIn(p.netns, PxeReason.AddressFailed, '-4', 'addr', 'flush', 'dev', p.ifname);
   await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', spec.address, 'dev', p.ifname);
   await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', 'dev', p.ifname, 'up');
   return mac === undefined ? {} : { mac };
@@ -190,7 +193,7 @@ export function resolveRoot(root: string, dataDir: string): string {
 export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<PxeServerSpec> {
   const { network: _network, ...config } = spec;
   const root = resolveRoot(spec.root, o.dataDir);
-  const base: PxeServerSpec = { ...config, interface: p.ifname, root };
+  const base: PxeServerSpec = { ...config, interface: p.ifname, root, ipxeDir: o.ipxeDir ?? '/usr/lib/ipxe' };
   const urls = spec.images.flatMap((i) => [i.kernel ?? '', ...i.initrd]).filter(isUrl);
   if (urls.length === 0) return base;
   const served = podFiles(p.runDir).servedRoot;
@@ -244,7 +247,7 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
       netns: p.netns,
       runDir: p.runDir,
       name: SERVE_NAME,
-      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket],
+      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket, '--log-file', join(p.runDir, 'pxe.log')],
       log: o.log,
       ready: async () => (await statusRequest(files.statusSocket, '/status', 1000), true),
       startTimeoutMs: 60_000,

@@ -136,3 +136,15 @@ export function seedPxeServer(root: string, image: string, cmdline?: string): Re
 export function seedNadPxeServer(name: string, spec: Record<string, unknown>): { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> } {
   return { apiVersion: 'pxe.pxevirt.io/v1alpha1', kind: 'PXEServer', metadata: { name, namespace: 'default' }, spec: { network: 'pxe-net-conf', address: '192.168.100.1/24', root: 'images', ...spec } };
 }
+
+/** A `pxe serve` config leasing `range` on `iface` and booting every host into `tiny-linux`. */
+export function tinyLinuxServer(iface: string, address: string, range: string, cmdline?: string): Record<string, unknown> {
+  return {
+    interface: iface,
+    address,
+    dhcp: { mode: 'server', range, leaseSeconds: 600 },
+    http: { port: 8080 },
+    images: [cmdline === undefined ? imageEntry('tiny-linux') : imageEntry('tiny-linux', cmdline)],
+    defaultImage: 'tiny-linux',
+  };
+}

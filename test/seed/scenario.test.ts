@@ -117,12 +117,13 @@ test('the seed scenario: kubectl and pxevirt create the two manifests, the guest
   await registry.push(await buildContainerDiskLayout({ name: 'seed-disk', disk: disk.path, outDir: join(work, 'oci') }), 'kubevirt/fedora-cloud-container-disk-demo:latest');
   // The OS the PXE server hands out.
   const guest = await buildTestGuest({ name: 'pxe-guest' });
-  const pxeRoot = join(work, 'pxe-root');
+  // Under <data-dir>/pxe: the roots a node allows by default (issue 13).
+  const dataDir = tempDataDir(t);
+  const pxeRoot = join(dataDir, 'pxe', 'pxe-root');
   await stageImage(pxeRoot, 'pxe-guest', guest);
 
   const node = await createNodeNamespace(t);
   const prefix = `pxs${randomBytes(2).toString('hex')}-`;
-  const dataDir = tempDataDir(t);
   const d = await startDaemonProcess(t, dataDir, {
     controllers: true,
     args: ['--registry-mirror', `docker.io=${registry.url}`, '--node-name', 'node-seed', '--netns-prefix', prefix, '--pxe-netns-prefix', prefix, '--node-netns', node.name],

@@ -178,6 +178,7 @@ test('shows a PXEServer\'s leases, transfers and de:00:00:00:00:de\'s boot timel
         { time: at(2010), proto: 'http', event: 'get', ip, file: 'fedora/vmlinuz', size: 12 * 1048576, status: 200 },
         { time: at(2400), proto: 'http', event: 'done', ip, file: 'fedora/vmlinuz', size: 12 * 1048576, bytes: 12 * 1048576, ms: 390, status: 200 },
       ],
+      gaps: [{ from: at(10), to: at(1020), seconds: 1, cause: 'proxy-dhcp-wait', likely: 'waiting for more DHCP offers (a PXE client waits for ProxyDHCP offers before it requests)' }],
     }],
   });
 
@@ -192,7 +193,12 @@ test('shows a PXEServer\'s leases, transfers and de:00:00:00:00:de\'s boot timel
   const stages = await host.locator('.stage').allTextContents();
   assert.match(stages[1]!, /TFTP ipxe\/undionly\.kpxe 68\.4 KiB 0\.30 s/);
   assert.match(stages[3]!, /HTTP boot\.ipxe, fedora\/vmlinuz 12\.0 MiB 0\.40 s/);
-  assert.equal(await host.locator('table.events tbody tr').count(), 11);
+  assert.equal(await host.locator('table.events tbody tr:not(.gap)').count(), 11);
+  // The server's explanation of the quiet second sits between the offer and the request.
+  const gap = host.locator('table.events tbody tr.gap');
+  assert.equal(await gap.count(), 1);
+  assert.match((await gap.textContent()) ?? '', /1\.01 s quiet: waiting for more DHCP offers/);
+  assert.equal(await gap.evaluate((el) => el.previousElementSibling?.textContent?.includes('offer')), true);
   assert.match(await page.locator(`#leases tr[data-mac="${mac}"]`).textContent() ?? '', /192\.168\.100\.150.*bound/);
   assert.equal(await page.locator('#transfers progress').getAttribute('value'), String(20 * 1048576));
   assert.match(await page.locator('#transfers').textContent() ?? '', /20\.0 MiB of 80\.0 MiB \(25%\)/);

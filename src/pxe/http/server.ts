@@ -1,5 +1,6 @@
 // The PXE server's HTTP side: iPXE scripts and menus, kernels and initrds from the root,
 // iPXE binaries for UEFI HTTP boot, /status and /metrics. One node:http server, keep-alive.
+import { gapsByMac } from '../gaps.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatIpv4, parseCidr } from '../../lib/ipv4.ts';
@@ -104,10 +105,12 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
 
 /** The /status document: the server, transfers in progress, per-MAC timelines and the extra fields (leases). */
 export function statusDocument(options: Pick<HttpOptions, 'spec' | 'transfers' | 'timeline' | 'status'>): Record<string, unknown> {
+  const timelines = options.timeline.snapshot();
   return {
     server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
     transfers: options.transfers.snapshot(),
-    timelines: options.timeline.snapshot(),
+    timelines,
+    gaps: gapsByMac(timelines),
     ...options.status?.(),
   };
 }

@@ -20,12 +20,22 @@ interface BootEvent {
   message?: string;
 }
 
+/** A quiet stretch over a second, explained by the server (src/pxe/gaps.ts). */
+interface Gap {
+  from: string;
+  to: string;
+  seconds?: number;
+  cause?: string;
+  likely: string;
+}
+
 interface Boot {
   mac: string;
   ip?: string;
   image?: string;
   lastSeen?: string;
   events: BootEvent[];
+  gaps?: Gap[];
 }
 
 interface Transfer {
@@ -72,11 +82,15 @@ function hostTimeline(boot: Boot): HTMLElement {
     h('ol', { class: 'stages' }, stages(boot.events).map((s) => h('li', { class: `stage ${s.proto}`, 'data-proto': s.proto }, h('b', null, s.proto.toUpperCase()), ' ', s.files.join(', '), s.bytes ? ` ${size(s.bytes)}` : '', ` ${seconds(s.ms)}`))),
     h('table', { class: 'events' },
       h('thead', null, h('tr', null, ['+time', 'proto', 'event', 'file', 'size', 'took', 'detail'].map((c) => h('th', null, c)))),
-      h('tbody', null, boot.events.map((e) =>
+      h('tbody', null, boot.events.flatMap((e, i) => [
         h('tr', { class: e.proto },
           h('td', null, `+${seconds(Date.parse(e.time) - t0)}`), h('td', null, e.proto), h('td', null, e.event), h('td', null, e.file ?? ''),
           h('td', null, e.bytes !== undefined && e.size !== undefined && e.bytes !== e.size ? `${size(e.bytes)} / ${size(e.size)}` : size(e.bytes ?? e.size)),
-          h('td', null, e.ms !== undefined ? seconds(e.ms) : ''), h('td', null, [e.ip, e.status && `HTTP ${e.status}`, e.image, e.message].filter(Boolean).join(' '))))),
+          h('td', null, e.ms !== undefined ? seconds(e.ms) : ''), h('td', null, [e.ip, e.status && `HTTP ${e.status}`, e.image, e.message].filter(Boolean).join(' '))),
+        // A gap starts at this event (and the next one shown ends it): say what the client was doing.
+        ...(boot.gaps ?? []).filter((g) => g.from === e.time && boot.events[i + 1]?.time === g.to).map((g) =>
+          h('tr', { class: 'gap', 'data-cause': g.cause ?? '' }, h('td', { colspan: '7' }, `⋯ ${seconds(Date.parse(g.to) - Date.parse(g.from))} quiet: ${g.likely}`))),
+      ])),
     ),
   );
 }
