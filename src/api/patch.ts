@@ -4,6 +4,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { ApiError, Reason, badRequest } from './errors.ts';
 import { decodeBody, mediaType } from './body.ts';
+import { MAX_JSON_PATCH_OPERATIONS, MAX_PATCH_COPY_BYTES } from './limits.ts';
 
 export const PatchType = {
   merge: 'application/merge-patch+json',
@@ -50,15 +51,43 @@ export function applyPatch(current: Record<string, unknown>, body: Buffer | unde
   let result: unknown;
   if (type === PatchType.json) {
     if (!Array.isArray(patch)) throw badRequest('a JSON patch must be an array of operations');
-    try {
-      result = jsonpatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
-    } catch (err) {
-      throw new ApiError(422, Reason.Invalid, `the server rejected our request due to an error in our request: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-    }
+    result = applyJsonPatch(current, patch);
   } else {
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw badRequest('a merge patch must be a JSON object');
     result = mergePatch(current, type === PatchType.strategic ? stripDirectives(patch) : patch);
   }
   if (typeof result !== 'object' || result === null || Array.isArray(result)) throw badRequest('the patch must leave an object');
   return result as Record<string, unknown>;
+}
+
+const unprocessable = (message: string) => new ApiError(422, Reason.Invalid, `the server rejected our request due to an error in our request: ${message}`);
+
+/**
+ * RFC 6902, one operation at a time so that `copy` is bounded: each copy adds the size of what
+ * it copies, and past MAX_PATCH_COPY_BYTES the patch is refused before the document grows
+ * (22 copies of a doubling subtree would otherwise make hundreds of megabytes).
+ */
+export function applyJsonPatch(current: Record<string, unknown>, operations: unknown[]): unknown {
+  if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new ApiError(413, Reason.RequestEntityTooLarge, `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`);
+  }
+  let document: unknown = structuredClone(current);
+  let copied = 0;
+  operations.forEach((op, index) => {
+    try {
+      jsonpatch.validate([op as Operation], document);
+      if ((op as Operation).op === 'copy') {
+        const value: unknown = jsonpatch.getValueByPointer(document, (op as { from: string }).from);
+        copied += Buffer.byteLength(JSON.stringify(value) ?? '');
+        if (copied > MAX_PATCH_COPY_BYTES) {
+          throw unprocessable(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_PATCH_COPY_BYTES}`);
+        }
+      }
+      document = jsonpatch.applyOperation(document, op as Operation, false, true, true, index).newDocument;
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw unprocessable(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
+    }
+  });
+  return document;
 }

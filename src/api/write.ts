@@ -7,12 +7,16 @@ import { ApiError, Reason, badRequest } from './errors.ts';
 import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { asRequested, dropNulls, generatedName, jsonEqual, metadataOf, type ApiContext, type ResourceCall } from './objects.ts';
 import { applyPatch } from './patch.ts';
+import { checkStoredBounds } from './limits.ts';
 import { checkNamespace, checkTypeMeta, checkUnknownFields, ensureNamespace, fieldValidationOf, isDryRun } from './write-options.ts';
 
 const SERVER_SET = ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'];
 
 const respond = (call: ResourceCall, status: number, object: StoredObject): ApiResponse =>
   json(status, asRequested(call, object), call.warnings.length > 0 ? { warning: call.warnings } : {});
+
+/** `Kind.group`, as the API server names a kind in its messages. */
+const qualifiedKind = (call: ResourceCall): string => (call.kind.group ? `${call.kind.kind}.${call.kind.group}` : call.kind.kind);
 
 /** POST to a collection. */
 export function createObject(ctx: ApiContext, call: ResourceCall, req: ApiRequest): ApiResponse {
@@ -31,6 +35,7 @@ export function createObject(ctx: ApiContext, call: ResourceCall, req: ApiReques
   // With a status subresource, status is written only through /status (as for CRDs).
   if (call.kind.statusSubresource) delete object.status;
   ensureNamespace(ctx, call.route.namespace);
+  checkStoredBounds(object, String(meta.name ?? meta.generateName ?? ''), qualifiedKind(call));
   const admitted = admit(call.kind, object, 'CREATE', undefined, { mutate: ctx.mutate, dryRun });
   if (dryRun) {
     const preview = admitted as unknown as StoredObject;
@@ -54,8 +59,7 @@ export function replaceObject(ctx: ApiContext, call: ResourceCall, req: ApiReque
   }
   meta.name = name;
   if (typeof meta.resourceVersion !== 'string' || meta.resourceVersion === '') {
-    const qualified = call.kind.group ? `${call.kind.kind}.${call.kind.group}` : call.kind.kind;
-    throw new ApiError(422, Reason.Invalid, `${qualified} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`, {
+    throw new ApiError(422, Reason.Invalid, `${qualifiedKind(call)} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`, {
       name,
       kind: call.kind.kind,
       causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }],
@@ -101,6 +105,7 @@ function finishUpdate(ctx: ApiContext, call: ResourceCall, req: ApiRequest, old:
     const redefaulted = call.kind.default(structuredClone(merged), { operation: 'CREATE' });
     if (jsonEqual(redefaulted.spec, old.spec)) merged.spec = old.spec;
   }
+  checkStoredBounds(merged, old.metadata.name, qualifiedKind(call));
   const admitted = status ? merged : admit(call.kind, merged, 'UPDATE', old as unknown as Record<string, unknown>, { mutate: ctx.mutate, dryRun });
   const next = admitted as unknown as StoredObject;
   const comparable = (o: StoredObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: '', managedFields: undefined } });
