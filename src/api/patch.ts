@@ -34,17 +34,14 @@ function stripDirectives(patch: unknown): unknown {
   return out;
 }
 
-/** Applies a PATCH body of the given Content-Type to `current`, returning the new object. */
+/** Applies a PATCH body of the given Content-Type to `current`, returning the new object (server-side apply is field-managers.ts). */
 export function applyPatch(current: Record<string, unknown>, body: Buffer | undefined, contentType: string | undefined): Record<string, unknown> {
   const type = mediaType(contentType);
-  if (type === PatchType.apply) {
-    throw new ApiError(415, Reason.UnsupportedMediaType, 'server-side apply (application/apply-patch+yaml) is not supported by pxevirt: use client-side `kubectl apply` (without --server-side)');
-  }
   if (type !== PatchType.merge && type !== PatchType.json && type !== PatchType.strategic) {
     throw new ApiError(
       415,
       Reason.UnsupportedMediaType,
-      `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}`,
+      `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}, ${PatchType.apply}`,
     );
   }
   const patch = decodeBody(body, 'application/json');

@@ -19,6 +19,11 @@ export interface Schema {
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-embedded-resource'?: boolean;
+  /** How server-side apply merges a list: atomic (the default), set, or map keyed by the list-map keys. */
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+  /** How server-side apply merges a map: granular (the default) or atomic. */
+  'x-kubernetes-map-type'?: 'granular' | 'atomic';
 }
 
 export interface PrinterColumn {
