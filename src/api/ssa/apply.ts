@@ -121,7 +121,8 @@ export function serverSideApply(input: ApplyInput): { object: Record<string, unk
   const object: Record<string, unknown> = structuredClone(input.live ?? {});
   const others = managers.filter((m) => !sameEntry(m, self));
   const dropped = [...(previous?.fields ?? [])].filter((k) => !owned.has(k) && !others.some((m) => m.fields.has(k)));
-  for (const key of dropped.sort().reverse()) removeAt(object, splitPath(key));
+  // Parents first: a list-map item is found by its key fields, so it goes before they do.
+  for (const key of dropped.sort()) removeAt(object, splitPath(key));
   mergeInto(object, input.applied, input.schema);
   managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields: owned });
   return { object, managers: managers.filter((m) => m.fields.size > 0) };
@@ -150,7 +151,7 @@ export function trackUpdate(input: UpdateInput): FieldManager[] {
   const self = { manager: input.manager, operation: 'Update' as const, ...(input.subresource ? { subresource: input.subresource } : {}) };
   let managers = input.managers.map((m) => (sameEntry(m, self) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
   const mine = managers.find((m) => sameEntry(m, self))?.fields ?? new Set<string>();
-  const fields = new Set([...mine, ...changed].filter((k) => !removed.includes(k) && after.has(k)));
+  const fields = new Set([...mine, ...changed].filter((k) => after.has(k)));
   managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields });
   return managers.filter((m) => m.fields.size > 0);
 }
