@@ -103,6 +103,9 @@ export function serverSideApply(input: ApplyInput): { object: Record<string, unk
   const self = { manager: input.manager, operation: 'Apply' as const };
   const owned = trackedSet(fieldsOf(input.applied, input.schema), input.tracked);
   const previous = input.managers.find((m) => sameEntry(m, self));
+  // A conflict is a change: an applied empty struct merged into a filled one changes nothing.
+  const merged: Record<string, unknown> = structuredClone(input.live ?? {});
+  mergeInto(merged, input.applied, input.schema);
   const conflicts: FieldConflict[] = [];
   for (const key of owned) {
     const path = splitPath(key);
@@ -110,7 +113,7 @@ export function serverSideApply(input: ApplyInput): { object: Record<string, unk
     if (path[path.length - 1]!.startsWith('k:')) continue;
     for (const other of input.managers) {
       if (other.manager === input.manager || !other.fields.has(key)) continue;
-      if (!same(valueAt(input.live, path), valueAt(input.applied, path))) conflicts.push({ manager: other, path });
+      if (!same(valueAt(input.live, path), valueAt(merged, path))) conflicts.push({ manager: other, path });
     }
   }
   const refused = conflicts.filter((c) => !input.allowed?.has(c.path.join('\u0000')));
