@@ -1,6 +1,7 @@
 // Where a request's bearer token comes from: the Authorization header, or — for websocket
 // upgrades only, since browsers cannot set headers on them — Kubernetes' subprotocol
 // convention `base64url.bearer.authorization.k8s.io.<base64url(token)>`.
+import { timingSafeEqual } from 'node:crypto';
 
 export const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
 
@@ -22,4 +23,13 @@ export function bearerToken(headers: Record<string, string | undefined>): string
 /** The subprotocol that carries `token` (what a browser's websocket client offers). */
 export function bearerProtocol(token: string): string {
   return BEARER_PROTOCOL_PREFIX + Buffer.from(token, 'utf8').toString('base64url');
+}
+
+/** Whether the request's bearer token is `token` (compared in constant time). */
+export function carriesToken(headers: Record<string, string | undefined>, token: string): boolean {
+  const bearer = bearerToken(headers);
+  if (bearer === undefined) return false;
+  const given = Buffer.from(bearer);
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
 }

@@ -27,7 +27,10 @@ export function decodeBody(body: Buffer | undefined, contentType: string | undef
   if (isYaml(type)) {
     try {
       // maxAliasCount bounds alias expansion: a "billion laughs" document is refused, not expanded.
-      return parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+      // resolveKnownTags off: `!!binary`, `!!set`, `!!timestamp` stay strings, as in JSON; the
+      // round trip through JSON leaves only JSON values (no Map, Date or typed array reaches the handlers).
+      const value: unknown = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, resolveKnownTags: false });
+      return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as unknown);
     } catch (err) {
       throw badRequest(`error decoding YAML body: ${err instanceof Error ? err.message : String(err)}`);
     }

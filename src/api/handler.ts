@@ -1,6 +1,5 @@
 // The API server as one function: (ApiRequest) → ApiResponse. Authenticates, routes, runs
 // the handler, and turns any failure into a Status here and only here.
-import { timingSafeEqual } from 'node:crypto';
 import type { KindInfo } from '../resources/kind.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { deleteCollection, deleteObject } from './delete.ts';
@@ -14,7 +13,7 @@ import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
 import { createObject, patchObject, replaceObject } from './write.ts';
 import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS, subresourceResources, vmSubresource } from './vm-subresources.ts';
-import { bearerToken } from './auth.ts';
+import { carriesToken } from './auth.ts';
 import type { GuestAccess } from './guest-access.ts';
 import type { Mutator } from './admission.ts';
 import { createVmiSubresources, matchVmiSubresource, vmiSubresourceResources } from './vmi-subresources.ts';
@@ -46,14 +45,6 @@ export interface ApiHandlerExtras {
 
 const NOT_FOUND = () => new ApiError(404, Reason.NotFound, 'the server could not find the requested resource', {});
 
-function authorized(headers: ApiRequest['headers'], token: string): boolean {
-  const bearer = bearerToken(headers);
-  if (bearer === undefined) return false;
-  const given = Buffer.from(bearer);
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 /** Creates the handler for a store and a set of kinds. */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHandlerExtras {
   const registry = createRegistry(options.kinds);
@@ -61,7 +52,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
   const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, ...(options.mutate ? { mutate: options.mutate } : {}) };
   const handler = (req: ApiRequest): ApiResponse => {
     try {
-      if (!authorized(req.headers, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
+      if (!carriesToken(req.headers, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
       return dispatch(req);
     } catch (err) {
       const status = toStatus(err);

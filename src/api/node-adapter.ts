@@ -8,13 +8,63 @@ import { isDeferred, isStream, isUpgrade, type ApiRequest, type ApiResponse } fr
 
 type Handler = (req: ApiRequest) => ApiResponse;
 
-/** Reads the body; resolves undefined-free, or rejects with 413 past the limit. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The bytes of body a request may send, decided from its headers alone (before any is read):
+ * MAX_BODY_BYTES for the token holder, 0 for anyone else (the handler then answers 401 without
+ * the body, and the connection is closed so its unread bytes are never buffered).
+ */
+export type BodyLimit = (headers: Record<string, string | undefined>, path: string) => number;
+
+/** The connection bounds of the API's server (docs/security.md, "API limits"). */
+export const ServerLimits = {
+  /** Open connections at once; more are refused at accept. */
+  maxConnections: 512,
+  /** A TLS handshake must finish within this. */
+  handshakeTimeoutMs: 10_000,
+  /** A request's headers must arrive within this (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** A whole request, body included, must arrive within this. */
+  requestTimeoutMs: 60_000,
+  /** How often the timeouts above are checked. */
+  checkIntervalMs: 1_000,
+} as const;
+
+/** Options for node:https `createServer` that bound slow clients. */
+export const serverOptions = {
+  handshakeTimeout: ServerLimits.handshakeTimeoutMs,
+  headersTimeout: ServerLimits.headersTimeoutMs,
+  requestTimeout: ServerLimits.requestTimeoutMs,
+  connectionsCheckingInterval: ServerLimits.checkIntervalMs,
+} as const;
+
+const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+
+/** How long a refused request's unread body is drained (and dropped) before the socket is destroyed. */
+const DRAIN_MS = 2_000;
+
+/**
+ * Ends a connection whose body was refused unread the way Go's net/http does: half-close after
+ * the response, drop what still arrives, destroy after DRAIN_MS. node:http would destroy the
+ * socket as soon as the response is written, and closing with unread bytes sends a reset that
+ * loses the response in the client's kernel buffer, hence the replaced destroySoon.
+ */
+function closeUnread(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  res.setHeader('connection', 'close');
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), DRAIN_MS).unref();
+  };
+  req.resume();
+}
+
+/** Reads the body; rejects with 413 past `limit` (checked on the declared length first). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > MAX_BODY_BYTES) {
+    if (declared > limit) {
       reject(tooLarge());
-      req.resume();
       return;
     }
     const chunks: Buffer[] = [];
@@ -23,8 +73,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         failed = true;
+        chunks.length = 0;
         reject(tooLarge());
         return;
       }
@@ -84,7 +135,7 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
 }
 
 /** A node:http(s) request listener serving `handler`. */
-export function nodeListener(handler: Handler, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function nodeListener(handler: Handler, log: Logger, options: { bodyLimit?: BodyLimit } = {}): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -92,7 +143,13 @@ export function nodeListener(handler: Handler, log: Logger): (req: IncomingMessa
       send(res, response, req.method === 'HEAD');
       log.debug({ method: req.method, path: url.pathname, query: url.search, status: response.status, ms: Date.now() - started }, 'request');
     };
-    readBody(req).then(
+    const limit = options.bodyLimit ? options.bodyLimit(headersOf(req), url.pathname) : MAX_BODY_BYTES;
+    const unread = hasBody(req) && limit === 0;
+    if (unread || (hasBody(req) && Number(req.headers['content-length'] ?? '0') > limit)) {
+      // Answer without reading the body, and close: the rest of it is never buffered.
+      closeUnread(req, res);
+    }
+    (unread ? Promise.resolve(Buffer.alloc(0)) : readBody(req, limit)).then(
       (body) => {
         const aborted = new AbortController();
         res.on('close', () => aborted.abort());
@@ -114,7 +171,7 @@ export function nodeListener(handler: Handler, log: Logger): (req: IncomingMessa
       },
       (err: unknown) => {
         const status = toStatus(err);
-        res.setHeader('connection', 'close');
+        if (!res.headersSent) closeUnread(req, res);
         done({ status: status.code, headers: { 'content-type': 'application/json' }, body: status });
       },
     );

@@ -31,11 +31,23 @@ test('a strategic merge patch is applied as a merge patch, without $ directives'
   assert.deepEqual((out.metadata as { labels: unknown }).labels, { a: '1', b: '2', c: '3' });
 });
 
-test('server-side apply and unknown patch types are 415 with a message saying what is accepted', () => {
-  assert.throws(() => applyPatch(current, body({}), 'application/apply-patch+yaml'), (err: unknown) => err instanceof ApiError && err.code === 415 && /server-side apply/.test(err.message));
+test('unknown patch types are 415 with a message saying what is accepted', () => {
   assert.throws(() => applyPatch(current, body({}), 'text/plain'), (err: unknown) => err instanceof ApiError && err.code === 415 && /application\/merge-patch\+json/.test(err.message));
 });
 
 test('a malformed patch body is a 400 naming the parser error', () => {
   assert.throws(() => applyPatch(current, Buffer.from('{oops'), 'application/merge-patch+json'), (err: unknown) => err instanceof ApiError && err.code === 400 && /error decoding JSON body/.test(err.message));
+});
+
+test('JSON patch copies are bounded: doubling a subtree 22 times is a 422 before the document grows', () => {
+  const ops: unknown[] = [{ op: 'add', path: '/spec/bomb', value: ['x'.repeat(100)] }];
+  for (let i = 0; i < 22; i++) ops.push({ op: 'copy', from: '/spec/bomb', path: '/spec/bomb/-' });
+  const started = performance.now();
+  assert.throws(() => applyPatch(current, body(ops), 'application/json-patch+json'), (err: unknown) => err instanceof ApiError && err.code === 422 && /exceeding the limit 3145728/.test(err.message));
+  assert.ok(performance.now() - started < 1000);
+});
+
+test('a JSON patch of more than 10000 operations is a 413', () => {
+  const ops = Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/metadata/name', value: 'x' }));
+  assert.throws(() => applyPatch(current, body(ops), 'application/json-patch+json'), (err: unknown) => err instanceof ApiError && err.code === 413);
 });

@@ -4,6 +4,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { ApiError, Reason, badRequest } from './errors.ts';
 import { decodeBody, mediaType } from './body.ts';
+import { MAX_JSON_PATCH_OPERATIONS, MAX_PATCH_COPY_BYTES } from './limits.ts';
 
 export const PatchType = {
   merge: 'application/merge-patch+json',
@@ -33,32 +34,57 @@ function stripDirectives(patch: unknown): unknown {
   return out;
 }
 
-/** Applies a PATCH body of the given Content-Type to `current`, returning the new object. */
+/** Applies a PATCH body of the given Content-Type to `current`, returning the new object (server-side apply is field-managers.ts). */
 export function applyPatch(current: Record<string, unknown>, body: Buffer | undefined, contentType: string | undefined): Record<string, unknown> {
   const type = mediaType(contentType);
-  if (type === PatchType.apply) {
-    throw new ApiError(415, Reason.UnsupportedMediaType, 'server-side apply (application/apply-patch+yaml) is not supported by pxevirt: use client-side `kubectl apply` (without --server-side)');
-  }
   if (type !== PatchType.merge && type !== PatchType.json && type !== PatchType.strategic) {
     throw new ApiError(
       415,
       Reason.UnsupportedMediaType,
-      `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}`,
+      `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}, ${PatchType.apply}`,
     );
   }
   const patch = decodeBody(body, 'application/json');
   let result: unknown;
   if (type === PatchType.json) {
     if (!Array.isArray(patch)) throw badRequest('a JSON patch must be an array of operations');
-    try {
-      result = jsonpatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
-    } catch (err) {
-      throw new ApiError(422, Reason.Invalid, `the server rejected our request due to an error in our request: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-    }
+    result = applyJsonPatch(current, patch);
   } else {
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw badRequest('a merge patch must be a JSON object');
     result = mergePatch(current, type === PatchType.strategic ? stripDirectives(patch) : patch);
   }
   if (typeof result !== 'object' || result === null || Array.isArray(result)) throw badRequest('the patch must leave an object');
   return result as Record<string, unknown>;
+}
+
+const unprocessable = (message: string) => new ApiError(422, Reason.Invalid, `the server rejected our request due to an error in our request: ${message}`);
+
+/**
+ * RFC 6902, one operation at a time so that `copy` is bounded: each copy adds the size of what
+ * it copies, and past MAX_PATCH_COPY_BYTES the patch is refused before the document grows
+ * (22 copies of a doubling subtree would otherwise make hundreds of megabytes).
+ */
+export function applyJsonPatch(current: Record<string, unknown>, operations: unknown[]): unknown {
+  if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new ApiError(413, Reason.RequestEntityTooLarge, `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`);
+  }
+  let document: unknown = structuredClone(current);
+  let copied = 0;
+  operations.forEach((op, index) => {
+    try {
+      jsonpatch.validate([op as Operation], document);
+      if ((op as Operation).op === 'copy') {
+        const value: unknown = jsonpatch.getValueByPointer(document, (op as { from: string }).from);
+        copied += Buffer.byteLength(JSON.stringify(value) ?? '');
+        if (copied > MAX_PATCH_COPY_BYTES) {
+          throw unprocessable(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_PATCH_COPY_BYTES}`);
+        }
+      }
+      document = jsonpatch.applyOperation(document, op as Operation, false, true, true, index).newDocument;
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw unprocessable(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
+    }
+  });
+  return document;
 }

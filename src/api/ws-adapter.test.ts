@@ -16,7 +16,7 @@ import { bearerProtocol } from './auth.ts';
 import type { GuestAccess } from './guest-access.ts';
 import { createApiHandler } from './handler.ts';
 import { nodeListener } from './node-adapter.ts';
-import { websocketUpgrades } from './ws-adapter.ts';
+import { MAX_WEBSOCKET_MESSAGE_BYTES, websocketUpgrades } from './ws-adapter.ts';
 
 const TOKEN = 'sekret-token';
 const VMI = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
@@ -187,4 +187,17 @@ test('screenshot returns image/png, log returns the serial log (tail=N), a plain
   assert.equal((await httpGetText(`${BASE}/missing/log`)).status, 404);
   assert.equal((await httpGetText(`${BASE}/a/console`)).status, 400);
   assert.equal((await httpGetText('/apis/subresources.kubevirt.io/v1alpha3/namespaces/default/virtualmachineinstances/a/log?tail=1')).body.toString(), 'line 3\n');
+});
+
+test('a console message over the 1 MiB limit closes the connection with 1009 and never reaches the guest', async (t) => {
+  const { vmi, open, serial } = await setup(t);
+  vmi('a', 'Running');
+  const { ws } = await open(`${BASE}/a/console`);
+  assert.ok(ws);
+  const received: number[] = [];
+  for (const c of serial.clients) c.on('data', (b: Buffer) => received.push(b.length));
+  const done = closed(ws);
+  ws.send(Buffer.alloc(MAX_WEBSOCKET_MESSAGE_BYTES + 1, 0x61), { binary: true });
+  assert.equal((await done).code, 1009);
+  assert.equal(received.reduce((a, b) => a + b, 0), 0, 'no byte of the oversized message reached the serial socket');
 });

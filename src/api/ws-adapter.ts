@@ -42,6 +42,9 @@ function channelOf(ws: WebSocket): ByteChannel {
   };
 }
 
+/** The largest websocket message a client may send (keystrokes and VNC input are far smaller). */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024;
+
 export interface WebsocketUpgrades {
   /** For `server.on('upgrade', …)`. */
   listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -54,6 +57,8 @@ export function websocketUpgrades(handler: Handler, log: Logger): WebsocketUpgra
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
+    // A client message larger than this closes the connection (1009) instead of being buffered.
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
     handleProtocols: (offered, req) => {
       const want = chosen.get(req);
       return want !== undefined && offered.has(want) ? want : false;

@@ -16,7 +16,10 @@ import { openSqliteStore } from '../store/sqlite-store.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { createApiHandler } from '../api/handler.ts';
-import { nodeListener } from '../api/node-adapter.ts';
+import { MAX_BODY_BYTES } from '../api/body.ts';
+import { startEventExpiry } from '../store/event-expiry.ts';
+import { carriesToken } from '../api/auth.ts';
+import { ServerLimits, nodeListener, serverOptions } from '../api/node-adapter.ts';
 import { withWebUi } from '../web/web-handler.ts';
 import { websocketUpgrades } from '../api/ws-adapter.ts';
 import { localGuestAccess } from './guest-access.ts';
@@ -159,6 +162,9 @@ function ensureDefaultNamespace(store: ObjectStore): void {
   }
 }
 
+/** The sign-in form's body limit (a token, form-encoded or JSON). */
+const LOGIN_BODY_BYTES = 16 * 1024;
+
 /** Starts the daemon; resolves once it listens. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { host, port } = parseListen(options.listen);
@@ -169,6 +175,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let pxeServers: PxeServerController | undefined;
   let nncp: Controllers | undefined;
   let closeRuntime: (() => void) | undefined;
+  // Events expire an hour after their last write, as with kube-apiserver's --event-ttl.
+  const stopEventExpiry = startEventExpiry({ store, now: Date.now });
   try {
     ensureDefaultNamespace(store);
     const ca = await loadOrCreateCa(options.dataDir);
@@ -215,7 +223,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ),
     });
     // The web UI (/ui/, sign-in with the token) in front of the API on the same port.
-    server = createServer({ cert: cert.certPem, key: cert.keyPem }, nodeListener(withWebUi(handler, { token }), options.log.child({ component: 'api' })));
+    // Only the token holder may send a body (the UI's sign-in form a small one): checked on the headers, before reading.
+    const bodyLimit = (headers: Record<string, string | undefined>, path: string) => (carriesToken(headers, token) ? MAX_BODY_BYTES : path === '/ui/login' ? LOGIN_BODY_BYTES : 0);
+    server = createServer({ cert: cert.certPem, key: cert.keyPem, ...serverOptions }, nodeListener(withWebUi(handler, { token }), options.log.child({ component: 'api' }), { bodyLimit }));
+    server.maxConnections = ServerLimits.maxConnections;
     // console and vnc: websockets through the same handler (and its auth).
     const upgrades = websocketUpgrades(handler, options.log.child({ component: 'api' }));
     server.on('upgrade', upgrades.listener);
@@ -271,6 +282,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           )
           .finally(() => {
             detach?.();
+            stopEventExpiry();
             store.close();
           });
         return closing;
@@ -282,6 +294,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await nncp?.stop();
     closeRuntime?.();
     server?.close();
+    stopEventExpiry();
     store.close();
     throw err;
   }

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Schema } from '../../resources/kind.ts';
+import { ApplyConflictError, serverSideApply, trackUpdate } from './apply.ts';
+import { joinPath } from './field-path.ts';
+import type { FieldManager } from './managed-fields.ts';
+
+const SCHEMA: Schema = {
+  type: 'object',
+  properties: {
+    spec: { type: 'object', properties: { ports: { type: 'array', items: { type: 'object' }, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } } },
+  },
+};
+const all = () => true;
+const apply = (live: Record<string, unknown> | undefined, applied: Record<string, unknown>, managers: FieldManager[], manager: string, force = false) =>
+  serverSideApply({ live, applied, schema: SCHEMA, managers, manager, apiVersion: 'v1', force, time: 't', tracked: all });
+const owned = (managers: FieldManager[], name: string) => [...(managers.find((m) => m.manager === name)?.fields ?? [])].sort();
+
+test('a first apply creates the object and owns exactly what it set', () => {
+  const r = apply(undefined, { spec: { a: 1, ports: [{ name: 'http', port: 80 }] } }, [], 'm');
+  assert.deepEqual(r.object, { spec: { a: 1, ports: [{ name: 'http', port: 80 }] } });
+  assert.deepEqual(owned(r.managers, 'm'), [
+    joinPath(['f:spec', 'f:a']),
+    joinPath(['f:spec', 'f:ports', 'k:{"name":"http"}']),
+    joinPath(['f:spec', 'f:ports', 'k:{"name":"http"}', 'f:name']),
+    joinPath(['f:spec', 'f:ports', 'k:{"name":"http"}', 'f:port']),
+  ]);
+});
+
+test('two appliers share a list-map by key; a field one stops applying is removed, the other\'s stays', () => {
+  let r = apply(undefined, { spec: { ports: [{ name: 'http', port: 80 }] } }, [], 'a');
+  r = apply(r.object, { spec: { ports: [{ name: 'dns', port: 53 }] } }, r.managers, 'b');
+  assert.deepEqual((r.object.spec as { ports: unknown[] }).ports, [{ name: 'http', port: 80 }, { name: 'dns', port: 53 }]);
+  r = apply(r.object, { spec: {} }, r.managers, 'a');
+  assert.deepEqual((r.object.spec as { ports: unknown[] }).ports, [{ name: 'dns', port: 53 }]);
+  assert.deepEqual(owned(r.managers, 'a'), [joinPath(['f:spec'])], 'an empty struct applied is owned as one field');
+});
+
+test('a different value on another manager\'s field conflicts with kube-apiserver\'s wording; the same value is shared', () => {
+  const first = apply(undefined, { spec: { a: 1, b: 2 } }, [], 'first');
+  assert.throws(
+    () => apply(first.object, { spec: { a: 9 } }, first.managers, 'second'),
+    (err: unknown) => err instanceof ApplyConflictError && err.message === 'Apply failed with 1 conflict: conflict with "first": .spec.a',
+  );
+  assert.throws(
+    () => apply(first.object, { spec: { a: 9, b: 8 } }, first.managers, 'second'),
+    (err: unknown) => err instanceof ApplyConflictError && err.message === 'Apply failed with 2 conflicts: conflicts with "first":\n- .spec.a\n- .spec.b',
+  );
+  const shared = apply(first.object, { spec: { a: 1 } }, first.managers, 'second');
+  assert.deepEqual(owned(shared.managers, 'second'), [joinPath(['f:spec', 'f:a'])]);
+  assert.equal(owned(shared.managers, 'first').length, 2);
+});
+
+test('force takes the conflicting fields from their owner', () => {
+  const first = apply(undefined, { spec: { a: 1, b: 2 } }, [], 'first');
+  const forced = apply(first.object, { spec: { a: 9 } }, first.managers, 'second', true);
+  assert.deepEqual(forced.object, { spec: { a: 9, b: 2 } });
+  assert.deepEqual(owned(forced.managers, 'first'), [joinPath(['f:spec', 'f:b'])]);
+});
+
+test('an Update takes the fields it changed from an applier, who then conflicts on them with an Update manager named with version and time', () => {
+  const first = apply(undefined, { spec: { a: 1, b: 2 } }, [], 'applier');
+  const managers = trackUpdate({ old: first.object, next: { spec: { a: 5, b: 2 } }, schema: SCHEMA, managers: first.managers, manager: 'kubectl-edit', apiVersion: 'v1', time: '2026-12-05T07:00:00Z', tracked: all });
+  assert.deepEqual(owned(managers, 'kubectl-edit'), [joinPath(['f:spec', 'f:a'])]);
+  assert.deepEqual(owned(managers, 'applier'), [joinPath(['f:spec', 'f:b'])]);
+  assert.throws(
+    () => apply({ spec: { a: 5, b: 2 } }, { spec: { a: 1, b: 2 } }, managers, 'other'),
+    (err: unknown) => err instanceof ApplyConflictError && /conflict with "kubectl-edit" using v1 at 2026-12-05T07:00:00Z: \.spec\.a/.test(err.message),
+  );
+});
+
+test('re-applying the same configuration leaves managers (and their times) as they were', () => {
+  const first = apply(undefined, { spec: { a: 1 } }, [], 'm');
+  const again = serverSideApply({ live: first.object, applied: { spec: { a: 1 } }, schema: SCHEMA, managers: first.managers, manager: 'm', apiVersion: 'v1', force: false, time: 'later', tracked: all });
+  assert.deepEqual(again.object, first.object);
+  assert.equal(again.managers[0]?.time, 't');
+});
+
+test('conflicts on fields client-side apply last applied are allowed when given', () => {
+  const csa = trackUpdate({ old: undefined, next: { spec: { a: 1 } }, schema: SCHEMA, managers: [], manager: 'kubectl-client-side-apply', apiVersion: 'v1', time: 't', tracked: all });
+  const r = serverSideApply({ live: { spec: { a: 1 } }, applied: { spec: { a: 2 } }, schema: SCHEMA, managers: csa, manager: 'kubectl', apiVersion: 'v1', force: false, time: 't', tracked: all, allowed: new Set([joinPath(['f:spec', 'f:a'])]) });
+  assert.deepEqual(r.object, { spec: { a: 2 } });
+});

@@ -1,0 +1,160 @@
+// Server-side apply and update tracking as pure functions over (live object, managers):
+// which fields an applier owns, which conflict with other managers, the merged object, and the
+// ownership an ordinary write (Update) takes over the fields it changed.
+import type { Schema } from '../../resources/kind.ts';
+import { atomicMap, childSchema, fieldsOf, itemKey, listTypeOf, pathString, removeAt, splitPath, valueAt, type FieldSet } from './field-path.ts';
+import { sameEntry, withEntry, type FieldManager } from './managed-fields.ts';
+
+/** A field another manager owns with a different value than the apply sets. */
+export interface FieldConflict {
+  manager: FieldManager;
+  path: string[];
+}
+
+/** An apply refused for conflicts (409); `message` is worded as kube-apiserver words it. */
+export class ApplyConflictError extends Error {
+  readonly conflicts: FieldConflict[];
+  constructor(conflicts: FieldConflict[]) {
+    super(conflictMessage(conflicts));
+    this.name = 'ApplyConflictError';
+    this.conflicts = conflicts;
+  }
+}
+
+/** `"name" using v1 at <time>` for an Update manager, `"name"` for an applier (apimachinery's printManager). */
+export function printManager(m: FieldManager): string {
+  let out = JSON.stringify(m.manager);
+  if (m.subresource) out += ` with subresource ${JSON.stringify(m.subresource)}`;
+  if (m.operation === 'Update') out += m.time ? ` using ${m.apiVersion} at ${m.time}` : ` using ${m.apiVersion}`;
+  return out;
+}
+
+function conflictMessage(conflicts: FieldConflict[]): string {
+  if (conflicts.length === 1) {
+    const c = conflicts[0]!;
+    return `Apply failed with 1 conflict: conflict with ${printManager(c.manager)}: ${pathString(c.path)}`;
+  }
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) {
+    const name = printManager(c.manager);
+    byManager.set(name, [...(byManager.get(name) ?? []), pathString(c.path)]);
+  }
+  const lines: string[] = [];
+  for (const name of [...byManager.keys()].sort()) lines.push(`conflicts with ${name}:`, ...byManager.get(name)!.map((p) => `- ${p}`));
+  return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+}
+
+/** Merges an applied configuration into `target` (in place): structs field by field, list-maps by key, sets by member, the rest replaced. */
+export function mergeInto(target: Record<string, unknown>, applied: Record<string, unknown>, schema: Schema | undefined): void {
+  for (const [k, v] of Object.entries(applied)) {
+    const cs = childSchema(schema, k);
+    const live = target[k];
+    if (isObject(v) && isObject(live) && !atomicMap(cs)) {
+      mergeInto(live, v, cs);
+      continue;
+    }
+    if (Array.isArray(v) && Array.isArray(live)) {
+      const list = listTypeOf(cs);
+      if (list.type === 'map') {
+        for (const item of v) {
+          const existing = live.find((l) => itemKey(l, list.keys) === itemKey(item, list.keys));
+          if (isObject(existing) && isObject(item)) mergeInto(existing, item, cs?.items);
+          else live.push(structuredClone(item));
+        }
+        continue;
+      }
+      if (list.type === 'set') {
+        for (const item of v) if (!live.some((l) => same(l, item))) live.push(structuredClone(item));
+        continue;
+      }
+    }
+    target[k] = structuredClone(v);
+  }
+}
+
+export interface ApplyInput {
+  /** The stored object, undefined when apply creates it. */
+  live: Record<string, unknown> | undefined;
+  applied: Record<string, unknown>;
+  schema: Schema;
+  managers: readonly FieldManager[];
+  manager: string;
+  apiVersion: string;
+  force: boolean;
+  time: string;
+  /** Paths never tracked (apiVersion, kind, server-set metadata, status on the main resource). */
+  tracked: (path: string[]) => boolean;
+  /** Conflicts on these paths are forced (what client-side apply's last-applied configuration held, for kubectl's upgrade). */
+  allowed?: FieldSet;
+}
+
+const trackedSet = (set: FieldSet, tracked: (path: string[]) => boolean): FieldSet => new Set([...set].filter((k) => tracked(splitPath(k))));
+
+/** Applies `applied` as `manager`: ApplyConflictError unless forced; the merged object and the new managers. */
+export function serverSideApply(input: ApplyInput): { object: Record<string, unknown>; managers: FieldManager[] } {
+  const self = { manager: input.manager, operation: 'Apply' as const };
+  const owned = trackedSet(fieldsOf(input.applied, input.schema), input.tracked);
+  const previous = input.managers.find((m) => sameEntry(m, self));
+  // A conflict is a change: an applied empty struct merged into a filled one changes nothing.
+  const merged: Record<string, unknown> = structuredClone(input.live ?? {});
+  mergeInto(merged, input.applied, input.schema);
+  const conflicts: FieldConflict[] = [];
+  for (const key of owned) {
+    const path = splitPath(key);
+    // A list-map item is shared by whoever owns its fields; only values conflict.
+    if (path[path.length - 1]!.startsWith('k:')) continue;
+    for (const other of input.managers) {
+      if (other.manager === input.manager || !other.fields.has(key)) continue;
+      if (!same(valueAt(input.live, path), valueAt(merged, path))) conflicts.push({ manager: other, path });
+    }
+  }
+  const refused = conflicts.filter((c) => !input.allowed?.has(c.path.join('\u0000')));
+  if (refused.length > 0 && !input.force) throw new ApplyConflictError(refused);
+  const taken = new Set(conflicts.map((c) => c.path.join('\u0000')));
+  let managers = input.managers.map((m) => (m.manager === input.manager ? m : { ...m, fields: new Set([...m.fields].filter((k) => !taken.has(k))) }));
+  // Fields this applier set before and no longer sets are removed, unless someone else owns them too.
+  const object: Record<string, unknown> = structuredClone(input.live ?? {});
+  const others = managers.filter((m) => !sameEntry(m, self));
+  const dropped = [...(previous?.fields ?? [])].filter((k) => !owned.has(k) && !others.some((m) => m.fields.has(k)));
+  // Parents first: a list-map item is found by its key fields, so it goes before they do.
+  for (const key of dropped.sort()) removeAt(object, splitPath(key));
+  mergeInto(object, input.applied, input.schema);
+  managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields: owned });
+  return { object, managers: managers.filter((m) => m.fields.size > 0) };
+}
+
+export interface UpdateInput {
+  old: Record<string, unknown> | undefined;
+  next: Record<string, unknown>;
+  schema: Schema;
+  managers: readonly FieldManager[];
+  manager: string;
+  apiVersion: string;
+  time: string;
+  subresource?: string;
+  tracked: (path: string[]) => boolean;
+}
+
+/** An ordinary write (create, update, patch) as `manager`: it takes the fields it changed from everyone else. */
+export function trackUpdate(input: UpdateInput): FieldManager[] {
+  const before = trackedSet(input.old ? fieldsOf(input.old, input.schema) : new Set(), input.tracked);
+  const after = trackedSet(fieldsOf(input.next, input.schema), input.tracked);
+  const changed = [...after].filter((k) => !before.has(k) || !same(valueAt(input.old, splitPath(k)), valueAt(input.next, splitPath(k))));
+  const removed = [...before].filter((k) => !after.has(k));
+  if (changed.length === 0 && removed.length === 0) return [...input.managers];
+  const gone = new Set([...changed, ...removed]);
+  const self = { manager: input.manager, operation: 'Update' as const, ...(input.subresource ? { subresource: input.subresource } : {}) };
+  let managers = input.managers.map((m) => (sameEntry(m, self) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
+  const mine = managers.find((m) => sameEntry(m, self))?.fields ?? new Set<string>();
+  const fields = new Set([...mine, ...changed].filter((k) => after.has(k)));
+  managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields });
+  return managers.filter((m) => m.fields.size > 0);
+}
