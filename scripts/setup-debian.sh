@@ -14,6 +14,8 @@ packages=(
   iproute2 iptables iputils-ping
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
+  # official Kubernetes clients as API test clients (kubectl comes from the machine; client-node from npm)
+  python3-kubernetes
   # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
   tmux vncsnapshot chromium
 )

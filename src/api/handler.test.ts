@@ -164,6 +164,18 @@ test('watches from a resourceVersion and ends at timeoutSeconds', async (t) => {
   assert.deepEqual(got.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED w1', 'ADDED w2']);
 });
 
+test('reads watch as kube-apiserver does: True, the empty string and any value watch; 0 and false in any case list', (t) => {
+  const { call } = setup(t);
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  for (const form of ['watch=True', 'watch=TRUE', 'watch=', 'watch', 'watch=yes', 'watch=1']) {
+    assert.ok(isStream(call('GET', `${NADS}?${form}`, { signal: controller.signal }).body), `${form} should watch`);
+  }
+  for (const form of ['watch=false', 'watch=False', 'watch=0', '']) {
+    assert.equal(body(call('GET', `${NADS}?${form}`)).kind, 'NetworkAttachmentDefinitionList', `${form} should list`);
+  }
+});
+
 test('a watch from a compacted resourceVersion gets an ERROR event with a 410 Status', async (t) => {
   const { call } = setup(t, 1);
   for (const n of ['a', 'b', 'c']) call('POST', NADS, { body: nad(n) });

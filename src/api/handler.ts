@@ -10,6 +10,7 @@ import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { resourceCall, type ApiContext } from './objects.ts';
 import { openapiDocument, openapiIndex } from './openapi.ts';
 import { getObject, listObjects, watchObjects } from './read.ts';
+import { queryBool } from './query.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
 import { createObject, patchObject, replaceObject } from './write.ts';
@@ -118,7 +119,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
     if (kind.namespaced && r.namespace === undefined && req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError(405, Reason.MethodNotAllowed, `${req.method} is not allowed across all namespaces: use /namespaces/{namespace}/${kind.plural}`);
     }
-    const watch = r.watch || req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+    const watch = r.watch || queryBool(req.query, 'watch');
     switch (req.method) {
       case 'GET':
         if (watch) return watchObjects(ctx, call, req);

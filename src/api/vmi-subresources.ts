@@ -10,6 +10,7 @@ import type { ApiRequest, ApiResponse, UpgradeBody } from './http-types.ts';
 import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS } from './vm-subresources.ts';
 import { NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
+import { queryBool } from './query.ts';
 
 export const VMI_SUBRESOURCES = ['console', 'vnc', 'vnc/screenshot', 'log'] as const;
 export type VmiSubresource = (typeof VMI_SUBRESOURCES)[number];
@@ -127,7 +128,7 @@ export function createVmiSubresources(options: { store: ObjectStore; guests?: Gu
     const uid = vmi.metadata.uid;
     const name = vmi.metadata.name;
     const key = `${uid}/${kind}`;
-    const preserve = req.query.get('preserveSession') === 'true';
+    const preserve = queryBool(req.query, 'preserveSession');
     if (kind === 'vnc' && preserve && sessions.has(key)) {
       throw new ApiError(503, Reason.ServiceUnavailable, `VMI ${name} already has a VNC session and preserveSession=true keeps it`);
     }
