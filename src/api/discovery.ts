@@ -1,6 +1,7 @@
 // Discovery documents: /version, /api, /apis, /apis/{group}, /api/v1 and /apis/{group}/{version}.
 import type { KindInfo } from '../resources/kind.ts';
 import { apiVersionOf, type Registry } from './registry.ts';
+import type { GroupResources, LegacyResource } from './aggregated-discovery.ts';
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
@@ -46,7 +47,7 @@ export function groupInfo(registry: Registry, group: string): Record<string, unk
   return found ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(found.group, found.versions) } : undefined;
 }
 
-function resourcesOf(kind: KindInfo): Array<Record<string, unknown>> {
+function resourcesOf(kind: KindInfo): LegacyResource[] {
   const main = {
     name: kind.plural,
     singularName: kind.singular,
@@ -65,4 +66,12 @@ export function resourceList(registry: Registry, group: string, version: string)
   const kinds = registry.inGroupVersion(group, version);
   if (kinds.length === 0) return undefined;
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources: kinds.flatMap(resourcesOf) };
+}
+
+/** Every served group with each version's resources (what aggregated discovery is built from). */
+export function groupResources(registry: Registry): GroupResources[] {
+  return registry.groups().map(({ group, versions }) => ({
+    group,
+    versions: versions.map((version) => ({ version, resources: registry.inGroupVersion(group, version).flatMap(resourcesOf) })),
+  }));
 }

@@ -4,11 +4,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { KindInfo } from '../resources/kind.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { deleteCollection, deleteObject } from './delete.ts';
-import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
+import { coreVersions, groupInfo, groupList, groupResources, resourceList, versionInfo } from './discovery.ts';
+import { aggregatedContentType, aggregatedDiscovery, negotiateDiscovery, type GroupResources } from './aggregated-discovery.ts';
 import { ApiError, Reason, toStatus } from './errors.ts';
 import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { resourceCall, type ApiContext } from './objects.ts';
 import { openapiDocument, openapiIndex } from './openapi.ts';
+import { openapiV2Document } from './openapi-v2.ts';
+import { encodeOpenapiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.ts';
 import { getObject, listObjects, watchObjects } from './read.ts';
 import { queryBool } from './query.ts';
 import { createRegistry, type Registry } from './registry.ts';
@@ -60,6 +63,21 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
   const registry = createRegistry(options.kinds);
   const vmiSubresources = createVmiSubresources({ store: options.store, ...(options.guests ? { guests: options.guests } : {}) });
   const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, ...(options.mutate ? { mutate: options.mutate } : {}) };
+  const allGroups: GroupResources[] = [
+    ...groupResources(registry),
+    { group: SUBRESOURCES_GROUP, versions: SUBRESOURCES_VERSIONS.map((version) => ({ version, resources: [...subresourceResources(), ...vmiSubresourceResources()] })) },
+  ];
+  // Built once: the kinds do not change while the server runs.
+  let v2: { json: Record<string, unknown>; proto: Buffer } | undefined;
+  const openapiV2 = (req: ApiRequest): ApiResponse => {
+    if (!v2) {
+      const doc = openapiV2Document(registry, options.version ?? '0.0.0');
+      v2 = { json: doc, proto: encodeOpenapiV2(doc) };
+    }
+    if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) // Go's mime parser refuses the '@' in the requested type; kube-openapi answers octet-stream too.
+      return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: v2.proto };
+    return json(200, v2.json);
+  };
   const handler = (req: ApiRequest): ApiResponse => {
     try {
       if (!authorized(req.headers, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
@@ -82,9 +100,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
       case 'health':
         return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
       case 'coreVersions':
-        return json(200, coreVersions());
-      case 'apis':
-        return json(200, withSubresourcesGroup(groupList(registry)));
+      case 'apis': {
+        const aggregated = negotiateDiscovery(req.headers.accept);
+        if (aggregated) {
+          const groups = r.type === 'coreVersions' ? allGroups.filter((g) => g.group === '') : allGroups.filter((g) => g.group !== '');
+          return json(200, aggregatedDiscovery(groups, aggregated), { 'content-type': aggregatedContentType(aggregated), vary: 'Accept' });
+        }
+        return json(200, r.type === 'coreVersions' ? coreVersions() : withSubresourcesGroup(groupList(registry)), { vary: 'Accept' });
+      }
       case 'group':
         if (r.group === SUBRESOURCES_GROUP) return json(200, { kind: 'APIGroup', apiVersion: 'v1', ...subresourcesGroupDoc() });
         return json(200, groupInfo(registry, r.group) ?? raise(NOT_FOUND()));
@@ -93,6 +116,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
           return json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${SUBRESOURCES_GROUP}/${r.version}`, resources: [...subresourceResources(), ...vmiSubresourceResources()] });
         }
         return json(200, resourceList(registry, r.group, r.version) ?? raise(NOT_FOUND()));
+      case 'openapiV2':
+        return openapiV2(req);
       case 'openapiV3Index':
         return json(200, openapiIndex(registry));
       case 'openapiV3':

@@ -2,6 +2,7 @@
 // frames), vnc/screenshot (PNG) and log (the serial log as text, pxevirt's own) on
 // VirtualMachineInstances under subresources.kubevirt.io, with KubeVirt's checks: the VMI
 // must be Running (400 "VMI is not running"), a finished one answers 409.
+import type { LegacyResource } from './aggregated-discovery.ts';
 import { open } from 'node:fs/promises';
 import { ApiError, Reason, badRequest, notFound } from './errors.ts';
 import type { GuestAccess } from './guest-access.ts';
@@ -47,7 +48,7 @@ export function matchVmiSubresource(path: string): VmiSubresourceRoute | undefin
 }
 
 /** The APIResourceList entries for the group's discovery document. */
-export function vmiSubresourceResources(): Array<Record<string, unknown>> {
+export function vmiSubresourceResources(): LegacyResource[] {
   return VMI_SUBRESOURCES.map((s) => ({ name: `virtualmachineinstances/${s}`, singularName: '', namespaced: true, kind: '', verbs: ['get'] }));
 }
 
