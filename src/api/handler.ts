@@ -12,7 +12,8 @@ import { resourceCall, type ApiContext } from './objects.ts';
 import { openapiDocument, openapiIndex } from './openapi.ts';
 import { openapiV2Document } from './openapi-v2.ts';
 import { encodeOpenapiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.ts';
-import { getObject, listObjects, watchObjects } from './read.ts';
+import { getObject, listObjects } from './read.ts';
+import { WatchRegistry, watchObjects, type WatchSettings } from './watch-stream.ts';
 import { queryBool } from './query.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
@@ -37,6 +38,8 @@ export interface ApiHandlerOptions {
   guests?: GuestAccess;
   /** A mutating admission step run after defaulting, before validation, on creates and updates. */
   mutate?: Mutator;
+  /** Bounds and bookmark interval of watches. */
+  watch?: WatchSettings;
 }
 
 export type ApiHandler = (req: ApiRequest) => ApiResponse;
@@ -62,7 +65,7 @@ function authorized(headers: ApiRequest['headers'], token: string): boolean {
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHandlerExtras {
   const registry = createRegistry(options.kinds);
   const vmiSubresources = createVmiSubresources({ store: options.store, ...(options.guests ? { guests: options.guests } : {}) });
-  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, ...(options.mutate ? { mutate: options.mutate } : {}) };
+  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, watches: new WatchRegistry(options.watch), ...(options.mutate ? { mutate: options.mutate } : {}) };
   const allGroups: GroupResources[] = [
     ...groupResources(registry),
     { group: SUBRESOURCES_GROUP, versions: SUBRESOURCES_VERSIONS.map((version) => ({ version, resources: [...subresourceResources(), ...vmiSubresourceResources()] })) },
@@ -84,7 +87,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
       return dispatch(req);
     } catch (err) {
       const status = toStatus(err);
-      return json(status.code, status);
+      const retry = status.details?.retryAfterSeconds;
+      return json(status.code, status, retry !== undefined ? { 'retry-after': String(retry) } : {});
     }
   };
   const dispatch = (req: ApiRequest): ApiResponse => {
