@@ -21,6 +21,7 @@ import { createObject, patchObject, replaceObject } from './write.ts';
 import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS, subresourceResources, vmSubresource } from './vm-subresources.ts';
 import { bearerToken } from './auth.ts';
 import type { GuestAccess } from './guest-access.ts';
+import { AUTHORIZATION_GROUP, accessReview, authorizationGroup } from './access-review.ts';
 import type { Mutator } from './admission.ts';
 import { createVmiSubresources, matchVmiSubresource, vmiSubresourceResources } from './vmi-subresources.ts';
 
@@ -68,7 +69,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
   const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, watches: new WatchRegistry(options.watch), ...(options.mutate ? { mutate: options.mutate } : {}) };
   const allGroups: GroupResources[] = [
     ...groupResources(registry),
+    // KubeVirt's subresources group and authorization.k8s.io hold no kinds of their own.
     { group: SUBRESOURCES_GROUP, versions: SUBRESOURCES_VERSIONS.map((version) => ({ version, resources: [...subresourceResources(), ...vmiSubresourceResources()] })) },
+    authorizationGroup,
   ];
   // Built once: the kinds do not change while the server runs.
   let v2: { json: Record<string, unknown>; proto: Buffer } | undefined;
@@ -110,16 +113,12 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
           const groups = r.type === 'coreVersions' ? allGroups.filter((g) => g.group === '') : allGroups.filter((g) => g.group !== '');
           return json(200, aggregatedDiscovery(groups, aggregated), { 'content-type': aggregatedContentType(aggregated), vary: 'Accept' });
         }
-        return json(200, r.type === 'coreVersions' ? coreVersions() : withSubresourcesGroup(groupList(registry)), { vary: 'Accept' });
+        return json(200, r.type === 'coreVersions' ? coreVersions() : groupList(allGroups), { vary: 'Accept' });
       }
       case 'group':
-        if (r.group === SUBRESOURCES_GROUP) return json(200, { kind: 'APIGroup', apiVersion: 'v1', ...subresourcesGroupDoc() });
-        return json(200, groupInfo(registry, r.group) ?? raise(NOT_FOUND()));
+        return json(200, groupInfo(allGroups, r.group) ?? raise(NOT_FOUND()));
       case 'groupVersion':
-        if (r.group === SUBRESOURCES_GROUP && SUBRESOURCES_VERSIONS.includes(r.version)) {
-          return json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${SUBRESOURCES_GROUP}/${r.version}`, resources: [...subresourceResources(), ...vmiSubresourceResources()] });
-        }
-        return json(200, resourceList(registry, r.group, r.version) ?? raise(NOT_FOUND()));
+        return json(200, resourceList(allGroups, r.group, r.version) ?? raise(NOT_FOUND()));
       case 'openapiV2':
         return openapiV2(req);
       case 'openapiV3Index':
@@ -136,6 +135,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
     if (r.group === SUBRESOURCES_GROUP) {
       if (!SUBRESOURCES_VERSIONS.includes(r.version) || r.resource !== 'virtualmachines' || r.namespace === undefined || r.name === undefined || r.subresource === undefined) throw NOT_FOUND();
       return vmSubresource(options.store, req, r.namespace, r.name, r.subresource);
+    }
+    if (r.group === AUTHORIZATION_GROUP) {
+      if (r.version !== 'v1' || r.namespace !== undefined || r.name !== undefined || !['selfsubjectaccessreviews', 'selfsubjectrulesreviews'].includes(r.resource)) throw NOT_FOUND();
+      if (req.method !== 'POST') throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
+      return accessReview({ groups: allGroups }, r.resource, req.body, req.headers['content-type']);
     }
     const kind = registry.byResource(r.group, r.version, r.resource);
     if (!kind) throw NOT_FOUND();
@@ -169,17 +173,6 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
     throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
   };
   return Object.assign(handler, { registry, closeSessions: () => vmiSubresources.closeAll() });
-}
-
-function subresourcesGroupDoc(): Record<string, unknown> {
-  const versions = SUBRESOURCES_VERSIONS.map((version) => ({ groupVersion: `${SUBRESOURCES_GROUP}/${version}`, version }));
-  return { name: SUBRESOURCES_GROUP, versions, preferredVersion: versions[0] };
-}
-
-/** /apis with KubeVirt's subresources group, which holds no kinds of its own. */
-function withSubresourcesGroup(list: Record<string, unknown>): Record<string, unknown> {
-  const groups = Array.isArray(list.groups) ? list.groups : [];
-  return { ...list, groups: [...groups, subresourcesGroupDoc()] };
 }
 
 /** The metrics text, produced asynchronously and sent as one chunk. */

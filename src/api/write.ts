@@ -6,7 +6,7 @@ import { decodeObject } from './body.ts';
 import { ApiError, Reason, badRequest } from './errors.ts';
 import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { asRequested, dropNulls, generatedName, jsonEqual, metadataOf, type ApiContext, type ResourceCall } from './objects.ts';
-import { applyPatch } from './patch.ts';
+import { applyPatch, checkPatchType } from './patch.ts';
 import { checkNamespace, checkTypeMeta, checkUnknownFields, ensureNamespace, fieldValidationOf, isDryRun } from './write-options.ts';
 
 const SERVER_SET = ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'];
@@ -68,6 +68,7 @@ export function replaceObject(ctx: ApiContext, call: ResourceCall, req: ApiReque
 /** PATCH of an object or its status. */
 export function patchObject(ctx: ApiContext, call: ResourceCall, req: ApiRequest, name: string): ApiResponse {
   const mode = fieldValidationOf(req.query);
+  checkPatchType(call.kind.group, `${call.apiVersion}, Kind=${call.kind.kind}`, req.headers['content-type']);
   const old = ctx.store.get(call.key, call.route.namespace, name);
   const patched = applyPatch(structuredClone(asRequested(call, old)) as unknown as Record<string, unknown>, req.body, req.headers['content-type']);
   checkTypeMeta(call, patched);
