@@ -27,7 +27,7 @@ async function watchUntil(kc: KubeConfig, path: string, query: Record<string, st
     events.push({ type, object });
     if (until(events)) finish();
   }, (err: unknown) => (err ? fail(err) : finish()));
-  return { events, done: done.finally(() => controller.abort()) };
+  return { events, stop: () => controller.abort(), done: done.finally(() => controller.abort()) };
 }
 
 test('the official JavaScript client lists, watches, creates, patches and deletes every custom kind', async (t) => {
@@ -39,10 +39,11 @@ test('the official JavaScript client lists, watches, creates, patches and delete
   for (const k of KINDS) {
     await t.test(k.kind, async () => {
       const at = { group: k.group, version: k.version, namespace: NS, plural: k.plural };
-      const name = `js-${k.plural.slice(0, 8)}`;
+      const name = `js-${k.kind.toLowerCase()}`;
       const listed = (await api.listNamespacedCustomObject(at)) as Obj;
       const path = `/apis/${k.group}/${k.version}/namespaces/${NS}/${k.plural}`;
       const watching = await watchUntil(kc, path, { allowWatchBookmarks: true, resourceVersion: listed.metadata.resourceVersion }, (evs) => evs.some((e) => e.type === 'DELETED'));
+      t.after(watching.stop);
 
       const created = (await api.createNamespacedCustomObject({ ...at, body: { apiVersion: `${k.group}/${k.version}`, kind: k.kind, metadata: { name, labels: { 'made-by': 'js' } }, ...k.body } })) as Obj;
       assert.equal(created.metadata.name, name);
