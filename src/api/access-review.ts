@@ -45,7 +45,11 @@ function find(served: ServedResources, group: string, resource: string, subresou
 function decide(served: ServedResources, spec: Obj): { allowed: boolean; reason: string } {
   if (isObj(spec.resourceAttributes)) {
     const a = spec.resourceAttributes;
-    const [group, resource, subresource, verb] = [str(a.group), str(a.resource), str(a.subresource), str(a.verb)];
+    let [group, resource] = [str(a.group), str(a.resource)];
+    const [subresource, verb] = [str(a.subresource), str(a.verb)];
+    // kubectl sends `resource.group` as the resource when its discovery cannot map it (a group
+    // that lists only subresources, like KubeVirt's subresources.kubevirt.io).
+    if (group === '' && resource.includes('.')) [resource, group] = [resource.slice(0, resource.indexOf('.')), resource.slice(resource.indexOf('.') + 1)];
     const what = `${subresource ? `${resource}/${subresource}` : resource}${group ? `.${group}` : ''}`;
     const found = find(served, group, resource, subresource);
     if (!found) return { allowed: false, reason: `pxevirt does not serve ${what}` };

@@ -24,17 +24,24 @@ const nad = (name: string, note: string) => JSON.stringify({
   spec: { config: '{"cniVersion":"0.3.1","name":"n","type":"bridge","bridge":"br1"}' },
 });
 
-/** Runs kubectl until `until` matches its output; `then` runs once its first output line (or header) arrived. */
+/** Runs kubectl (-v=6) until `until` matches its output; `started` runs once its log shows the watch request. */
 function runUntil(d: DaemonProcess, args: string[], started: () => Promise<unknown>, until: (out: string) => boolean): Promise<string> {
   return new Promise((done, fail) => {
-    const p = spawn('kubectl', ['--kubeconfig', d.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('kubectl', ['--kubeconfig', d.kubeconfig, '-v=6', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    let watching = false;
     const timer = setTimeout(() => {
       p.kill('SIGKILL');
       fail(new Error(`kubectl ${args.join(' ')} did not print what was expected within 20 s; stdout:\n${out}\nstderr:\n${err}`));
     }, 20_000);
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (!watching && /GET https:\S+watch=true\S* 200/.test(err)) {
+        watching = true;
+        void started().catch(fail);
+      }
+    });
     p.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if (until(out)) {
@@ -43,8 +50,6 @@ function runUntil(d: DaemonProcess, args: string[], started: () => Promise<unkno
         done(out);
       }
     });
-    // --watch-only prints nothing until a change: start the change once the watch is open.
-    void started().catch(fail);
   });
 }
 
@@ -59,15 +64,13 @@ test('kubectl events, get --watch-only, edit, auth can-i and patch types', { ski
     const out = await ok(d, ['events']);
     assert.match(out, /LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
     assert.match(out, /Normal\s+Tested\s+networkattachmentdefinition\/edited\s+seen by kubectl events/i);
-    const forObject = await ok(d, ['events', '--for', 'networkattachmentdefinition.k8s.cni.cncf.io/edited']);
+    const forObject = await ok(d, ['events', '--for', 'net-attach-def/edited']);
     assert.match(forObject, /seen by kubectl events/);
   });
 
   await t.test('kubectl get --watch-only prints only what changes', async () => {
-    const out = await runUntil(d, ['get', 'net-attach-def', '--watch-only', '-o', 'name'], async () => {
-      // The watch starts from the list's resourceVersion: a create after kubectl asked is a change either way.
-      for (let i = 0; i < 50 && !(await d.kubectl(['get', 'net-attach-def', 'later'])).stdout; i++) await ok(d, ['create', '-f', '-'], nad('later', 'x')).catch(() => undefined);
-    }, (o) => o.includes('later'));
+    // --watch-only prints nothing until a change: the create comes once the watch is open.
+    const out = await runUntil(d, ['get', 'net-attach-def', '--watch-only', '-o', 'name'], () => ok(d, ['create', '-f', '-'], nad('later', 'x')), (o) => o.includes('later'));
     assert.doesNotMatch(out, /edited/, 'objects that did not change are not printed');
     assert.match(out, /networkattachmentdefinition\.k8s\.cni\.cncf\.io\/later/);
   });
@@ -88,10 +91,12 @@ test('kubectl events, get --watch-only, edit, auth can-i and patch types', { ski
   });
 
   await t.test('kubectl auth can-i answers yes for what is served and no for what is not', async () => {
-    for (const args of [['create', 'vmi'], ['delete', 'virtualmachines'], ['watch', 'net-attach-def'], ['update', 'virtualmachines/start', '--subresource', 'start'], ['patch', 'pxeservers'], ['get', '/healthz']]) {
+    for (const args of [['create', 'vmi'], ['delete', 'virtualmachines'], ['watch', 'net-attach-def'], ['update', 'virtualmachines.subresources.kubevirt.io', '--subresource', 'start'], ['update', 'vm', '--subresource', 'status'], ['patch', 'pxeservers'], ['get', '/healthz']]) {
       const r = await d.kubectl(['auth', 'can-i', ...args]);
       assert.equal(r.stdout.trim(), 'yes', `can-i ${args.join(' ')}: ${r.stdout}${r.stderr}`);
     }
+    // KubeVirt serves vnc in subresources.kubevirt.io, not in kubevirt.io.
+    assert.match((await d.kubectl(['auth', 'can-i', 'get', 'vmi', '--subresource', 'vnc'])).stdout, /^no - pxevirt does not serve virtualmachineinstances\/vnc\.kubevirt\.io/);
     const pods = await d.kubectl(['auth', 'can-i', 'get', 'pods']);
     assert.match(pods.stdout, /^no/);
     assert.equal(pods.code, 1);
