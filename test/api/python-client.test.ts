@@ -37,3 +37,11 @@ test('the official Python client lists, watches, creates, patches and deletes ev
     assert.deepEqual(s.events, [['ADDED', name], ['MODIFIED', name], ['MODIFIED', name], ['DELETED', name]], `${s.kind}: watch`);
   }
 });
+
+test('the official Python client gets a BOOKMARK on a watch with allow_watch_bookmarks', async (t) => {
+  const d = await startDaemonProcess(t);
+  const [step] = await python(d, 'bookmarks');
+  const bookmark = (step?.events as Step[]).find((e) => e.type === 'BOOKMARK');
+  assert.ok(bookmark, JSON.stringify(step));
+  assert.match(String(bookmark.rv), /^\d+$/);
+});
