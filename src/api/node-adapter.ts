@@ -80,6 +80,11 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
           res.destroy();
           return;
         }
+        // Events written in the same tick leave as one TLS record and one syscall.
+        if (res.writableCorked === 0) {
+          res.cork();
+          process.nextTick(() => res.uncork());
+        }
         res.write(chunk);
       },
       () => {
