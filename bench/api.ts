@@ -134,14 +134,14 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
-/** The daemon through the tests' launcher (test/api/daemon-process.ts), controllers on; stop() is graceful, SIGKILL after 10 s. */
+/** The daemon through the tests' launcher (test/api/daemon-process.ts), controllers off (the bench measures the API; with them every stored VMI would get a pod netns and a start attempt); stop() is graceful, SIGKILL after 10 s. */
 async function startDaemon(dataDir: string): Promise<Daemon> {
   const cleanups: Array<() => unknown> = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
   try {
-    const d = await startDaemonProcess({ after: (fn) => void cleanups.push(fn) }, dataDir, { controllers: true });
+    const d = await startDaemonProcess({ after: (fn) => void cleanups.push(fn) }, dataDir, { controllers: false });
     const stop = async () => {
       const killer = setTimeout(() => void d.kill9(), 10_000);
       await d.stop();

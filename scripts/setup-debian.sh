@@ -16,6 +16,8 @@ packages=(
   atftp curl kea-admin dnsmasq-base atftpd
   # IPv6 router discovery: a real solicitor (rdisc6) and another router on the segment (radvd)
   ndisc6 radvd
+  # official Kubernetes clients as API test clients (kubectl comes from the machine; client-node from npm)
+  python3-kubernetes
   # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
   tmux vncsnapshot chromium
   # peak memory of a process under attack (test/hostile)

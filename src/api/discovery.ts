@@ -1,6 +1,8 @@
-// Discovery documents: /version, /api, /apis, /apis/{group}, /api/v1 and /apis/{group}/{version}.
+// Discovery documents: /version, /api, /apis, /apis/{group}, /api/v1 and /apis/{group}/{version},
+// all built from one list of served groups (the kinds' groups plus groups without kinds).
 import type { KindInfo } from '../resources/kind.ts';
 import { apiVersionOf, type Registry } from './registry.ts';
+import type { GroupResources, LegacyResource } from './aggregated-discovery.ts';
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
@@ -26,27 +28,23 @@ export const coreVersions = (): Record<string, unknown> => ({
   serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }],
 });
 
-function groupDoc(group: string, versions: string[]): Record<string, unknown> {
-  const list = versions.map((version) => ({ groupVersion: apiVersionOf(group, version), version }));
-  return { name: group, versions: list, preferredVersion: list[0] };
+function groupDoc(g: GroupResources): Record<string, unknown> {
+  const list = g.versions.map(({ version }) => ({ groupVersion: apiVersionOf(g.group, version), version }));
+  return { name: g.group, versions: list, preferredVersion: list[0] };
 }
 
 /** /apis: every named group. */
-export function groupList(registry: Registry): Record<string, unknown> {
-  return {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: registry.groups().filter((g) => g.group !== '').map((g) => groupDoc(g.group, g.versions)),
-  };
+export function groupList(groups: readonly GroupResources[]): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.filter((g) => g.group !== '').map(groupDoc) };
 }
 
 /** /apis/{group}, or undefined when the group is not served. */
-export function groupInfo(registry: Registry, group: string): Record<string, unknown> | undefined {
-  const found = registry.groups().find((g) => g.group === group && group !== '');
-  return found ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(found.group, found.versions) } : undefined;
+export function groupInfo(groups: readonly GroupResources[], group: string): Record<string, unknown> | undefined {
+  const found = groups.find((g) => g.group === group && group !== '');
+  return found ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(found) } : undefined;
 }
 
-function resourcesOf(kind: KindInfo): Array<Record<string, unknown>> {
+function resourcesOf(kind: KindInfo): LegacyResource[] {
   const main = {
     name: kind.plural,
     singularName: kind.singular,
@@ -61,8 +59,16 @@ function resourcesOf(kind: KindInfo): Array<Record<string, unknown>> {
 }
 
 /** /api/v1 or /apis/{group}/{version}, or undefined when nothing is served there. */
-export function resourceList(registry: Registry, group: string, version: string): Record<string, unknown> | undefined {
-  const kinds = registry.inGroupVersion(group, version);
-  if (kinds.length === 0) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources: kinds.flatMap(resourcesOf) };
+export function resourceList(groups: readonly GroupResources[], group: string, version: string): Record<string, unknown> | undefined {
+  const found = groups.find((g) => g.group === group)?.versions.find((v) => v.version === version);
+  if (!found) return undefined;
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources: found.resources };
+}
+
+/** Every served group with each version's resources (what aggregated discovery is built from). */
+export function groupResources(registry: Registry): GroupResources[] {
+  return registry.groups().map(({ group, versions }) => ({
+    group,
+    versions: versions.map((version) => ({ version, resources: registry.inGroupVersion(group, version).flatMap(resourcesOf) })),
+  }));
 }

@@ -18,6 +18,8 @@ export const Reason = {
   UnsupportedMediaType: 'UnsupportedMediaType',
   InternalError: 'InternalError',
   ServiceUnavailable: 'ServiceUnavailable',
+  Timeout: 'Timeout',
+  TooManyRequests: 'TooManyRequests',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -1,58 +1,8 @@
 // The API handler driven as a function (no sockets), over a real store in a temp dir.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KINDS } from '../resources/kinds.ts';
-import { openTestStore } from '../store/test-fixture.ts';
-import { createApiHandler } from './handler.ts';
-import { isStream, type ApiResponse } from './http-types.ts';
-
-const TOKEN = 'sekret';
-const NADS = '/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions';
-
-function setup(t: TestContext, historyLimit?: number) {
-  const { store } = openTestStore(t, historyLimit ? { historyLimit } : {});
-  store.create({ group: '', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-  const handler = createApiHandler({ store, kinds: KINDS, token: TOKEN, now: () => Date.parse('2024-05-01T10:01:00Z') });
-  const call = (method: string, url: string, options: { body?: unknown; contentType?: string; accept?: string; token?: string; signal?: AbortSignal } = {}): ApiResponse => {
-    const u = new URL(url, 'https://x');
-    return handler({
-      method,
-      path: u.pathname,
-      query: u.searchParams,
-      headers: {
-        authorization: `Bearer ${options.token ?? TOKEN}`,
-        ...(options.contentType ? { 'content-type': options.contentType } : { 'content-type': 'application/json' }),
-        ...(options.accept ? { accept: options.accept } : {}),
-      },
-      ...(options.body !== undefined ? { body: Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body)) } : {}),
-      signal: options.signal ?? new AbortController().signal,
-    });
-  };
-  return { store, call };
-}
-
-const nad = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1',
-  kind: 'NetworkAttachmentDefinition',
-  metadata: { name },
-  spec: { config: '{"cniVersion":"0.3.1","type":"bridge","bridge":"br1"}', ...extra },
-});
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const body = (r: ApiResponse): Obj => r.body as Obj;
-
-/** Collects a watch response's events until `count` arrived or the stream ended. */
-function events(r: ApiResponse, signal: AbortSignal): Promise<Obj[]> {
-  assert.ok(isStream(r.body));
-  return new Promise((done) => {
-    const out: Obj[] = [];
-    (r.body as { stream: (w: (c: string) => void, e: () => void, s: AbortSignal) => void }).stream(
-      (chunk) => out.push(JSON.parse(chunk) as Obj),
-      () => done(out),
-      signal,
-    );
-  });
-}
+import { isStream } from './http-types.ts';
+import { NADS, body, events, nad, setup, type Obj } from './handler-fixture.ts';
 
 test('refuses requests without the bearer token', (t) => {
   const { call } = setup(t);
@@ -162,6 +112,18 @@ test('watches from a resourceVersion and ends at timeoutSeconds', async (t) => {
   call('POST', NADS, { body: nad('w2') });
   const got = await seen;
   assert.deepEqual(got.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED w1', 'ADDED w2']);
+});
+
+test('reads watch as kube-apiserver does: True, the empty string and any value watch; 0 and false in any case list', (t) => {
+  const { call } = setup(t);
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  for (const form of ['watch=True', 'watch=TRUE', 'watch=', 'watch', 'watch=yes', 'watch=1']) {
+    assert.ok(isStream(call('GET', `${NADS}?${form}`, { signal: controller.signal }).body), `${form} should watch`);
+  }
+  for (const form of ['watch=false', 'watch=False', 'watch=0', '']) {
+    assert.equal(body(call('GET', `${NADS}?${form}`)).kind, 'NetworkAttachmentDefinitionList', `${form} should list`);
+  }
 });
 
 test('a watch from a compacted resourceVersion gets an ERROR event with a 410 Status', async (t) => {

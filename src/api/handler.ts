@@ -3,18 +3,24 @@
 import type { KindInfo } from '../resources/kind.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { deleteCollection, deleteObject } from './delete.ts';
-import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
+import { coreVersions, groupInfo, groupList, groupResources, resourceList, versionInfo } from './discovery.ts';
+import { aggregatedContentType, aggregatedDiscovery, negotiateDiscovery, type GroupResources } from './aggregated-discovery.ts';
 import { ApiError, Reason, toStatus } from './errors.ts';
 import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { resourceCall, type ApiContext } from './objects.ts';
 import { openapiDocument, openapiIndex } from './openapi.ts';
-import { getObject, listObjects, watchObjects } from './read.ts';
+import { openapiV2Document } from './openapi-v2.ts';
+import { encodeOpenapiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.ts';
+import { getObject, listObjects } from './read.ts';
+import { WatchRegistry, watchObjects, type WatchSettings } from './watch-stream.ts';
+import { queryBool } from './query.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
 import { createObject, patchObject, replaceObject } from './write.ts';
 import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS, subresourceResources, vmSubresource } from './vm-subresources.ts';
 import { carriesToken } from './auth.ts';
 import type { GuestAccess } from './guest-access.ts';
+import { AUTHORIZATION_GROUP, accessReview, authorizationGroup } from './access-review.ts';
 import type { Mutator } from './admission.ts';
 import { createVmiSubresources, matchVmiSubresource, vmiSubresourceResources } from './vmi-subresources.ts';
 
@@ -32,6 +38,8 @@ export interface ApiHandlerOptions {
   guests?: GuestAccess;
   /** A mutating admission step run after defaulting, before validation, on creates and updates. */
   mutate?: Mutator;
+  /** Bounds and bookmark interval of watches. */
+  watch?: WatchSettings;
 }
 
 export type ApiHandler = (req: ApiRequest) => ApiResponse;
@@ -49,14 +57,32 @@ const NOT_FOUND = () => new ApiError(404, Reason.NotFound, 'the server could not
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHandlerExtras {
   const registry = createRegistry(options.kinds);
   const vmiSubresources = createVmiSubresources({ store: options.store, ...(options.guests ? { guests: options.guests } : {}) });
-  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, ...(options.mutate ? { mutate: options.mutate } : {}) };
+  const ctx: ApiContext = { store: options.store, kinds: registry.kinds, now: options.now ?? Date.now, watches: new WatchRegistry(options.watch), ...(options.mutate ? { mutate: options.mutate } : {}) };
+  const allGroups: GroupResources[] = [
+    ...groupResources(registry),
+    // KubeVirt's subresources group and authorization.k8s.io hold no kinds of their own.
+    { group: SUBRESOURCES_GROUP, versions: SUBRESOURCES_VERSIONS.map((version) => ({ version, resources: [...subresourceResources(), ...vmiSubresourceResources()] })) },
+    authorizationGroup,
+  ];
+  // Built once: the kinds do not change while the server runs.
+  let v2: { json: Record<string, unknown>; proto: Buffer } | undefined;
+  const openapiV2 = (req: ApiRequest): ApiResponse => {
+    if (!v2) {
+      const doc = openapiV2Document(registry, options.version ?? '0.0.0');
+      v2 = { json: doc, proto: encodeOpenapiV2(doc) };
+    }
+    if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) // Go's mime parser refuses the '@' in the requested type; kube-openapi answers octet-stream too.
+      return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: v2.proto };
+    return json(200, v2.json);
+  };
   const handler = (req: ApiRequest): ApiResponse => {
     try {
       if (!carriesToken(req.headers, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
       return dispatch(req);
     } catch (err) {
       const status = toStatus(err);
-      return json(status.code, status);
+      const retry = status.details?.retryAfterSeconds;
+      return json(status.code, status, retry !== undefined ? { 'retry-after': String(retry) } : {});
     }
   };
   const dispatch = (req: ApiRequest): ApiResponse => {
@@ -72,17 +98,20 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
       case 'health':
         return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
       case 'coreVersions':
-        return json(200, coreVersions());
-      case 'apis':
-        return json(200, withSubresourcesGroup(groupList(registry)));
-      case 'group':
-        if (r.group === SUBRESOURCES_GROUP) return json(200, { kind: 'APIGroup', apiVersion: 'v1', ...subresourcesGroupDoc() });
-        return json(200, groupInfo(registry, r.group) ?? raise(NOT_FOUND()));
-      case 'groupVersion':
-        if (r.group === SUBRESOURCES_GROUP && SUBRESOURCES_VERSIONS.includes(r.version)) {
-          return json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${SUBRESOURCES_GROUP}/${r.version}`, resources: [...subresourceResources(), ...vmiSubresourceResources()] });
+      case 'apis': {
+        const aggregated = negotiateDiscovery(req.headers.accept);
+        if (aggregated) {
+          const groups = r.type === 'coreVersions' ? allGroups.filter((g) => g.group === '') : allGroups.filter((g) => g.group !== '');
+          return json(200, aggregatedDiscovery(groups, aggregated), { 'content-type': aggregatedContentType(aggregated), vary: 'Accept' });
         }
-        return json(200, resourceList(registry, r.group, r.version) ?? raise(NOT_FOUND()));
+        return json(200, r.type === 'coreVersions' ? coreVersions() : groupList(allGroups), { vary: 'Accept' });
+      }
+      case 'group':
+        return json(200, groupInfo(allGroups, r.group) ?? raise(NOT_FOUND()));
+      case 'groupVersion':
+        return json(200, resourceList(allGroups, r.group, r.version) ?? raise(NOT_FOUND()));
+      case 'openapiV2':
+        return openapiV2(req);
       case 'openapiV3Index':
         return json(200, openapiIndex(registry));
       case 'openapiV3':
@@ -98,6 +127,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
       if (!SUBRESOURCES_VERSIONS.includes(r.version) || r.resource !== 'virtualmachines' || r.namespace === undefined || r.name === undefined || r.subresource === undefined) throw NOT_FOUND();
       return vmSubresource(options.store, req, r.namespace, r.name, r.subresource);
     }
+    if (r.group === AUTHORIZATION_GROUP) {
+      if (r.version !== 'v1' || r.namespace !== undefined || r.name !== undefined || !['selfsubjectaccessreviews', 'selfsubjectrulesreviews'].includes(r.resource)) throw NOT_FOUND();
+      if (req.method !== 'POST') throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
+      return accessReview({ groups: allGroups }, r.resource, req.body, req.headers['content-type']);
+    }
     const kind = registry.byResource(r.group, r.version, r.resource);
     if (!kind) throw NOT_FOUND();
     if (kind.namespaced === false && r.namespace !== undefined) throw NOT_FOUND();
@@ -109,7 +143,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
     if (kind.namespaced && r.namespace === undefined && req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError(405, Reason.MethodNotAllowed, `${req.method} is not allowed across all namespaces: use /namespaces/{namespace}/${kind.plural}`);
     }
-    const watch = r.watch || req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+    const watch = r.watch || queryBool(req.query, 'watch');
     switch (req.method) {
       case 'GET':
         if (watch) return watchObjects(ctx, call, req);
@@ -130,17 +164,6 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
     throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
   };
   return Object.assign(handler, { registry, closeSessions: () => vmiSubresources.closeAll() });
-}
-
-function subresourcesGroupDoc(): Record<string, unknown> {
-  const versions = SUBRESOURCES_VERSIONS.map((version) => ({ groupVersion: `${SUBRESOURCES_GROUP}/${version}`, version }));
-  return { name: SUBRESOURCES_GROUP, versions, preferredVersion: versions[0] };
-}
-
-/** /apis with KubeVirt's subresources group, which holds no kinds of its own. */
-function withSubresourcesGroup(list: Record<string, unknown>): Record<string, unknown> {
-  const groups = Array.isArray(list.groups) ? list.groups : [];
-  return { ...list, groups: [...groups, subresourcesGroupDoc()] };
 }
 
 /** The metrics text, produced asynchronously and sent as one chunk. */

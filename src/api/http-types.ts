@@ -14,6 +14,13 @@ export interface ApiRequest {
   signal: AbortSignal;
 }
 
+/**
+ * What a slow reader (a watch, a console or VNC websocket) may leave unread in the server's
+ * buffers before it is dropped: the client relists or reconnects, the server never buffers
+ * without end. 4 MiB is a few thousand watch events.
+ */
+export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
 /** A streamed body (watch): `start` writes chunks until it calls `end` or the signal aborts. */
 export interface StreamBody {
   stream: (write: (chunk: string) => void, end: () => void, signal: AbortSignal) => void;
@@ -29,6 +36,17 @@ export interface ApiResponse {
 /** Whether a response body is streamed. */
 export function isStream(body: unknown): body is StreamBody {
   return typeof body === 'object' && body !== null && typeof (body as StreamBody).stream === 'function';
+}
+
+/**
+ * A body already serialised as JSON (lists assembled from stored texts): sent as is.
+ * JSON.stringify of it gives the same value, so any code that re-serialises a body still works.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
 }
 
 /** A JSON response. */

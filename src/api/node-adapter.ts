@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.ts';
 import { MAX_BODY_BYTES, tooLarge } from './body.ts';
 import { ApiError, Reason, toStatus } from './errors.ts';
-import { isDeferred, isStream, isUpgrade, type ApiRequest, type ApiResponse } from './http-types.ts';
+import { MAX_PENDING_BYTES, RawJson, isDeferred, isStream, isUpgrade, type ApiRequest, type ApiResponse } from './http-types.ts';
 
 type Handler = (req: ApiRequest) => ApiResponse;
 
@@ -93,14 +93,21 @@ export function headersOf(req: IncomingMessage): Record<string, string | undefin
   return out;
 }
 
-function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
+export interface NodeListenerOptions {
+  /** The body limit for a request from its headers and path (0: answer from the headers, read nothing). */
+  bodyLimit?: BodyLimit;
+  /** Bytes a streamed response (watch) may have unsent before the connection is dropped (default MAX_PENDING_BYTES). */
+  maxPendingBytes?: number;
+}
+
+function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number): void {
   const body = response.body;
   if (isDeferred(body)) {
     body.deferred.then(
-      (later) => send(res, later, head),
+      (later) => send(res, later, head, maxPending),
       (err: unknown) => {
         const status = toStatus(err);
-        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head);
+        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending);
       },
     );
     return;
@@ -108,7 +115,7 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
   if (isUpgrade(body)) {
     // console and vnc are websockets; a plain request reaches them only by mistake.
     const status = toStatus(new ApiError(400, Reason.BadRequest, 'this subresource is a websocket: send the request with "Upgrade: websocket"'));
-    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head);
+    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending);
     return;
   }
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
@@ -120,7 +127,18 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
     res.flushHeaders();
     body.stream(
       (chunk) => {
-        if (!res.writableEnded && !res.destroyed) res.write(chunk);
+        if (res.writableEnded || res.destroyed) return;
+        // A reader this far behind is dropped rather than buffered for: it relists.
+        if (res.writableLength > maxPending) {
+          res.destroy();
+          return;
+        }
+        // Events written in the same tick leave as one TLS record and one syscall.
+        if (res.writableCorked === 0) {
+          res.cork();
+          process.nextTick(() => res.uncork());
+        }
+        res.write(chunk);
       },
       () => {
         if (!res.writableEnded) res.end();
@@ -129,18 +147,19 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean): void {
     );
     return;
   }
-  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : `${JSON.stringify(body)}\n`;
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : body instanceof RawJson ? `${body.text}\n` : `${JSON.stringify(body)}\n`;
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(head ? undefined : text);
 }
 
 /** A node:http(s) request listener serving `handler`. */
-export function nodeListener(handler: Handler, log: Logger, options: { bodyLimit?: BodyLimit } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function nodeListener(handler: Handler, log: Logger, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxPending = options.maxPendingBytes ?? MAX_PENDING_BYTES;
   return (req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const done = (response: ApiResponse) => {
-      send(res, response, req.method === 'HEAD');
+      send(res, response, req.method === 'HEAD', maxPending);
       log.debug({ method: req.method, path: url.pathname, query: url.search, status: response.status, ms: Date.now() - started }, 'request');
     };
     const limit = options.bodyLimit ? options.bodyLimit(headersOf(req), url.pathname) : MAX_BODY_BYTES;

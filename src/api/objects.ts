@@ -6,6 +6,7 @@ import { apiVersionOf } from './registry.ts';
 import type { ResourceRoute } from './route.ts';
 import type { Mutator } from './admission.ts';
 import { isObject } from '../lib/is-object.ts';
+import type { WatchRegistry } from './watch-stream.ts';
 
 /** What the handlers share: the store, the kinds and a clock. */
 export interface ApiContext {
@@ -15,6 +16,8 @@ export interface ApiContext {
   now: () => number;
   /** The mutating admission step run on every create and update (the daemon's MAC pool). */
   mutate?: Mutator;
+  /** Open watches: their bound and the event lines they share. */
+  watches: WatchRegistry;
 }
 
 /** One request against one kind, with the facts every handler needs. */

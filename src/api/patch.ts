@@ -34,6 +34,19 @@ function stripDirectives(patch: unknown): unknown {
   return out;
 }
 
+/**
+ * Refuses strategic merge patch for custom kinds, as kube-apiserver does for CRDs (only the
+ * built-in kinds, here the core group's Namespace and Event, have patch strategies).
+ */
+export function checkPatchType(group: string, gvk: string, contentType: string | undefined): void {
+  if (group === '' || mediaType(contentType) !== PatchType.strategic) return;
+  throw new ApiError(
+    415,
+    Reason.UnsupportedMediaType,
+    `${PatchType.strategic} is not supported by ${gvk}: the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.apply}`,
+  );
+}
+
 /** Applies a PATCH body of the given Content-Type to `current`, returning the new object (server-side apply is field-managers.ts). */
 export function applyPatch(current: Record<string, unknown>, body: Buffer | undefined, contentType: string | undefined): Record<string, unknown> {
   const type = mediaType(contentType);

@@ -1,6 +1,7 @@
 // Just enough Kubernetes protobuf to read what kubectl's typed clients send for built-in
 // kinds (`kubectl create namespace x` posts a protobuf Namespace and does not fall back to
-// JSON): the `k8s\0` runtime.Unknown envelope, ObjectMeta's plain fields, and Namespace.
+// JSON): the `k8s\0` runtime.Unknown envelope, ObjectMeta's plain fields, Namespace, and the
+// access reviews `kubectl auth can-i` posts.
 import { ApiError, Reason } from './errors.ts';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -68,7 +69,56 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
   return meta;
 }
 
-/** Decodes a protobuf-encoded Namespace; anything else is a 415 asking for JSON. */
+/** Named string fields of a message: field number → key. */
+function strings(buf: Buffer, names: Record<number, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields(buf)) {
+    const key = names[f.no];
+    if (key && Buffer.isBuffer(f.value) && f.value.length > 0) out[key] = str(f);
+  }
+  return out;
+}
+
+const message = (buf: Buffer, no: number): Buffer | undefined => {
+  const f = fields(buf).find((x) => x.no === no);
+  return f && Buffer.isBuffer(f.value) ? f.value : undefined;
+};
+
+function namespace(raw: Buffer): Record<string, unknown> {
+  const object: Record<string, unknown> = { metadata: {} };
+  for (const f of fields(raw)) {
+    if (!Buffer.isBuffer(f.value)) continue;
+    if (f.no === 1) object.metadata = objectMeta(f.value);
+    const finalizers = f.no === 2 ? fields(f.value).filter((x) => x.no === 1).map(str) : [];
+    if (finalizers.length > 0) object.spec = { finalizers };
+  }
+  return object;
+}
+
+// authorization/v1 SelfSubjectAccessReviewSpec: resourceAttributes 1, nonResourceAttributes 2.
+const RESOURCE_ATTRIBUTES = { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' };
+function accessReview(raw: Buffer): Record<string, unknown> {
+  const spec = message(raw, 2) ?? Buffer.alloc(0);
+  const resource = message(spec, 1);
+  const nonResource = message(spec, 2);
+  return {
+    metadata: {},
+    spec: {
+      ...(resource ? { resourceAttributes: strings(resource, RESOURCE_ATTRIBUTES) } : {}),
+      ...(nonResource ? { nonResourceAttributes: strings(nonResource, { 1: 'path', 2: 'verb' }) } : {}),
+    },
+  };
+}
+
+const rulesReview = (raw: Buffer): Record<string, unknown> => ({ metadata: {}, spec: strings(message(raw, 2) ?? Buffer.alloc(0), { 1: 'namespace' }) });
+
+const DECODERS: Record<string, (raw: Buffer) => Record<string, unknown>> = {
+  'v1 Namespace': namespace,
+  'authorization.k8s.io/v1 SelfSubjectAccessReview': accessReview,
+  'authorization.k8s.io/v1 SelfSubjectRulesReview': rulesReview,
+};
+
+/** Decodes a protobuf-encoded Namespace or access review; anything else is a 415 asking for JSON. */
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   const refuse = (why: string) =>
     new ApiError(415, Reason.UnsupportedMediaType, `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf: ${why})`);
@@ -77,18 +127,12 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
     const envelope = fields(body.subarray(4));
     const typeMeta = envelope.find((f) => f.no === 1);
     const raw = envelope.find((f) => f.no === 2);
-    const tm = typeMeta && Buffer.isBuffer(typeMeta.value) ? fields(typeMeta.value) : [];
-    const apiVersion = str(tm.find((f) => f.no === 1) ?? { no: 0, wire: 2, value: Buffer.from('') });
-    const kind = str(tm.find((f) => f.no === 2) ?? { no: 0, wire: 2, value: Buffer.from('') });
-    if (apiVersion !== 'v1' || kind !== 'Namespace' || !raw || !Buffer.isBuffer(raw.value)) throw refuse(`only v1 Namespace is understood, found ${apiVersion} ${kind}`);
-    const object: Record<string, unknown> = { apiVersion, kind, metadata: {} };
-    for (const f of fields(raw.value)) {
-      if (!Buffer.isBuffer(f.value)) continue;
-      if (f.no === 1) object.metadata = objectMeta(f.value);
-      const finalizers = f.no === 2 ? fields(f.value).filter((x) => x.no === 1).map(str) : [];
-      if (finalizers.length > 0) object.spec = { finalizers };
-    }
-    return object;
+    const tm = typeMeta && Buffer.isBuffer(typeMeta.value) ? strings(typeMeta.value, { 1: 'apiVersion', 2: 'kind' }) : {};
+    const apiVersion = tm.apiVersion ?? '';
+    const kind = tm.kind ?? '';
+    const decode = DECODERS[`${apiVersion} ${kind}`];
+    if (!decode || !raw || !Buffer.isBuffer(raw.value)) throw refuse(`only ${Object.keys(DECODERS).join(', ')} are understood, found ${apiVersion} ${kind}`);
+    return { apiVersion, kind, ...decode(raw.value) };
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw refuse(err instanceof Error ? err.message : String(err));

@@ -1,26 +1,18 @@
-// GET: one object, a list, or a watch stream; as JSON or as a Table.
-import type { ListOptions, StoredObject, WatchEvent, WatchOptions } from '../store/types.ts';
+// GET of one object or a list, as JSON or as a Table. Lists come from the store's copy in
+// memory; in the stored version they are assembled from the stored JSON texts without
+// parsing or serialising the items again. Watches are in watch-stream.ts.
 import { GoneError } from '../store/errors.ts';
-import { badRequest, toStatus } from './errors.ts';
-import { json, type ApiRequest, type ApiResponse, type StreamBody } from './http-types.ts';
+import { ApiError, Reason } from './errors.ts';
+import { RawJson, json, type ApiRequest, type ApiResponse } from './http-types.ts';
+import { listParams } from './list-params.ts';
 import { asRequested, type ApiContext, type ResourceCall } from './objects.ts';
 import { renderTable, wantsTable, type TableRequest } from './table.ts';
 
-const headersOf = (call: ResourceCall) => (call.warnings.length > 0 ? { warning: call.warnings } : {});
+/** The Warning headers of a call. */
+export const headersOf = (call: ResourceCall): Record<string, string[]> => (call.warnings.length > 0 ? { warning: call.warnings } : {});
 
-function selectors(call: ResourceCall, query: URLSearchParams): ListOptions {
-  const options: ListOptions = {};
-  if (call.route.namespace !== undefined) options.namespace = call.route.namespace;
-  const labelSelector = query.get('labelSelector');
-  if (labelSelector) options.labelSelector = labelSelector;
-  let fieldSelector = query.get('fieldSelector') ?? '';
-  // GET on a named object with watch=true watches that one object.
-  if (call.route.name !== undefined) fieldSelector = [fieldSelector, `metadata.name=${call.route.name}`].filter(Boolean).join(',');
-  if (fieldSelector) options.fieldSelector = fieldSelector;
-  return options;
-}
-
-function tableOf(req: ApiRequest): TableRequest | undefined {
+/** The Table the client asked for, if any. */
+export function tableOf(req: ApiRequest): TableRequest | undefined {
   return wantsTable(req.headers.accept, req.query.get('includeObject'));
 }
 
@@ -32,63 +24,47 @@ export function getObject(ctx: ApiContext, call: ResourceCall, req: ApiRequest, 
   return json(200, body, headersOf(call));
 }
 
-/** GET of a collection: List or Table, with selectors and limit/continue. */
-export function listObjects(ctx: ApiContext, call: ResourceCall, req: ApiRequest): ApiResponse {
-  const options = selectors(call, req.query);
-  const limit = req.query.get('limit');
-  if (limit !== null && limit !== '') {
-    const n = Number(limit);
-    if (!Number.isInteger(n) || n < 0) throw badRequest(`limit must be a non-negative integer, found ${JSON.stringify(limit)}`);
-    if (n > 0) options.limit = n;
+/** 504 for a resourceVersion the store has not reached, as the API server answers it. */
+function tooLarge(requested: string, current: string): ApiError {
+  return new ApiError(504, Reason.Timeout, `Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}
+
+/**
+ * Checks a list's resourceVersion against the store: every list is served at the newest state
+ * (what `0`, unset and NotOlderThan allow); Exact only when this resource has not changed since.
+ */
+function checkVersion(ctx: ApiContext, call: ResourceCall, resourceVersion: string, match: string | undefined): void {
+  if (resourceVersion === '' || resourceVersion === '0') return;
+  const current = ctx.store.currentResourceVersion();
+  if (Number(resourceVersion) > Number(current)) throw tooLarge(resourceVersion, current);
+  if (match === 'Exact' && Number(ctx.store.lastChangeOf(call.key)) > Number(resourceVersion)) {
+    // The state at that version is no longer kept (the store holds only the newest).
+    throw new GoneError(resourceVersion, ctx.store.lastChangeOf(call.key));
   }
-  const cont = req.query.get('continue');
-  if (cont) options.continue = cont;
-  const result = ctx.store.list(call.key, options);
-  const items = result.items.map((o) => asRequested(call, o));
-  const listMeta = {
-    resourceVersion: result.resourceVersion,
-    ...(result.continue ? { continue: result.continue } : {}),
-    ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
-  };
+}
+
+/** GET of a collection: List or Table, with selectors, limit/continue and resourceVersion semantics. */
+export function listObjects(ctx: ApiContext, call: ResourceCall, req: ApiRequest): ApiResponse {
+  const params = listParams(call, req.query);
+  checkVersion(ctx, call, params.resourceVersion, params.match);
   const table = tableOf(req);
+  const raw = ctx.store.listRaw(call.key, params.options);
+  const listMeta = {
+    // Exact: the list is the state at that version (nothing changed since).
+    resourceVersion: params.match === 'Exact' ? params.resourceVersion : raw.resourceVersion,
+    ...(raw.continue ? { continue: raw.continue } : {}),
+    ...(raw.remainingItemCount !== undefined ? { remainingItemCount: raw.remainingItemCount } : {}),
+  };
+  if (!table && call.apiVersion === call.storedApiVersion) {
+    const head = `{"kind":${JSON.stringify(call.kind.listKind)},"apiVersion":${JSON.stringify(call.apiVersion)},"metadata":${JSON.stringify(listMeta)},"items":[`;
+    return json(200, new RawJson(`${head}${raw.items.join(',')}]}`), headersOf(call));
+  }
+  const items = raw.items.map((text) => asRequested(call, JSON.parse(text)));
   const body = table
     ? renderTable(call.kind, items, table, ctx.now(), listMeta)
     : { kind: call.kind.listKind, apiVersion: call.apiVersion, metadata: listMeta, items };
   return json(200, body, headersOf(call));
-}
-
-/** A watch: newline-delimited JSON events until the client leaves or timeoutSeconds passes. */
-export function watchObjects(ctx: ApiContext, call: ResourceCall, req: ApiRequest): ApiResponse {
-  const options: WatchOptions = selectors(call, req.query);
-  const from = req.query.get('resourceVersion');
-  if (from) options.resourceVersion = from;
-  const timeout = Number(req.query.get('timeoutSeconds') ?? '0');
-  const table = tableOf(req);
-  const render = (object: StoredObject): unknown => {
-    const requested = asRequested(call, object);
-    return table ? renderTable(call.kind, [requested], table, ctx.now(), { resourceVersion: object.metadata.resourceVersion }) : requested;
-  };
-  const body: StreamBody = {
-      stream: (write, end, signal) => {
-        const controller = new AbortController();
-        const stop = () => {
-          if (controller.signal.aborted) return;
-          controller.abort();
-          clearTimeout(timer);
-          end();
-        };
-        signal.addEventListener('abort', stop, { once: true });
-        const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
-        try {
-          ctx.store.watch(call.key, options, (event: WatchEvent) => write(`${JSON.stringify({ type: event.type, object: render(event.object) })}\n`), controller.signal);
-        } catch (err) {
-          // Like the API server: a too-old resourceVersion is an ERROR event carrying a 410 Status.
-          const status = toStatus(err);
-          if (err instanceof GoneError) status.message = err.message;
-          write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
-          stop();
-        }
-      },
-  };
-  return { status: 200, headers: { 'content-type': 'application/json', ...headersOf(call) }, body };
 }

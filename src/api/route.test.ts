@@ -12,7 +12,8 @@ test('routes discovery and OpenAPI paths', () => {
   assert.deepEqual(route('/openapi/v3'), { type: 'openapiV3Index' });
   assert.deepEqual(route('/openapi/v3/api/v1'), { type: 'openapiV3', group: '', version: 'v1' });
   assert.deepEqual(route('/openapi/v3/apis/nmstate.io/v1'), { type: 'openapiV3', group: 'nmstate.io', version: 'v1' });
-  assert.deepEqual(route('/openapi/v2'), { type: 'unknown' });
+  assert.deepEqual(route('/openapi/v2'), { type: 'openapiV2' });
+  assert.deepEqual(route('/openapi/v2/x'), { type: 'unknown' });
 });
 
 test('routes namespaced, cluster-scoped and all-namespaces resource paths', () => {

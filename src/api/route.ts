@@ -20,6 +20,7 @@ export type Route =
   | { type: 'coreVersions' }
   | { type: 'group'; group: string }
   | { type: 'groupVersion'; group: string; version: string }
+  | { type: 'openapiV2' }
   | { type: 'openapiV3Index' }
   | { type: 'openapiV3'; group: string; version: string }
   | ResourceRoute
@@ -34,6 +35,7 @@ export function route(path: string): Route {
   const [first, second, third] = parts;
   if (parts.length === 1 && first === 'version') return { type: 'version' };
   if (parts.length === 1 && (first === 'healthz' || first === 'livez' || first === 'readyz')) return { type: 'health' };
+  if (first === 'openapi' && second === 'v2' && parts.length === 2) return { type: 'openapiV2' };
   if (first === 'openapi' && second === 'v3') {
     if (parts.length === 2) return { type: 'openapiV3Index' };
     if (third === 'api' && parts.length === 4) return { type: 'openapiV3', group: '', version: parts[3] ?? '' };

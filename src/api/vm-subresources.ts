@@ -2,6 +2,7 @@
 // v1alpha3), written to the VM the way KubeVirt's virt-api does: Halted ⇄ Always through
 // spec.runStrategy (or spec.running), Manual and RerunOnFailure through
 // status.stateChangeRequests, restart as a Stop of the current VMI followed by a Start.
+import type { LegacyResource } from './aggregated-discovery.ts';
 import { decodeObject } from './body.ts';
 import { ApiError, Reason, badRequest } from './errors.ts';
 import type { ApiRequest, ApiResponse } from './http-types.ts';
@@ -17,7 +18,7 @@ const VM = { group: 'kubevirt.io', resource: 'virtualmachines' };
 const VMI = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
 
 /** The APIResourceList entries for the group's discovery document. */
-export function subresourceResources(): Array<Record<string, unknown>> {
+export function subresourceResources(): LegacyResource[] {
   return VM_ACTIONS.map((a) => ({ name: `virtualmachines/${a}`, singularName: '', namespaced: true, kind: '', verbs: ['update'] }));
 }
 

@@ -2,6 +2,7 @@
 // frames), vnc/screenshot (PNG) and log (the serial log as text, pxevirt's own) on
 // VirtualMachineInstances under subresources.kubevirt.io, with KubeVirt's checks: the VMI
 // must be Running (400 "VMI is not running"), a finished one answers 409.
+import type { LegacyResource } from './aggregated-discovery.ts';
 import { open } from 'node:fs/promises';
 import { ApiError, Reason, badRequest, notFound } from './errors.ts';
 import type { GuestAccess } from './guest-access.ts';
@@ -10,6 +11,7 @@ import type { ApiRequest, ApiResponse, UpgradeBody } from './http-types.ts';
 import { SUBRESOURCES_GROUP, SUBRESOURCES_VERSIONS } from './vm-subresources.ts';
 import { NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
+import { queryBool } from './query.ts';
 
 export const VMI_SUBRESOURCES = ['console', 'vnc', 'vnc/screenshot', 'log'] as const;
 export type VmiSubresource = (typeof VMI_SUBRESOURCES)[number];
@@ -46,7 +48,7 @@ export function matchVmiSubresource(path: string): VmiSubresourceRoute | undefin
 }
 
 /** The APIResourceList entries for the group's discovery document. */
-export function vmiSubresourceResources(): Array<Record<string, unknown>> {
+export function vmiSubresourceResources(): LegacyResource[] {
   return VMI_SUBRESOURCES.map((s) => ({ name: `virtualmachineinstances/${s}`, singularName: '', namespaced: true, kind: '', verbs: ['get'] }));
 }
 
@@ -127,7 +129,7 @@ export function createVmiSubresources(options: { store: ObjectStore; guests?: Gu
     const uid = vmi.metadata.uid;
     const name = vmi.metadata.name;
     const key = `${uid}/${kind}`;
-    const preserve = req.query.get('preserveSession') === 'true';
+    const preserve = queryBool(req.query, 'preserveSession');
     if (kind === 'vnc' && preserve && sessions.has(key)) {
       throw new ApiError(503, Reason.ServiceUnavailable, `VMI ${name} already has a VNC session and preserveSession=true keeps it`);
     }

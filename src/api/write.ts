@@ -6,7 +6,7 @@ import { decodeObject } from './body.ts';
 import { ApiError, Reason, badRequest, notFound } from './errors.ts';
 import { json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { asRequested, dropNulls, generatedName, jsonEqual, metadataOf, type ApiContext, type ResourceCall } from './objects.ts';
-import { PatchType, applyPatch } from './patch.ts';
+import { PatchType, applyPatch, checkPatchType } from './patch.ts';
 import { mediaType } from './body.ts';
 import { NotFoundError } from '../store/errors.ts';
 import { applyConfiguration, recordUpdate } from './field-managers.ts';
@@ -81,6 +81,7 @@ export function replaceObject(ctx: ApiContext, call: ResourceCall, req: ApiReque
 export function patchObject(ctx: ApiContext, call: ResourceCall, req: ApiRequest, name: string): ApiResponse {
   if (mediaType(req.headers['content-type']) === PatchType.apply) return applyObject(ctx, call, req, name);
   const mode = fieldValidationOf(req.query);
+  checkPatchType(call.kind.group, `${call.apiVersion}, Kind=${call.kind.kind}`, req.headers['content-type']);
   const old = ctx.store.get(call.key, call.route.namespace, name);
   const patched = applyPatch(structuredClone(asRequested(call, old)) as unknown as Record<string, unknown>, req.body, req.headers['content-type']);
   checkTypeMeta(call, patched);

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.ts';
 import { toStatus } from './errors.ts';
-import { isUpgrade, type ApiRequest, type ApiResponse, type ByteChannel } from './http-types.ts';
+import { MAX_PENDING_BYTES, isUpgrade, type ApiRequest, type ApiResponse, type ByteChannel } from './http-types.ts';
 import { headersOf } from './node-adapter.ts';
 
 type Handler = (req: ApiRequest) => ApiResponse;
@@ -26,10 +26,16 @@ function statusResponse(err: unknown): ApiResponse {
 const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
 
 /** Binary frames both ways; text frames are ignored (KubeVirt's plain.kubevirt.io). */
-function channelOf(ws: WebSocket): ByteChannel {
+function channelOf(ws: WebSocket, maxPending: number): ByteChannel {
   return {
     send: (bytes) => {
-      if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: true });
+      if (ws.readyState !== ws.OPEN) return;
+      // A console or VNC reader this far behind is dropped rather than buffered for.
+      if (ws.bufferedAmount > maxPending) {
+        ws.terminate();
+        return;
+      }
+      ws.send(bytes, { binary: true });
     },
     close: (code, reason) => {
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, Buffer.from(reason ?? '').subarray(0, 123).toString());
@@ -52,8 +58,9 @@ export interface WebsocketUpgrades {
   close(): void;
 }
 
-/** Serves websocket upgrades through `handler`. */
-export function websocketUpgrades(handler: Handler, log: Logger): WebsocketUpgrades {
+/** Serves websocket upgrades through `handler`; a reader with more than `maxPendingBytes` unsent is dropped. */
+export function websocketUpgrades(handler: Handler, log: Logger, options: { maxPendingBytes?: number } = {}): WebsocketUpgrades {
+  const maxPending = options.maxPendingBytes ?? MAX_PENDING_BYTES;
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -96,7 +103,7 @@ export function websocketUpgrades(handler: Handler, log: Logger): WebsocketUpgra
           opened = true;
           ws.on('error', (err) => log.debug({ path: url.pathname, err: String(err) }, 'websocket error'));
           log.debug({ path: url.pathname }, 'websocket open');
-          target.open(channelOf(ws));
+          target.open(channelOf(ws, maxPending));
         });
       },
       (err: unknown) => {

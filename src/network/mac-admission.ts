@@ -18,10 +18,18 @@ export interface MacCursorStore {
   save(cursor: string): void;
 }
 
+/** Who holds each MAC in use (what macsInUse computes; a caller may keep it up to date instead). */
+export interface MacHolders {
+  get(mac: string): { holder: Holder; iface: string } | undefined;
+  keys(): Iterable<string>;
+}
+
 export interface MacAdmissionOptions {
   range: MacRange;
   /** Every stored VirtualMachine and VirtualMachineInstance, read on each admission. */
   objects: () => Iterable<Obj>;
+  /** When given, the MACs in use are read from here instead of computed from `objects`. */
+  inUse?: () => MacHolders;
   cursor: MacCursorStore;
   /** [0, 1) for the first random start (default Math.random). */
   random?: () => number;
@@ -57,7 +65,7 @@ export function interfacesOf(object: Obj, kind: unknown = object.kind): { path: 
   return { path: `${vm ? 'spec.template.spec' : 'spec'}.domain.devices.interfaces`, list: list.filter(isObj) };
 }
 
-interface Holder {
+export interface Holder {
   /** Same id = same owner of the MACs (a VM and the VMIs it owns). */
   id: string;
   /** What a message names: `VirtualMachineInstance default/a`. */
@@ -108,7 +116,7 @@ export function createMacAdmission(options: MacAdmissionOptions): (request: MacA
     const ifaces = interfacesOf(object, request.kind);
     if (!ifaces || ifaces.list.length === 0) return { object: request.object };
     const self = holderOf(object, request.kind);
-    const held = macsInUse(options.objects());
+    const held: MacHolders = options.inUse ? options.inUse() : macsInUse(options.objects());
     // On update an interface keeps the MAC it had (kubectl apply of a manifest without MACs).
     const before = request.old ? interfacesOf(request.old, request.kind)?.list ?? [] : [];
     const hadMacs = new Set(before.flatMap((i) => (typeof i.macAddress === 'string' ? [normalizeMac(i.macAddress) ?? ''] : [])));

@@ -69,6 +69,8 @@ export interface Change {
   resource: string;
   type: WatchEventType;
   object: StoredObject;
+  /** `object` as JSON, written once: the row, the event, the memory index and every watcher's line use it. */
+  json: string;
   /** For MODIFIED: the labels before the change (a selector's transitions depend on them). */
   previousLabels?: Record<string, string>;
 }
@@ -81,10 +83,11 @@ export interface Change {
  */
 export function toWatchEvent(change: Change, filter: ObjectFilter): WatchEvent | undefined {
   const now = filter.matches(change.object);
-  if (change.type !== 'MODIFIED') return now ? { type: change.type, object: change.object } : undefined;
+  const event = (type: WatchEventType): WatchEvent => ({ type, object: change.object, raw: change.json });
+  if (change.type !== 'MODIFIED') return now ? event(change.type) : undefined;
   const before = filter.matches(change.object, change.previousLabels ?? {});
-  if (now && before) return { type: 'MODIFIED', object: change.object };
-  if (now) return { type: 'ADDED', object: change.object };
-  if (before) return { type: 'DELETED', object: change.object };
+  if (now && before) return event('MODIFIED');
+  if (now) return event('ADDED');
+  if (before) return event('DELETED');
   return undefined;
 }

@@ -4,13 +4,6 @@ import { StoreLockedError } from './errors.ts';
 
 export type Synchronous = 'NORMAL' | 'FULL';
 
-export interface ObjectRow {
-  namespace: string;
-  name: string;
-  resource_version: number;
-  json: string;
-}
-
 export interface EventRow {
   rv: number;
   type: string;
@@ -73,9 +66,8 @@ export function prepareStatements(db: Database.Database) {
   return {
     getRv: db.prepare<[], { value: number }>(`SELECT value FROM meta WHERE key = 'resourceVersion'`),
     setRv: db.prepare<[number]>(`UPDATE meta SET value = ? WHERE key = 'resourceVersion'`),
-    getObject: db.prepare<[string, string, string, string], ObjectRow>(
-      `SELECT namespace, name, resource_version, json FROM objects WHERE "group" = ? AND resource = ? AND namespace = ? AND name = ?`,
-    ),
+    allObjects: db.prepare<[], { group: string; resource: string; namespace: string; name: string; json: string }>(`SELECT "group", resource, namespace, name, json FROM objects`),
+    lastEvents: db.prepare<[], { group: string; resource: string; rv: number }>(`SELECT "group", resource, max(rv) AS rv FROM events GROUP BY "group", resource`),
     insertObject: db.prepare<[string, string, string, string, string, number, string]>(
       `INSERT INTO objects ("group", resource, namespace, name, uid, resource_version, json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
@@ -84,18 +76,6 @@ export function prepareStatements(db: Database.Database) {
     ),
     deleteObject: db.prepare<[string, string, string, string]>(
       `DELETE FROM objects WHERE "group" = ? AND resource = ? AND namespace = ? AND name = ?`,
-    ),
-    listAll: db.prepare<[string, string, string, string], ObjectRow>(
-      `SELECT namespace, name, resource_version, json FROM objects WHERE "group" = ? AND resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name`,
-    ),
-    countAll: db.prepare<[string, string, string, string], { n: number }>(
-      `SELECT count(*) AS n FROM objects WHERE "group" = ? AND resource = ? AND (namespace, name) > (?, ?)`,
-    ),
-    countNamespace: db.prepare<[string, string, string, string], { n: number }>(
-      `SELECT count(*) AS n FROM objects WHERE "group" = ? AND resource = ? AND namespace = ? AND name > ?`,
-    ),
-    listNamespace: db.prepare<[string, string, string, string], ObjectRow>(
-      `SELECT namespace, name, resource_version, json FROM objects WHERE "group" = ? AND resource = ? AND namespace = ? AND name > ? ORDER BY name`,
     ),
     insertEvent: db.prepare<[number, string, string, string, string, string, string, string | null]>(
       `INSERT INTO events (rv, "group", resource, namespace, name, type, json, prev_labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,22 +1,26 @@
 // The object store on SQLite (better-sqlite3, synchronous): one global resourceVersion
 // counter like etcd's revision, objects as JSON, and the last `historyLimit` changes kept
-// in an events table for watches that resume from a resourceVersion.
+// in an events table for watches that resume from a resourceVersion. Reads are served from
+// a copy in memory (memory-index.ts), updated right after each commit: a write is durable
+// before any reader or watcher sees it.
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { silentLogger } from '../lib/logger.ts';
 import type { Logger } from '../lib/logger.ts';
 import type {
-  DeleteOptions, ListOptions, ListResult, NewObject, ObjectStore, ResourceKey, StoredObject,
+  DeleteOptions, ListOptions, ListResult, NewObject, ObjectStore, RawListResult, ResourceKey, StoredObject,
   UpdateOptions, WatchEvent, WatchEventType, WatchOptions,
 } from './types.ts';
 import { AlreadyExistsError, BadQueryError, ConflictError, GoneError, NotFoundError, UidConflictError } from './errors.ts';
 import { applyUpdate, generateName, markDeleting, namespaceOf, readyToRemove, stampCreated, withResourceVersion } from './object-meta.ts';
 import { compileFilter, defaultSelectableFields, toWatchEvent } from './object-filter.ts';
+import { matchesLabels } from './selectors.ts';
 import type { Change, SelectableFields } from './object-filter.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { openDatabase, prepareStatements } from './sqlite-schema.ts';
-import type { EventRow, ObjectRow, Synchronous } from './sqlite-schema.ts';
+import type { EventRow, Synchronous } from './sqlite-schema.ts';
 import { WatchHub } from './watch-hub.ts';
+import { MemoryIndex, type IndexEntry } from './memory-index.ts';
 
 export interface SqliteStoreOptions {
   /** The database file (created with its directory's permissions when missing). */
@@ -44,6 +48,17 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   const db = openDatabase(options.path, options.synchronous ?? 'FULL');
   const st = prepareStatements(db);
   const hub = new WatchHub(options.logger ?? silentLogger);
+  const memory = new MemoryIndex();
+  for (const row of st.allObjects.iterate()) {
+    const object = JSON.parse(row.json) as StoredObject;
+    const table = memory.table(row.group, row.resource);
+    table.put({ namespace: row.namespace, name: row.name, labels: object.metadata.labels, json: row.json });
+    table.lastChange = Math.max(table.lastChange, Number(object.metadata.resourceVersion));
+  }
+  for (const row of st.lastEvents.iterate()) {
+    const table = memory.table(row.group, row.resource);
+    table.lastChange = Math.max(table.lastChange, row.rv);
+  }
 
   const currentRv = (): number => st.getRv.get()?.value ?? 0;
   const parse = (row: { json: string }): StoredObject => JSON.parse(row.json) as StoredObject;
@@ -51,6 +66,13 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   /** Runs `fn` in one immediate transaction, then tells the watchers what it committed. */
   function write<T>(fn: () => Written<T>): T {
     const { result, changes } = db.transaction(fn).immediate();
+    for (const c of changes) {
+      const table = memory.table(c.group, c.resource);
+      table.lastChange = c.resourceVersion;
+      const namespace = namespaceOf(c.object.metadata);
+      if (c.type === 'DELETED') table.remove(namespace, c.object.metadata.name);
+      else table.put({ namespace, name: c.object.metadata.name, labels: c.object.metadata.labels, json: c.json });
+    }
     if (changes.length > 0) hub.publish(changes);
     return result;
   }
@@ -60,16 +82,18 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     const rv = Number(object.metadata.resourceVersion);
     st.setRv.run(rv);
     const previousLabels = type === 'MODIFIED' ? (previous?.metadata.labels ?? {}) : undefined;
-    st.insertEvent.run(rv, key.group, key.resource, namespaceOf(object.metadata), object.metadata.name, type, JSON.stringify(object), previousLabels ? JSON.stringify(previousLabels) : null);
+    const json = JSON.stringify(object);
+    st.insertEvent.run(rv, key.group, key.resource, namespaceOf(object.metadata), object.metadata.name, type, json, previousLabels ? JSON.stringify(previousLabels) : null);
     st.trimEvents.run(rv - historyLimit);
-    return { resourceVersion: rv, group: key.group, resource: key.resource, type, object, ...(previousLabels ? { previousLabels } : {}) };
+    return { resourceVersion: rv, group: key.group, resource: key.resource, type, object, json, ...(previousLabels ? { previousLabels } : {}) };
   }
 
   function load(key: ResourceKey, namespace: string, name: string): StoredObject {
-    const row = st.getObject.get(key.group, key.resource, namespace, name);
-    if (!row) throw new NotFoundError(key, name);
-    return parse(row);
+    const entry = memory.table(key.group, key.resource).get(namespace, name);
+    if (!entry) throw new NotFoundError(key, name);
+    return parse(entry);
   }
+  const exists = (key: ResourceKey, namespace: string, name: string) => memory.table(key.group, key.resource).get(namespace, name) !== undefined;
 
   function create(key: ResourceKey, object: NewObject): StoredObject {
     const namespace = namespaceOf(object.metadata);
@@ -79,13 +103,14 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
       let name = object.metadata.name;
       for (let attempt = 0; !name; attempt++) {
         const candidate = generateName(prefix ?? '');
-        if (!st.getObject.get(key.group, key.resource, namespace, candidate)) name = candidate;
+        if (!exists(key, namespace, candidate)) name = candidate;
         else if (attempt + 1 >= MAX_GENERATE_ATTEMPTS) throw new AlreadyExistsError(key, candidate);
       }
-      if (st.getObject.get(key.group, key.resource, namespace, name)) throw new AlreadyExistsError(key, name);
+      if (exists(key, namespace, name)) throw new AlreadyExistsError(key, name);
       const stored = stampCreated(object, { name, uid: randomUUID(), resourceVersion: currentRv() + 1, now: now() });
-      st.insertObject.run(key.group, key.resource, namespace, name, stored.metadata.uid, Number(stored.metadata.resourceVersion), JSON.stringify(stored));
-      return { result: stored, changes: [record(key, 'ADDED', stored)] };
+      const change = record(key, 'ADDED', stored);
+      st.insertObject.run(key.group, key.resource, namespace, name, stored.metadata.uid, Number(stored.metadata.resourceVersion), change.json);
+      return { result: stored, changes: [change] };
     });
   }
 
@@ -106,8 +131,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
         st.deleteObject.run(key.group, key.resource, namespace, name);
         return { result: written, changes: [record(key, 'DELETED', written)] };
       }
-      st.updateObject.run(rv, JSON.stringify(written), key.group, key.resource, namespace, name);
-      return { result: written, changes: [record(key, 'MODIFIED', written, stored)] };
+      const change = record(key, 'MODIFIED', written, stored);
+      st.updateObject.run(rv, change.json, key.group, key.resource, namespace, name);
+      return { result: written, changes: [change] };
     });
   }
 
@@ -125,12 +151,14 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
         if (stored.metadata.deletionTimestamp) {
           if (grace === undefined || grace >= (stored.metadata.deletionGracePeriodSeconds ?? 0)) return { result: { object: stored, removed: false }, changes: [] };
           const shortened = withResourceVersion({ ...stored, metadata: { ...stored.metadata, deletionGracePeriodSeconds: grace } }, currentRv() + 1);
-          st.updateObject.run(Number(shortened.metadata.resourceVersion), JSON.stringify(shortened), key.group, key.resource, namespace, name);
-          return { result: { object: shortened, removed: false }, changes: [record(key, 'MODIFIED', shortened, stored)] };
+          const change = record(key, 'MODIFIED', shortened, stored);
+          st.updateObject.run(Number(shortened.metadata.resourceVersion), change.json, key.group, key.resource, namespace, name);
+          return { result: { object: shortened, removed: false }, changes: [change] };
         }
         const marked = withResourceVersion(markDeleting(stored, now(), options.gracePeriodSeconds), currentRv() + 1);
-        st.updateObject.run(Number(marked.metadata.resourceVersion), JSON.stringify(marked), key.group, key.resource, namespace, name);
-        return { result: { object: marked, removed: false }, changes: [record(key, 'MODIFIED', marked, stored)] };
+        const change = record(key, 'MODIFIED', marked, stored);
+        st.updateObject.run(Number(marked.metadata.resourceVersion), change.json, key.group, key.resource, namespace, name);
+        return { result: { object: marked, removed: false }, changes: [change] };
       }
       const last = withResourceVersion(stored, currentRv() + 1);
       st.deleteObject.run(key.group, key.resource, namespace, name);
@@ -138,21 +166,8 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     });
   }
 
-  /** Rows of one resource after a key, in (namespace, name) order, optionally in one namespace. */
-  function rowsAfter(key: ResourceKey, namespace: string | undefined, after: { namespace: string; name: string }): Iterable<ObjectRow> {
-    if (namespace === undefined) return st.listAll.iterate(key.group, key.resource, after.namespace, after.name);
-    if (after.namespace > namespace) return [];
-    return st.listNamespace.iterate(key.group, key.resource, namespace, after.namespace === namespace ? after.name : '');
-  }
-
-  function countAfter(key: ResourceKey, namespace: string | undefined, after: { namespace: string; name: string }): number {
-    const row = namespace === undefined
-      ? st.countAll.get(key.group, key.resource, after.namespace, after.name)
-      : st.countNamespace.get(key.group, key.resource, namespace, after.name);
-    return row?.n ?? 0;
-  }
-
-  function list(key: ResourceKey, options: ListOptions = {}): ListResult {
+  /** The entries a list selects, from memory (namespace range, then label and field selectors). */
+  function select(key: ResourceKey, options: ListOptions): { entries: IndexEntry[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
     const filter = compileFilter(options, selectable(key));
     const limit = options.limit ?? 0;
     if (!Number.isInteger(limit) || limit < 0) throw new BadQueryError('limit', String(limit), 'a non-negative integer');
@@ -163,27 +178,40 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
       after = token;
       resourceVersion = token.resourceVersion;
     }
-    const selecting = filter.labels.length > 0 || filter.fields.length > 0;
-    const items: StoredObject[] = [];
+    const table = memory.table(key.group, key.resource);
+    const byFields = filter.fields.length > 0;
+    const entries: IndexEntry[] = [];
     let more = false;
-    for (const row of rowsAfter(key, filter.namespace, after)) {
-      const object = parse(row);
-      if (!filter.matches(object)) continue;
-      if (limit > 0 && items.length === limit) {
+    for (const entry of table.after(filter.namespace, after)) {
+      if (!matchesLabels(filter.labels, entry.labels)) continue;
+      if (byFields && !filter.matches(parse(entry))) continue;
+      if (limit > 0 && entries.length === limit) {
         more = true;
         break;
       }
-      items.push(object);
+      entries.push(entry);
     }
-    const result: ListResult = { items, resourceVersion };
-    const last = items[items.length - 1];
-    if (more && last) {
-      const position = { namespace: namespaceOf(last.metadata), name: last.metadata.name };
-      result.continue = encodeContinue({ resourceVersion, ...position });
-      // Like the API server, an exact count only without selectors (it would mean reading every row).
-      if (!selecting) result.remainingItemCount = countAfter(key, filter.namespace, position);
-    }
-    return result;
+    const last = entries[entries.length - 1];
+    if (!more || !last) return { entries, resourceVersion };
+    const position = { namespace: last.namespace, name: last.name };
+    // Like the API server, an exact count only without selectors.
+    const selecting = filter.labels.length > 0 || byFields;
+    return {
+      entries,
+      resourceVersion,
+      continue: encodeContinue({ resourceVersion, ...position }),
+      ...(selecting ? {} : { remainingItemCount: table.countAfter(filter.namespace, position) }),
+    };
+  }
+
+  function list(key: ResourceKey, options: ListOptions = {}): ListResult {
+    const { entries, ...rest } = select(key, options);
+    return { items: entries.map(parse), ...rest };
+  }
+
+  function listRaw(key: ResourceKey, options: ListOptions = {}): RawListResult {
+    const { entries, ...rest } = select(key, options);
+    return { items: entries.map((e) => e.json), ...rest };
   }
 
   function watch(key: ResourceKey, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): void {
@@ -215,10 +243,11 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     try {
       if (fromStart) {
         const snapshot = currentRv();
-        const rows = [...rowsAfter(key, filter.namespace, { namespace: '', name: '' })];
-        for (const row of rows) {
-          const object = parse(row);
-          if (!signal.aborted && filter.matches(object)) onEvent({ type: 'ADDED', object });
+        const entries = [...memory.table(key.group, key.resource).after(filter.namespace, { namespace: '', name: '' })];
+        for (const entry of entries) {
+          if (signal.aborted || !matchesLabels(filter.labels, entry.labels)) continue;
+          const object = parse(entry);
+          if (filter.matches(object)) onEvent({ type: 'ADDED', object, raw: entry.json });
         }
         last = Math.max(last, snapshot);
       } else {
@@ -237,10 +266,12 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     create,
     get: (key, namespace, name) => load(key, namespace ?? '', name),
     list,
+    listRaw,
     update,
     delete: remove,
     watch,
     currentResourceVersion: () => String(currentRv()),
+    lastChangeOf: (key) => String(memory.table(key.group, key.resource).lastChange),
     close() {
       hub.clear();
       if (db.open) db.close();
@@ -249,7 +280,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
 }
 
 function changeOf(key: ResourceKey, row: EventRow): Change {
-  const change: Change = { resourceVersion: row.rv, group: key.group, resource: key.resource, type: row.type as WatchEventType, object: JSON.parse(row.json) as StoredObject };
+  const change: Change = { resourceVersion: row.rv, group: key.group, resource: key.resource, type: row.type as WatchEventType, object: JSON.parse(row.json) as StoredObject, json: row.json };
   if (row.prev_labels !== null) change.previousLabels = JSON.parse(row.prev_labels) as Record<string, string>;
   return change;
 }

@@ -66,7 +66,15 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface WatchEvent {
   type: WatchEventType;
+  /** Shared by every watcher of the change: read it, never change it. */
   object: StoredObject;
+  /** `object` as JSON, as stored (so a watcher need not serialise it again). */
+  raw?: string;
+}
+
+/** A list whose items are the stored JSON texts (a response is assembled without parsing them). */
+export interface RawListResult extends Omit<ListResult, 'items'> {
+  items: string[];
 }
 
 export interface WatchOptions {
@@ -107,6 +115,8 @@ export interface ObjectStore {
   /** The object, or NotFoundError. */
   get(key: ResourceKey, namespace: string | undefined, name: string): StoredObject;
   list(key: ResourceKey, options?: ListOptions): ListResult;
+  /** The same list, each item the object's stored JSON. */
+  listRaw(key: ResourceKey, options?: ListOptions): RawListResult;
   /**
    * Replaces an object (NotFoundError, ConflictError). uid and creationTimestamp are kept;
    * generation increases when anything but metadata and status changed.
@@ -121,5 +131,7 @@ export interface ObjectStore {
   watch(key: ResourceKey, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): void;
   /** The newest resourceVersion written. */
   currentResourceVersion(): string;
+  /** The resourceVersion of the newest change to one resource ('0' when none is known). */
+  lastChangeOf(key: ResourceKey): string;
   close(): void;
 }

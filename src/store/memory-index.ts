@@ -1,0 +1,104 @@
+// The store's objects in memory, as the JSON text written to SQLite, kept in (namespace,
+// name) order per resource: lists, gets and the initial events of a watch are served from
+// here (kube-apiserver's watch cache plays this part), while SQLite stays the durable copy
+// written first. Holding the text rather than parsed objects keeps memory near the size of
+// the data and lets a list response be assembled without serialising again.
+
+/** One object as held in memory. */
+export interface IndexEntry {
+  namespace: string;
+  name: string;
+  /** The object's labels (what label selectors read without parsing the text). */
+  labels: Readonly<Record<string, string>> | undefined;
+  /** The object as stored, JSON. */
+  json: string;
+}
+
+/** A position in (namespace, name) order: items strictly after it are wanted. */
+export interface Position {
+  namespace: string;
+  name: string;
+}
+
+const keyOf = (namespace: string, name: string) => `${namespace}\0${name}`;
+
+/** The objects of one resource in (namespace, name) order. */
+export class ResourceIndex {
+  /** Sorted keys; `\0` sorts first, so a namespace's keys are contiguous and before longer namespaces'. */
+  readonly #keys: string[] = [];
+  readonly #entries = new Map<string, IndexEntry>();
+  /** The resourceVersion of the newest change to this resource (0 when none is known). */
+  lastChange = 0;
+
+  get size(): number {
+    return this.#keys.length;
+  }
+
+  get(namespace: string, name: string): IndexEntry | undefined {
+    return this.#entries.get(keyOf(namespace, name));
+  }
+
+  /** Adds or replaces an object. */
+  put(entry: IndexEntry): void {
+    const key = keyOf(entry.namespace, entry.name);
+    if (!this.#entries.has(key)) this.#keys.splice(this.#firstAtOrAfter(key), 0, key);
+    this.#entries.set(key, entry);
+  }
+
+  remove(namespace: string, name: string): void {
+    const key = keyOf(namespace, name);
+    if (!this.#entries.delete(key)) return;
+    this.#keys.splice(this.#firstAtOrAfter(key), 1);
+  }
+
+  /** Entries after `after`, in order; only `namespace`'s when given. */
+  *after(namespace: string | undefined, after: Position): Generator<IndexEntry> {
+    const [start, end] = this.#range(namespace, after);
+    for (let i = start; i < end; i++) {
+      const entry = this.#entries.get(this.#keys[i]!);
+      if (entry) yield entry;
+    }
+  }
+
+  /** How many entries `after` would yield. */
+  countAfter(namespace: string | undefined, after: Position): number {
+    const [start, end] = this.#range(namespace, after);
+    return end - start;
+  }
+
+  #range(namespace: string | undefined, after: Position): [number, number] {
+    if (namespace === undefined) return [this.#firstAfter(keyOf(after.namespace, after.name)), this.#keys.length];
+    if (after.namespace > namespace) return [0, 0];
+    const from = after.namespace === namespace ? keyOf(namespace, after.name) : keyOf(namespace, '');
+    // Every key of the namespace sorts below `namespace\u0001`.
+    return [this.#firstAfter(from), this.#firstAtOrAfter(`${namespace}\u0001`)];
+  }
+
+  #firstAtOrAfter(key: string): number {
+    let lo = 0;
+    let hi = this.#keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #firstAfter(key: string): number {
+    const i = this.#firstAtOrAfter(key);
+    return this.#keys[i] === key ? i + 1 : i;
+  }
+}
+
+/** Every resource's index, created on first use. */
+export class MemoryIndex {
+  readonly #tables = new Map<string, ResourceIndex>();
+
+  table(group: string, resource: string): ResourceIndex {
+    const id = `${resource}.${group}`;
+    let table = this.#tables.get(id);
+    if (!table) this.#tables.set(id, (table = new ResourceIndex()));
+    return table;
+  }
+}
