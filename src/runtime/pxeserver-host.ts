@@ -16,7 +16,7 @@ export interface PxeServerHost {
   /** Where a PXEServer's pod lives (pure). */
   pod(object: { uid: string; namespace: string; name: string; ifname?: string }): PxeServerPod;
   /** Netns, NAD attachment, address, image downloads, then the server; resolves once it answers. */
-  start(pod: PxeServerPod, spec: PxeServerResourceSpec, specHash: string, signal: AbortSignal): Promise<{ proc: PxeServerProcess; mac?: string }>;
+  start(pod: PxeServerPod, server: PxeServerResourceSpec, specHash: string, signal: AbortSignal): Promise<{ proc: PxeServerProcess; mac?: string }>;
   /** The server a previous daemon left for this pod: running, or how it ended. */
   adopt(pod: PxeServerPod): Promise<{ proc?: PxeServerProcess; exit?: ExitRecord; specHash?: string; mac?: string }>;
   /** The server's /status document. */
@@ -31,9 +31,9 @@ export interface PxeServerHost {
 export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
   return {
     pod: (object) => pxeServerPod(object, o),
-    start: async (pod, spec, hash, signal) => {
-      const { mac } = await attachNetwork(pod, spec, { ...o, signal });
-      const config = await serveConfig(pod, spec, { ...o, signal });
+    start: async (pod, server, hash, signal) => {
+      const { mac } = await attachNetwork(pod, server, { ...o, signal });
+      const config = await serveConfig(pod, server, { ...o, signal });
       const proc = await launchServer(pod, config, hash, { ...o, signal });
       return mac === undefined ? { proc } : { proc, mac };
     },

@@ -112,8 +112,8 @@ export const podFiles = (runDir: string) => ({
 const cniPodOf = (p: PxeServerPod): CniPod => ({ namespace: p.namespace, name: p.name, uid: p.uid, netns: p.netns, containerId: `pxeserver-${p.uid}` });
 
 /** A stable hash of the spec (a changed spec restarts the server). */
-export function specHash(spec: unknown): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+export function specHash(server: unknown): string {
+  return createHash('sha256').update(JSON.stringify(server)).digest('hex').slice(0, 16);
 }
 
 export async function readPodRecord(runDir: string): Promise<PodRecord | undefined> {
@@ -144,10 +144,10 @@ export function nadRef(network: string, namespace: string): string {
  * The netns, the NAD attachment (CNI ADD, once per NAD) and the address on the interface.
  * Returns the interface's MAC.
  */
-export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<{ mac?: string }> {
+export async function attachNetwork(p: PxeServerPod, server: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<{ mac?: string }> {
   await createPod(p);
   const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
-  const wanted = nadRef(spec.network, p.namespace);
+  const wanted = nadRef(server.network, p.namespace);
   let mac = record.mac;
   if (record.attached !== wanted || record.ifname !== p.ifname || !(await linkExists(p.netns, p.ifname))) {
     // Whatever an earlier attempt or another NAD left (DEL of nothing is a no-op).
@@ -155,7 +155,7 @@ export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec
     delete record.attached;
     await writePodRecord(p.runDir, record);
     try {
-      const [result] = await o.cni.add(record.pod, [{ network: spec.network, ifname: p.ifname, networkName: spec.network }], o.signal ? { signal: o.signal } : {});
+      const [result] = await o.cni.add(record.pod, [{ network: server.network, ifname: p.ifname, networkName: server.network }], o.signal ? { signal: o.signal } : {});
       mac = result?.mac;
     } catch (err) {
       const reason = (err as Error).name === 'NadNotFoundError' ? PxeReason.NetworkNotFound : PxeReason.NetworkAttachFailed;
@@ -167,7 +167,7 @@ export async function attachNetwork(p: PxeServerPod, spec: PxeServerResourceSpec
   // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start. IPv4 only:
   // the IPv6 link-local address stays, the router-solicitation answer is sent from it.
   await ipIn(p.netns, PxeReason.AddressFailed, '-4', 'addr', 'flush', 'dev', p.ifname);
-  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', spec.address, 'dev', p.ifname);
+  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', server.address, 'dev', p.ifname);
   await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', 'dev', p.ifname, 'up');
   return mac === undefined ? {} : { mac };
 }
@@ -190,15 +190,15 @@ export function resolveRoot(root: string, dataDir: string): string {
  * plus links (or copies) of the local image files — other files under the spec's root are
  * not served in that case.
  */
-export async function serveConfig(p: PxeServerPod, spec: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<PxeServerSpec> {
-  const { network: _network, ...config } = spec;
-  const root = resolveRoot(spec.root, o.dataDir);
+export async function serveConfig(p: PxeServerPod, server: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<PxeServerSpec> {
+  const { network: _network, ...config } = server;
+  const root = resolveRoot(server.root, o.dataDir);
   const base: PxeServerSpec = { ...config, interface: p.ifname, root, ipxeDir: o.ipxeDir ?? '/usr/lib/ipxe' };
-  const urls = spec.images.flatMap((i) => [i.kernel ?? '', ...i.initrd]).filter(isUrl);
+  const urls = server.images.flatMap((i) => [i.kernel ?? '', ...i.initrd]).filter(isUrl);
   if (urls.length === 0) return base;
   const served = podFiles(p.runDir).servedRoot;
   const images = [];
-  for (const image of spec.images) {
+  for (const image of server.images) {
     const place = async (location: string, slot: string): Promise<string> => {
       if (isUrl(location)) {
         const rel = `${image.name}/${slot}/${basename(new URL(location).pathname) || 'file'}`;

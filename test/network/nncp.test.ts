@@ -87,7 +87,7 @@ test('NNCPs are applied in the node namespace, failures are rolled back and repo
     assert.equal(await condition('nncp', 'missing-port', 'Degraded', 'message'), '1/1 nodes failed to configure');
     assert.equal(await condition('nncp', 'missing-port', 'Degraded', 'reason'), 'FailedToConfigure');
     const failing = await condition('nnce', 'node01.missing-port', 'Failing', 'message');
-    assert.match(failing, /`ip link set nope0 master br2` failed: Cannot find device "nope0"; rolled back to the previous state/);
+    assert.match(failing, /`ip link set dev nope0 master br2` failed: Cannot find device "nope0"; rolled back to the previous state/);
     const l = await links(ns);
     assert.equal(l.has('br2'), false, 'br2 is not left behind');
     assert.equal(l.get('veth-b')?.master, undefined, 'veth-b is a port of nothing again');
@@ -108,7 +108,7 @@ test('NNCPs are applied in the node namespace, failures are rolled back and repo
   await t.test('a VLAN setting reports that the kernel lacks bridge VLAN filtering', { skip: vlanFiltering ? 'this kernel has bridge vlan_filtering' : false }, async () => {
     await kubectl(['create', '-f', '-'], policy('vlan-port', [bridge('br4', [{ name: 'veth-b', vlan: { mode: 'access', tag: 10 } }])]));
     await kubectl(['wait', 'nncp/vlan-port', '--for=condition=Degraded', '--timeout=120s']);
-    assert.match(await condition('nnce', 'node01.vlan-port', 'Failing', 'message'), /^this kernel lacks bridge VLAN filtering: `ip link set br4 type bridge vlan_filtering 1` failed with "RTNETLINK answers: Operation not supported"; rolled back/);
+    assert.match(await condition('nnce', 'node01.vlan-port', 'Failing', 'message'), /^this kernel lacks bridge VLAN filtering: `ip link set dev br4 type bridge vlan_filtering 1` failed with "RTNETLINK answers: Operation not supported"; rolled back/);
     const l = await links(ns);
     assert.equal(l.has('br4'), false);
     assert.equal(l.get('veth-b')?.master, undefined);

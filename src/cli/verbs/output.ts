@@ -18,10 +18,19 @@ export function parseOutput(value: string | undefined, allowed: readonly string[
   return v;
 }
 
+/** The object without metadata.managedFields: kubectl's JSON and YAML leave them out unless --show-managed-fields. */
+function withoutManagedFields(o: Record<string, unknown>): Record<string, unknown> {
+  const meta = o.metadata as Record<string, unknown> | undefined;
+  if (!meta || !('managedFields' in meta)) return o;
+  const { managedFields: _dropped, ...rest } = meta;
+  return { ...o, metadata: rest };
+}
+
 /** Prints objects in a non-table format; several (or `asList`) as a kubectl List. */
-export function printObjects(io: Io, objects: readonly Record<string, unknown>[], format: OutputFormat, asListAlways: boolean): void {
+export function printObjects(io: Io, objects: readonly Record<string, unknown>[], format: OutputFormat, asListAlways: boolean, showManagedFields = false): void {
   const single = objects.length === 1 && !asListAlways;
-  const data = single ? objects[0] : asList(objects);
+  const shown = format === 'yaml' || format === 'json' ? (showManagedFields ? objects : objects.map(withoutManagedFields)) : objects;
+  const data = single ? shown[0] : asList(shown);
   if (format === 'yaml') io.out(toYaml(data));
   else if (format === 'json') io.out(toJson(data));
   else if (format === 'name') for (const o of objects) io.out(`${objectName(o)}\n`);
