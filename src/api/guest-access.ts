@@ -11,10 +11,23 @@ export interface GuestSockets {
   serialLog: string;
 }
 
+/** KubeVirt's pause, unpause and softreboot, as the node names them. */
+export type GuestActionName = 'pause' | 'unpause' | 'softReboot';
+
+/** The node refuses an action for the guest's state; the message is KubeVirt's reason (e.g. "VMI is already paused"). */
+export class GuestRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GuestRefusedError';
+  }
+}
+
 /** Access to the guests of this node, by VMI uid. */
 export interface GuestAccess {
   /** Where the guest's sockets and serial log are (they may not exist yet). */
   sockets(uid: string): GuestSockets;
   /** A PNG of the guest's screen now; rejects when the guest has no display or is not running. */
   screenshot(uid: string): Promise<Buffer>;
+  /** Pauses, unpauses or soft-reboots a running guest; rejects with GuestRefusedError when its state refuses. */
+  act?(uid: string, action: GuestActionName): Promise<void>;
 }

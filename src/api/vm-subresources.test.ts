@@ -129,6 +129,9 @@ test('discovery lists subresources.kubevirt.io with virtualmachines/start, stop 
       'virtualmachineinstances/vnc',
       'virtualmachineinstances/vnc/screenshot',
       'virtualmachineinstances/log',
+      'virtualmachineinstances/pause',
+      'virtualmachineinstances/unpause',
+      'virtualmachineinstances/softreboot',
     ],
   );
   assert.equal(body(call('GET', '/apis/subresources.kubevirt.io')).preferredVersion.version, 'v1');

@@ -4,14 +4,16 @@ import assert from 'node:assert/strict';
 import { bearerProtocol, bearerToken } from './auth.ts';
 import { lastLines, matchVmiSubresource } from './vmi-subresources.ts';
 
-test('matches console, vnc, vnc/screenshot and log under both versions, nothing else', () => {
+test('matches console, vnc, vnc/screenshot, log, pause, unpause and softreboot under both versions, nothing else', () => {
   const base = '/apis/subresources.kubevirt.io/v1/namespaces/ns1/virtualmachineinstances/vm%2Da';
   assert.deepEqual(matchVmiSubresource(`${base}/console`), { version: 'v1', namespace: 'ns1', name: 'vm-a', subresource: 'console' });
   assert.equal(matchVmiSubresource(`${base}/vnc/screenshot`)?.subresource, 'vnc/screenshot');
   assert.equal(matchVmiSubresource(`${base}/log`)?.subresource, 'log');
   assert.equal(matchVmiSubresource(base.replace('/v1/', '/v1alpha3/') + '/vnc')?.version, 'v1alpha3');
   assert.equal(matchVmiSubresource(base.replace('/v1/', '/v2/') + '/vnc'), undefined);
-  assert.equal(matchVmiSubresource(`${base}/pause`), undefined);
+  assert.equal(matchVmiSubresource(`${base}/pause`)?.subresource, 'pause');
+  assert.equal(matchVmiSubresource(`${base}/softreboot`)?.subresource, 'softreboot');
+  assert.equal(matchVmiSubresource(`${base}/reset`), undefined);
   assert.equal(matchVmiSubresource(`${base}/vnc/other`), undefined);
   assert.equal(matchVmiSubresource(base), undefined);
   assert.equal(matchVmiSubresource('/apis/subresources.kubevirt.io/v1/namespaces/ns1/virtualmachines/a/start'), undefined);

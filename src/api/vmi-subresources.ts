@@ -2,6 +2,7 @@
 // frames), vnc/screenshot (PNG) and log (the serial log as text, pxevirt's own) on
 // VirtualMachineInstances under subresources.kubevirt.io, with KubeVirt's checks: the VMI
 // must be Running (400 "VMI is not running"), a finished one answers 409.
+import { VMI_ACTIONS, vmiAction, type VmiActionName } from './vmi-actions.ts';
 import type { LegacyResource } from './aggregated-discovery.ts';
 import { open } from 'node:fs/promises';
 import { ApiError, Reason, badRequest, notFound } from './errors.ts';
@@ -13,8 +14,9 @@ import { NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
 import { queryBool } from './query.ts';
 
-export const VMI_SUBRESOURCES = ['console', 'vnc', 'vnc/screenshot', 'log'] as const;
+export const VMI_SUBRESOURCES = ['console', 'vnc', 'vnc/screenshot', 'log', ...VMI_ACTIONS] as const;
 export type VmiSubresource = (typeof VMI_SUBRESOURCES)[number];
+const isAction = (s: string): s is VmiActionName => (VMI_ACTIONS as readonly string[]).includes(s);
 
 /** The websocket subprotocol of console and vnc. */
 export const PLAIN_PROTOCOL = 'plain.kubevirt.io';
@@ -49,7 +51,7 @@ export function matchVmiSubresource(path: string): VmiSubresourceRoute | undefin
 
 /** The APIResourceList entries for the group's discovery document. */
 export function vmiSubresourceResources(): LegacyResource[] {
-  return VMI_SUBRESOURCES.map((s) => ({ name: `virtualmachineinstances/${s}`, singularName: '', namespaced: true, kind: '', verbs: ['get'] }));
+  return VMI_SUBRESOURCES.map((s) => ({ name: `virtualmachineinstances/${s}`, singularName: '', namespaced: true, kind: '', verbs: [isAction(s) ? 'update' : 'get'] }));
 }
 
 type Obj = Record<string, unknown>;
@@ -186,9 +188,11 @@ export function createVmiSubresources(options: { store: ObjectStore; guests?: Gu
   return {
     /** Answers one request to a VMI subresource. */
     handle(req: ApiRequest, route: VmiSubresourceRoute): ApiResponse {
-      if (req.method !== 'GET') throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
+      const sub = route.subresource;
+      if (req.method !== (isAction(sub) ? 'PUT' : 'GET')) throw new ApiError(405, Reason.MethodNotAllowed, `the server does not allow this method on the requested resource: ${req.method} ${req.path}`);
       const vmi = getVmi(store, route.namespace, route.name);
-      switch (route.subresource) {
+      if (isAction(sub)) return vmiAction(req, vmi, sub, guests);
+      switch (sub) {
         case 'console':
           checkRunning(vmi, 'console');
           return websocket(req, vmi, 'console');

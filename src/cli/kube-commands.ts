@@ -130,4 +130,16 @@ export function registerKubeCommands(program: Command): void {
       await run(opts, (s) => vmState(s, action, name, { ...(grace !== undefined ? { gracePeriod: grace } : {}), ...(opts.dryRun ? { dryRun: true } : {}) }));
     });
   }
+
+  // virtctl's VMI verbs: pause and unpause (vm|vmi NAME), soft-reboot (NAME).
+  for (const action of ['pause', 'unpause', 'soft-reboot'] as const) {
+    verb(program, action, action === 'soft-reboot' ? 'soft-reboot a VirtualMachineInstance (virtctl soft-reboot): NAME' : `${action} a VirtualMachine's or VirtualMachineInstance's guest (virtctl ${action}): vm NAME or vmi NAME`)
+      .argument('<target...>', action === 'soft-reboot' ? 'NAME' : 'vm NAME, vmi NAME, vm/NAME or vmi/NAME')
+      .option('--dry-run', 'validate only; change nothing')
+      .action(async (args: string[], opts: GlobalOptions & { dryRun?: boolean }) => {
+        const { vmiAction, vmiTargetFrom } = await import('./verbs/vmi-actions.ts');
+        const target = vmiTargetFrom(action, args);
+        await run(opts, (s) => vmiAction(s, action, target, opts.dryRun ? { dryRun: true } : {}));
+      });
+  }
 }

@@ -60,6 +60,14 @@ export function createFakeRuntime(options: { adoptable?: GuestObservation[]; sof
       await Promise.resolve();
       exit(uid, graceSeconds > 0 ? { kind: 'shutdown', reason: 'ACPI power-down' } : { kind: 'killed', reason: 'killed (grace period 0)', signal: 'SIGKILL' });
     },
+    async act(uid, action) {
+      calls.push(`${action} ${uid}`);
+      await Promise.resolve();
+      const g = guests.get(uid);
+      if (!g || g.state !== 'running') throw new Error(`VMI ${uid}: ${action} needs a running guest; there is none`);
+      if (action === 'pause') change({ ...g, paused: true });
+      else if (action === 'unpause') change({ ...g, paused: false });
+    },
     async cleanup(uid: string) {
       calls.push(`cleanup ${uid}`);
       guests.delete(uid);

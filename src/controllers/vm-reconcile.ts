@@ -200,7 +200,10 @@ function printableStatus(strategy: RunStrategy, vmi: VmiView | undefined, deleti
   if (!vmi) return created ? 'Starting' : 'Stopped';
   const phase = vmi.status?.phase;
   if (deleting) return phase === 'Running' ? 'Stopping' : strategy === 'Halted' ? 'Stopped' : 'Stopping';
-  if (phase === 'Running') return 'Running';
+  if (phase === 'Running') {
+    const paused = ((vmi.status?.conditions ?? []) as Array<{ type: string; status: string }>).some((c) => c.type === 'Paused' && c.status === 'True');
+    return paused ? 'Paused' : 'Running';
+  }
   if (phase === 'Succeeded' || phase === 'Failed') return 'Stopped';
   return 'Starting';
 }

@@ -191,3 +191,19 @@ test('a deleted VMI without the finalizer has nothing left to do', () => {
   const v = vmi({ phase: 'Pending' }, { deletionTimestamp: 'now', finalizers: [] });
   assert.deepEqual(reconcileVmi(v, undefined, ctx()).actions, []);
 });
+
+test('a paused guest: Paused condition with KubeVirt\'s reason, Ready False from the readiness gate; unpaused: both back', () => {
+  const running = vmi({ phase: 'Running', phaseTransitionTimestamps: [{ phase: 'Running', phaseTransitionTimestamp: at(0).toISOString() }], conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: at(0).toISOString() }] }, { finalizers: [VMI_FINALIZER] });
+  const paused = reconcileVmi(running, guest('running', { paused: true }), ctx(5));
+  const conditions = (paused.status?.conditions ?? []) as Array<{ type: string; status: string; reason?: string; message?: string }>;
+  assert.deepEqual(conditions.find((c) => c.type === 'Paused'), { type: 'Paused', status: 'True', reason: 'PausedByUser', message: 'VMI was paused by user', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:05Z' });
+  assert.equal(ready(paused.status)?.status, 'False');
+  assert.equal(ready(paused.status)?.reason, 'ReadinessGatesNotReady');
+  assert.equal(paused.status?.phase, 'Running', 'a paused VMI stays Running');
+  assert.deepEqual(paused.actions, []);
+
+  const resumed = reconcileVmi(apply(running, paused.status), guest('running'), ctx(9));
+  const after = (resumed.status?.conditions ?? []) as Array<{ type: string }>;
+  assert.equal(after.some((c) => c.type === 'Paused'), false);
+  assert.equal(ready(resumed.status)?.status, 'True');
+});

@@ -233,9 +233,19 @@ export function reconcileVmi(vmi: VmiLike, observation: GuestObservation | undef
   }
   if (status.phase !== 'Running') events.push({ type: 'Normal', reason: 'Started', message: VmiEventMessage.started });
   setPhase('Running');
-  setCondition({ type: 'Ready', status: 'True' });
+  if (observation.paused) {
+    // KubeVirt: virt-handler sets Paused; the pod's readiness gate follows, and with it Ready.
+    setCondition({ type: 'Paused', status: 'True', reason: 'PausedByUser', message: 'VMI was paused by user' });
+    setCondition({ type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: PAUSED_READY_MESSAGE });
+  } else {
+    dropCondition('Paused');
+    setCondition({ type: 'Ready', status: 'True' });
+  }
   return done(old, status, actions, events);
 }
+
+/** The kubelet's words for a pod whose readiness gate `kubevirt.io/virtual-machine-unpaused` is False. */
+export const PAUSED_READY_MESSAGE = 'the status of pod readiness gate "kubevirt.io/virtual-machine-unpaused" is not "True", but False';
 
 function done(old: Record<string, unknown>, status: Record<string, unknown>, actions: VmiAction[], events: ControllerEvent[]): VmiReconcileResult {
   const changed = JSON.stringify(old) !== JSON.stringify(status);

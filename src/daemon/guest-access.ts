@@ -3,15 +3,24 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GuestAccess } from '../api/guest-access.ts';
-import type { LocalRuntime } from '../runtime/local-runtime.ts';
+import { GuestRefusedError, type GuestAccess } from '../api/guest-access.ts';
+import { GuestNotRunningError, GuestStateError, type LocalRuntime } from '../runtime/local-runtime.ts';
 
 /** GuestAccess over the local runtime. */
-export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute'>): GuestAccess {
+export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute' | 'act'>): GuestAccess {
   return {
     sockets(uid) {
       const p = runtime.paths(uid);
       return { serialSocket: p.serialSocket, vncSocket: p.vncSocket, serialLog: p.serialLog };
+    },
+    async act(uid, action) {
+      try {
+        await runtime.act(uid, action);
+      } catch (err) {
+        if (err instanceof GuestStateError) throw new GuestRefusedError(err.reason);
+        if (err instanceof GuestNotRunningError) throw new GuestRefusedError(action === 'unpause' ? 'VMI is not running' : 'VM is not running');
+        throw err;
+      }
     },
     async screenshot(uid) {
       const file = join(runtime.paths(uid).runDir, `screendump-${randomBytes(6).toString('hex')}.png`);

@@ -13,7 +13,7 @@ import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts
 import { createPod, podFor, removePod } from './pod.ts';
 import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
-import type { GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
+import type { GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
 export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';
 
@@ -81,6 +81,18 @@ export class GuestNotRunningError extends Error {
   }
 }
 
+/** A pause, unpause or soft reboot the guest's state does not allow (already paused, not paused, paused). */
+export class GuestStateError extends Error {
+  constructor(
+    readonly uid: string,
+    readonly action: GuestAction,
+    /** KubeVirt's words for the refusal, e.g. "VMI is already paused". */
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'GuestStateError';
+  }
+}
 
 interface Guest {
   record: GuestRecord;
@@ -113,6 +125,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       ...g.record,
       pid: g.pid,
       state,
+      ...(g.proc?.paused && !exit ? { paused: true } : {}),
       ...(exit ? { exit: { kind: exit.kind, reason: exit.reason, ...(exit.code !== undefined ? { code: exit.code } : {}), ...(exit.signal !== undefined ? { signal: exit.signal } : {}) } } : {}),
     };
   };
@@ -324,6 +337,21 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    async act(uid, action) {
+      const proc = guests.get(uid)?.proc;
+      if (!proc || proc.state !== 'running') throw new GuestNotRunningError(uid, action);
+      if (action === 'pause') {
+        if (proc.paused) throw new GuestStateError(uid, action, 'VMI is already paused');
+        await proc.pause();
+      } else if (action === 'unpause') {
+        if (!proc.paused) throw new GuestStateError(uid, action, 'VMI is not paused');
+        await proc.unpause();
+      } else {
+        if (proc.paused) throw new GuestStateError(uid, action, 'VMI is paused');
+        await proc.softReboot();
+      }
     },
 
     async execute(uid, command, args) {

@@ -54,6 +54,12 @@ export interface LaunchOptions {
 /** One QEMU process being watched, with its QMP connection. */
 export class QemuProcess {
   state: 'starting' | 'running' | 'exited' = 'starting';
+  /** The guest's vCPUs are stopped (QMP `stop`, seen through the STOP/RESUME events). */
+  paused = false;
+  /** A soft reboot asked for and not yet done: the guest's next power-off becomes a reset. */
+  private rebootPending = false;
+  /** Between the soft reboot's power-off and its reset: QEMU's STOP then is not a user's pause. */
+  private resetting = false;
   private qmp: QmpClient | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly logCap: LogCap | undefined;
@@ -128,10 +134,13 @@ export class QemuProcess {
     if (!(found instanceof DetachedProcess)) return found;
     const qemu = new QemuProcess(found, undefined, log, logLimits);
     await qemu.connectQmp(10_000).catch((err: unknown) => log.warn({ runDir, err: String(err) }, 'adopted QEMU: QMP not reachable'));
+    // A guest paused by an earlier daemon stays paused: read it back.
+    const status = (await qemu.execute('query-status').catch(() => undefined)) as { status?: unknown } | undefined;
+    if (status?.status === 'paused') qemu.paused = true;
     return qemu;
   }
 
-  /** Called on every state change (running, exited). */
+  /** Called on every state change (running, exited, paused or resumed). */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -140,6 +149,35 @@ export class QemuProcess {
   /** Asks the guest to power off (ACPI). */
   async powerdown(): Promise<void> {
     await this.execute('system_powerdown', undefined, 5000);
+  }
+
+  /** Stops the guest's vCPUs (QMP stop); resolves once QEMU has stopped them. */
+  async pause(): Promise<void> {
+    await this.execute('stop');
+    this.setPaused(true);
+  }
+
+  /** Resumes a paused guest (QMP cont). */
+  async unpause(): Promise<void> {
+    await this.execute('cont');
+    this.setPaused(false);
+  }
+
+  /**
+   * Soft reboot as libvirt does it without a guest agent: the ACPI power button, and the
+   * guest's power-off that follows is turned into a reset (QEMU pauses on it instead of
+   * exiting, then pxevirt resets and resumes), so QEMU and the VMI stay up.
+   */
+  async softReboot(): Promise<void> {
+    await this.execute('set-action', { shutdown: 'pause' });
+    this.rebootPending = true;
+    try {
+      await this.powerdown();
+    } catch (err) {
+      this.rebootPending = false;
+      await this.execute('set-action', { shutdown: 'poweroff' }).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Runs a QMP command on the supervisor's connection. */
@@ -183,9 +221,31 @@ export class QemuProcess {
 
   private async onQmpEvent(e: QmpEvent): Promise<void> {
     this.log.debug({ runDir: this.runDir, event: e.event, data: e.data }, 'QMP event');
+    if (e.event === 'STOP' && !this.resetting) this.setPaused(true);
+    if (e.event === 'RESUME' && !this.resetting) this.setPaused(false);
+    if (e.event === 'SHUTDOWN' && e.data?.guest === true && this.rebootPending) {
+      // The soft reboot's power-off: QEMU paused instead of exiting; reset and go on.
+      this.rebootPending = false;
+      this.resetting = true;
+      try {
+        await this.execute('system_reset');
+        await this.execute('cont');
+      } finally {
+        this.resetting = false;
+        await this.execute('set-action', { shutdown: 'poweroff' }).catch(() => undefined);
+      }
+      this.log.info({ runDir: this.runDir }, 'soft reboot: the guest powered off and was reset');
+      return;
+    }
     if (e.event === 'SHUTDOWN' && e.data?.guest === true) {
       await this.proc.recordExit({ kind: 'shutdown', reason: `the guest powered off (${String(e.data.reason ?? 'guest-shutdown')})` }).catch(() => undefined);
     }
+  }
+
+  private setPaused(paused: boolean): void {
+    if (this.paused === paused || this.state === 'exited') return;
+    this.paused = paused;
+    for (const l of this.listeners) l();
   }
 
   private setState(state: QemuProcess['state']): void {

@@ -14,6 +14,8 @@ export interface GuestObservation {
   runDir: string;
   pid: number;
   state: 'starting' | 'running' | 'exited';
+  /** Running with its vCPUs stopped (pause): the Paused condition. */
+  paused?: boolean;
   /** true when running under TCG (no usable KVM): the SoftwareEmulation condition. */
   softwareEmulation: boolean;
   /** When exited: how. `shutdown` = the guest powered off (→ Succeeded); `crashed` = QEMU died (→ Failed). */
@@ -39,6 +41,9 @@ export interface StartOptions {
   onProgress?: (p: PullProgress) => void;
 }
 
+/** What a user may ask of a running guest besides stop: KubeVirt's pause, unpause and softreboot. */
+export type GuestAction = 'pause' | 'unpause' | 'softReboot';
+
 /** The runtime the VMI controller acts through. */
 export interface VmiRuntime {
   /**
@@ -48,6 +53,11 @@ export interface VmiRuntime {
   start(vmi: VmiObject, options?: StartOptions): Promise<GuestObservation>;
   /** ACPI power-down, then kill after graceSeconds (0 kills at once). Resolves when QEMU is gone. */
   stop(uid: string, graceSeconds: number): Promise<void>;
+  /**
+   * Pauses, unpauses or soft-reboots a running guest; the change shows in observe()/onChange.
+   * Throws when there is no running guest, or when its state refuses the action.
+   */
+  act(uid: string, action: GuestAction): Promise<void>;
   /** Removes everything the VMI had on the node (netns, run dir, overlays). Idempotent. */
   cleanup(uid: string, identity?: { namespace: string; name: string }): Promise<void>;
   /** Current observation of a guest, or undefined when the runtime knows nothing of it. */

@@ -4,7 +4,8 @@
 // /metrics, survives a kill -9 of the daemon (adopted), powers itself off (Succeeded) and is
 // deleted with grace 0 leaving nothing behind. A VirtualMachine booted at the same time (to
 // keep boots few) is started and restarted with the CLI verbs, recreated after its QEMU is
-// killed (runStrategy Always; the killed guest's VMI reports the crash), and stopped.
+// killed (runStrategy Always; the killed guest's VMI reports the crash), and stopped. Both
+// guests are paused and unpaused with virtctl's verbs after adoption.
 // The daemon runs in the machine's network namespace (it must reach the test's loopback
 // registry); its pods are network namespaces with a prefix unique to this run, removed after.
 import assert from 'node:assert/strict';
@@ -82,6 +83,36 @@ test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are
   assert.deepEqual([...(await qemusWith(uid)), ...(await qemusWith(vmUid1))].sort(), qemusBefore, 'the same QEMU processes, one each');
   const phasesAfter = JSON.parse(await jsonpath('vmi', 'testvmi', '{.status.phaseTransitionTimestamps}')) as unknown[];
   assert.equal(phasesAfter.length, 4, 'no new phase transitions after adoption');
+
+  // pause / unpause (virtctl's verbs) on the adopted guest: its vCPUs stop, the VMI shows Paused
+  // and the VM Paused; a second pause and a soft reboot of a paused VMI are refused with
+  // virt-api's words; what is typed while paused is echoed only after unpause.
+  const paused = await pxevirt(['pause', 'vmi', 'testvmi']);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.equal(paused.stdout, 'VMI testvmi was scheduled to pause\n');
+  const pausedCondition = "{.status.conditions[?(@.type=='Paused')].reason}";
+  await until('testvmi Paused', async () => (await jsonpath('vmi', 'testvmi', pausedCondition)) === 'PausedByUser');
+  assert.equal(await jsonpath('vmi', 'testvmi', '{.status.phase}'), 'Running', 'a paused VMI stays Running');
+  assert.match(await kubectl(['get', 'vmi', 'testvmi', '-o', 'wide']), /testvmi\s+.*Running.*False\s+\S*\s*True\s*$/m);
+  const twice = await pxevirt(['pause', 'vmi', 'testvmi']);
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /Error pausing VirtualMachineInstance testvmi: Operation cannot be fulfilled on virtualmachineinstance\.kubevirt\.io "testvmi": VMI is already paused/);
+  const rebootPaused = await pxevirt(['soft-reboot', 'testvmi']);
+  assert.equal(rebootPaused.code, 1);
+  assert.match(rebootPaused.stderr, /VMI is paused/);
+  await typeOnSerial(join(dataDir, 'run', 'vmi', uid, 'serial.sock'), '\necho PAUSE-PROBE-$((6*7))\n');
+  assert.equal(await serialHas(d, uid, 'PAUSE-PROBE-42'), false, 'a paused guest runs nothing');
+  const unpaused = await pxevirt(['unpause', 'vmi/testvmi']);
+  assert.equal(unpaused.stdout, 'VMI testvmi was scheduled to unpause\n');
+  await until('the typed line echoed after unpause', () => serialHas(d, uid, 'PAUSE-PROBE-42'));
+  await until('testvmi no longer Paused', async () => (await jsonpath('vmi', 'testvmi', pausedCondition)) === '');
+  const notPaused = await pxevirt(['unpause', 'vmi', 'testvmi']);
+  assert.match(notPaused.stderr, /VMI is not paused/);
+  // The VM's guest through `vm NAME`: printableStatus Paused, then Running again.
+  assert.equal((await pxevirt(['pause', 'vm', 'testvm'])).stdout, 'VMI testvm was scheduled to pause\n');
+  await until('testvm Paused', async () => (await jsonpath('vm', 'testvm', '{.status.printableStatus}')) === 'Paused');
+  assert.equal((await pxevirt(['unpause', 'vm', 'testvm'])).code, 0);
+  await until('testvm Running again', async () => (await jsonpath('vm', 'testvm', '{.status.printableStatus}')) === 'Running');
 
   // The guest powers itself off: Succeeded.
   await typeOnSerial(join(dataDir, 'run', 'vmi', uid, 'serial.sock'), '\npoweroff -f\n');
