@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import { ValidationError } from '../resources/causes.ts';
 import { vmiKind } from '../resources/vmi-kind.ts';
 import { parseVmi } from '../resources/vmi-spec.ts';
+import { RNG_ADDED_MESSAGE, rngAddedFor } from '../resources/device-plan.ts';
 import type { GuestObservation, VmiRuntime } from '../runtime/types.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
 import { inform } from './informer.ts';
@@ -165,6 +166,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           // The stored VMI passed admission: parsing it again only gives the runtime its type.
           const parsed = parseVmi(vmi);
           log.info({ vmi: `${namespace}/${name}`, uid }, 'starting guest');
+          if (parsed.value && rngAddedFor(parsed.value)) recorder.record(vmi, { type: 'Normal', reason: 'RngAdded', message: RNG_ADDED_MESSAGE }, 'virt-handler');
           track(
             (parsed.value
               ? runtime.start(parsed.value, {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DevicePlanError, guestMemoryMiB, planFirmware, planVmi, planVolumes, type Vmi } from './device-plan.ts';
+import { AUTO_RNG_ANNOTATION, DevicePlanError, guestMemoryMiB, planFirmware, planVmi, planVolumes, rngAddedFor, type Vmi } from './device-plan.ts';
 import type { VmiSpec } from './vmi-schema.ts';
 
 const vmi = (spec: VmiSpec, name = 'seed'): Vmi => ({ metadata: { name, namespace: 'ns1', uid: 'u1' }, spec });
@@ -79,4 +79,19 @@ test('machine, CPU topology and model, graphics and rng', () => {
   assert.equal(plan.rng, true);
   const plain = planVmi(vmi(seed));
   assert.deepEqual([plain.machine, plain.cpu.model, plain.graphics, plain.rng, plain.memoryMiB], ['q35', 'host-model', true, false, 977]);
+});
+
+test('an EFI VMI that boots from a NIC gets an RNG (edk2 shows no network boot without one) unless asked or opted out', () => {
+  const efi: VmiSpec = { ...seed, domain: { ...seed.domain, firmware: { bootloader: { efi: { secureBoot: false } } } } };
+  const added = planVmi(vmi(efi));
+  assert.deepEqual([added.rng, added.rngAdded], [true, true]);
+  assert.equal(rngAddedFor(vmi(efi)), true);
+  const asked = planVmi(vmi({ ...efi, domain: { ...efi.domain, devices: { ...efi.domain.devices, rng: {} } } }));
+  assert.deepEqual([asked.rng, asked.rngAdded], [true, false]);
+  const optedOut: Vmi = { metadata: { name: 'seed', uid: 'u1', annotations: { [AUTO_RNG_ANNOTATION]: 'false' } }, spec: efi };
+  assert.deepEqual([planVmi(optedOut).rng, rngAddedFor(optedOut)], [false, false]);
+  const bios = planVmi(vmi(seed));
+  assert.deepEqual([bios.rng, bios.rngAdded], [false, false], 'BIOS firmware needs none');
+  const noNicBoot: VmiSpec = { ...efi, domain: { ...efi.domain, devices: { ...efi.domain.devices, interfaces: [{ name: 'pxe', bridge: {} }] } } };
+  assert.equal(planVmi(vmi(noNicBoot)).rng, false, 'no NIC in the boot order: none');
 });

@@ -68,7 +68,24 @@ export interface DevicePlan extends VolumesPlan {
   nics: NicPlan[];
   /** VGA + VNC (autoattachGraphicsDevice, on unless false). */
   graphics: boolean;
+  /** A virtio-rng device: asked for (devices.rng), or added by autoRng. */
   rng: boolean;
+  /** The RNG was added by pxevirt, not asked for (the controller says so in an Event). */
+  rngAdded: boolean;
+}
+
+/** Set to "false" on a VMI to keep pxevirt from adding an RNG for EFI network boot. */
+export const AUTO_RNG_ANNOTATION = 'pxevirt.io/auto-rng';
+
+/**
+ * EFI firmware (edk2 since stable202405) lists no PXE or HTTP boot entries without an entropy
+ * source, so an EFI VMI with a NIC in its boot order gets a virtio-rng unless it asked for one
+ * already or opted out with the annotation.
+ */
+export function autoRng(vmi: Vmi, firmware: FirmwarePlan, nics: readonly NicPlan[]): boolean {
+  if (vmi.spec.domain.devices.rng !== undefined && vmi.spec.domain.devices.rng !== null) return false;
+  if (vmi.metadata.annotations?.[AUTO_RNG_ANNOTATION] === 'false') return false;
+  return firmware.bootloader === 'efi' && nics.some((n) => n.bootOrder !== undefined);
 }
 
 /** A VMI's spec asks for a device setting pxevirt cannot run. */
@@ -154,24 +171,40 @@ export function planVolumes(vmi: Vmi): VolumesPlan {
   return { volumes: (vmi.spec.volumes ?? []).map(planVolume), cloudInit: { instanceId: firmware.uuid ?? vmi.metadata.uid, hostname } };
 }
 
+/** Whether the runtime will add an RNG to this VMI (autoRng over its plan); false when the plan refuses the spec. */
+export function rngAddedFor(vmi: Vmi): boolean {
+  try {
+    return autoRng(vmi, planFirmware(vmi.spec.domain), planNics(vmi.spec));
+  } catch {
+    return false;
+  }
+}
+
+/** The Event message when pxevirt adds the RNG. */
+export const RNG_ADDED_MESSAGE = `Added a virtio-rng device: EFI firmware lists no network boot entries without an entropy source (annotate ${AUTO_RNG_ANNOTATION}: "false" to leave it out)`;
+
 /** The device plan of a VMI; throws DevicePlanError or NetworkPlanError naming the field it cannot run. */
 export function planVmi(vmi: Vmi): DevicePlan {
   const domain = vmi.spec.domain;
   const cpu = domain.cpu ?? {};
   const volumes = planVolumes(vmi);
   const devices = domain.devices;
+  const nics = planNics(vmi.spec);
+  const firmware = planFirmware(domain);
+  const rngAdded = autoRng(vmi, firmware, nics);
   return {
     name: vmi.metadata.name,
     namespace: vmi.metadata.namespace ?? 'default',
     uid: vmi.metadata.uid,
     machine: domain.machine?.type ?? 'q35',
-    firmware: planFirmware(domain),
+    firmware,
     cpu: { sockets: positive(cpu.sockets), cores: positive(cpu.cores), threads: positive(cpu.threads), model: cpu.model ?? 'host-model' },
     memoryMiB: guestMemoryMiB(domain),
     disks: planDisks(domain, volumes.volumes),
-    nics: planNics(vmi.spec),
+    nics,
     ...volumes,
     graphics: devices.autoattachGraphicsDevice !== false,
-    rng: devices.rng !== undefined && devices.rng !== null,
+    rng: (devices.rng !== undefined && devices.rng !== null) || rngAdded,
+    rngAdded,
   };
 }

@@ -15,7 +15,7 @@ export type { VmiSpec } from './vmi-schema.ts';
 
 /** A VMI as the runtime takes it: who it is, and its parsed spec. */
 export interface Vmi {
-  metadata: { name: string; namespace?: string; uid: string };
+  metadata: { name: string; namespace?: string; uid: string; annotations?: Record<string, string> };
   spec: VmiSpec;
 }
 
@@ -58,5 +58,9 @@ export function parseVmi(object: unknown): Validated<Vmi> {
   if (causes.length > 0 || !spec.value) return { causes };
   const metadata: Vmi['metadata'] = { name: meta.name as string, uid: meta.uid as string };
   if (typeof meta.namespace === 'string') metadata.namespace = meta.namespace;
+  if (isObj(meta.annotations)) {
+    const annotations = Object.fromEntries(Object.entries(meta.annotations).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  }
   return { value: { metadata, spec: spec.value }, causes: [] };
 }
