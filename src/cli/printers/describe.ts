@@ -119,7 +119,8 @@ export function describeObject(object: Obj, events: readonly EventLike[] | undef
   const lines = [`Name:\t${String(meta.name ?? '')}`, `Namespace:\t${String(meta.namespace ?? '')}`];
   labels(lines, 'Labels', meta.labels as Record<string, string> | undefined);
   annotations(lines, meta.annotations as Record<string, string> | undefined);
-  content(lines, 0, object, '', ['.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations']);
+  // kubectl's generic describer leaves managedFields out.
+  content(lines, 0, object, '', ['.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations', '.metadata.managedFields']);
   const ev = eventLines(events, now);
   // kubectl flushes its tabwriter before an events table, so that table aligns by itself.
   if (ev.length === 1) return `${tabwrite([...lines, ...ev, ''].join('\n'), { minWidth: 0, padding: 2 })}`;
