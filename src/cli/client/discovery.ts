@@ -1,6 +1,7 @@
 // Discovery: which resources the server serves, and what a name typed on the command line
 // (`vmi`, `VirtualMachineInstance`, `nad`, `virtualmachineinstances.kubevirt.io`) means.
 import { UnknownResourceError } from './cli-errors.ts';
+import type { DiscoveryCache } from './discovery-cache.ts';
 
 /** One served resource, as discovery describes it. */
 export interface ResourceInfo {
@@ -70,20 +71,40 @@ export class Discovery {
   private readonly get: (path: string) => Promise<unknown>;
   private all?: Promise<ResourceInfo[]>;
   private readonly byGroupVersion = new Map<string, Promise<ResourceInfo[]>>();
+  private readonly cache: DiscoveryCache | undefined;
+  /** Whether `all` came from the disk cache (a miss then asks the server once). */
+  private fromCache = false;
 
-  constructor(get: (path: string) => Promise<unknown>) {
+  constructor(get: (path: string) => Promise<unknown>, cache?: DiscoveryCache) {
     this.get = get;
+    this.cache = cache;
   }
 
   /** Every resource of every group's preferred version (plus any version asked for by name). */
   resources(): Promise<ResourceInfo[]> {
-    this.all ??= (async () => {
+    if (this.all) return this.all;
+    const cached = this.cache?.load();
+    if (cached) {
+      this.fromCache = true;
+      this.all = Promise.resolve(cached);
+      return this.all;
+    }
+    return this.fresh();
+  }
+
+  /** Asks the server for every group's resources and refreshes the disk cache. */
+  private fresh(): Promise<ResourceInfo[]> {
+    this.fromCache = false;
+    this.byGroupVersion.clear();
+    this.all = (async () => {
       const groups = ((await this.get('/apis')) as GroupList).groups ?? [];
       const lists = await Promise.all([
         this.groupVersion('', 'v1'),
         ...groups.map((g) => this.groupVersion(g.name, g.preferredVersion?.version ?? g.versions?.[0]?.version ?? 'v1')),
       ]);
-      return lists.flat();
+      const all = lists.flat();
+      this.cache?.save(all);
+      return all;
     })();
     return this.all;
   }
@@ -104,7 +125,7 @@ export class Discovery {
   async resolve(arg: string): Promise<ResourceInfo> {
     const vg = arg.toLowerCase().match(/^[^.]+\.(v\d+(?:(?:alpha|beta)\d+)?)\.(.+)$/);
     const pool = vg ? await this.groupVersion(vg[2] ?? '', vg[1] ?? '').catch(() => []) : await this.resources();
-    const found = matchResource(pool, arg);
+    const found = matchResource(pool, arg) ?? (!vg && this.fromCache ? matchResource(await this.fresh(), arg) : undefined);
     if (!found) throw new UnknownResourceError(arg);
     return found;
   }
@@ -114,6 +135,7 @@ export class Discovery {
     try {
       return [await this.resolve(arg)];
     } catch (err) {
+      // resolve() refreshed a cached list that did not know the name, so this is the server's.
       const inCategory = (await this.resources()).filter((r) => r.categories.includes(arg.toLowerCase()));
       if (inCategory.length === 0) throw err;
       return inCategory;

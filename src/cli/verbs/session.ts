@@ -3,6 +3,7 @@
 import { loadKubeconfig, type ClusterAccess } from '../client/kubeconfig.ts';
 import { RestClient } from '../client/rest.ts';
 import { Discovery } from '../client/discovery.ts';
+import { cacheDir, fileDiscoveryCache } from '../client/discovery-cache.ts';
 
 /** Where a verb writes and reads; the entry point passes the process's streams. */
 export interface Io {
@@ -32,7 +33,9 @@ export interface Session {
 export function openSession(options: GlobalOptions, io: Io, env: NodeJS.ProcessEnv = process.env): Session {
   const access = loadKubeconfig(options.kubeconfig, { KUBECONFIG: env.KUBECONFIG, HOME: env.HOME, uid: process.getuid?.() });
   const client = new RestClient(access, { onWarning: (w) => io.err(`Warning: ${w}\n`) });
-  const discovery = new Discovery((path) => client.request({ path }));
+  const dir = cacheDir(env);
+  const cache = dir ? fileDiscoveryCache(dir, access.server, access.token ?? access.clientCert ?? '') : undefined;
+  const discovery = new Discovery((path) => client.request({ path }), cache);
   return { access, client, discovery, namespace: options.namespace || access.namespace, namespaceExplicit: Boolean(options.namespace), io };
 }
 
