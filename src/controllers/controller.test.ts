@@ -125,7 +125,7 @@ test('a start that fails ends Failed with the error', async (t) => {
   assert.ok(eventReasons(store, 'bad').includes('SyncFailed'));
 });
 
-test('on start, running guests are adopted (not started again) and guests without a VMI are removed', async (t) => {
+test('on start, running guests are adopted (not started again); guests of this store without a VMI are removed, other stores\' and unrecorded ones left alone', async (t) => {
   const { store } = openTestStore(t);
   const vmi = createVmi(store, 'kept');
   // As a previous daemon left it: Running, with the finalizer.
@@ -133,8 +133,8 @@ test('on start, running guests are adopted (not started again) and guests withou
   store.update(VMI_KEY, { ...stored, metadata: { ...stored.metadata, finalizers: [VMI_FINALIZER] } });
   const again = store.get(VMI_KEY, 'default', 'kept');
   store.update(VMI_KEY, { ...again, status: { phase: 'Running', nodeName: 'node-a', phaseTransitionTimestamps: [{ phase: 'Running', phaseTransitionTimestamp: '2024-01-01T00:00:00Z' }], conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2024-01-01T00:00:00Z' }, { type: 'SoftwareEmulation', status: 'True', reason: 'KVMUnavailable', message: 'KVM not available, using software emulation (TCG)', lastProbeTime: null, lastTransitionTime: '2024-01-01T00:00:00Z' }], interfaces: [] } }, { subresource: 'status' });
-  const guest = (uid: string) => ({ uid, netns: 'pxv-x', runDir: '/x', pid: 7, state: 'running' as const, softwareEmulation: true, interfaces: [], startedAt: '2024-01-01T00:00:00Z' });
-  const runtime = createFakeRuntime({ adoptable: [guest(vmi.metadata.uid), guest('orphan-uid')] });
+  const guest = (uid: string, storeId: string | null = store.identity()) => ({ uid, netns: 'pxv-x', runDir: '/x', pid: 7, state: 'running' as const, softwareEmulation: true, interfaces: [], startedAt: '2024-01-01T00:00:00Z', ...(storeId ? { storeId } : {}) });
+  const runtime = createFakeRuntime({ adoptable: [guest(vmi.metadata.uid), guest('orphan-uid'), guest('foreign-uid', 'another-store'), guest('legacy-uid', null)] });
   const c = await startControllers({ store, runtime, nodeName: 'node-a', log: silentLogger });
   t.after(() => c.stop());
   await c.idle();
@@ -142,6 +142,7 @@ test('on start, running guests are adopted (not started again) and guests withou
   assert.equal(phaseOf(tryGet(store, VMI_KEY, 'kept')), 'Running');
   assert.deepEqual(runtime.calls.filter((x) => x.startsWith('start')), [], 'nothing started twice');
   assert.deepEqual(runtime.calls.filter((x) => x.includes('orphan-uid')), ['stop orphan-uid 0', 'cleanup orphan-uid']);
+  assert.deepEqual(runtime.calls.filter((x) => x.includes('foreign-uid') || x.includes('legacy-uid')), [], 'another store\'s guest and an unrecorded one are not touched');
 });
 
 function createVm(store: ObjectStore, name: string, spec: Record<string, unknown>): StoredObject {

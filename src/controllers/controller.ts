@@ -105,6 +105,12 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   const orphan = async (uid: string): Promise<void> => {
     if (keyByUid.has(uid)) return;
     const obs = runtime.observe(uid);
+    if (obs && obs.storeId !== store.identity()) {
+      // Not started from this store (or from before stores were recorded): not ours to remove.
+      log.warn({ uid, state: obs.state, storeId: obs.storeId ?? 'unknown' }, 'a guest whose VMI is not in this store and that this store did not start: left alone');
+      local.delete(uid);
+      return;
+    }
     log.info({ uid, state: obs?.state }, 'removing a guest whose VMI is gone');
     try {
       if (obs && obs.state !== 'exited') await runtime.stop(uid, 0);

@@ -15,7 +15,7 @@ export interface FakeRuntime extends VmiRuntime {
 }
 
 /** Creates the fake; `adoptable` are guests "left running by a previous daemon". */
-export function createFakeRuntime(options: { adoptable?: GuestObservation[]; softwareEmulation?: boolean } = {}): FakeRuntime {
+export function createFakeRuntime(options: { adoptable?: GuestObservation[]; softwareEmulation?: boolean; storeId?: string } = {}): FakeRuntime {
   const guests = new Map<string, GuestObservation>();
   const listeners = new Set<(o: GuestObservation) => void>();
   const calls: string[] = [];
@@ -51,6 +51,7 @@ export function createFakeRuntime(options: { adoptable?: GuestObservation[]; sof
         softwareEmulation: options.softwareEmulation ?? true,
         interfaces: [],
         startedAt: new Date().toISOString(),
+        ...(options.storeId ? { storeId: options.storeId } : {}),
       };
       change(obs);
       return obs;

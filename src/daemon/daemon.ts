@@ -95,7 +95,7 @@ export function parseRegistryMirrors(values: readonly string[]): Record<string, 
 }
 
 /** The local QEMU runtime with the volume preparer (one image cache per node). */
-function localRuntime(options: DaemonOptions, log: Logger, network?: NetworkAttacher): LocalRuntime {
+function localRuntime(options: DaemonOptions, log: Logger, storeId: string, network?: NetworkAttacher): LocalRuntime {
   const cacheDir = imageCacheDir(options.dataDir);
   const cache = new DiskCache(cacheDir);
   return createLocalRuntime({
@@ -106,6 +106,7 @@ function localRuntime(options: DaemonOptions, log: Logger, network?: NetworkAtta
     volumes: (vmi, o) => prepareVolumes(vmi, { ...o, cache }),
     ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
     ...(network ? { network } : {}),
+    storeId,
   });
 }
 
@@ -203,7 +204,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           ...(options.cniPluginDirs ? { cniPluginDirs: options.cniPluginDirs } : {}),
         })
       : undefined;
-    const local = runControllers && !options.runtime ? localRuntime(options, options.log, cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
+    const local = runControllers && !options.runtime ? localRuntime(options, options.log, store.identity(), cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
     closeRuntime = local ? () => local.close() : undefined;
     const runtime = runControllers ? (options.runtime ?? local) : undefined;
     const metrics = createVmMetrics({

@@ -13,6 +13,8 @@ export interface GuestRecord {
   interfaces: GuestObservation['interfaces'];
   annotations?: Record<string, string>;
   startedAt: string;
+  /** The identity of the database the guest's VMI was stored in (ObjectStore.identity()). */
+  storeId?: string;
 }
 
 /** The pid in qemu.pid, or 0. */

@@ -1,9 +1,9 @@
 // The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
 // injected VolumePreparer, QEMU started detached and supervised (qemu-process.ts over detached-process.ts). guest.json
 // in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
 import { createAccelProbe, type AccelProbeResult } from './accel.ts';
@@ -12,6 +12,7 @@ import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
 import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
+import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
 import type { GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
@@ -47,6 +48,12 @@ export interface LocalRuntimeOptions {
   mirrors?: Readonly<Record<string, string>>;
   /** Netns name prefix; tests use a unique one. Default `pxv-`. */
   netnsPrefix?: string;
+  /**
+   * The store this runtime's guests belong to (written into each guest's record). A run dir of
+   * another store is never adopted, stopped or removed: it is left alone while its QEMU runs,
+   * and moved under `<dataDir>/run/quarantine/` once it has ended.
+   */
+  storeId?: string;
   qemuBinary?: string;
   accel?: () => Promise<AccelProbeResult>;
   network?: NetworkAttacher;
@@ -162,6 +169,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     const { runDir } = pod(uid);
     const record = await readGuestRecord(runDir);
     if (!record) return undefined;
+    // A record without a store (written before stores were recorded) is adopted: its VMI may
+    // well be in this store. The controller never removes such a guest as an orphan.
+    if (options.storeId !== undefined && record.storeId !== undefined && record.storeId !== options.storeId) {
+      await quarantine(uid, runDir, record.storeId);
+      return undefined;
+    }
     const result = await QemuProcess.adopt(runDir, log);
     if (result === undefined) return undefined;
     const g: Guest = { record, pid: result instanceof QemuProcess ? result.pid : await readPid(runDir) };
@@ -170,6 +183,19 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     guests.set(uid, g);
     log.info({ uid, state: observation(g).state }, 'adopted guest');
     return g;
+  }
+
+  /** Leaves another store's guest alone; moves its run dir aside once nothing runs from it. */
+  async function quarantine(uid: string, runDir: string, owner: string | undefined): Promise<void> {
+    const pid = await readPid(runDir);
+    if (pid > 0 && isProcessOf(pid, runDir)) {
+      log.warn({ uid, runDir, pid, owner: owner ?? 'unknown' }, 'a guest of another store is running here: left alone (not adopted, not stopped)');
+      return;
+    }
+    const to = join(options.dataDir, 'run', 'quarantine', 'vmi', uid);
+    await mkdir(dirname(to), { recursive: true, mode: 0o700 });
+    await rename(runDir, to).catch((err: unknown) => log.warn({ uid, runDir, err: String(err) }, 'cannot move another store\'s run dir aside'));
+    log.warn({ uid, from: runDir, to, owner: owner ?? 'unknown' }, 'the run dir of another store\'s guest was moved aside (nothing deleted)');
   }
 
   async function doStart(vmi: VmiObject, startOptions: StartOptions): Promise<GuestObservation> {
@@ -248,6 +274,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       }),
       ...(attachment.annotations ? { annotations: attachment.annotations } : {}),
       startedAt: new Date().toISOString(),
+      ...(options.storeId !== undefined ? { storeId: options.storeId } : {}),
     };
     await writeGuestRecord(p.runDir, record);
     await writeFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));

@@ -25,6 +25,8 @@ export interface GuestObservation {
   /** Annotations the VMI should carry (k8s.v1.cni.cncf.io/network-status). */
   annotations?: Record<string, string>;
   startedAt: string;
+  /** The store the guest was started from (absent for guests started before stores were recorded). */
+  storeId?: string;
 }
 
 export interface PullProgress {

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS events (
   name TEXT NOT NULL, type TEXT NOT NULL, json TEXT NOT NULL, prev_labels TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_resource ON events ("group", resource, rv);
+CREATE TABLE IF NOT EXISTS identity (id TEXT PRIMARY KEY) WITHOUT ROWID;
 PRAGMA user_version = 1;
 `;
 

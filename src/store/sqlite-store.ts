@@ -46,6 +46,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   const now = options.now ?? (() => new Date());
   const selectable = options.selectableFields ?? defaultSelectableFields;
   const db = openDatabase(options.path, options.synchronous ?? 'FULL');
+  // This database's identity, made once: guests record it, so a daemon reaps only its own.
+  db.prepare('INSERT OR IGNORE INTO identity (id) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM identity)').run(randomUUID());
+  const storeId = (db.prepare('SELECT id FROM identity LIMIT 1').get() as { id: string }).id;
   const st = prepareStatements(db);
   const hub = new WatchHub(options.logger ?? silentLogger);
   const memory = new MemoryIndex();
@@ -271,6 +274,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     delete: remove,
     watch,
     currentResourceVersion: () => String(currentRv()),
+    identity: () => storeId,
     lastChangeOf: (key) => String(memory.table(key.group, key.resource).lastChange),
     close() {
       hub.clear();

@@ -131,6 +131,8 @@ export interface ObjectStore {
   watch(key: ResourceKey, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): void;
   /** The newest resourceVersion written. */
   currentResourceVersion(): string;
+  /** This database's identity (a UUID made when it was created); guests started from it record it. */
+  identity(): string;
   /** The resourceVersion of the newest change to one resource ('0' when none is known). */
   lastChangeOf(key: ResourceKey): string;
   close(): void;

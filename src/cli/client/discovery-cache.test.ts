@@ -34,7 +34,7 @@ test('a second run resolves from the disk cache with no request; an unknown name
   const second = server(true);
   const d = new Discovery(second.get, fileDiscoveryCache(dir, 'https://127.0.0.1:6443', 'token'));
   assert.equal((await d.resolve('vmi')).kind, 'VirtualMachineInstance');
-  assert.deepEqual(second.seen, [], 'answered from the cache');
+  assert.equal(second.seen.length, 0, 'answered from the cache');
   assert.equal((await d.resolve('dv')).kind, 'DataVolume', 'a kind the cache lacks: refreshed from the server');
   assert.ok(second.seen.includes('/apis'));
   await assert.rejects(d.resolve('nothing'), /nothing/);
