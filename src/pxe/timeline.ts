@@ -24,6 +24,8 @@ export interface TimelineOptions {
   perHost?: number;
   /** Hosts kept (least recently active dropped first). */
   hosts?: number;
+  /** IP→MAC pairs kept (least recently noted dropped first); clients choose addresses. */
+  addresses?: number;
   /** Event lines logged per second at most (a flood from the guest network is counted, not logged). */
   logPerSecond?: number;
 }
@@ -34,6 +36,7 @@ export class Timeline {
   readonly #now: () => number;
   readonly #perHost: number;
   readonly #maxHosts: number;
+  readonly #maxAddresses: number;
   readonly #byMac = new Map<string, BootEvent[]>();
   readonly #macByIp = new Map<string, string>();
   readonly #logLimit: LogRateLimit;
@@ -43,6 +46,7 @@ export class Timeline {
     this.#now = options.now ?? Date.now;
     this.#perHost = options.perHost ?? 200;
     this.#maxHosts = options.hosts ?? 512;
+    this.#maxAddresses = options.addresses ?? 4096;
     this.#logLimit = new LogRateLimit(options.logPerSecond ?? 200, this.#now);
   }
 
@@ -72,7 +76,17 @@ export class Timeline {
 
   /** Tells the timeline which MAC an address belongs to (from DHCP), for TFTP and HTTP events. */
   noteAddress(mac: string, ip: string): void {
+    this.#macByIp.delete(ip); // re-insert: Map order is recency
     this.#macByIp.set(ip, mac);
+    if (this.#macByIp.size > this.#maxAddresses) {
+      const oldest = this.#macByIp.keys().next().value;
+      if (oldest !== undefined) this.#macByIp.delete(oldest);
+    }
+  }
+
+  /** Entry counts, for /status (proof that a flood stays bounded). */
+  sizes(): { hosts: number; addresses: number; maxHosts: number; maxAddresses: number } {
+    return { hosts: this.#byMac.size, addresses: this.#macByIp.size, maxHosts: this.#maxHosts, maxAddresses: this.#maxAddresses };
   }
 
   /** The MAC last seen with this address, if any. */

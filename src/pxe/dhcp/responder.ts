@@ -64,6 +64,8 @@ interface Config {
   leaseSeconds: number;
   router?: string;
   dns?: string[];
+  /** dhcp.relays: the only relay agents proxy and port-4011 answers go to. */
+  relays: ReadonlySet<string>;
   httpPort: number;
 }
 
@@ -83,6 +85,7 @@ function configOf(spec: PxeServerSpec): Config {
     leaseSeconds: spec.dhcp.leaseSeconds,
     ...(spec.dhcp.router === undefined ? {} : { router: spec.dhcp.router }),
     ...(spec.dhcp.dns === undefined || spec.dhcp.dns.length === 0 ? {} : { dns: spec.dhcp.dns }),
+    relays: new Set(spec.dhcp.relays ?? []),
     httpPort: spec.http.port,
   };
   configs.set(spec, c);
@@ -203,13 +206,38 @@ function build(ctx: Ctx, type: number, fields: { yiaddr?: string; ciaddr?: strin
   };
 }
 
-/** Where a reply goes: 4011 → back to the sender; relay → giaddr:67; ciaddr → unicast; else broadcast. */
+/**
+ * Where a reply goes: 4011 → back to the sender; relay → giaddr:67; ciaddr → unicast; else
+ * broadcast. A ciaddr outside this server's subnet is never a unicast target (a spoofed one
+ * would make the server send to any host): such replies are broadcast on the segment.
+ */
 function destination(ctx: Ctx, nak = false): { address: string; port: number } {
   const { packet, arrival } = ctx;
   if (arrival.port === 4011) return { address: arrival.sourceAddress, port: arrival.sourcePort };
   if (packet.giaddr !== ZERO) return { address: packet.giaddr, port: 67 };
-  if (packet.ciaddr !== ZERO && !nak) return { address: packet.ciaddr, port: 68 };
+  if (packet.ciaddr !== ZERO && !nak && onLink(ctx.cfg, packet.ciaddr)) return { address: packet.ciaddr, port: 68 };
   return { address: BROADCAST, port: 68 };
+}
+
+function onLink(cfg: Config, ip: string): boolean {
+  const n = parseIpv4(ip);
+  return n !== undefined && inSubnet(cfg.cidr, n);
+}
+
+/**
+ * proxyDHCP and port-4011 answers go only to the client itself (on this subnet, from its own
+ * address) or to a relay listed in dhcp.relays; anything else could aim them at any host.
+ */
+function proxyRefusal(ctx: Ctx): string | undefined {
+  const { packet, arrival, cfg } = ctx;
+  if (packet.giaddr !== ZERO && !cfg.relays.has(packet.giaddr)) return `relayed through ${packet.giaddr}, not one of dhcp.relays [${[...cfg.relays].join(', ')}]`;
+  if (arrival.port !== 4011) return undefined;
+  const source = arrival.sourceAddress;
+  if (cfg.relays.has(source)) return undefined;
+  if (packet.giaddr !== ZERO) return `relayed request from ${source}, expected it from relay ${packet.giaddr}`;
+  if (!onLink(cfg, source)) return `source ${source} is outside this server's subnet ${cfg.server}/${cfg.cidr.prefix} and not in dhcp.relays`;
+  if (packet.ciaddr !== ZERO && packet.ciaddr !== source) return `source ${source} differs from ciaddr ${packet.ciaddr}`;
+  return undefined;
 }
 
 function outEvent(ctx: Ctx, event: string, type: MessageTypeName, extra: Partial<DhcpEvent>): DhcpEvent {
@@ -310,6 +338,11 @@ function decline(ctx: Ctx): DhcpResponse {
   const ip = getAddress(packet.options, Opt.requestedAddress);
   if (serverId !== undefined && serverId !== cfg.server) return ctx.drop(`decline for server ${serverId}, not this one`);
   if (ip === undefined || !cfg.range || !inRange(cfg.range, ip)) return ctx.drop(`decline of ${ip ?? 'no address'}, not one of this server's`);
+  // Only the holder may decline: a DECLINE from anyone else would take a bound client's address.
+  const lease = ctx.leases.get(ip);
+  if (!lease || lease.state === 'declined' || lease.expiresAt <= now || !sameClient(lease, ctx.client)) {
+    return ctx.drop(`decline of ${ip}, which is not leased or offered to this client`);
+  }
   return { changes: [{ kind: 'set', lease: leaseFor(ctx, ip, 'declined', now + DECLINE_HOLD_MS) }], events: [inEvent(ctx, ip)] };
 }
 
@@ -318,7 +351,7 @@ function release(ctx: Ctx): DhcpResponse {
   const serverId = getAddress(packet.options, Opt.serverId);
   if (serverId !== undefined && serverId !== cfg.server) return ctx.drop(`release for server ${serverId}, not this one`);
   const lease = leases.get(packet.ciaddr);
-  if (!lease || lease.state === 'declined' || !sameClient(lease, client)) return ctx.drop(`release of ${packet.ciaddr}, which is not this client's lease`);
+  if (!lease || lease.state !== 'bound' || !sameClient(lease, client)) return ctx.drop(`release of ${packet.ciaddr}, which is not this client's lease`);
   // Kept as an expired record: free for anyone, still this client's first choice.
   return { changes: [{ kind: 'set', lease: { ...lease, state: 'bound', expiresAt: Math.min(lease.expiresAt, now) } }], events: [inEvent(ctx, packet.ciaddr)] };
 }
@@ -326,7 +359,7 @@ function release(ctx: Ctx): DhcpResponse {
 function inform(ctx: Ctx): DhcpResponse {
   const { boot, why } = bootFor(ctx);
   const packet = build(ctx, MessageType.ack, { ciaddr: ctx.packet.ciaddr, ...(boot ? { boot } : {}) }, addressOptions(ctx.cfg, false));
-  const dest = ctx.packet.ciaddr === ZERO && ctx.packet.giaddr === ZERO && ctx.arrival.sourceAddress !== ZERO
+  const dest = ctx.packet.ciaddr === ZERO && ctx.packet.giaddr === ZERO && onLink(ctx.cfg, ctx.arrival.sourceAddress)
     ? { address: ctx.arrival.sourceAddress, port: 68 }
     : destination(ctx);
   return {
@@ -338,6 +371,8 @@ function inform(ctx: Ctx): DhcpResponse {
 
 function proxy(ctx: Ctx): DhcpResponse {
   if (!ctx.client.pxe) return ctx.drop('proxy mode: not a PXE client');
+  const refusal = proxyRefusal(ctx);
+  if (refusal) return ctx.drop(`proxy mode: ${refusal}`);
   if (ctx.type !== 'discover') return ctx.drop(`proxy mode: ${ctx.type.toUpperCase()} on port 67 is for the address server`);
   const { boot, why } = bootFor(ctx);
   if (!boot) return ctx.drop(`proxy mode: ${why ?? 'no boot file'}`);
@@ -352,6 +387,8 @@ function proxy(ctx: Ctx): DhcpResponse {
 function portPxe(ctx: Ctx): DhcpResponse {
   if (!ctx.client.pxe) return ctx.drop('port 4011: not a PXE client');
   if (ctx.type !== 'request' && ctx.type !== 'inform') return ctx.drop(`port 4011: expected REQUEST or INFORM, found ${ctx.type.toUpperCase()}`);
+  const refusal = proxyRefusal(ctx);
+  if (refusal) return ctx.drop(`port 4011: ${refusal}`);
   const { boot, why } = bootFor(ctx);
   if (!boot) return ctx.drop(`port 4011: ${why ?? 'no boot file'}`);
   const ip = ctx.packet.ciaddr !== ZERO ? ctx.packet.ciaddr : ctx.arrival.sourceAddress;

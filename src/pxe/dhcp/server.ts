@@ -7,7 +7,9 @@ import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
 import { bindToInterface, interfaceIndex } from './bind-interface.ts';
 import { decode, DhcpDecodeError, encode } from './codec.ts';
-import { LeaseStore, type LeaseInfo } from './leases.ts';
+import { LogRateLimit } from '../log-file.ts';
+import { LeaseStore, type LeasesRecovered } from './lease-file.ts';
+import type { LeaseInfo } from './leases.ts';
 import { respond, type Arrival, type DhcpResponse } from './responder.ts';
 
 export interface DhcpServerOptions {
@@ -24,14 +26,27 @@ export interface DhcpServerOptions {
 export interface DhcpServer {
   close(): Promise<void>;
   leases(): LeaseInfo[];
+  /** Table sizes and the start-up recovery, for /status. */
+  state(): DhcpState;
 }
+
+/** The DHCP part of /status beside the lease list. */
+export interface DhcpState {
+  leaseTable: ReturnType<LeaseStore['sizes']>;
+  leasesRecovered?: LeasesRecovered;
+}
+
+/** Socket buffers: a burst of requests waits in the kernel instead of being dropped there. */
+const SOCKET_BUFFER_BYTES = 4 << 20;
 
 /** Starts the DHCP server (full or proxy, per spec.dhcp.mode) on spec.interface. */
 export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer> {
   const { spec, log, timeline, metrics } = options;
   const now = options.now ?? Date.now;
   const ports = options.ports ?? { dhcp: 67, pxe: 4011 };
-  const store = await LeaseStore.open(options.stateDir);
+  const store = await LeaseStore.open(options.stateDir, { now });
+  if (store.recovered) log.error({ reason: store.recovered.reason, movedTo: store.recovered.movedTo }, store.recovered.message);
+  const malformedLog = new LogRateLimit(10, now);
   const ifindex = interfaceIndex(spec.interface);
   const sockets: Socket[] = [];
   let closed = false;
@@ -42,7 +57,8 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
       packet = decode(msg);
     } catch (err) {
       const reason = err instanceof DhcpDecodeError ? err.message : String(err);
-      log.warn({ from: `${rinfo.address}:${rinfo.port}`, port: arrivalPort, size: msg.length, reason }, 'malformed DHCP packet');
+      const allowed = malformedLog.take();
+      if (allowed.ok) log.warn({ from: `${rinfo.address}:${rinfo.port}`, port: arrivalPort, size: msg.length, reason, notLogged: allowed.dropped }, 'malformed DHCP packet');
       metrics.errors.inc({ proto: 'dhcp', kind: 'malformed' });
       metrics.dhcpMessages.inc({ direction: 'in', type: 'malformed' });
       return;
@@ -93,7 +109,8 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
     const { direction, type, ...fields } = e;
     timeline.record({ proto: 'dhcp', ...fields, ...(direction === 'in' && e.event === 'dropped' ? { type } : {}) });
     if (direction !== 'note') metrics.dhcpMessages.inc({ direction, type });
-    if (e.ip !== undefined && e.event !== 'dropped' && e.event !== 'nak' && e.event !== 'decline') timeline.noteAddress(e.mac, e.ip);
+    // Only addresses this server gave out name a MAC: a requested address is the client's word.
+    if (e.ip !== undefined && e.direction === 'out' && e.event !== 'nak') timeline.noteAddress(e.mac, e.ip);
   };
 
   const open = (port: number, arrivalPort: 67 | 4011): Promise<Socket> =>
@@ -106,6 +123,8 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
         try {
           socket.setBroadcast(true);
           bindToInterface(socket, ifindex);
+          socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+          socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
         } catch (err) {
           socket.close();
           reject(err);
@@ -130,6 +149,7 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
 
   return {
     leases: () => store.list(now()),
+    state: () => ({ leaseTable: store.sizes(), ...(store.recovered ? { leasesRecovered: store.recovered } : {}) }),
     async close() {
       if (closed) return;
       closed = true;
