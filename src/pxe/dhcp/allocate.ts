@@ -34,7 +34,7 @@ const RANK = { bound: 3, offered: 2 } as const;
 export function clientLease(leases: LeaseView, range: Ipv4Range, client: ClientKey, now: number): Lease | undefined {
   let best: Lease | undefined;
   let bestRank = -1;
-  for (const lease of leases.all()) {
+  for (const lease of leases.candidates(client)) {
     if (lease.state === 'declined' || !sameClient(lease, client) || !inRange(range, lease.ip)) continue;
     const rank = lease.expiresAt > now ? RANK[lease.state] : 1;
     if (rank > bestRank || (rank === bestRank && best !== undefined && lease.expiresAt > best.expiresAt)) {

@@ -39,3 +39,14 @@ test('refuses a new address beyond capacity but updates existing ones', () => {
   table.apply([{ kind: 'set', lease: { ...bound('10.0.0.2', 'b'), expiresAt: 7 } }]);
   assert.equal(table.get('10.0.0.2')?.expiresAt, 7);
 });
+
+test('finds a client\'s leases by MAC or client-id, and forgets them when they go', () => {
+  const table = new LeaseTable([], { maxOffers: 1 });
+  table.apply([{ kind: 'set', lease: { ...bound('10.0.0.1', 'a'), clientId: '01' } }, { kind: 'set', lease: bound('10.0.0.2', 'b') }]);
+  assert.deepEqual(table.candidates({ mac: 'x', clientId: '01' }).map((l) => l.ip), ['10.0.0.1']);
+  assert.deepEqual(table.candidates({ mac: 'b' }).map((l) => l.ip), ['10.0.0.2']);
+  table.apply([{ kind: 'set', lease: bound('10.0.0.2', 'c') }, { kind: 'delete', ip: '10.0.0.1' }]);
+  assert.deepEqual([table.candidates({ mac: 'b' }).length, table.candidates({ mac: 'a', clientId: '01' }).length], [0, 0]);
+  table.apply([{ kind: 'set', lease: offer('10.0.0.3', 'd') }, { kind: 'set', lease: offer('10.0.0.4', 'e') }]);
+  assert.deepEqual([table.candidates({ mac: 'd' }).length, table.candidates({ mac: 'e' }).length], [0, 1], 'an evicted offer leaves the index');
+});

@@ -26,6 +26,8 @@ export interface LeaseView {
   full(): boolean;
   /** The offer made longest ago, if any (reclaimed when the range has no free address). */
   oldestOffer(): Lease | undefined;
+  /** Leases that may belong to this client (same MAC or same client-id): a superset of sameClient's. */
+  candidates(client: { mac: string; clientId?: string }): Iterable<Lease>;
 }
 
 /** Default bounds of a lease table. */
@@ -63,6 +65,9 @@ export class LeaseTable implements LeaseView {
   protected readonly byIp = new Map<string, Lease>();
   /** Pending offers in the order they were made (Map order). */
   readonly #offers = new Map<string, Lease>();
+  /** Addresses by MAC and by client-id: a client's leases without a scan of the table. */
+  readonly #byMac = new Map<string, Set<string>>();
+  readonly #byClientId = new Map<string, Set<string>>();
   readonly capacity: number;
   readonly maxOffers: number;
 
@@ -86,6 +91,16 @@ export class LeaseTable implements LeaseView {
   oldestOffer(): Lease | undefined {
     return this.#offers.values().next().value;
   }
+  candidates(client: { mac: string; clientId?: string }): Lease[] {
+    const ips = new Set(this.#byMac.get(client.mac));
+    if (client.clientId !== undefined) for (const ip of this.#byClientId.get(client.clientId) ?? []) ips.add(ip);
+    const out: Lease[] = [];
+    for (const ip of ips) {
+      const l = this.byIp.get(ip);
+      if (l) out.push(l);
+    }
+    return out;
+  }
   /** Entry counts, for /status (proof that a flood stays bounded). */
   sizes(): { leases: number; offers: number; capacity: number; maxOffers: number } {
     return { leases: this.byIp.size, offers: this.#offers.size, capacity: this.capacity, maxOffers: this.maxOffers };
@@ -100,9 +115,8 @@ export class LeaseTable implements LeaseView {
         // A new address beyond capacity is refused here too (the responder checks full() first).
         if (!before && this.byIp.size >= this.capacity) continue;
         this.#set(change.lease);
-      } else {
-        this.byIp.delete(ip);
-        this.#offers.delete(ip);
+      } else if (before) {
+        this.#remove(before);
       }
       const after = change.kind === 'set' ? change.lease : undefined;
       if ((before && before.state !== 'offered') || (after && after.state !== 'offered')) durable = true;
@@ -110,15 +124,29 @@ export class LeaseTable implements LeaseView {
     while (this.#offers.size > this.maxOffers) {
       const oldest = this.#offers.keys().next().value;
       if (oldest === undefined) break;
-      this.#offers.delete(oldest);
-      this.byIp.delete(oldest);
+      const lease = this.byIp.get(oldest);
+      if (lease) this.#remove(lease);
+      else this.#offers.delete(oldest);
     }
     return durable;
   }
   #set(lease: Lease): void {
+    const before = this.byIp.get(lease.ip);
+    if (before) this.#unindex(before);
     this.byIp.set(lease.ip, lease);
+    index(this.#byMac, lease.mac, lease.ip);
+    if (lease.clientId !== undefined) index(this.#byClientId, lease.clientId, lease.ip);
     this.#offers.delete(lease.ip); // re-inserted last: Map order is the order offers were made
     if (lease.state === 'offered') this.#offers.set(lease.ip, lease);
+  }
+  #remove(lease: Lease): void {
+    this.byIp.delete(lease.ip);
+    this.#offers.delete(lease.ip);
+    this.#unindex(lease);
+  }
+  #unindex(lease: Lease): void {
+    unindex(this.#byMac, lease.mac, lease.ip);
+    if (lease.clientId !== undefined) unindex(this.#byClientId, lease.clientId, lease.ip);
   }
   /** Status view, sorted by address. */
   list(now: number): LeaseInfo[] {
@@ -135,14 +163,35 @@ export class LeaseTable implements LeaseView {
   }
 }
 
+function index(map: Map<string, Set<string>>, key: string, ip: string): void {
+  const set = map.get(key);
+  if (set) set.add(ip);
+  else map.set(key, new Set([ip]));
+}
+
+function unindex(map: Map<string, Set<string>>, key: string, ip: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(ip);
+  if (set.size === 0) map.delete(key);
+}
+
+function ipNumber(s: string): number {
+  return s.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
 function compareIp(a: string, b: string): number {
-  const n = (s: string) => s.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  return n(a) - n(b);
+  return ipNumber(a) - ipNumber(b);
 }
 
 /** Serialises the durable leases (offers are not kept across restarts). */
 export function serializeLeases(leases: Iterable<Lease>): string {
-  const list = [...leases].filter((l) => l.state !== 'offered').sort((a, b) => compareIp(a.ip, b.ip));
+  // Keys computed once (sorting with compareIp parsed each address ~log n times: 3% of a packet's time).
+  const list = [...leases]
+    .filter((l) => l.state !== 'offered')
+    .map((l) => ({ l, key: ipNumber(l.ip) }))
+    .sort((a, b) => a.key - b.key)
+    .map((e) => e.l);
   return `${JSON.stringify({ version: FILE_VERSION, leases: list }, null, 1)}\n`;
 }
 

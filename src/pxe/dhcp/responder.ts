@@ -301,7 +301,7 @@ function nak(ctx: Ctx, ip: string | undefined, reason: string, changes: LeaseCha
 /** Drops this client's pending offers (it chose another server). */
 function forgetOffers(ctx: Ctx): LeaseChange[] {
   const out: LeaseChange[] = [];
-  for (const l of ctx.leases.all()) if (l.state === 'offered' && sameClient(l, ctx.client)) out.push({ kind: 'delete', ip: l.ip });
+  for (const l of ctx.leases.candidates(ctx.client)) if (l.state === 'offered' && sameClient(l, ctx.client)) out.push({ kind: 'delete', ip: l.ip });
   return out;
 }
 
@@ -320,7 +320,7 @@ function request(ctx: Ctx): DhcpResponse {
     return nak(ctx, ip, holder?.state === 'declined' ? `address ${ip} was declined as in use` : `address ${ip} is leased to another client`);
   }
   const changes: LeaseChange[] = [{ kind: 'set', lease: leaseFor(ctx, ip, 'bound', now + cfg.leaseSeconds * 1000) }];
-  for (const l of leases.all()) {
+  for (const l of leases.candidates(client)) {
     if (l.ip !== ip && l.state !== 'declined' && sameClient(l, client)) changes.push({ kind: 'delete', ip: l.ip });
   }
   const { boot, why } = bootFor(ctx);

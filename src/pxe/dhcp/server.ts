@@ -4,7 +4,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from '../../lib/logger.ts';
 import type { PxeServerSpec } from '../../resources/pxe-server.ts';
 import type { PxeMetrics } from '../metrics.ts';
-import type { Timeline } from '../timeline.ts';
+import type { BootEventInput, Timeline } from '../timeline.ts';
 import { bindToInterface, interfaceIndex } from './bind-interface.ts';
 import { decode, DhcpDecodeError, encode } from './codec.ts';
 import { LogRateLimit } from '../log-file.ts';
@@ -95,20 +95,24 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
       metrics.errors.inc({ proto: 'dhcp', kind: 'internal' });
       return;
     }
-    socket.send(bytes, port, address, (err) => {
-      if (err) {
-        log.warn({ err, to: `${address}:${port}` }, 'DHCP send failed');
-        metrics.errors.inc({ proto: 'dhcp', kind: 'io' });
-        return;
-      }
-      for (const e of response.events) if (e.direction === 'out') record(e);
-    });
+    // No callback: libuv then tries a synchronous send first, without a request object per
+    // packet (the callback form was most of the 17% of a packet's time spent in dgram's send).
+    // A failed send surfaces as the socket's 'error' event, logged there.
+    socket.send(bytes, port, address);
+    for (const e of response.events) if (e.direction === 'out') record(e);
   };
 
   const record = (e: DhcpResponse['events'][number]): void => {
-    const { direction, type, ...fields } = e;
-    timeline.record({ proto: 'dhcp', ...fields, ...(direction === 'in' && e.event === 'dropped' ? { type } : {}) });
-    if (direction !== 'note') metrics.dhcpMessages.inc({ direction, type });
+    // Field by field rather than rest and conditional spreads (those were most of this function's time).
+    const input: BootEventInput = { proto: 'dhcp', event: e.event, mac: e.mac, xid: e.xid };
+    if (e.arch !== undefined) input.arch = e.arch;
+    if (e.ipxe !== undefined) input.ipxe = e.ipxe;
+    if (e.ip !== undefined) input.ip = e.ip;
+    if (e.file !== undefined) input.file = e.file;
+    if (e.reason !== undefined) input.reason = e.reason;
+    if (e.direction === 'in' && e.event === 'dropped') input.type = e.type;
+    timeline.record(input);
+    if (e.direction !== 'note') metrics.dhcpMessages.inc({ direction: e.direction, type: e.type });
     // Only addresses this server gave out name a MAC: a requested address is the client's word.
     if (e.ip !== undefined && e.direction === 'out' && e.event !== 'nak') timeline.noteAddress(e.mac, e.ip);
   };
@@ -130,7 +134,10 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
           reject(err);
           return;
         }
-        socket.on('error', (err) => log.warn({ err, port }, 'DHCP socket error'));
+        socket.on('error', (err) => {
+          log.warn({ err, port }, 'DHCP socket error');
+          metrics.errors.inc({ proto: 'dhcp', kind: 'io' });
+        });
         socket.on('message', (msg, rinfo) => {
           handle(socket, arrivalPort, msg, rinfo).catch((err: unknown) => log.error({ err }, 'DHCP handler failed'));
         });
