@@ -56,7 +56,7 @@ export class Timeline {
     // Object.assign, not spreads: `{ ...input, ...(x ? {} : { mac }), time }` cost 2 µs an event,
     // this 0.1 µs (measured under tsx and in the built CLI alike; see docs/benchmarks.md).
     const event = Object.assign({}, input) as BootEvent;
-    event.time = new Date(this.#now()).toISOString();
+    event.time = this.#isoTime(this.#now());
     if (mac !== undefined) event.mac = mac;
     const allowed = this.#logLimit.take();
     if (allowed.dropped > 0) this.#log.warn({ dropped: allowed.dropped }, `${allowed.dropped} boot event lines not logged (rate limit)`);
@@ -78,6 +78,17 @@ export class Timeline {
       }
     }
     return event;
+  }
+
+  #lastMs = NaN;
+  #lastIso = '';
+  /** Events in the same millisecond share one formatted time (formatting was 1 µs an event). */
+  #isoTime(ms: number): string {
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms;
+      this.#lastIso = new Date(ms).toISOString();
+    }
+    return this.#lastIso;
   }
 
   /** Tells the timeline which MAC an address belongs to (from DHCP), for TFTP and HTTP events. */
