@@ -4,7 +4,7 @@ import type { DhcpPacket } from './codec.ts';
 import { getAddress, getAddresses, getMessageType, getString, getUint32, getVendorSubOptions, MessageType, Opt } from './options.ts';
 import { DECLINE_HOLD_MS, respond, type Arrival } from './responder.ts';
 import { clientPacket } from './test-packets.ts';
-import { harness, on67, proxySpec, server, specFor, T0 } from './test-harness.ts';
+import { harness, on67, proxySpec, server, T0 } from './test-harness.ts';
 
 const type = (p: DhcpPacket | undefined) => (p ? getMessageType(p.options) : undefined);
 
