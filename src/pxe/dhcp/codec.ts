@@ -59,12 +59,12 @@ export function decode(bytes: Buffer): DhcpPacket {
   if (cookie !== MAGIC_COOKIE) {
     throw new DhcpDecodeError(236, 'magic cookie 0x63825363', `0x${cookie.toString(16).padStart(8, '0')}`);
   }
-  const options = new Map<number, Buffer[]>();
+  const options = new Map<number, Buffer>();
   parseOptions(bytes, HEADER_LENGTH, bytes.length, options, 'options');
   const overload = options.get(OPT_OVERLOAD);
   let overloadValue = 0;
   if (overload) {
-    const value = Buffer.concat(overload);
+    const value = overload;
     if (value.length !== 1 || value[0]! < 1 || value[0]! > 3) {
       throw new DhcpDecodeError(HEADER_LENGTH, 'option 52 (overload) of one byte 1, 2 or 3', `${value.length} bytes ${value.toString('hex')}`);
     }
@@ -89,11 +89,11 @@ export function decode(bytes: Buffer): DhcpPacket {
     chaddr: Buffer.from(bytes.subarray(28, 28 + hlen)),
     sname: overloadValue & 2 ? '' : cString(bytes, 44, 108),
     file: overloadValue & 1 ? '' : cString(bytes, 108, 236),
-    options: new Map([...options].map(([code, parts]) => [code, parts.length === 1 ? parts[0]! : Buffer.concat(parts)])),
+    options,
   };
 }
 
-function parseOptions(bytes: Buffer, start: number, end: number, into: Map<number, Buffer[]>, where: string): void {
+function parseOptions(bytes: Buffer, start: number, end: number, into: Map<number, Buffer>, where: string): void {
   let i = start;
   while (i < end) {
     const code = bytes[i]!;
@@ -107,11 +107,11 @@ function parseOptions(bytes: Buffer, start: number, end: number, into: Map<numbe
     if (i + 2 + len > end) {
       throw new DhcpDecodeError(i + 1, `option ${code} of ${len} bytes within the ${where}`, `${end - i - 2} bytes left`);
     }
-    const parts = into.get(code);
-    // A view, not a copy: the datagram's buffer is ours alone (one copy per option was 4% of a packet's time).
+    // A view, not a copy: the datagram's buffer is ours alone. A repeated option is
+    // concatenated (RFC 3396); one Map, no per-option arrays (allocation showed in the profile).
     const value = bytes.subarray(i + 2, i + 2 + len);
-    if (parts) parts.push(value);
-    else into.set(code, [value]);
+    const earlier = into.get(code);
+    into.set(code, earlier ? Buffer.concat([earlier, value]) : value);
     i += 2 + len;
   }
   // No END option: tolerated, as most servers do.
