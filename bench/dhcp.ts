@@ -138,7 +138,7 @@ export async function benchDhcp(options: DhcpBenchOptions = {}): Promise<DhcpBen
 export function dhcpProfileNotes(): string[] {
   return [
     'Profile (`node --import tsx bench/dhcp-profile.ts OUT 8000 5`: `pxe serve --cpu-prof` under perfdhcp -r 8000, 200 clients;',
-    'share of the server\'s main thread, before → after the changes of issue 15):',
+    'share of the server\'s main thread; "before" is with the socket buffers already changed, except on the first row):',
     '',
     '| where | before | after | what was done |',
     '|---|---|---|---|',
