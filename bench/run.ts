@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
-import { benchDhcp, type DhcpBenchResult } from './dhcp.ts';
+import { benchDhcp, dhcpProfileNotes, type DhcpBenchResult } from './dhcp.ts';
 import { benchTftp, type TftpBenchResult } from './tftp.ts';
 import { benchBootStorm, type StormResult } from './boot-storm.ts';
 import { benchApi, type ApiBenchResult } from './api.ts';
@@ -86,6 +86,8 @@ function render(r: typeof results): string {
     `| **ratio pxevirt / dnsmasq** | **${r.dhcp.ratio.toFixed(2)}** | |`,
     '',
     'Goal: at least dnsmasq\'s rate. perfdhcp runs on the same two cores as the server.',
+    '',
+    ...dhcpProfileNotes(),
     '',
     '## Boot storm: 100 simulated clients at once',
     '',

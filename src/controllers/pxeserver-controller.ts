@@ -13,7 +13,7 @@ import { createEventRecorder } from './events.ts';
 import { inform } from './informer.ts';
 import { addFinalizer, getOrNone, removeFinalizer, updateStatus, updateWithRetry } from './object-client.ts';
 import type { Controllers, ControllerEvent } from './reconciler.ts';
-import { PxeReason, pxeServerStatus, type PxeServerObservation } from './pxeserver-status.ts';
+import { leasesRecoveredEvent, PxeReason, pxeServerStatus, type PxeServerObservation } from './pxeserver-status.ts';
 import { pxeServerStarted, pxeServerStartFailed, reconcilePxeServer, type PxeServerBook, type PxeServerResult } from './pxeserver-reconcile.ts';
 import { createWorkQueue } from './work-queue.ts';
 
@@ -215,6 +215,8 @@ export async function startPxeServerController(options: PxeServerControllerOptio
             log.debug({ pxeserver: key, err: errorText(err) }, 'status socket did not answer');
             return undefined;
           });
+          const recovered = leasesRecoveredEvent(o.status, doc);
+          if (recovered) record(o, recovered);
           if (r.status && !writeStatus(o, st, r.status, doc)) queue.add(key);
           break;
         }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PxeReason, pxeServerStatus, serverStatusFields, type PxeServerObservation } from './pxeserver-status.ts';
+import { leasesRecoveredEvent, PxeReason, pxeServerStatus, serverStatusFields, type PxeServerObservation } from './pxeserver-status.ts';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const doc = {
@@ -71,4 +71,22 @@ test("the server's gap explanations land on their host's boot, reduced to the do
   const f = serverStatusFields({ ...doc, gaps: { 'de:00:00:00:00:de': [gap, 'junk'] } }, now);
   assert.deepEqual(f.boots[0]?.gaps, [{ from: gap.from, to: gap.to, seconds: 2, cause: 'firmware', likely: 'the firmware…' }]);
   assert.equal(f.boots[1]?.gaps, undefined, 'no gaps field for a host without gaps');
+});
+
+test('a server that recovered from a bad lease file is Ready with a LeasesRecovered condition and one Warning event', () => {
+  const recovered = { reason: 'LeasesFileCorrupt', movedTo: '/s/leases.json.corrupt-x', message: 'bad lease file /s/leases.json: expected JSON, found a syntax error; moved it to /s/leases.json.corrupt-x and started with no leases', at: '2026-01-01T11:58:00.123Z' };
+  const withRecovery = { ...doc, dhcp: { leaseTable: { leases: 0 }, leasesRecovered: recovered } };
+  const obs: PxeServerObservation = { phase: 'Running', reason: PxeReason.Serving, message: 'serving', generation: 1, server: withRecovery };
+  const status = pxeServerStatus(undefined, obs, now) as { conditions: Array<Record<string, unknown>> };
+  assert.deepEqual(status.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Serving'], ['LeasesRecovered', 'True', 'LeasesFileCorrupt']]);
+  assert.equal(status.conditions[1]?.message, recovered.message);
+  assert.equal(status.conditions[1]?.lastTransitionTime, '2026-01-01T11:58:00Z');
+  assert.deepEqual(leasesRecoveredEvent(undefined, withRecovery), { type: 'Warning', reason: 'LeasesFileCorrupt', message: recovered.message });
+  assert.equal(leasesRecoveredEvent(status, withRecovery), undefined, 'once per recovery, not once per status read');
+  // Kept while the server does not answer; gone once a server without a recovery answers.
+  const quiet = pxeServerStatus(status, { ...obs, server: undefined } as PxeServerObservation, now) as typeof status;
+  assert.equal(quiet.conditions[1]?.type, 'LeasesRecovered');
+  const clean = pxeServerStatus(status, { ...obs, server: doc }, now) as typeof status;
+  assert.deepEqual(clean.conditions.map((c) => c.type), ['Ready']);
+  assert.equal(leasesRecoveredEvent(status, doc), undefined);
 });

@@ -3,6 +3,7 @@
 // object's status, in the shape documented in the kind's schema (pxe-server-kind.ts).
 
 import { isObject as isObj } from '../lib/is-object.ts';
+import type { ControllerEvent } from './reconciler.ts';
 
 export type PxeServerPhase = 'Pending' | 'Running' | 'Failed' | 'Terminating';
 
@@ -113,6 +114,24 @@ function ipKey(ip: string): number {
   return ip.split('.').reduce((n, p) => n * 256 + (Number(p) || 0), 0);
 }
 
+/** The LeasesRecovered condition from the server's /status (`dhcp.leasesRecovered`), if it recovered. */
+export function leasesRecoveredCondition(doc: unknown): Obj | undefined {
+  const r = isObj(doc) && isObj(doc.dhcp) && isObj(doc.dhcp.leasesRecovered) ? doc.dhcp.leasesRecovered : undefined;
+  const reason = str(r?.reason);
+  if (!r || (reason !== 'LeasesFileCorrupt' && reason !== 'LeasesFileEmpty')) return undefined;
+  const at = str(r.at);
+  return { type: 'LeasesRecovered', status: 'True', reason, message: str(r.message) ?? 'the lease file was unusable; started with no leases', lastTransitionTime: (at ?? new Date(0).toISOString()).replace(/\.\d{3}Z$/, 'Z') };
+}
+
+/** A Warning event the first time a status shows this recovery (not once per status read). */
+export function leasesRecoveredEvent(previous: unknown, doc: unknown): ControllerEvent | undefined {
+  const c = leasesRecoveredCondition(doc);
+  if (!c) return undefined;
+  const prev = isObj(previous) && Array.isArray(previous.conditions) ? previous.conditions.filter(isObj).find((p) => p.type === 'LeasesRecovered') : undefined;
+  if (prev && prev.lastTransitionTime === c.lastTransitionTime) return undefined;
+  return { type: 'Warning', reason: c.reason as string, message: c.message as string };
+}
+
 /**
  * The new status: phase, the Ready condition (its lastTransitionTime kept while its status
  * does not change), the pod's address and the server's fields (the previous ones kept when
@@ -125,11 +144,17 @@ export function pxeServerStatus(previous: unknown, obs: PxeServerObservation, no
   const lastTransitionTime = prevReady?.status === ready && typeof prevReady.lastTransitionTime === 'string' ? prevReady.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const condition = { type: 'Ready', status: ready, reason: obs.reason, message: obs.message, lastTransitionTime };
   let fields: Obj = {};
-  if (obs.server !== undefined) fields = serverStatusFields(obs.server, now, limits);
-  else if (obs.phase === 'Running') fields = compact({ leases: prev.leases, boots: prev.boots, transfers: prev.transfers });
+  let recovered: Obj | undefined;
+  if (obs.server !== undefined) {
+    fields = serverStatusFields(obs.server, now, limits);
+    recovered = leasesRecoveredCondition(obs.server);
+  } else if (obs.phase === 'Running') {
+    fields = compact({ leases: prev.leases, boots: prev.boots, transfers: prev.transfers });
+    recovered = (Array.isArray(prev.conditions) ? prev.conditions : []).filter(isObj).find((c) => c.type === 'LeasesRecovered');
+  }
   return compact({
     phase: obs.phase,
-    conditions: [condition],
+    conditions: recovered ? [condition, recovered] : [condition],
     address: obs.address,
     interface: obs.interface,
     mac: obs.mac,

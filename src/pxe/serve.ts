@@ -101,7 +101,8 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       transfers,
     });
     closers.push(() => tftp.close());
-    const extra = () => ({ leases: dhcp?.leases() ?? [] });
+    // Table sizes under `dhcp` show a flood stays bounded; `leasesRecovered` says a bad lease file was moved aside.
+    const extra = () => ({ leases: dhcp?.leases() ?? [], dhcp: { ...dhcp?.state(), timeline: timeline.sizes() } });
     const http = await startHttp({
       spec,
       address,

@@ -41,3 +41,12 @@ test('a flood of events is counted, not logged line by line; the per-MAC timelin
   assert.equal(lines.at(-2), '990 boot event lines not logged (rate limit)');
   assert.equal(timeline.snapshot()['aa:00:00:00:00:01']?.length, 200, 'kept per host (bounded)');
 });
+
+test('keeps a bounded IP→MAC map, dropping the address noted longest ago', () => {
+  const timeline = new Timeline(memoryLogger(), { now: () => 0, addresses: 3 });
+  for (let i = 1; i <= 5; i++) timeline.noteAddress(`02:00:00:00:00:0${i}`, `10.0.0.${i}`);
+  timeline.noteAddress('02:00:00:00:00:03', '10.0.0.3'); // refreshed: now the newest
+  timeline.noteAddress('02:00:00:00:00:06', '10.0.0.6');
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((i) => timeline.macForIp(`10.0.0.${i}`) !== undefined), [false, false, true, false, true, true]);
+  assert.deepEqual(timeline.sizes(), { hosts: 0, addresses: 3, maxHosts: 512, maxAddresses: 3 });
+});

@@ -45,7 +45,7 @@ const bootEvent = object(
 /** status as the PXEServer controller writes it (the web UI renders these fields). */
 const statusSchema = object({
   phase: oneOf(['Pending', 'Running', 'Failed', 'Terminating']),
-  conditions: array(conditionSchema, 'Ready: True (reason Serving) or False (NetworkNotFound, NetworkAttachFailed, AddressFailed, ImageDownloadFailed, ServerStartFailed, ServerExited, Starting).'),
+  conditions: array(conditionSchema, 'Ready: True (reason Serving) or False (NetworkNotFound, NetworkAttachFailed, AddressFailed, ImageDownloadFailed, ServerStartFailed, ServerExited, Starting). LeasesRecovered: True (reason LeasesFileCorrupt or LeasesFileEmpty) when the server found a bad leases.json, moved it aside and started with no leases.'),
   address: string('The server\'s address on the network, a.b.c.d/nn, once attached.'),
   interface: string(),
   mac: string('The MAC of the server\'s interface on the network.'),

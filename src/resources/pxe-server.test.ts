@@ -91,3 +91,8 @@ test('reports a missing document and wrong types without throwing', () => {
   assert.deepEqual(fields(undefined), ['<config>']);
   assert.deepEqual(fields({ ...good, http: { port: 'x' }, images: 'none', hosts: [], defaultImage: undefined }), ['http.port', 'images']);
 });
+
+test('dhcp.relays takes IPv4 addresses and names a bad one', () => {
+  assert.deepEqual(validatePxeServerSpec({ ...good, dhcp: { mode: 'proxy', relays: ['10.9.9.9'] } }).value?.dhcp.relays, ['10.9.9.9']);
+  assert.match(messageFor({ ...good, dhcp: { mode: 'proxy', relays: ['10.9.9'] } }, 'dhcp.relays[0]'), /10\.9\.9/);
+});

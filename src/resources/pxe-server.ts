@@ -22,6 +22,10 @@ const dhcpSchema = object({
   leaseSeconds: integer(),
   router: string(),
   dns: array(string()),
+  relays: array(
+    string(),
+    'Relay agent addresses (giaddr) that proxyDHCP and port-4011 answers may go to; any other relayed request gets no answer. Default none.',
+  ),
 });
 const portSchema = object({ port: integer() });
 const imageSchema = object({ name: string(), kernel: string(), initrd: array(string()), cmdline: string(), ipxeScript: string() }, ['name']);
@@ -263,6 +267,9 @@ function validateDhcp(c: Checker, input: unknown, base: string, cidr: ReturnType
   if (router !== undefined) spec.router = router;
   if (d.dns !== undefined) {
     spec.dns = c.array(d.dns, join(base, 'dns')).flatMap((v, i) => c.ipv4(v, join(join(base, 'dns'), i), true) ?? []);
+  }
+  if (d.relays !== undefined) {
+    spec.relays = c.array(d.relays, join(base, 'relays')).flatMap((v, i) => c.ipv4(v, join(join(base, 'relays'), i), true) ?? []);
   }
   return spec;
 }

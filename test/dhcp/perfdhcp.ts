@@ -37,7 +37,7 @@ export async function runPerfdhcp(client: Namespace, server: string, args: strin
   } catch (err) {
     // perfdhcp exits 3 when packets were dropped; its report is still complete.
     const e = err as { stdout?: string; stderr?: string; cause?: { code?: unknown } };
-    if (e.stdout && /REQUEST-ACK/.test(e.stdout)) return parsePerfdhcp(`${e.stdout}\n${e.stderr ?? ''}`);
+    if (e.stdout && /Statistics for: DISCOVER-OFFER/.test(e.stdout)) return parsePerfdhcp(`${e.stdout}\n${e.stderr ?? ''}`);
     throw err;
   }
 }

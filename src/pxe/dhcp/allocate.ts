@@ -23,7 +23,8 @@ export function inRange(range: Ipv4Range, ip: string): boolean {
 /** True when the address can go to this client now. */
 export function availableTo(leases: LeaseView, ip: string, client: ClientKey, now: number): boolean {
   const lease = leases.get(ip);
-  if (!lease || lease.expiresAt <= now) return true;
+  if (!lease) return !leases.full();
+  if (lease.expiresAt <= now) return true;
   return lease.state !== 'declined' && sameClient(lease, client);
 }
 
@@ -33,7 +34,7 @@ const RANK = { bound: 3, offered: 2 } as const;
 export function clientLease(leases: LeaseView, range: Ipv4Range, client: ClientKey, now: number): Lease | undefined {
   let best: Lease | undefined;
   let bestRank = -1;
-  for (const lease of leases.all()) {
+  for (const lease of leases.candidates(client)) {
     if (lease.state === 'declined' || !sameClient(lease, client) || !inRange(range, lease.ip)) continue;
     const rank = lease.expiresAt > now ? RANK[lease.state] : 1;
     if (rank > bestRank || (rank === bestRank && best !== undefined && lease.expiresAt > best.expiresAt)) {
@@ -46,18 +47,20 @@ export function clientLease(leases: LeaseView, range: Ipv4Range, client: ClientK
 
 /**
  * Chooses an address: the client's existing lease, else the requested address when
- * available, else the lowest never-used address, else the lowest expired one.
+ * available, else the lowest never-used address, else the lowest expired one, else the
+ * address of the oldest pending offer (a DISCOVER flood must not starve real clients).
  */
 export function chooseAddress(leases: LeaseView, range: Ipv4Range, client: ClientKey, requested: string | undefined, now: number): string | undefined {
   const own = clientLease(leases, range, client, now);
   if (own) return own.ip;
   if (requested !== undefined && inRange(range, requested) && availableTo(leases, requested, client, now)) return requested;
   let expired: string | undefined;
+  const full = leases.full();
   for (let n = range.start; n <= range.end; n++) {
     const ip = formatIpv4(n);
     const lease = leases.get(ip);
-    if (!lease) return ip;
-    if (expired === undefined && lease.expiresAt <= now) expired = ip;
+    if (!lease && !full) return ip;
+    if (expired === undefined && lease && lease.expiresAt <= now) expired = ip;
   }
-  return expired;
+  return expired ?? leases.oldestOffer()?.ip;
 }
