@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { silentLogger } from '../lib/logger.ts';
+import { fileJournal } from '../network/nncp/journal.ts';
 import { createFakeHost, type FakeHost } from '../network/nncp/fake-host.ts';
 import { openTestStore } from '../store/test-fixture.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
@@ -108,4 +112,37 @@ test('nodeSelector entries must all equal the node\'s labels', () => {
   assert.equal(selectsNode(undefined, labels), true);
   assert.equal(selectsNode({ role: 'pxe', 'kubernetes.io/hostname': 'node01' }, labels), true);
   assert.equal(selectsNode({ role: 'pxe', zone: 'a' }, labels), false);
+});
+
+test('an apply the previous daemon did not finish is rolled back at start, reported in an Event, and applied again', async (t) => {
+  const { store } = openTestStore(t);
+  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-nncp-journal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const journal = fileJournal(join(dir, 'nncp', 'checkpoint.json'));
+  store.create(NNCP_KEY, policy('br1-policy', ['veth1']));
+  // What a daemon killed after two changes left: the checkpoint, and a half-configured host.
+  const host = createFakeHost(node());
+  await journal.save({ policy: 'br1-policy', generation: 1, startedAt: '2026-12-05T12:00:00.000Z', checkpoint: { links: [{ name: 'br1', absent: true }, structuredClone(node().links[1] as never)] } });
+  assert.equal(statSync(join(dir, 'nncp', 'checkpoint.json')).mode & 0o777, 0o600);
+  await host.run(['ip', 'link', 'add', 'name', 'br1', 'type', 'bridge']);
+  await host.run(['ip', 'link', 'set', 'dev', 'veth1', 'master', 'br1']);
+  const before = host.commands.length;
+  const c = await startNncpController({ store, nodeName: 'node01', host, log: silentLogger, retryBaseMs: 10, journal });
+  t.after(() => c.stop());
+  await c.idle();
+  const back = host.commands.slice(before).map((argv) => argv.join(' '));
+  assert.ok(back.includes('ip link del dev br1'), `rolled back first: ${back.join('; ')}`);
+  const events = store.list({ group: '', resource: 'events' }).items as Array<StoredObject & { reason?: string; message?: string }>;
+  const rolled = events.find((e) => e.reason === 'RolledBack');
+  assert.match(rolled?.message ?? '', /^pxevirt stopped while applying generation 1 of this policy \(started 2026-12-05T12:00:00\.000Z\); rolled back to the previous state \(\d+ change\(s\) undone\); it is applied again$/);
+  assert.equal(conditions(store.get(NNCE_KEY, undefined, 'node01.br1-policy')).Available, 'True SuccessfullyConfigured successfully reconciled', 'then applied again');
+  assert.equal(await journal.load(), undefined, 'the journal is empty again');
+});
+
+test('the journal file: a corrupt one is no pending apply', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-nncp-journal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'checkpoint.json');
+  writeFileSync(path, '{"policy":1');
+  assert.equal(await fileJournal(path).load(), undefined);
 });

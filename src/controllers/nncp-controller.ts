@@ -3,7 +3,9 @@
 // the enactment `<node>.<policy>` and the policy's conditions. Deleting a policy removes its
 // enactment but does not revert the host (nmstate's rule; `state: absent` does that).
 import type { Logger } from '../lib/logger.ts';
-import { applyDesiredState, type ApplyResult, type NetworkHost } from '../network/nncp/apply.ts';
+import { applyDesiredState, recoverFromCheckpoint, type ApplyResult, type NetworkHost } from '../network/nncp/apply.ts';
+import type { CheckpointJournal } from '../network/nncp/journal.ts';
+import { createEventRecorder } from './events.ts';
 import { parseDesiredState } from '../network/nncp/desired.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
@@ -30,6 +32,10 @@ export interface NncpControllerOptions {
   log: Logger;
   now?: () => Date;
   retryBaseMs?: number;
+  /** Where an apply's checkpoint is kept while it runs (a daemon killed mid-apply rolls back from it at start). */
+  journal?: CheckpointJournal;
+  /** Ping the default gateway before and after an apply (default true). */
+  probeGateway?: boolean;
 }
 
 interface Status {
@@ -116,7 +122,15 @@ export async function startNncpController(options: NncpControllerOptions): Promi
     } catch (err) {
       return { outcome: 'failing', message: `${err instanceof Error ? err.message : String(err)}; nothing was changed` };
     }
-    const result = await applyDesiredState(desired, { host: options.host, log, signal: aborter.signal });
+    const generation = policy.metadata.generation ?? 0;
+    const journal = options.journal;
+    const result = await applyDesiredState(desired, {
+      host: options.host,
+      log,
+      signal: aborter.signal,
+      ...(options.probeGateway === false ? { probeGateway: false } : {}),
+      ...(journal ? { journal: { save: (checkpoint) => journal.save({ policy: policy.metadata.name, generation, startedAt: now().toISOString(), checkpoint }), clear: () => journal.clear() } } : {}),
+    });
     return { outcome: result.ok ? 'available' : 'failing', message: result.ok ? 'successfully reconciled' : result.message, result };
   };
 
@@ -153,6 +167,17 @@ export async function startNncpController(options: NncpControllerOptions): Promi
     writeEnactment(policy, outcome, message);
     writePolicy(latest, generation, nncpPolicyStatus(outcome, now(), statusOf(latest).conditions));
   };
+
+  // An apply the previous daemon did not finish: roll the node back before anything else.
+  const pending = await options.journal?.load();
+  if (pending) {
+    const back = await recoverFromCheckpoint(options.host, pending.checkpoint).catch((err: unknown) => ({ complete: false, message: `rollback failed: ${err instanceof Error ? err.message : String(err)}` }));
+    const message = `pxevirt stopped while applying generation ${pending.generation} of this policy (started ${pending.startedAt}); ${back.message}; it is applied again`;
+    log.warn({ policy: pending.policy, generation: pending.generation, complete: back.complete }, message);
+    const policy = tryGet(NNCP_KEY, pending.policy);
+    if (policy) createEventRecorder({ store, host: nodeName, log, now }).record(policy, { type: 'Warning', reason: back.complete ? 'RolledBack' : 'RollbackIncomplete', message }, 'nncp-controller' as 'virt-controller');
+    if (back.complete) await options.journal?.clear();
+  }
 
   const queue = createWorkQueue({ log, ...(options.retryBaseMs !== undefined ? { baseDelayMs: options.retryBaseMs } : {}), process: reconcile });
   const onEvent = (e: WatchEvent): void => queue.add(e.object.metadata.name);

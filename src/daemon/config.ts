@@ -74,6 +74,7 @@ export const CONFIG_KEYS = {
   cniPluginDirs: listOf(path),
   pxeRoots: listOf(path),
   pxeIpxeDir: path,
+  nncpProbe: oneOf('gateway', 'none'),
 } satisfies Record<string, Checker<unknown>>;
 
 type Keys = typeof CONFIG_KEYS;

@@ -1,5 +1,6 @@
 // `pxevirt up`'s process body: opens the store, makes sure of the `default` namespace and the
 // TLS material, writes the kubeconfig, and serves the API over HTTPS.
+import { fileJournal } from '../network/nncp/journal.ts';
 import { chainMutators, DEFAULT_IPXE_DIR, pxeRootMutator } from './pxe-roots.ts';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -71,6 +72,8 @@ export interface DaemonOptions {
   pxeRoots?: string[];
   /** Where the iPXE binaries for non-iPXE firmware are (default /usr/lib/ipxe). */
   pxeIpxeDir?: string;
+  /** NNCP connectivity probe: `gateway` pings the default gateway before and after an apply (default); `none` checks only that the default route stays. */
+  nncpProbe?: 'gateway' | 'none';
 }
 
 /** Creates the node namespace when it does not exist yet (loopback up). */
@@ -257,7 +260,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     if (runControllers) {
       // NodeNetworkConfigurationPolicies change this process's network namespace (the node's).
-      nncp = await startNncpController({ store, nodeName, host: nncpHost({ ...(options.nodeNetns ? { nodeNetns: options.nodeNetns } : {}), ...(options.hostNetwork ? { hostNetwork: true } : {}) }), log: options.log.child({ component: 'nncp-controller' }) });
+      nncp = await startNncpController({
+        store,
+        nodeName,
+        journal: fileJournal(join(options.dataDir, 'nncp', 'checkpoint.json')),
+        ...(options.nncpProbe === 'none' ? { probeGateway: false } : {}),
+        host: nncpHost({ ...(options.nodeNetns ? { nodeNetns: options.nodeNetns } : {}), ...(options.hostNetwork ? { hostNetwork: true } : {}) }),
+        log: options.log.child({ component: 'nncp-controller' }),
+      });
     }
     options.log.info({ host, port: actual, kubeconfig: kubeconfigPath, ui: `${serverUrl(host, actual)}/ui/` }, 'listening');
     const running = controllers;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../lib/logger.ts';
-import { applyDesiredState } from './apply.ts';
+import { applyDesiredState, recoverFromCheckpoint } from './apply.ts';
 import { parseDesiredState } from './desired.ts';
 import { ConnectivityLostError, StepFailedError, VlanUnsupportedError } from './errors.ts';
 import { createFakeHost } from './fake-host.ts';
-import type { HostState, LinkState } from './types.ts';
+import type { Checkpoint, HostState, LinkState } from './types.ts';
 
 const link = (name: string, extra: Partial<LinkState> = {}): LinkState => ({ name, kind: 'veth', mtu: 1500, up: false, addresses: [], ...extra });
 const node = (): HostState => ({
@@ -83,4 +83,45 @@ test('a name taken by another kind of link changes nothing', async () => {
   const result = await applyDesiredState(parseDesiredState({ interfaces: [{ name: 'veth1', type: 'linux-bridge' }] }), { host, log: silentLogger });
   assert.match(result.message, /existing veth link named veth1.*; nothing was changed$/);
   assert.deepEqual(host.commands, []);
+});
+
+test('the checkpoint is in the journal before the first change and gone once the apply ended, either way', async () => {
+  const events: string[] = [];
+  const host = createFakeHost(node());
+  const run = host.run.bind(host);
+  host.run = async (argv) => {
+    events.push(`run ${argv.slice(0, 3).join(' ')}`);
+    return run(argv);
+  };
+  const journal = { save: async () => void events.push('save'), clear: async () => void events.push('clear') };
+  assert.equal((await applyDesiredState(bridge([{ name: 'veth1' }]), { host, log: silentLogger, journal })).ok, true);
+  assert.equal(events[0], 'save', 'saved before anything ran');
+  assert.equal(events.at(-1), 'clear');
+  events.length = 0;
+  assert.equal((await applyDesiredState(bridge([{ name: 'veth1' }, { name: 'nope0' }]), { host: createFakeHost(node()), log: silentLogger, journal })).ok, false);
+  assert.deepEqual(events, ['save', 'clear'], 'cleared after the rollback too');
+});
+
+test('a daemon killed mid-apply: the next start rolls the host back from the saved checkpoint', async () => {
+  // The checkpoint an apply saves before its first change…
+  let saved: Checkpoint | undefined;
+  const journal = { save: async (c: Checkpoint) => void (saved = c), clear: async () => undefined };
+  assert.equal((await applyDesiredState(bridge([{ name: 'veth1' }]), { host: createFakeHost(node()), log: silentLogger, journal })).ok, true);
+  assert.ok(saved, 'the checkpoint was saved');
+  // …and a host left half-configured by a daemon killed after two of its changes.
+  const half = createFakeHost(node());
+  await half.run(['ip', 'link', 'add', 'name', 'br1', 'type', 'bridge']);
+  await half.run(['ip', 'link', 'set', 'dev', 'veth1', 'master', 'br1']);
+  const back = await recoverFromCheckpoint(half, saved);
+  assert.equal(back.complete, true, back.message);
+  assert.match(back.message, /^rolled back to the previous state/);
+  assert.deepEqual(half.state, node(), 'the half-configured host is as it was before the apply');
+});
+
+test('the gateway probe can be turned off: no ping, the default route still checked', async () => {
+  const host = createFakeHost(node());
+  let pings = 0;
+  host.ping = async () => (pings++, true);
+  assert.equal((await applyDesiredState(bridge([{ name: 'veth1' }]), { host, log: silentLogger, probeGateway: false })).ok, true);
+  assert.equal(pings, 0);
 });

@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { stepCommand, stepError } from './commands.ts';
 import { ConnectivityLostError, VerificationError } from './errors.ts';
 import { plan, restorePlan, takeCheckpoint } from './plan.ts';
-import type { DesiredInterface, HostState, Step } from './types.ts';
+import type { Checkpoint, DesiredInterface, HostState, Step } from './types.ts';
 import { verify, verifyRestored } from './verify.ts';
 
 /** The host the engine acts on (host.ts runs iproute2; tests use fake-host.ts). */
@@ -43,6 +43,10 @@ export interface ApplyOptions {
   host: NetworkHost;
   log: Logger;
   signal?: AbortSignal;
+  /** Gets the checkpoint before the first change and is cleared when the apply has ended (either way). */
+  journal?: { save(checkpoint: Checkpoint): Promise<void>; clear(): Promise<void> };
+  /** Ping the default gateway before and after (default true); the default route is checked either way. */
+  probeGateway?: boolean;
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -74,7 +78,9 @@ export async function applyDesiredState(desired: DesiredInterface[], options: Ap
   if (steps.length === 0) return { ok: true, message: 'the host already has the desired state', steps, applied: 0 };
   const checkpoint = takeCheckpoint(before, desired);
   const gateway = before.defaultRoute?.gateway;
-  const gatewayAnswered = gateway !== undefined && (await host.ping(gateway));
+  const gatewayAnswered = gateway !== undefined && options.probeGateway !== false && (await host.ping(gateway));
+  // Durable before anything changes: a daemon killed below rolls back from it at its next start.
+  await options.journal?.save(checkpoint);
   let applied = 0;
   try {
     for (const step of steps) {
@@ -92,18 +98,29 @@ export async function applyDesiredState(desired: DesiredInterface[], options: Ap
     if (gateway !== undefined && gatewayAnswered && !(await host.ping(gateway))) {
       throw new ConnectivityLostError(gateway, `the default gateway ${gateway} answered ping before and does not now`);
     }
+    await options.journal?.clear();
     return { ok: true, message: `applied ${steps.length} change(s)`, steps, applied };
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     log.warn({ err: error.message, applied, planned: steps.length }, 'nncp apply failed; rolling back');
     const rollback = await rollBack(host, checkpoint);
-    const undone = rollback.remaining.length === 0 && rollback.failures.length === 0;
-    const tail = undone ? `rolled back to the previous state (${rollback.steps.length} change(s) undone)` : `rollback incomplete: ${[...rollback.failures, ...rollback.remaining].join('; ')}`;
-    return { ok: false, message: `${error.message}; ${tail}`, steps, applied, error, rollback };
+    await options.journal?.clear();
+    return { ok: false, message: `${error.message}; ${rollbackText(rollback)}`, steps, applied, error, rollback };
   }
 }
 
-async function rollBack(host: NetworkHost, checkpoint: ReturnType<typeof takeCheckpoint>): Promise<{ steps: Step[]; failures: string[]; remaining: string[] }> {
+function rollbackText(rollback: { steps: Step[]; failures: string[]; remaining: string[] }): string {
+  const undone = rollback.remaining.length === 0 && rollback.failures.length === 0;
+  return undone ? `rolled back to the previous state (${rollback.steps.length} change(s) undone)` : `rollback incomplete: ${[...rollback.failures, ...rollback.remaining].join('; ')}`;
+}
+
+/** Rolls the host back to a checkpoint an unfinished apply left; returns what happened in one line. */
+export async function recoverFromCheckpoint(host: NetworkHost, checkpoint: Checkpoint): Promise<{ complete: boolean; message: string }> {
+  const rollback = await rollBack(host, checkpoint);
+  return { complete: rollback.remaining.length === 0 && rollback.failures.length === 0, message: rollbackText(rollback) };
+}
+
+async function rollBack(host: NetworkHost, checkpoint: Checkpoint): Promise<{ steps: Step[]; failures: string[]; remaining: string[] }> {
   const { steps, lost } = restorePlan(await host.read(), checkpoint);
   const failures = lost.map((name) => `${name} was deleted and cannot be recreated`);
   for (const step of steps) {
