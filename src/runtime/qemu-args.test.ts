@@ -77,6 +77,7 @@ test('machine, accelerator, memory, smp, uuid, name and the run-dir sockets', ()
   assert.deepEqual(values(args, '-pidfile'), ['/data/run/vmi/u1/qemu.pid']);
   assert.deepEqual(values(args, '-display'), ['none']);
   assert.ok(args.includes('-nodefaults'));
+  assert.deepEqual(values(args, '-sandbox'), ['on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny']);
   assert.ok(!args.includes('-daemonize'), 'the supervisor detaches QEMU itself');
   assert.ok(!args.includes('-cpu'), 'TCG keeps QEMU’s default CPU for host-model');
 });

@@ -195,6 +195,9 @@ function nicArgs(ctx: QemuArgsContext): string[] {
 
 const MACHINE_TYPE = /^(q35|pc-q35-[0-9.]+)$/;
 
+/** QEMU's seccomp sandbox with every optional deny (QEMU 7.2's set). */
+export const SANDBOX = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
+
 /** The QEMU arguments (without the binary) that run this VMI. */
 export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
   const files = runFiles(ctx.runDir);
@@ -209,6 +212,9 @@ export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
   args.push(...cpuArgs(plan.cpu, ctx.accel));
   // -nodefaults drops QEMU's implicit NIC, serial, monitor and VGA; what we want is added back.
   args.push('-nodefaults', '-no-user-config', '-display', 'none');
+  // QEMU's seccomp filter: a guest that breaks out of the device model still cannot exec,
+  // fork, change its privileges or scheduling, or use obsolete system calls.
+  args.push('-sandbox', SANDBOX);
   if (plan.firmware.uuid !== undefined) args.push('-uuid', plan.firmware.uuid);
   if (plan.firmware.serial !== undefined) args.push('-smbios', `type=1,serial=${opt(plan.firmware.serial)}`);
 

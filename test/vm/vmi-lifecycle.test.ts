@@ -60,6 +60,8 @@ test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are
   const phases = JSON.parse(await jsonpath('vmi', 'testvmi', '{.status.phaseTransitionTimestamps}')) as Array<{ phase: string }>;
   assert.deepEqual(phases.map((p) => p.phase), ['Pending', 'Scheduling', 'Scheduled', 'Running']);
   assert.equal((await qemusWith(uid)).length, 1, 'one QEMU for the VMI');
+  const cmdline = (await readFile(`/proc/${(await qemusWith(uid))[0]}/cmdline`, 'utf8')).split('\0');
+  assert.equal(cmdline[cmdline.indexOf('-sandbox') + 1], 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny', 'QEMU runs under its seccomp sandbox');
   const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=testvmi']);
   assert.match(events, /Started/);
 
