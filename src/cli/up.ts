@@ -15,6 +15,9 @@ export type UpFlags = Readonly<Record<string, unknown>>;
 
 /** Runs the daemon; prints `export KUBECONFIG=…` on stdout once listening; logs JSON on stderr. */
 export async function up(flags: UpFlags): Promise<void> {
+  // Everything the daemon and its children (QEMU, pxe serve) create — database, run files,
+  // logs, leases, downloads — is for root alone, whatever umask pxevirt was started with.
+  process.umask(0o077);
   const { logLevel, configPath, ...settings } = await resolveDaemonConfig(flags, { cwd: process.cwd(), defaultDataDir: defaultDataDir() });
   const log = createLogger({ level: logLevel, name: 'pxevirt' });
   if (configPath !== undefined) log.info({ config: configPath }, 'config loaded');

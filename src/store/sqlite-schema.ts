@@ -1,4 +1,5 @@
 // Opens the store's SQLite database: pragmas, schema and the prepared statements.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreLockedError } from './errors.ts';
 
@@ -43,6 +44,9 @@ PRAGMA user_version = 1;
  * process dies, so a restart after kill -9 opens it again.
  */
 export function openDatabase(path: string, synchronous: Synchronous): Database.Database {
+  // 0600 whatever the umask (SQLite gives its -wal and -shm files the database file's mode).
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
   const db = new Database(path, { timeout: 1000 });
   try {
     // 8 KiB pages hold three VMI-sized rows where 4 KiB pages hold one: a third smaller
