@@ -1,7 +1,7 @@
 // Just enough Kubernetes protobuf to read what kubectl's typed clients send for built-in
 // kinds (`kubectl create namespace x` posts a protobuf Namespace and does not fall back to
-// JSON): the `k8s\0` runtime.Unknown envelope, ObjectMeta's plain fields, Namespace, and the
-// access reviews `kubectl auth can-i` posts.
+// JSON): the `k8s\0` runtime.Unknown envelope, ObjectMeta's plain fields, Namespace, Secret,
+// ConfigMap, and the access reviews `kubectl auth can-i` posts.
 import { ApiError, Reason } from './errors.ts';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -95,6 +95,51 @@ function namespace(raw: Buffer): Record<string, unknown> {
   return object;
 }
 
+/** map<string, bytes> entries as the JSON form has them: base64 text by key. */
+function bytesMap(entries: Field[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    if (!Buffer.isBuffer(e.value)) continue;
+    const kv = fields(e.value);
+    const k = kv.find((f) => f.no === 1);
+    const v = kv.find((f) => f.no === 2);
+    if (k) out[str(k)] = v && Buffer.isBuffer(v.value) ? v.value.toString('base64') : '';
+  }
+  return out;
+}
+
+// core/v1 Secret: metadata 1, data 2 (map<string, bytes>), type 3, stringData 4, immutable 5.
+function secret(raw: Buffer): Record<string, unknown> {
+  const fs = fields(raw);
+  const object: Record<string, unknown> = { metadata: {} };
+  const meta = fs.find((f) => f.no === 1);
+  if (meta && Buffer.isBuffer(meta.value)) object.metadata = objectMeta(meta.value);
+  const data = fs.filter((f) => f.no === 2);
+  if (data.length > 0) object.data = bytesMap(data);
+  const type = fs.find((f) => f.no === 3);
+  if (type && str(type) !== '') object.type = str(type);
+  const stringData = fs.filter((f) => f.no === 4);
+  if (stringData.length > 0) object.stringData = stringMap(stringData);
+  const immutable = fs.find((f) => f.no === 5);
+  if (immutable) object.immutable = immutable.value === 1;
+  return object;
+}
+
+// core/v1 ConfigMap: metadata 1, data 2 (map<string, string>), binaryData 3 (map<string, bytes>), immutable 4.
+function configMap(raw: Buffer): Record<string, unknown> {
+  const fs = fields(raw);
+  const object: Record<string, unknown> = { metadata: {} };
+  const meta = fs.find((f) => f.no === 1);
+  if (meta && Buffer.isBuffer(meta.value)) object.metadata = objectMeta(meta.value);
+  const data = fs.filter((f) => f.no === 2);
+  if (data.length > 0) object.data = stringMap(data);
+  const binary = fs.filter((f) => f.no === 3);
+  if (binary.length > 0) object.binaryData = bytesMap(binary);
+  const immutable = fs.find((f) => f.no === 4);
+  if (immutable) object.immutable = immutable.value === 1;
+  return object;
+}
+
 // authorization/v1 SelfSubjectAccessReviewSpec: resourceAttributes 1, nonResourceAttributes 2.
 const RESOURCE_ATTRIBUTES = { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' };
 function accessReview(raw: Buffer): Record<string, unknown> {
@@ -114,6 +159,8 @@ const rulesReview = (raw: Buffer): Record<string, unknown> => ({ metadata: {}, s
 
 const DECODERS: Record<string, (raw: Buffer) => Record<string, unknown>> = {
   'v1 Namespace': namespace,
+  'v1 Secret': secret,
+  'v1 ConfigMap': configMap,
   'authorization.k8s.io/v1 SelfSubjectAccessReview': accessReview,
   'authorization.k8s.io/v1 SelfSubjectRulesReview': rulesReview,
 };

@@ -39,6 +39,7 @@ export const columnsOf = (kind: KindInfo): PrinterColumn[] => (kind.printerColum
 
 /** One cell: dates as ages, numbers and booleans as they are, lists joined with commas; missing → null. */
 export function cellOf(object: unknown, column: PrinterColumn, now: number): unknown {
+  if (column.value) return column.value(object as Record<string, unknown>);
   let values: unknown[];
   try {
     values = evaluateJsonPath(object, column.jsonPath);

@@ -37,6 +37,8 @@ export interface PrinterColumn {
   description?: string;
   /** 0 shows always; 1 only with `-o wide`. */
   priority?: number;
+  /** A computed cell (e.g. the number of a Secret's keys) instead of the JSONPath's value. */
+  value?: (object: Record<string, unknown>) => unknown;
 }
 
 export type Operation = 'CREATE' | 'UPDATE';

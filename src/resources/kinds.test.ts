@@ -17,6 +17,8 @@ test('every kind DESIGN.md lists is registered once with its short names', () =>
     'pxe.pxevirt.io/v1alpha1 PXEServer pxe ns',
     '/v1 Namespace ns cluster',
     '/v1 Event ev ns',
+    '/v1 Secret  ns',
+    '/v1 ConfigMap cm ns',
   ]);
 });
 

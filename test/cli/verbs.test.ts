@@ -67,6 +67,23 @@ test('pxevirt verbs read like kubectl against pxevirt up', { skip }, async (t) =
     await same(['describe', 'ns', 'default'], withoutAges);
   });
 
+  await t.test('Secrets: kubectl creates one from literals; get and describe print what kubectl prints and no value; only -o yaml shows it', async () => {
+    const made = await d.kubectl(['create', 'secret', 'generic', 'ci-user', '--from-literal=userdata=#cloud-config hunter2', '--from-literal=other=x']);
+    assert.equal(made.code, 0, made.stderr);
+    const secretValue = /hunter2|I2Nsb3VkLWNvbmZpZyBodW50ZXIy/;
+    for (const args of [['get', 'secret', 'ci-user'], ['get', 'secrets'], ['describe', 'secret', 'ci-user']]) {
+      const mine = await pxevirt(d, args);
+      const theirs = await d.kubectl(args);
+      assert.equal(withoutAges(mine.stdout), withoutAges(theirs.stdout), `stdout of ${args.join(' ')}`);
+      assert.doesNotMatch(`${mine.stdout}${theirs.stdout}`, secretValue, `${args.join(' ')} shows no value`);
+    }
+    assert.match((await d.kubectl(['get', 'secret', 'ci-user', '-o', 'yaml'])).stdout, /userdata: I2Nsb3VkLWNvbmZpZyBodW50ZXIy/);
+    assert.doesNotMatch(d.log(), secretValue, 'the daemon log holds no value');
+    const cm = await d.kubectl(['create', 'configmap', 'cm1', '--from-literal=a=1']);
+    assert.equal(cm.code, 0, cm.stderr);
+    assert.equal(withoutAges((await pxevirt(d, ['get', 'cm', 'cm1'])).stdout), withoutAges((await d.kubectl(['get', 'cm', 'cm1'])).stdout));
+  });
+
   await t.test('errors read like kubectl\'s and exit 1', async () => {
     const same = async (args: string[]) => {
       const mine = await pxevirt(d, args);

@@ -116,6 +116,7 @@ export function eventLines(events: readonly EventLike[] | undefined, now: number
 export function describeObject(object: Obj, events: readonly EventLike[] | undefined, now: number): string {
   const meta = (object.metadata ?? {}) as Obj;
   if (object.kind === 'Namespace' && object.apiVersion === 'v1') return describeNamespace(object);
+  if (object.kind === 'Secret' && object.apiVersion === 'v1') return describeSecret(object, events, now);
   const lines = [`Name:\t${String(meta.name ?? '')}`, `Namespace:\t${String(meta.namespace ?? '')}`];
   labels(lines, 'Labels', meta.labels as Record<string, string> | undefined);
   annotations(lines, meta.annotations as Record<string, string> | undefined);
@@ -135,4 +136,20 @@ function describeNamespace(object: Obj): string {
   annotations(lines, meta.annotations as Record<string, string> | undefined);
   lines.push(`Status:\t${String((object.status as Obj | undefined)?.phase ?? '')}`);
   return tabwrite([...lines, ''].join('\n'), { minWidth: 0, padding: 2 });
+}
+
+/** kubectl's Secret describer: the type and each key's size, never a value. */
+function describeSecret(object: Obj, events: readonly EventLike[] | undefined, now: number): string {
+  const meta = (object.metadata ?? {}) as Obj;
+  const lines = [`Name:\t${String(meta.name ?? '')}`, `Namespace:\t${String(meta.namespace ?? '')}`];
+  labels(lines, 'Labels', meta.labels as Record<string, string> | undefined);
+  annotations(lines, meta.annotations as Record<string, string> | undefined);
+  lines.push('', `Type:\t${String(object.type ?? '')}`, '', 'Data', '====');
+  const data = isObject(object.data) ? object.data : {};
+  for (const key of Object.keys(data).sort()) {
+    const v = data[key];
+    lines.push(`${key}:\t${typeof v === 'string' ? Buffer.from(v, 'base64').length : 0} bytes`);
+  }
+  const ev = eventLines(events, now);
+  return `${tabwrite([...lines, ''].join('\n'), { minWidth: 0, padding: 2 })}${ev.length > 1 ? tabwrite([...ev, ''].join('\n'), { minWidth: 0, padding: 2 }) : ''}`;
 }
