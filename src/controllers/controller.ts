@@ -4,7 +4,8 @@
 import type { Logger } from '../lib/logger.ts';
 import { ValidationError } from '../resources/causes.ts';
 import { vmiKind } from '../resources/vmi-kind.ts';
-import { parseVmi } from '../resources/vmi-spec.ts';
+import { parseVmi, type Vmi } from '../resources/vmi-spec.ts';
+import { resolveCloudInitSecrets } from './cloud-init-secrets.ts';
 import { RNG_ADDED_MESSAGE, rngAddedFor } from '../resources/device-plan.ts';
 import type { GuestObservation, VmiRuntime } from '../runtime/types.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
@@ -19,6 +20,7 @@ import { reconcileVmi, VMI_FINALIZER, type VmiLocalState } from './vmi-reconcile
 import { createWorkQueue } from './work-queue.ts';
 
 export const VMI_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
+const SECRET_KEY: ResourceKey = { group: '', resource: 'secrets' };
 export const VM_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachines' };
 
 export interface ControllerOptions {
@@ -173,9 +175,19 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           const parsed = parseVmi(vmi);
           log.info({ vmi: `${namespace}/${name}`, uid }, 'starting guest');
           if (parsed.value && rngAddedFor(parsed.value)) recorder.record(vmi, { type: 'Normal', reason: 'RngAdded', message: RNG_ADDED_MESSAGE }, 'virt-handler');
+          // Secrets cloud-init refers to are read now, into the copy the runtime gets.
+          let toStart: Vmi | undefined;
+          let resolveError: Error | undefined;
+          try {
+            toStart = parsed.value && resolveCloudInitSecrets(parsed.value, (ns, secretName) => getOrNone(store, SECRET_KEY, ns, secretName)?.data as Record<string, unknown> | undefined);
+          } catch (err) {
+            resolveError = err as Error;
+          }
           track(
-            (parsed.value
-              ? runtime.start(parsed.value, {
+            (resolveError
+              ? Promise.reject(resolveError)
+              : toStart
+              ? runtime.start(toStart, {
                   signal: aborter.signal,
                   onProgress: (p) => {
                     if (p.done) options.metrics?.imagePulls.inc();

@@ -1,7 +1,8 @@
-// A VMI with a cloudInitNoCloud volume, created through the API with the daemon's
-// controllers on (`pxevirt up --config FILE`: the registry mirror comes from the config
-// file): the guest booted from the containerDisk finds the `cidata` ISO and prints the first
-// line of this VMI's user-data; its meta-data carries the VMI's instance-id (the firmware
+// A VMI with a cloudInitNoCloud volume whose user-data is in a Secret (`secretRef`, as KubeVirt
+// users keep it), created through the API with the daemon's controllers on (`pxevirt up
+// --config FILE`: the registry mirror comes from the config file): the guest booted from the
+// containerDisk finds the `cidata` ISO and prints the first line of that user-data, which shows
+// nowhere but `kubectl get secret -o yaml`; a VMI naming a missing Secret fails saying so; its meta-data carries the VMI's instance-id (the firmware
 // UUID) and local-hostname (spec.hostname); the VMI is Running on the configured node and
 // leaves nothing behind once deleted.
 import assert from 'node:assert/strict';
@@ -18,9 +19,11 @@ test('the guest of a VMI sees its cloud-init NoCloud ISO with the VMI\'s user-da
   const node = await startVmiNode(t, { name: 'ci-disk' });
   const token = randomBytes(4).toString('hex');
   const userData = `#cloud-config ${token}\nruncmd:\n  - echo hello\n`;
+  const made = await node.kubectl(['create', 'secret', 'generic', 'ci-user', `--from-literal=userdata=${userData}`]);
+  assert.match(made, /secret\/ci-user created/);
   const spec = diskVmiSpec(node.image, {
     disks: [{ name: 'cloudinitdisk', disk: { bus: 'virtio' } }],
-    volumes: [{ name: 'cloudinitdisk', cloudInitNoCloud: { userData } }],
+    volumes: [{ name: 'cloudinitdisk', cloudInitNoCloud: { secretRef: { name: 'ci-user' } } }],
   });
   spec.hostname = `ci-${token}`;
   const uid = await node.createVmi('ci-vmi', spec);
@@ -33,7 +36,23 @@ test('the guest of a VMI sees its cloud-init NoCloud ISO with the VMI\'s user-da
   }, 300_000);
   assert.ok(seen.includes(node.disk.marker), 'the guest booted from the containerDisk');
   const line = seen.split('\n').find((l) => l.startsWith(cidataLinePrefix));
-  assert.equal(line?.trim(), `${cidataLinePrefix}#cloud-config ${token}`, 'the first line of this VMI\'s user-data');
+  assert.equal(line?.trim(), `${cidataLinePrefix}#cloud-config ${token}`, 'the first line of the Secret\'s user-data');
+  // The value shows in `get secret -o yaml` only: not in the VMI, its description, the tables or the daemon's log.
+  const encoded = Buffer.from(userData).toString('base64');
+  assert.ok((await node.kubectl(['get', 'secret', 'ci-user', '-o', 'yaml'])).includes(encoded));
+  for (const args of [['get', 'vmi', 'ci-vmi', '-o', 'yaml'], ['describe', 'vmi', 'ci-vmi'], ['describe', 'secret', 'ci-user'], ['get', 'secret', 'ci-user']]) {
+    const out = await node.kubectl(args);
+    assert.ok(!out.includes(`#cloud-config ${token}`) && !out.includes(encoded), `${args.join(' ')} shows no user-data`);
+  }
+  assert.ok(!node.daemon.log().includes(`#cloud-config ${token}`) && !node.daemon.log().includes(encoded), 'the daemon log holds no user-data');
+
+  // A VMI whose Secret does not exist fails with the field and the Secret named (no guest).
+  const missing = diskVmiSpec(node.image, { disks: [{ name: 'cloudinitdisk', disk: { bus: 'virtio' } }], volumes: [{ name: 'cloudinitdisk', cloudInitNoCloud: { secretRef: { name: 'no-such-secret' } } }] });
+  await node.createVmi('ci-missing', missing);
+  await node.kubectl(['wait', 'vmi/ci-missing', '--for=jsonpath={.status.phase}=Failed', '--timeout=120s']);
+  const events = await node.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=ci-missing', '-o', 'jsonpath={.items[*].message}']);
+  assert.match(events, /spec\.volumes\[\d\]\.cloudInitNoCloud\.secretRef: Secret default\/no-such-secret not found/);
+  await node.kubectl(['delete', 'vmi', 'ci-missing', '--grace-period=0', '--force', '--timeout=60s']);
 
   // meta-data, read by hand on the guest's console once its shell is up.
   await until('the guest\'s shell', async () => (await node.serial(uid)).includes('PXEVIRT-GUEST ready'), 120_000);
