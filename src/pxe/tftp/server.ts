@@ -11,6 +11,7 @@ import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Transfers, TransferHandle } from '../transfers.ts';
 import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } from './codec.ts';
+import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
 import { ReadAhead } from './read-ahead.ts';
 import { bytesAcked, createReadTransfer, DEFAULT_LIMITS, step, type ReadState, type StepResult, type TransferLimits } from './transfer.ts';
 
@@ -26,13 +27,17 @@ export interface TftpServerOptions {
   timeline: Timeline;
   metrics: PxeMetrics;
   transfers: Transfers;
-  /** Overrides of the transfer limits (retries, default timeout, window). */
+  /** Overrides of the transfer limits (retries, default timeout, window, timeout clamp). */
   limits?: Partial<Omit<TransferLimits, 'maxBlksize'>>;
+  /** Transfers allowed at once per client address and overall (default DEFAULT_CAPS). */
+  caps?: TransferCapLimits;
   now?: () => number;
 }
 
 export interface TftpServer {
   port: number;
+  /** Transfers running, the caps and how many requests they refused (for /status). */
+  stats(): CapStats;
   close(): Promise<void>;
 }
 
@@ -95,6 +100,13 @@ interface Peer {
   port: number;
 }
 
+interface Slot {
+  end(): void;
+  /** When the client was last heard from (its request, then each ACK). */
+  heard: number;
+  evict?: () => void;
+}
+
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Starts the TFTP server (read-only) on address:port; port 0 picks a free one. */
@@ -104,7 +116,9 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   const ifname = options.interface ?? interfaceOf(options.address);
   const maxBlksize = options.maxBlksize ?? (ifname === undefined ? undefined : await blksizeForInterface(ifname)) ?? DEFAULT_LIMITS.maxBlksize;
   const limits: TransferLimits = { ...DEFAULT_LIMITS, ...options.limits, maxBlksize };
-  const active = new Map<string, () => void>();
+  /** Transfers by client ip:port; `evict` is absent while the file is being opened. */
+  const active = new Map<string, Slot>();
+  const caps = new TransferCaps(options.caps ?? DEFAULT_CAPS);
   const main = await bindSocket(options.address, options.port);
   const port = main.address().port;
   let closed = false;
@@ -141,13 +155,17 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       const code = err.code === 'denied' ? ERROR_CODES.accessViolation : ERROR_CODES.fileNotFound;
       return refuse(peer, file, code, code === ERROR_CODES.accessViolation ? `access violation: ${err.message}` : `file not found: ${err.message}`, 'refused');
     }
-    let socket: Socket;
+    let socket: Socket | undefined;
     try {
       socket = await bindSocket(options.address, 0);
+      // Closed while the file was being opened: nothing may start now.
+      if (closed) throw new Error('TFTP server closed while the request was being opened');
     } catch (err) {
+      socket?.close();
       await opened.handle.close().catch(() => undefined);
       throw err;
     }
+    // From here the transfer's end() owns the socket and the descriptor, on every path.
     runTransfer(peer, file, opened, socket, request.options);
   };
 
@@ -162,18 +180,33 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     timer.unref();
 
     let sent = 0; // file bytes sent, retransmissions included; counted once at the end
-    const end = () => {
+    /** Releases everything the transfer holds; `last` (an ERROR) leaves before the socket closes. */
+    const end = (last?: Buffer) => {
       if (finished) return;
       finished = true;
       metrics.tftpBytes.inc(sent);
       clearTimeout(timer);
       active.delete(key);
+      caps.release(peer.address);
       handle.end();
       reader.close();
-      socket.close();
       void opened.handle.close().catch(() => undefined);
+      if (last) socket.send(last, peer.port, peer.address, () => socket.close());
+      else socket.close();
     };
-    active.set(key, end);
+    const slot: Slot = {
+      end,
+      heard: now(),
+      evict: () => {
+        if (finished) return;
+        const message = 'evicted: the server is at its transfer cap and this transfer had been silent the longest';
+        metrics.tftpTransfers.inc({ result: 'error' });
+        metrics.errors.inc({ proto: 'tftp', kind: 'busy' });
+        timeline.record({ proto: 'tftp', event: 'error', ip: peer.address, file, reason: 'evicted', message, bytes: bytesAcked(state), ms: now() - started });
+        end(encodeError(ERROR_CODES.notDefined, message));
+      },
+    };
+    active.set(key, slot);
 
     // With GSO, consecutive full-size DATA packets (the last of a group may be short) go in one send.
     const segment = state.blksize + 4;
@@ -214,7 +247,6 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
         // The last packets (an ERROR) must leave before the socket closes.
         const last = result.send.pop();
         sendAll(result.send);
-        if (last) socket.send(last, peer.port, peer.address, () => end());
         const fields = { ip: peer.address, file, size: opened.size, blksize: state.blksize, windowsize: state.windowsize, bytes: result.done.bytes, ms: now() - started };
         if (result.done.ok) {
           metrics.tftpTransfers.inc({ result: 'ok' });
@@ -224,7 +256,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
           metrics.errors.inc({ proto: 'tftp', kind: result.done.reason === 'timeout' ? 'timeout' : result.done.reason === 'local-error' ? 'io' : 'refused' });
           timeline.record({ proto: 'tftp', event: 'error', ...fields, reason: result.done.reason, message: result.done.message });
         }
-        if (!last) end();
+        end(last);
         return;
       }
       if (result.send.length > 0) {
@@ -257,6 +289,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
         }
         // The hot path: a well-formed ACK needs no decoding into an object.
         if (msg.length >= 4 && msg.length <= 512 && msg[0] === 0 && msg[1] === 4) {
+          slot.heard = now();
           apply(step(state, { type: 'ack', block: msg.readUInt16BE(2) }));
           handle.progress(bytesAcked(state));
           return;
@@ -285,7 +318,12 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     if (requested.size > 0 && state.accepted.size > 0) {
       timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(state.accepted), size: opened.size, blksize: state.blksize, windowsize: state.windowsize });
     }
-    apply(step(state, { type: 'start' }));
+    try {
+      apply(step(state, { type: 'start' }));
+    } catch (err) {
+      log.error({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer failed to start');
+      end();
+    }
   };
 
   const macOf = (ip: string): { mac?: string } => {
@@ -313,13 +351,42 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     }
     const key = `${peer.address}:${peer.port}`;
     if (active.has(key)) return; // a retransmitted request: the transfer answers it
-    const placeholder = () => undefined;
+    // At the overall cap, the transfer silent the longest (spoofed or abandoned ones never
+    // acknowledge) makes room: a live client keeps its transfer under a request flood.
+    const admission = caps.admit(peer.address, evictSilentest);
+    if (!admission.ok) return refuseBusy(peer, packet.filename, admission);
+    const placeholder: Slot = { end: () => undefined, heard: now() };
     active.set(key, placeholder);
     try {
       await serveRead(peer, packet);
     } finally {
-      if (active.get(key) === placeholder) active.delete(key);
+      // No transfer started (refused, or failed before it registered): give the slot back.
+      if (active.get(key) === placeholder) {
+        active.delete(key);
+        caps.release(peer.address);
+      }
     }
+  };
+
+  /** Ends the running transfer whose client was heard from the longest ago; false when none can be. */
+  const evictSilentest = (): boolean => {
+    let victim: Slot | undefined;
+    for (const slot of active.values()) if (slot.evict && (!victim || slot.heard < victim.heard)) victim = slot;
+    if (!victim?.evict) return false;
+    victim.evict();
+    return true;
+  };
+
+  /** Past a cap: an ERROR from the request socket (no new socket per refused packet under a flood). */
+  const refuseBusy = (peer: Peer, file: string, refused: Extract<ReturnType<TransferCaps['admit']>, { ok: false }>) => {
+    const message =
+      refused.cap === 'overall'
+        ? `server busy: ${refused.limit} transfers running, the most it allows; retry later`
+        : `server busy: ${refused.limit} transfers running for ${peer.address}, the most one client may have; retry later`;
+    metrics.tftpTransfers.inc({ result: 'refused' });
+    metrics.errors.inc({ proto: 'tftp', kind: 'busy' });
+    timeline.record({ proto: 'tftp', event: 'refused', ip: peer.address, file, code: ERROR_CODES.notDefined, reason: message });
+    main.send(encodeError(ERROR_CODES.notDefined, message), peer.port, peer.address);
   };
 
   main.on('error', (err) => log.error({ err: describe(err) }, 'TFTP request socket error'));
@@ -335,10 +402,11 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
 
   return {
     port,
+    stats: () => caps.stats(),
     close: async () => {
       if (closed) return;
       closed = true;
-      for (const end of [...active.values()]) end();
+      for (const slot of [...active.values()]) slot.end();
       await new Promise<void>((resolve) => main.close(() => resolve()));
     },
   };
