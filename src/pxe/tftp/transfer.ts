@@ -52,7 +52,8 @@ export interface ReadState {
 
 export type TransferEvent =
   | { type: 'start' }
-  | { type: 'data'; first: number; bytes: Buffer }
+  /** The blocks asked for; `into`, when large enough, is reused for the packets (the shell knows it is free). */
+  | { type: 'data'; first: number; bytes: Buffer; into?: Buffer }
   | { type: 'ack'; block: number }
   | { type: 'timeout' }
   | { type: 'error'; from: 'peer' | 'local'; code: number; message: string };
@@ -163,7 +164,8 @@ export function step(state: ReadState, event: TransferEvent): StepResult {
         return finish(state, fail(state, 'local-error', message), [encodeError(ERROR_CODES.notDefined, 'read error')]);
       }
       // The window's packets are laid end to end in one buffer, so a shell can send them in one go.
-      const window = Buffer.allocUnsafe(want.count * 4 + want.length);
+      const bytes = want.count * 4 + want.length;
+      const window = event.into && event.into.length >= bytes ? event.into : Buffer.allocUnsafeSlow(Math.max(bytes, state.windowsize * (state.blksize + 4)));
       const send: Buffer[] = [];
       let at = 0;
       for (let i = 0; i < want.count; i++) {
