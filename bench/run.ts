@@ -75,7 +75,7 @@ function render(r: typeof results): string {
       ([name, s]) => `| ${name} | ${mbps(s.servers.pxevirt?.medianMBps)} | ${mbps(s.servers.dnsmasq?.medianMBps)} | ${mbps(s.servers.atftpd?.medianMBps)} | ${s.ratio.toFixed(2)} (vs ${s.bestPeer}) |`,
     ),
     '',
-    'Medians of the runs; the ratio is the one bench/tftp.ts computes (see build/bench-results.json for every run).',
+    'All servers run at once on their own addresses and each round fetches once from each (interleaved), so load from the shared machine falls on all alike. Medians of the runs; the ratio is pxevirt\'s median over the best peer\'s median (build/bench-results.json has every run).',
     '',
     'Goal: pxevirt at least matches the best peer at each setting. dnsmasq ignores windowsize.',
     '',
