@@ -3,7 +3,7 @@
 // Runnable alone: `node --import tsx bench/tftp.ts` prints JSON.
 import { type ChildProcess } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,10 +86,18 @@ const SERVERS: ServerDef[] = [
 ];
 
 /** Starts the chosen servers side by side on their own addresses; returns them and a stop-all. */
-async function startAll(node: NodeNamespace, root: string, names?: string[]): Promise<{ servers: ServerDef[]; stopAll(): Promise<void> }> {
+/** CPU seconds (user + system, every thread) a process has used so far. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+async function startAll(node: NodeNamespace, root: string, names?: string[]): Promise<{ servers: ServerDef[]; pids: Map<string, number | undefined>; stopAll(): Promise<void> }> {
   const servers = SERVERS.filter((s) => !names || names.includes(s.name));
   for (const server of servers) if (server.ip !== SERVER_IP) await node.exec('ip', ['addr', 'add', `${server.ip}/24`, 'dev', node.bridge]);
   const children: ChildProcess[] = [];
+  const pids = new Map<string, number | undefined>();
   const stopAll = async () => {
     for (const child of children) await stop(child);
   };
@@ -97,13 +105,14 @@ async function startAll(node: NodeNamespace, root: string, names?: string[]): Pr
     for (const server of servers) {
       const child = server.start(node, root);
       children.push(child);
+      pids.set(server.name, child.pid); // `ip netns exec` execs the server: the same pid
       await server.ready(child, node);
     }
   } catch (err) {
     await stopAll();
     throw err;
   }
-  return { servers, stopAll };
+  return { servers, pids, stopAll };
 }
 
 async function writePattern(path: string, size: number): Promise<void> {
@@ -207,7 +216,7 @@ export interface TftpStormResult {
   clients: number;
   fileMiB: number;
   /** Seconds from the first request to the last client done, per run. */
-  servers: Record<string, { runsS: number[]; medianS: number; failures: number }>;
+  servers: Record<string, { runsS: number[]; medianS: number; failures: number; cpuS: number[]; cpuUsPerPacket: number }>;
   /** pxevirt's median time over dnsmasq's: at most 1 is the goal. */
   ratio: number;
   skipped?: string;
@@ -239,11 +248,12 @@ export async function benchTftpStorm(options: { clients?: number; sizeMiB?: numb
     const node = await createNodeNamespace(t, { address: `${SERVER_IP}/24` });
     const spaces: Namespace[] = [];
     for (let i = 0; i < Math.ceil(clients / 5); i++) spaces.push(await node.addClient({ address: `192.168.231.${10 + i}/24` }));
-    const { servers: running, stopAll } = await startAll(node, root, options.servers);
+    const { servers: running, pids, stopAll } = await startAll(node, root, options.servers);
     try {
       for (let run = 0; run < runs; run++) {
         for (const server of running) {
-          const figure = (result.servers[server.name] ??= { runsS: [], medianS: 0, failures: 0 });
+          const figure = (result.servers[server.name] ??= { runsS: [], medianS: 0, failures: 0, cpuS: [], cpuUsPerPacket: 0 });
+          const cpuBefore = await cpuSeconds(pids.get(server.name));
           const started = performance.now();
           const outcomes = await Promise.allSettled(
             Array.from({ length: clients }, async (_, i) => {
@@ -256,12 +266,17 @@ export async function benchTftpStorm(options: { clients?: number; sizeMiB?: numb
           );
           figure.runsS.push(Math.round((performance.now() - started) / 100) / 10);
           figure.failures += outcomes.filter((o) => o.status === 'rejected').length;
+          figure.cpuS.push(Math.round(((await cpuSeconds(pids.get(server.name))) - cpuBefore) * 100) / 100);
         }
       }
     } finally {
       await stopAll();
     }
-    for (const figure of Object.values(result.servers)) figure.medianS = median(figure.runsS);
+    const packets = clients * (Math.floor(size / 1468) + 1);
+    for (const figure of Object.values(result.servers)) {
+      figure.medianS = median(figure.runsS);
+      figure.cpuUsPerPacket = Math.round((median(figure.cpuS) / packets) * 1e7) / 10;
+    }
     const ours = result.servers.pxevirt?.medianS;
     const peer = result.servers.dnsmasq?.medianS;
     result.ratio = ours && peer ? Math.round((ours / peer) * 100) / 100 : 0;
