@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { benchDhcp, dhcpProfileNotes, type DhcpBenchResult } from './dhcp.ts';
-import { benchTftp, benchTftpStorm, type TftpBenchResult, type TftpStormResult } from './tftp.ts';
+import { benchTftp, benchTftpStorm, tftpProfileNotes, type TftpBenchResult, type TftpStormResult } from './tftp.ts';
 import { benchBootStorm, type StormResult } from './boot-storm.ts';
 import { benchApi, type ApiBenchResult } from './api.ts';
 import { benchVmi, type VmiBenchResult } from './vmi.ts';
@@ -86,6 +86,7 @@ function render(r: typeof results): string {
     ...Object.entries(r.tftpStorm.servers).map(([name, f]) => `| ${name} | ${f.runsS.map((x) => `${x} s`).join(', ')} | ${f.medianS} s | ${f.failures} | ${f.cpuUsPerPacket} µs |`),
     `| **pxevirt / dnsmasq (median time, goal ≤ 1)** | | **${r.tftpStorm.ratio.toFixed(2)}** | | |`,
     '',
+    ...tftpProfileNotes(),
     '## DHCP exchanges per second (perfdhcp, 4-way, relayed)',
     '',
     '| server | exchanges/s | offered rate |',
