@@ -1,10 +1,7 @@
 // The TFTP server: the shell around the codec and the read-transfer state machine. One
 // socket takes requests; each read gets its own socket (its TID), a read-ahead file view
 // and a retransmission timer. Files are only ever opened through openConfined().
-import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { networkInterfaces } from 'node:os';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { Logger } from '../../lib/logger.ts';
 import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
 import type { PxeMetrics } from '../metrics.ts';
@@ -14,6 +11,9 @@ import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } fr
 import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
 import { ReadAhead } from './read-ahead.ts';
 import { bytesAcked, createReadTransfer, DEFAULT_LIMITS, step, type ReadState, type StepResult, type TransferLimits } from './transfer.ts';
+import { bindSocket, blksizeForInterface, connectSocket, enableGso, GSO_MAX_BYTES, GSO_MAX_SEGMENTS, interfaceOf } from './udp.ts';
+
+export { blksizeForInterface } from './udp.ts';
 
 export interface TftpServerOptions {
   roots: FileRoots;
@@ -39,70 +39,6 @@ export interface TftpServer {
   /** Transfers running, the caps and how many requests they refused (for /status). */
   stats(): CapStats;
   close(): Promise<void>;
-}
-
-type SetSockOpt = (socket: Socket, level: number, option: number, value: number) => void;
-const { setsockopt } = createRequire(import.meta.url)('sockopt') as { setsockopt: SetSockOpt };
-const SOL_UDP = 17;
-const UDP_SEGMENT = 103;
-/** What one UDP send may carry (kernel limit 64 segments, under 64 KiB in all). */
-const GSO_MAX_BYTES = 65000;
-const GSO_MAX_SEGMENTS = 64;
-
-/**
- * Turns on UDP segmentation offload (Linux ≥ 4.18) for DATA packets of `segment` bytes, so a
- * whole window leaves in one send; false when the kernel refuses it.
- */
-function enableGso(socket: Socket, segment: number): boolean {
-  if (segment * 2 > GSO_MAX_BYTES) return false;
-  try {
-    setsockopt(socket, SOL_UDP, UDP_SEGMENT, segment);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** IP, UDP and TFTP headers: what an MTU leaves for a block (1500 → 1468). */
-const HEADER_BYTES = 20 + 8 + 4;
-
-/** The largest blksize an interface's MTU allows, or undefined when it cannot be read. */
-export async function blksizeForInterface(name: string): Promise<number | undefined> {
-  const text = await readFile(`/sys/class/net/${name}/mtu`, 'utf8').catch(() => undefined);
-  const mtu = text === undefined ? NaN : Number(text.trim());
-  return Number.isInteger(mtu) && mtu > HEADER_BYTES ? Math.min(65464, Math.max(8, mtu - HEADER_BYTES)) : undefined;
-}
-
-function interfaceOf(address: string): string | undefined {
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (list?.some((a) => a.family === 'IPv4' && a.address === address)) return name;
-  }
-  return undefined;
-}
-
-/** Addresses are always IPv4 literals: answer at once instead of dns.lookup's extra tick per send. */
-const literal = (address: string, _family: unknown, callback: (err: null, address: string, family: number) => void) => callback(null, address, 4);
-
-async function bindSocket(address: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  return socket;
-}
-
-function connectSocket(socket: Socket, peer: { address: string; port: number }): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(peer.port, peer.address, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 interface Peer {
