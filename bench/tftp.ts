@@ -151,16 +151,18 @@ const median = (xs: number[]) => {
 };
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** Measures pxevirt's TFTP throughput against dnsmasq and atftpd; returns MB/s and ratios. */
-export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {}): Promise<TftpBenchResult> {
-  const sizeMiB = options.sizeMiB ?? 64;
-  const runs = options.runs ?? 3;
-  const result: TftpBenchResult = { fileMiB: sizeMiB, client: 'atftp', settings: {} };
-  const unavailable = await netnsUnavailable();
-  if (unavailable) return { ...result, skipped: unavailable };
+interface Served {
+  dir: string;
+  root: string;
+  size: number;
+  node: NodeNamespace;
+}
+
+/** A world-readable root with FILE of `sizeMiB` and a node namespace at SERVER_IP; all removed after `fn`. */
+async function withServedFile<T>(prefix: string, sizeMiB: number, fn: (served: Served) => Promise<T>): Promise<T> {
   const cleanups: Array<() => unknown> = [];
-  const t = { after: (fn: () => unknown) => void cleanups.push(fn) };
-  const dir = await mkdtemp(join(tmpdir(), 'pxevirt-bench-tftp-'));
+  const t = { after: (cleanup: () => unknown) => void cleanups.push(cleanup) };
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   try {
     // atftpd and dnsmasq drop to nobody: the root and file must be world-readable.
@@ -172,6 +174,20 @@ export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {
     await writePattern(join(root, FILE), size);
     await chmod(join(root, FILE), 0o644);
     const node = await createNodeNamespace(t, { address: `${SERVER_IP}/24` });
+    return await fn({ dir, root, size, node });
+  } finally {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  }
+}
+
+/** Measures pxevirt's TFTP throughput against dnsmasq and atftpd; returns MB/s and ratios. */
+export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {}): Promise<TftpBenchResult> {
+  const sizeMiB = options.sizeMiB ?? 64;
+  const runs = options.runs ?? 3;
+  const result: TftpBenchResult = { fileMiB: sizeMiB, client: 'atftp', settings: {} };
+  const unavailable = await netnsUnavailable();
+  if (unavailable) return { ...result, skipped: unavailable };
+  return withServedFile('pxevirt-bench-tftp-', sizeMiB, async ({ dir, root, size, node }) => {
     const client = await node.addClient({ address: `${CLIENT_IP}/24` });
     const local = join(dir, 'download.bin');
 
@@ -207,9 +223,7 @@ export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {
       result.settings[setting] = { servers, bestPeer, ratio: Math.round(((servers.pxevirt?.medianMBps ?? 0) / peer.medianMBps) * 100) / 100 };
     }
     return result;
-  } finally {
-    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
-  }
+  });
 }
 
 export interface TftpStormResult {
@@ -233,19 +247,7 @@ export async function benchTftpStorm(options: { clients?: number; sizeMiB?: numb
   const result: TftpStormResult = { clients, fileMiB: sizeMiB, servers: {}, ratio: 0 };
   const unavailable = await netnsUnavailable();
   if (unavailable) return { ...result, skipped: unavailable };
-  const cleanups: Array<() => unknown> = [];
-  const t = { after: (fn: () => unknown) => void cleanups.push(fn) };
-  const dir = await mkdtemp(join(tmpdir(), 'pxevirt-bench-storm-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  try {
-    const root = join(dir, 'root');
-    await mkdir(root);
-    await chmod(dir, 0o755);
-    await chmod(root, 0o755);
-    const size = sizeMiB * 1024 * 1024;
-    await writePattern(join(root, FILE), size);
-    await chmod(join(root, FILE), 0o644);
-    const node = await createNodeNamespace(t, { address: `${SERVER_IP}/24` });
+  return withServedFile('pxevirt-bench-storm-', sizeMiB, async ({ dir, root, size, node }) => {
     const spaces: Namespace[] = [];
     for (let i = 0; i < Math.ceil(clients / 5); i++) spaces.push(await node.addClient({ address: `192.168.231.${10 + i}/24` }));
     const { servers: running, pids, stopAll } = await startAll(node, root, options.servers);
@@ -281,9 +283,7 @@ export async function benchTftpStorm(options: { clients?: number; sizeMiB?: numb
     const peer = result.servers.dnsmasq?.medianS;
     result.ratio = ours && peer ? Math.round((ours / peer) * 100) / 100 : 0;
     return result;
-  } finally {
-    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
-  }
+  });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
