@@ -102,7 +102,8 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
     });
     closers.push(() => tftp.close());
     // Table sizes under `dhcp` show a flood stays bounded; `leasesRecovered` says a bad lease file was moved aside.
-    const extra = () => ({ leases: dhcp?.leases() ?? [], dhcp: { ...dhcp?.state(), timeline: timeline.sizes() } });
+    // `tftp`: transfers running, the caps, and the requests they refused or evicted.
+    const extra = () => ({ leases: dhcp?.leases() ?? [], dhcp: { ...dhcp?.state(), timeline: timeline.sizes() }, tftp: tftp.stats() });
     const http = await startHttp({
       spec,
       address,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -41,19 +41,33 @@ async function until(cond: () => boolean | Promise<boolean>, what: string): Prom
   assert.fail(`expected ${what}, found it still not so after 500 checks`);
 }
 
-async function udp(t: TestContext): Promise<Socket & { next(): Promise<TftpPacket> }> {
+async function udp(t: TestContext): Promise<Socket & { next(): Promise<TftpPacket>; lastPort: number }> {
   const socket = createSocket('udp4');
-  t.after(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // closed by the test already
+        }
+      }),
+  );
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   const queue: TftpPacket[] = [];
   const waiters: Array<(p: TftpPacket) => void> = [];
-  socket.on('message', (msg) => {
+  const state = { lastPort: 0 };
+  socket.on('message', (msg, rinfo) => {
+    state.lastPort = rinfo.port;
     const p = decode(msg);
     const w = waiters.shift();
     if (w) w(p);
     else queue.push(p);
   });
-  return Object.assign(socket, { next: () => new Promise<TftpPacket>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve))) });
+  Object.defineProperty(socket, 'lastPort', { get: () => state.lastPort });
+  return Object.assign(socket as Socket & { lastPort: number }, {
+    next: () => new Promise<TftpPacket>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve))),
+  });
 }
 
 test('serves a file with OACK, records rrq/oack/done on the timeline with the MAC, counts it', async (t) => {
@@ -91,7 +105,7 @@ test('serves many transfers at once', async (t) => {
   assert.equal(await s.count('ok'), 8);
 });
 
-test('answers a packet from a wrong TID with error 5 without disturbing the transfer', async (t) => {
+test('a packet from a wrong TID never reaches the transfer (its socket is connected to the client)', async (t) => {
   const s = await setup(t);
   const intruder = await udp(t);
   let poked = false;
@@ -100,13 +114,28 @@ test('answers a packet from a wrong TID with error 5 without disturbing the tran
       if (!poked && p.op === 'data' && p.block === 3) {
         poked = true;
         intruder.send(encode({ op: 'ack', block: 3000 }), from.port, '127.0.0.1');
+        intruder.send(encode({ op: 'error', code: 0, message: 'abort' }), from.port, '127.0.0.1');
         intruder.send(Buffer.from('garbage'), from.port, '127.0.0.1');
       }
     },
   });
-  assert.ok(got.data.equals(s.files.big));
-  const reply = await intruder.next();
-  assert.deepEqual(reply, { op: 'error', code: 5, message: 'unknown transfer ID' });
+  assert.ok(poked);
+  assert.ok(got.data.equals(s.files.big), 'the transfer went on undisturbed');
+  await until(async () => (await s.count('ok')) === 1, 'the transfer to be counted as done');
+  assert.equal((await s.metrics.errors.get()).values.find((v) => v.labels.kind === 'malformed')?.value ?? 0, 0, 'the garbage never reached the server');
+});
+
+test('ends a transfer at once when the client\'s port is unreachable (ICMP), releasing its slot', async (t) => {
+  const s = await setup(t, { limits: { defaultTimeoutMs: 10_000 } });
+  const gone = await udp(t);
+  gone.send(encode({ op: 'rrq', filename: 'big.bin', mode: 'octet', options: new Map() }), s.server.port, '127.0.0.1');
+  assert.equal((await gone.next()).op, 'data');
+  const port = gone.lastPort;
+  // The next DATA then finds the port closed.
+  await new Promise<void>((resolve) => gone.send(encode({ op: 'ack', block: 1 }), port, '127.0.0.1', () => resolve()));
+  gone.close();
+  await until(() => s.server.stats().active === 0, 'the transfer to end well before its 10 s timeout');
+  assert.ok(s.log.records.some((r) => r.event === 'error' && /port unreachable/.test(String(r.message))));
 });
 
 test('refuses traversal, absolute paths and links out of the root; never reads outside', async (t) => {
@@ -138,4 +167,76 @@ test('retransmits the window to a silent client, then gives up with an ERROR', a
   assert.deepEqual(packets.map((p) => (p.op === 'data' ? `data ${p.block}` : p.op)), ['data 1', 'data 1', 'data 1', 'error']);
   assert.equal(await s.count('error'), 1);
   assert.ok(s.log.records.some((r) => r.event === 'error' && r.reason === 'timeout'));
+});
+
+const openFds = async () => (await readdir('/proc/self/fd')).length;
+
+test('refuses past the per-client cap with an ERROR that says so, counted in stats; others still served', async (t) => {
+  const s = await setup(t, { caps: { perClient: 2, overall: 10 }, limits: { defaultTimeoutMs: 5000 } });
+  const silent = await Promise.all([udp(t), udp(t), udp(t)]);
+  const rrq = encode({ op: 'rrq', filename: 'big.bin', mode: 'octet', options: new Map() });
+  // Two abandoned transfers (the first DATA is never acknowledged) fill this address's slots.
+  for (const c of silent.slice(0, 2)) {
+    c.send(rrq, s.server.port, '127.0.0.1');
+    assert.equal((await c.next()).op, 'data');
+  }
+  silent[2]!.send(rrq, s.server.port, '127.0.0.1');
+  const refused = await silent[2]!.next();
+  assert.equal(refused.op, 'error');
+  assert.match(refused.op === 'error' ? refused.message : '', /server busy: 2 transfers running for 127\.0\.0\.1/);
+  assert.deepEqual(s.server.stats(), { active: 2, clients: 1, limits: { perClient: 2, overall: 10 }, refused: { perClient: 1, overall: 0 }, evicted: 0 });
+  const busy = (await s.metrics.errors.get()).values.find((v) => v.labels.kind === 'busy')?.value;
+  assert.equal(busy, 1);
+});
+
+test('at the overall cap, a new request evicts the transfer silent the longest, which gets an ERROR saying why', async (t) => {
+  const s = await setup(t, { caps: { perClient: 5, overall: 2 }, limits: { defaultTimeoutMs: 5000 } });
+  const [old, newer] = await Promise.all([udp(t), udp(t)]);
+  const rrq = encode({ op: 'rrq', filename: 'big.bin', mode: 'octet', options: new Map() });
+  old.send(rrq, s.server.port, '127.0.0.1');
+  assert.equal((await old.next()).op, 'data');
+  newer.send(rrq, s.server.port, '127.0.0.1');
+  assert.equal((await newer.next()).op, 'data');
+  newer.send(encode({ op: 'ack', block: 1 }), newer.lastPort, '127.0.0.1'); // heard from: not the victim
+  assert.equal((await newer.next()).op, 'data');
+  const got = await tftpGet('127.0.0.1', s.server.port, 'small.bin');
+  assert.ok(got.data.equals(s.files.small), 'the new request is served');
+  const evicted = await old.next();
+  assert.match(evicted.op === 'error' ? evicted.message : '', /evicted: the server is at its transfer cap/);
+  assert.equal(s.server.stats().evicted, 1);
+  await until(() => s.server.stats().active === 1, 'the small transfer to end and the acknowledging one to still run');
+  assert.deepEqual(s.transfers.snapshot().map((x) => x.bytes), [512], 'the one left is the acknowledging transfer');
+});
+
+test('answers a 255 s timeout request with the clamped value in the OACK', async (t) => {
+  const s = await setup(t, { limits: { maxTimeoutS: 3 } });
+  const got = await tftpGet('127.0.0.1', s.server.port, 'small.bin', { timeout: '255', blksize: '1024' });
+  assert.equal(got.oack?.get('timeout'), '3');
+  assert.ok(got.data.equals(s.files.small));
+});
+
+test('closes the file and the socket of transfers that time out, are aborted, or are cut by close()', async (t) => {
+  const s = await setup(t, { limits: { defaultTimeoutMs: 300, maxRetries: 1 } });
+  const clients = await Promise.all(Array.from({ length: 8 }, () => udp(t)));
+  const [aborter, cut] = clients.splice(6) as [Awaited<ReturnType<typeof udp>>, Awaited<ReturnType<typeof udp>>];
+  const before = await openFds();
+  const rrq = encode({ op: 'rrq', filename: 'big.bin', mode: 'octet', options: new Map() });
+  for (const c of clients) {
+    c.send(rrq, s.server.port, '127.0.0.1');
+    assert.equal((await c.next()).op, 'data');
+  }
+  assert.equal(s.server.stats().active, 6);
+  // Timed out (never acknowledged) and aborted by the client's ERROR.
+  await until(() => s.server.stats().active === 0, 'every abandoned transfer to time out');
+  await until(async () => (await openFds()) === before, 'no descriptor left behind by timed-out transfers');
+  aborter.send(rrq, s.server.port, '127.0.0.1');
+  const first = await aborter.next();
+  assert.equal(first.op, 'data');
+  aborter.send(encode({ op: 'error', code: 0, message: 'stop' }), aborter.lastPort, '127.0.0.1');
+  await until(() => s.server.stats().active === 0, 'the aborted transfer to end');
+  await until(async () => (await openFds()) === before, 'no descriptor left behind by an aborted transfer');
+  cut.send(rrq, s.server.port, '127.0.0.1');
+  assert.equal((await cut.next()).op, 'data');
+  await s.server.close();
+  await until(async () => (await openFds()) < before, 'close() to release the transfer and the request socket');
 });

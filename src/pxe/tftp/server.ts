@@ -1,18 +1,19 @@
 // The TFTP server: the shell around the codec and the read-transfer state machine. One
 // socket takes requests; each read gets its own socket (its TID), a read-ahead file view
 // and a retransmission timer. Files are only ever opened through openConfined().
-import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { networkInterfaces } from 'node:os';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { Logger } from '../../lib/logger.ts';
 import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
 import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Transfers, TransferHandle } from '../transfers.ts';
 import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } from './codec.ts';
+import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
 import { ReadAhead } from './read-ahead.ts';
 import { bytesAcked, createReadTransfer, DEFAULT_LIMITS, step, type ReadState, type StepResult, type TransferLimits } from './transfer.ts';
+import { bindSocket, blksizeForInterface, connectSocket, enableGso, GSO_MAX_BYTES, GSO_MAX_SEGMENTS, interfaceOf } from './udp.ts';
+
+export { blksizeForInterface } from './udp.ts';
 
 export interface TftpServerOptions {
   roots: FileRoots;
@@ -26,74 +27,37 @@ export interface TftpServerOptions {
   timeline: Timeline;
   metrics: PxeMetrics;
   transfers: Transfers;
-  /** Overrides of the transfer limits (retries, default timeout, window). */
+  /** Overrides of the transfer limits (retries, default timeout, window, timeout clamp). */
   limits?: Partial<Omit<TransferLimits, 'maxBlksize'>>;
+  /** Transfers allowed at once per client address and overall (default DEFAULT_CAPS). */
+  caps?: TransferCapLimits;
   now?: () => number;
 }
 
 export interface TftpServer {
   port: number;
+  /** Transfers running, the caps and how many requests they refused (for /status). */
+  stats(): CapStats;
   close(): Promise<void>;
-}
-
-type SetSockOpt = (socket: Socket, level: number, option: number, value: number) => void;
-const { setsockopt } = createRequire(import.meta.url)('sockopt') as { setsockopt: SetSockOpt };
-const SOL_UDP = 17;
-const UDP_SEGMENT = 103;
-/** What one UDP send may carry (kernel limit 64 segments, under 64 KiB in all). */
-const GSO_MAX_BYTES = 65000;
-const GSO_MAX_SEGMENTS = 64;
-
-/**
- * Turns on UDP segmentation offload (Linux ≥ 4.18) for DATA packets of `segment` bytes, so a
- * whole window leaves in one send; false when the kernel refuses it.
- */
-function enableGso(socket: Socket, segment: number): boolean {
-  if (segment * 2 > GSO_MAX_BYTES) return false;
-  try {
-    setsockopt(socket, SOL_UDP, UDP_SEGMENT, segment);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** IP, UDP and TFTP headers: what an MTU leaves for a block (1500 → 1468). */
-const HEADER_BYTES = 20 + 8 + 4;
-
-/** The largest blksize an interface's MTU allows, or undefined when it cannot be read. */
-export async function blksizeForInterface(name: string): Promise<number | undefined> {
-  const text = await readFile(`/sys/class/net/${name}/mtu`, 'utf8').catch(() => undefined);
-  const mtu = text === undefined ? NaN : Number(text.trim());
-  return Number.isInteger(mtu) && mtu > HEADER_BYTES ? Math.min(65464, Math.max(8, mtu - HEADER_BYTES)) : undefined;
-}
-
-function interfaceOf(address: string): string | undefined {
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (list?.some((a) => a.family === 'IPv4' && a.address === address)) return name;
-  }
-  return undefined;
-}
-
-/** Addresses are always IPv4 literals: answer at once instead of dns.lookup's extra tick per send. */
-const literal = (address: string, _family: unknown, callback: (err: null, address: string, family: number) => void) => callback(null, address, 4);
-
-async function bindSocket(address: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  return socket;
 }
 
 interface Peer {
   address: string;
   port: number;
 }
+
+interface Slot {
+  end(): void;
+  /** When the client was last heard from (its request, then each ACK). */
+  heard: number;
+  evict?: () => void;
+}
+
+/**
+ * Per transfer: 256 KiB reads, one chunk ahead (at most ~768 KiB held), so the overall cap
+ * of transfers bounds the buffers too (128 × 768 KiB = 96 MiB at the very worst).
+ */
+const READ_AHEAD = { chunkBytes: 256 << 10, ahead: 1 };
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -104,7 +68,9 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   const ifname = options.interface ?? interfaceOf(options.address);
   const maxBlksize = options.maxBlksize ?? (ifname === undefined ? undefined : await blksizeForInterface(ifname)) ?? DEFAULT_LIMITS.maxBlksize;
   const limits: TransferLimits = { ...DEFAULT_LIMITS, ...options.limits, maxBlksize };
-  const active = new Map<string, () => void>();
+  /** Transfers by client ip:port; `evict` is absent while the file is being opened. */
+  const active = new Map<string, Slot>();
+  const caps = new TransferCaps(options.caps ?? DEFAULT_CAPS);
   const main = await bindSocket(options.address, options.port);
   const port = main.address().port;
   let closed = false;
@@ -141,20 +107,28 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       const code = err.code === 'denied' ? ERROR_CODES.accessViolation : ERROR_CODES.fileNotFound;
       return refuse(peer, file, code, code === ERROR_CODES.accessViolation ? `access violation: ${err.message}` : `file not found: ${err.message}`, 'refused');
     }
-    let socket: Socket;
+    let socket: Socket | undefined;
     try {
       socket = await bindSocket(options.address, 0);
+      // Connected to the client: the kernel keeps the route (a send costs ~20 % less), drops
+      // packets from other ports (RFC 1350's wrong TID) and reports the client's port
+      // unreachable, which ends an abandoned transfer at once.
+      await connectSocket(socket, peer);
+      // Closed while the file was being opened: nothing may start now.
+      if (closed) throw new Error('TFTP server closed while the request was being opened');
     } catch (err) {
+      socket?.close();
       await opened.handle.close().catch(() => undefined);
       throw err;
     }
+    // From here the transfer's end() owns the socket and the descriptor, on every path.
     runTransfer(peer, file, opened, socket, request.options);
   };
 
   const runTransfer = (peer: Peer, file: string, opened: OpenedFile, socket: Socket, requested: Map<string, string>) => {
     const key = `${peer.address}:${peer.port}`;
     const started = now();
-    const reader = new ReadAhead(opened.handle, opened.size);
+    const reader = new ReadAhead(opened.handle, opened.size, READ_AHEAD);
     const handle: TransferHandle = transfers.start({ proto: 'tftp', file, ip: peer.address, size: opened.size, ...macOf(peer.address) });
     let state: ReadState = createReadTransfer(opened.size, requested, limits);
     let finished = false;
@@ -162,26 +136,42 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     timer.unref();
 
     let sent = 0; // file bytes sent, retransmissions included; counted once at the end
-    const end = () => {
+    /** Releases everything the transfer holds; `last` (an ERROR) leaves before the socket closes. */
+    const end = (last?: Buffer) => {
       if (finished) return;
       finished = true;
       metrics.tftpBytes.inc(sent);
       clearTimeout(timer);
       active.delete(key);
+      caps.release(peer.address);
       handle.end();
       reader.close();
-      socket.close();
       void opened.handle.close().catch(() => undefined);
+      if (last) socket.send(last, () => socket.close());
+      else socket.close();
     };
-    active.set(key, end);
+    const slot: Slot = {
+      end,
+      heard: now(),
+      evict: () => {
+        if (finished) return;
+        const message = 'evicted: the server is at its transfer cap and this transfer had been silent the longest';
+        metrics.tftpTransfers.inc({ result: 'error' });
+        metrics.errors.inc({ proto: 'tftp', kind: 'busy' });
+        timeline.record({ proto: 'tftp', event: 'error', ip: peer.address, file, reason: 'evicted', message, bytes: bytesAcked(state), ms: now() - started });
+        end(encodeError(ERROR_CODES.notDefined, message));
+      },
+    };
+    active.set(key, slot);
 
     // With GSO, consecutive full-size DATA packets (the last of a group may be short) go in one send.
     const segment = state.blksize + 4;
     const gso = state.windowsize > 1 && enableGso(socket, segment);
     const perSend = Math.min(GSO_MAX_SEGMENTS, Math.floor(GSO_MAX_BYTES / segment));
+    const windowBytes = state.windowsize * segment;
     const sendAll = (packets: Buffer[]) => {
       if (!gso || packets.length < 2) {
-        for (const packet of packets) socket.send(packet, peer.port, peer.address);
+        for (const packet of packets) socket.send(packet);
         return;
       }
       let group: Buffer[] = [];
@@ -192,13 +182,13 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
         // Packets laid end to end in one buffer (as the state machine makes them) need no copy.
         const contiguous = group.every((p, i) => i === 0 || (p.buffer === first.buffer && p.byteOffset === group[i - 1]!.byteOffset + group[i - 1]!.length));
         const datagram = group.length === 1 ? first : contiguous ? Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset) : Buffer.concat(group);
-        socket.send(datagram, peer.port, peer.address);
+        socket.send(datagram);
         group = [];
       };
       for (const packet of packets) {
         if (packet.length > segment) {
           flush();
-          socket.send(packet, peer.port, peer.address);
+          socket.send(packet);
           continue;
         }
         group.push(packet);
@@ -214,7 +204,6 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
         // The last packets (an ERROR) must leave before the socket closes.
         const last = result.send.pop();
         sendAll(result.send);
-        if (last) socket.send(last, peer.port, peer.address, () => end());
         const fields = { ip: peer.address, file, size: opened.size, blksize: state.blksize, windowsize: state.windowsize, bytes: result.done.bytes, ms: now() - started };
         if (result.done.ok) {
           metrics.tftpTransfers.inc({ result: 'ok' });
@@ -224,7 +213,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
           metrics.errors.inc({ proto: 'tftp', kind: result.done.reason === 'timeout' ? 'timeout' : result.done.reason === 'local-error' ? 'io' : 'refused' });
           timeline.record({ proto: 'tftp', event: 'error', ...fields, reason: result.done.reason, message: result.done.message });
         }
-        if (!last) end();
+        end(last);
         return;
       }
       if (result.send.length > 0) {
@@ -241,22 +230,31 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       );
     }
 
+    // One window buffer, reused once the kernel has taken every packet of the last window
+    // (nothing left in the send queue); otherwise the state machine allocates a fresh one.
+    let scratch: Buffer | undefined;
     function supply(first: number, bytes: Buffer): void {
       if (finished) return;
       sent += bytes.length;
-      apply(step(state, { type: 'data', first, bytes }));
+      const into = scratch !== undefined && socket.getSendQueueCount() === 0 ? scratch : undefined;
+      const result = step(state, { type: 'data', first, bytes, ...(into ? { into } : {}) });
+      const packet = result.send[0];
+      if (packet && packet.byteOffset === 0 && packet.buffer.byteLength >= windowBytes) scratch = Buffer.from(packet.buffer, 0, windowBytes);
+      apply(result);
     }
 
-    socket.on('error', (err) => log.warn({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer socket error'));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') {
+        // ICMP port unreachable: the client is gone; nothing more to send it.
+        return apply(step(state, { type: 'error', from: 'peer', code: ERROR_CODES.notDefined, message: 'port unreachable (the client closed its port)' }));
+      }
+      log.warn({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer socket error');
+    });
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       try {
-        if (rinfo.address !== peer.address || rinfo.port !== peer.port) {
-          log.warn({ ip: rinfo.address, port: rinfo.port, expected: key }, 'TFTP packet from an unknown transfer ID');
-          if (msg.length < 2 || msg.readUInt16BE(0) !== 5) socket.send(encodeError(ERROR_CODES.unknownTid, 'unknown transfer ID'), rinfo.port, rinfo.address);
-          return;
-        }
         // The hot path: a well-formed ACK needs no decoding into an object.
         if (msg.length >= 4 && msg.length <= 512 && msg[0] === 0 && msg[1] === 4) {
+          slot.heard = now();
           apply(step(state, { type: 'ack', block: msg.readUInt16BE(2) }));
           handle.progress(bytesAcked(state));
           return;
@@ -285,7 +283,12 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     if (requested.size > 0 && state.accepted.size > 0) {
       timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(state.accepted), size: opened.size, blksize: state.blksize, windowsize: state.windowsize });
     }
-    apply(step(state, { type: 'start' }));
+    try {
+      apply(step(state, { type: 'start' }));
+    } catch (err) {
+      log.error({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer failed to start');
+      end();
+    }
   };
 
   const macOf = (ip: string): { mac?: string } => {
@@ -313,13 +316,42 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     }
     const key = `${peer.address}:${peer.port}`;
     if (active.has(key)) return; // a retransmitted request: the transfer answers it
-    const placeholder = () => undefined;
+    // At the overall cap, the transfer silent the longest (spoofed or abandoned ones never
+    // acknowledge) makes room: a live client keeps its transfer under a request flood.
+    const admission = caps.admit(peer.address, evictSilentest);
+    if (!admission.ok) return refuseBusy(peer, packet.filename, admission);
+    const placeholder: Slot = { end: () => undefined, heard: now() };
     active.set(key, placeholder);
     try {
       await serveRead(peer, packet);
     } finally {
-      if (active.get(key) === placeholder) active.delete(key);
+      // No transfer started (refused, or failed before it registered): give the slot back.
+      if (active.get(key) === placeholder) {
+        active.delete(key);
+        caps.release(peer.address);
+      }
     }
+  };
+
+  /** Ends the running transfer whose client was heard from the longest ago; false when none can be. */
+  const evictSilentest = (): boolean => {
+    let victim: Slot | undefined;
+    for (const slot of active.values()) if (slot.evict && (!victim || slot.heard < victim.heard)) victim = slot;
+    if (!victim?.evict) return false;
+    victim.evict();
+    return true;
+  };
+
+  /** Past a cap: an ERROR from the request socket (no new socket per refused packet under a flood). */
+  const refuseBusy = (peer: Peer, file: string, refused: Extract<ReturnType<TransferCaps['admit']>, { ok: false }>) => {
+    const message =
+      refused.cap === 'overall'
+        ? `server busy: ${refused.limit} transfers running, the most it allows; retry later`
+        : `server busy: ${refused.limit} transfers running for ${peer.address}, the most one client may have; retry later`;
+    metrics.tftpTransfers.inc({ result: 'refused' });
+    metrics.errors.inc({ proto: 'tftp', kind: 'busy' });
+    timeline.record({ proto: 'tftp', event: 'refused', ip: peer.address, file, code: ERROR_CODES.notDefined, reason: message });
+    main.send(encodeError(ERROR_CODES.notDefined, message), peer.port, peer.address);
   };
 
   main.on('error', (err) => log.error({ err: describe(err) }, 'TFTP request socket error'));
@@ -335,10 +367,11 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
 
   return {
     port,
+    stats: () => caps.stats(),
     close: async () => {
       if (closed) return;
       closed = true;
-      for (const end of [...active.values()]) end();
+      for (const slot of [...active.values()]) slot.end();
       await new Promise<void>((resolve) => main.close(() => resolve()));
     },
   };

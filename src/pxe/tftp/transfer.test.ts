@@ -78,6 +78,14 @@ test('clamps blksize to the path limit and windowsize to the server limit; ignor
   assert.equal(run(Buffer.alloc(10), bad, { type: 'start' }).packets[0]?.op, 'data', 'no OACK when nothing was accepted');
 });
 
+test('clamps the timeout option to maxTimeoutS and answers the clamped value in the OACK', () => {
+  const slow = createReadTransfer(10, opts({ timeout: '255' }), DEFAULT_LIMITS);
+  assert.equal(slow.timeoutMs, DEFAULT_LIMITS.maxTimeoutS * 1000);
+  assert.deepEqual(slow.accepted, opts({ timeout: String(DEFAULT_LIMITS.maxTimeoutS) }));
+  const strict = createReadTransfer(10, opts({ timeout: '4' }), { ...DEFAULT_LIMITS, maxTimeoutS: 2 });
+  assert.deepEqual([strict.timeoutMs, strict.accepted.get('timeout')], [2000, '2']);
+});
+
 test('ends a file that is an exact multiple of blksize with an empty DATA block', () => {
   const got = download(pattern(1024), {});
   assert.deepEqual(got.blocks.map((b) => b.length), [512, 512, 0]);

@@ -13,9 +13,14 @@ export interface TransferLimits {
   defaultTimeoutMs: number;
   /** Retransmissions of one window before giving up. */
   maxRetries: number;
+  /**
+   * Largest retransmission timeout granted, in seconds (RFC 2349 allows 1–255; a spoofed
+   * request asking 255 s would hold a socket and a file for (retries + 1) × 255 s).
+   */
+  maxTimeoutS: number;
 }
 
-export const DEFAULT_LIMITS: TransferLimits = { maxBlksize: 1468, maxWindowsize: 64, defaultTimeoutMs: 1000, maxRetries: 5 };
+export const DEFAULT_LIMITS: TransferLimits = { maxBlksize: 1468, maxWindowsize: 64, defaultTimeoutMs: 1000, maxRetries: 5, maxTimeoutS: 5 };
 
 /** Blocks [first, first + count) (absolute numbers, 1-based), i.e. file bytes [offset, offset + length). */
 export interface BlockRange {
@@ -47,7 +52,8 @@ export interface ReadState {
 
 export type TransferEvent =
   | { type: 'start' }
-  | { type: 'data'; first: number; bytes: Buffer }
+  /** The blocks asked for; `into`, when large enough, is reused for the packets (the shell knows it is free). */
+  | { type: 'data'; first: number; bytes: Buffer; into?: Buffer }
   | { type: 'ack'; block: number }
   | { type: 'timeout' }
   | { type: 'error'; from: 'peer' | 'local'; code: number; message: string };
@@ -86,8 +92,10 @@ export function negotiate(requested: TftpOptions, size: number, limits: Transfer
       // Omitted for an empty file: curl treats "tsize 0" in an OACK as illegal.
       result.accepted.set(name, String(size));
     } else if (name === 'timeout' && n >= 1 && n <= 255) {
-      result.timeoutMs = n * 1000;
-      result.accepted.set(name, String(n));
+      // Clamped, and the clamped value answered: the client then retransmits on our clock.
+      const seconds = Math.min(n, limits.maxTimeoutS);
+      result.timeoutMs = seconds * 1000;
+      result.accepted.set(name, String(seconds));
     } else if (name === 'windowsize' && n >= 1 && n <= 65535) {
       result.windowsize = Math.min(n, limits.maxWindowsize);
       result.accepted.set(name, String(result.windowsize));
@@ -156,7 +164,8 @@ export function step(state: ReadState, event: TransferEvent): StepResult {
         return finish(state, fail(state, 'local-error', message), [encodeError(ERROR_CODES.notDefined, 'read error')]);
       }
       // The window's packets are laid end to end in one buffer, so a shell can send them in one go.
-      const window = Buffer.allocUnsafe(want.count * 4 + want.length);
+      const bytes = want.count * 4 + want.length;
+      const window = event.into && event.into.length >= bytes ? event.into : Buffer.allocUnsafeSlow(Math.max(bytes, state.windowsize * (state.blksize + 4)));
       const send: Buffer[] = [];
       let at = 0;
       for (let i = 0; i < want.count; i++) {
