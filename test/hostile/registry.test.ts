@@ -2,7 +2,7 @@
 // qcow2 whose data lives in a host file, a tar whose pax header is a memory bomb, a manifest
 // bigger than any real one and a token realm on another host. `pxevirt pull` fails naming the
 // image and the reason, nothing lands in (or outside) the cache, and the host file is never
-// opened or created.
+// opened or created; a VMI on the traversal image fails the same way while the daemon serves on.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,10 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createGzip, gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { startDaemonProcess } from '../api/daemon-process.ts';
 import { pxevirt } from '../cli/cli-process.ts';
+import { netnsWithPrefix } from '../helpers/vmi-node.ts';
 import { startHostileRegistry } from './hostile-registry.ts';
 
 const run = promisify(execFile);
@@ -123,6 +126,29 @@ test('a hostile registry cannot reach host paths or exhaust the node', { skip, t
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, new RegExp(`hostile/realm:latest: expected the token realm's origin to be one of ${reg.url}, found ${otherUrl}`));
     assert.equal(asked, 0);
+  });
+
+  await t.test('through a VMI: the VMI fails naming the image and the reason, and the daemon keeps serving', async () => {
+    reg.challenge(undefined);
+    const prefix = `pxh${randomBytes(2).toString('hex')}-`;
+    t.after(async () => {
+      for (const ns of await netnsWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
+    });
+    const d = await startDaemonProcess(t, join(work, 'vmi-data'), { controllers: true, args: ['--registry-mirror', `docker.io=${reg.url}`, '--netns-prefix', prefix] });
+    const vmi = {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachineInstance',
+      metadata: { name: 'hostile-disk' },
+      spec: { domain: { resources: { requests: { memory: '64Mi' } }, devices: { autoattachPodInterface: false, disks: [{ name: 'root', disk: { bus: 'virtio' } }] } }, volumes: [{ name: 'root', containerDisk: { image: 'hostile/traversal:latest' } }] },
+    };
+    assert.equal((await d.kubectl(['create', '-f', '-'], JSON.stringify(vmi))).code, 0);
+    const waited = await d.kubectl(['wait', 'vmi/hostile-disk', '--for=jsonpath={.status.phase}=Failed', '--timeout=120s']);
+    assert.equal(waited.code, 0, waited.stderr);
+    const events = (await d.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=hostile-disk,type=Warning', '-o', 'jsonpath={.items[*].message}'])).stdout;
+    assert.match(events, /hostile\/traversal:latest: manifest\.layers\[0\]\.digest: expected a digest sha256:<64 lowercase hex>, found "sha256:\.\.\//);
+    assert.equal((await d.kubectl(['get', 'vmi', 'hostile-disk', '-o', 'name'])).code, 0, 'the daemon keeps serving');
+    assert.ok(!existsSync(join(work, 'vmi-data', 'cache', 'images', 'disks')) || readdirSync(join(work, 'vmi-data', 'cache', 'images', 'disks')).length === 0, 'nothing cached');
+    await d.kubectl(['delete', 'vmi', 'hostile-disk', '--grace-period=0', '--force', '--timeout=60s']);
   });
 
   assert.equal(await readFile(join(bait, 'host-disk'), 'utf8'), 'HOST DATA');
