@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { memoryLogger, silentLogger } from '../lib/logger.ts';
+import { INSTALL_FILE, InstallStore } from './install-store.ts';
+
+const MAC = 'de:00:00:00:00:01';
+
+test('install state survives a reopen, in a 0600 file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pxe-install-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await InstallStore.open(dir, { log: silentLogger });
+  const token = await store.begin(MAC, 'installer');
+  assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal((await store.complete(token)).ok, true);
+  assert.equal(((await stat(join(dir, INSTALL_FILE))).mode & 0o777).toString(8), '600');
+  const reopened = await InstallStore.open(dir, { log: silentLogger });
+  assert.equal(reopened.decide(MAC, true), 'local');
+  assert.equal(reopened.hosts()[0]?.state, 'Provisioned');
+  assert.equal(await reopened.reprovision(MAC), true);
+  const third = await InstallStore.open(dir, { log: silentLogger });
+  assert.equal(third.decide(MAC, true), 'install');
+});
+
+test('an unreadable install file is logged and replaced by an empty state', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pxe-install-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, INSTALL_FILE), '{"hosts": {tru');
+  const log = memoryLogger();
+  const store = await InstallStore.open(dir, { log });
+  assert.deepEqual(store.hosts(), []);
+  assert.ok(log.records.some((r) => r.level === 'warn' && /install state/.test(String(r.msg))));
+  await store.begin(MAC, 'i');
+  assert.equal(JSON.parse(await readFile(join(dir, INSTALL_FILE), 'utf8')).hosts[MAC].state, 'Installing');
+});
