@@ -76,29 +76,32 @@ export class InstallStore {
     return bootDecision(this.#state, mac, once);
   }
 
+  // Changes apply at once (so a second request sees them) and are written in order;
+  // flush() resolves when they are on disk and is awaited before a request is answered.
+
   /** Starts an install boot and returns its new done token. */
-  async begin(mac: string, image: string): Promise<string> {
+  begin(mac: string, image: string): string {
     const token = this.#token();
-    await this.#set(beginInstall(this.#state, { mac, image, token }, this.#now(), this.#limits));
+    this.#set(beginInstall(this.#state, { mac, image, token }, this.#now(), this.#limits));
     return token;
   }
 
   /** Notes a local-boot answer. */
-  async localBoot(mac: string): Promise<void> {
-    await this.#set(noteLocalBoot(this.#state, mac, this.#now()));
+  localBoot(mac: string): void {
+    this.#set(noteLocalBoot(this.#state, mac, this.#now()));
   }
 
   /** Marks the token's host Provisioned, or says why not (no change then). */
-  async complete(token: string): Promise<DoneResult> {
+  complete(token: string): DoneResult {
     const result = completeInstall(this.#state, token, this.#now());
-    if (result.ok) await this.#set(result.state);
+    if (result.ok) this.#set(result.state);
     return result;
   }
 
   /** Sends a host back to install (only if provisioned before `provisionedBefore`, when given). */
-  async reprovision(mac: string, provisionedBefore?: string): Promise<boolean> {
+  reprovision(mac: string, provisionedBefore?: string): boolean {
     const { state, changed } = reprovision(this.#state, mac, provisionedBefore);
-    if (changed) await this.#set(state);
+    if (changed) this.#set(state);
     return changed;
   }
 
@@ -112,17 +115,16 @@ export class InstallStore {
     return hostList(this.#state);
   }
 
-  /** Waits for pending writes. */
+  /** Resolves when every change so far is on disk; rejects when the last write failed. */
   flush(): Promise<void> {
     return this.#writing;
   }
 
-  async #set(state: InstallState): Promise<void> {
+  #set(state: InstallState): void {
     this.#state = state;
-    // Writes go one after another, each with the state at its turn: the last write has the last state.
-    const write = this.#writing.then(() => this.#write());
-    this.#writing = write.catch(() => undefined);
-    await write;
+    // One write at a time, each with the state at its turn: the last write has the last state.
+    this.#writing = this.#writing.catch(() => undefined).then(() => this.#write());
+    this.#writing.catch((err: unknown) => this.#log.error({ file: this.#file, err: (err as Error).message }, 'writing the install state failed'));
   }
 
   async #write(): Promise<void> {

@@ -111,6 +111,11 @@ export function renderNoImage(reason: string): string {
   return ['#!ipxe', `echo pxevirt: nothing to boot: ${sanitize(reason)}`, 'echo pxevirt: trying the next boot device in 5 seconds', 'sleep 5', 'exit', ''].join('\n');
 }
 
+/** Renders the answer to an installed `once` host: say so and exit to the firmware, which boots the next device (the disk). */
+export function renderLocalBoot(why: string): string {
+  return ['#!ipxe', `echo pxevirt: ${sanitize(why)}: booting from the next device`, 'exit', ''].join('\n');
+}
+
 /** Renders a script that fetches `path` again with the client's MAC, UUID, hostname and arch filled in by iPXE. */
 export function renderChainBack(baseUrl: string, path = '/boot.ipxe'): string {
   return `#!ipxe\nchain ${trimSlash(baseUrl)}${path}?${IPXE_CLIENT_QUERY}\n`;

@@ -13,7 +13,7 @@ export interface SelectClient {
 
 /** The outcome of selection, with a human-readable reason for logs and the timeline. */
 export type Selection =
-  | { kind: 'image'; image: PxeImage; reason: string }
+  | { kind: 'image'; image: PxeImage; reason: string; /** The matched host entry is `once: true`. */ once: boolean }
   | { kind: 'menu'; reason: string }
   | { kind: 'none'; reason: string };
 
@@ -32,12 +32,12 @@ export function selectImage(spec: SelectSpec, client: SelectClient): Selection {
       skipped.push(`hosts[${index}] matched but names unknown image ${host.image}`);
       continue;
     }
-    return { kind: 'image', image, reason: [...skipped, `hosts[${index}] matched ${matched}`].join('; ') };
+    return { kind: 'image', image, reason: [...skipped, `hosts[${index}] matched ${matched}`].join('; '), once: host.once === true };
   }
   const prefix = [...skipped, 'no host matched'].join('; ');
   if (spec.defaultImage !== undefined) {
     const image = byName.get(spec.defaultImage);
-    if (image) return { kind: 'image', image, reason: `${prefix}; defaultImage ${image.name}` };
+    if (image) return { kind: 'image', image, reason: `${prefix}; defaultImage ${image.name}`, once: false };
   }
   if (spec.menu.enabled && spec.images.length > 0) return { kind: 'menu', reason: `${prefix}; no defaultImage; menu of ${spec.images.length} image(s)` };
   if (spec.images.length === 0) return { kind: 'none', reason: `${prefix}; no images defined` };

@@ -12,6 +12,7 @@ import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
 import { startStatusSocket } from './http/status-socket.ts';
 import { startRouterAnswer } from './ndp/server.ts';
+import { InstallStore } from './install-store.ts';
 import { interfaceProblem, readLinkState, type LinkState } from './link-state.ts';
 
 /** The interface is missing or lacks the configured address; `pxe serve` never adds it. */
@@ -46,6 +47,7 @@ export interface PxeServer {
   readonly transfers: Transfers;
   readonly tftpPort: number;
   readonly httpPort: number;
+  readonly install: InstallStore;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,8 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       transfers,
     });
     closers.push(() => tftp.close());
+    const install = await InstallStore.open(options.stateDir, { log: log.child({ part: 'install' }), ...(options.now ? { now: options.now } : {}) });
+    closers.push(() => install.flush().catch(() => undefined));
     // Table sizes under `dhcp` show a flood stays bounded; `leasesRecovered` says a bad lease file was moved aside.
     // `tftp`: transfers running, the caps, and the requests they refused or evicted.
     const extra = () => ({ leases: dhcp?.leases() ?? [], dhcp: { ...dhcp?.state(), timeline: timeline.sizes() }, tftp: tftp.stats() });
@@ -113,16 +117,27 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       metrics,
       transfers,
       status: extra,
+      install,
     });
     closers.push(() => http.close());
     if (options.statusSocket !== undefined) {
-      const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra }), metrics, log });
+      const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra, install }), reprovision: reprovisionVia(install, timeline), metrics, log });
       closers.push(() => socket.close());
     }
     log.info({ interface: spec.interface, address: spec.address, dhcpMode: spec.dhcp.mode, tftpPort: tftp.port, httpPort: http.port }, 'ready');
-    return { timeline, transfers, tftpPort: tftp.port, httpPort: http.port, close: closeAll };
+    return { timeline, transfers, install, tftpPort: tftp.port, httpPort: http.port, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** Sends a host back to install and puts that on its timeline (the status socket's POST /reprovision). */
+export function reprovisionVia(install: InstallStore, timeline: Timeline) {
+  return async (mac: string, provisionedBefore?: string): Promise<boolean> => {
+    const changed = install.reprovision(mac, provisionedBefore);
+    await install.flush();
+    if (changed) timeline.record({ proto: 'http', event: 'reprovision', mac, reason: 'sent back to install: the next boot installs again' });
+    return changed;
+  };
 }

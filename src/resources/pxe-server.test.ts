@@ -96,3 +96,23 @@ test('dhcp.relays takes IPv4 addresses and names a bad one', () => {
   assert.deepEqual(validatePxeServerSpec({ ...good, dhcp: { mode: 'proxy', relays: ['10.9.9.9'] } }).value?.dhcp.relays, ['10.9.9.9']);
   assert.match(messageFor({ ...good, dhcp: { mode: 'proxy', relays: ['10.9.9'] } }, 'dhcp.relays[0]'), /10\.9\.9/);
 });
+
+test('rejects unknown template variables in cmdline and ipxeScript, naming the field and the variable', () => {
+  const spec = {
+    ...good,
+    images: [
+      { name: 'tiny-linux', kernel: 'tiny/vmlinuz', cmdline: 'ks={{files}}/ks.cfg done={{doneUrl}}' },
+      { name: 'rescue', ipxeScript: '#!ipxe\necho {{mac}} {{hostnam}}\n' },
+    ],
+  };
+  assert.deepEqual(fields(spec), ['images[0].cmdline', 'images[1].ipxeScript']);
+  assert.match(messageFor(spec, 'images[0].cmdline'), /found \{\{doneUrl\}\}/);
+  assert.match(messageFor(spec, 'images[0].cmdline'), /\{\{doneURL\}\}/);
+  assert.deepEqual(fields({ ...good, images: [{ name: 'tiny-linux', kernel: 'k', cmdline: 'ip={{ ip }} {{doneURL}}' }] }), []);
+});
+
+test('accepts once: true on a host and rejects a non-boolean', () => {
+  const once = { ...good, hosts: [{ selector: { mac: 'de:00:00:00:00:de' }, image: 'tiny-linux', once: true }] };
+  assert.equal(validatePxeServerSpec(once).value?.hosts[0]?.once, true);
+  assert.deepEqual(fields({ ...good, hosts: [{ selector: { mac: 'de:00:00:00:00:de' }, image: 'tiny-linux', once: 'yes' }] }), ['hosts[0].once']);
+});

@@ -5,6 +5,7 @@ import { CauseType, join, shown, type Cause, type Validated } from './causes.ts'
 import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
 import { isObject as isObj } from '../lib/is-object.ts';
 import { normalizeMac } from '../lib/mac.ts';
+import { TEMPLATE_VARIABLES, unknownVariables } from './pxe-template.ts';
 import { array, boolean, integer, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
 
 export const DHCP_MODES = ['server', 'proxy', 'off'] as const;
@@ -28,9 +29,20 @@ const dhcpSchema = object({
   ),
 });
 const portSchema = object({ port: integer() });
-const imageSchema = object({ name: string(), kernel: string(), initrd: array(string()), cmdline: string(), ipxeScript: string() }, ['name']);
+const TEMPLATE_NOTE = ' A template: {{mac}}, {{uuid}}, {{hostname}}, {{ip}}, {{arch}}, {{image}}, {{files}} and {{doneURL}} are filled in per host.';
+const imageSchema = object(
+  { name: string(), kernel: string(), initrd: array(string()), cmdline: string(`Kernel arguments.${TEMPLATE_NOTE}`), ipxeScript: string(`An iPXE script instead of kernel/initrd/cmdline.${TEMPLATE_NOTE}`) },
+  ['name'],
+);
 const selectorSchema = object({ mac: string(), uuid: string(), arch: oneOf(CLIENT_ARCHES), hostname: string() });
-const hostSchema = object({ selector: selectorSchema, image: string() }, ['selector', 'image']);
+const hostSchema = object(
+  {
+    selector: selectorSchema,
+    image: string(),
+    once: boolean('Install once: after the image called its {{doneURL}}, this host boots from its next boot device (its disk) until it is sent back with `pxevirt pxe reprovision`.'),
+  },
+  ['selector', 'image'],
+);
 const menuSchema = object({ enabled: boolean(), timeoutSeconds: integer() });
 const ipv6Schema = object({
   answerRouterSolicitations: boolean(
@@ -141,6 +153,12 @@ class Checker {
       return undefined;
     }
     return s;
+  }
+  /** Reports template variables that are not known (a typo would otherwise reach the installer as text). */
+  template(text: string, field: string): void {
+    for (const name of unknownVariables(text)) {
+      this.fail(CauseType.Invalid, field, `expected template variables among ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}, found {{${name}}}`);
+    }
   }
   /** A path under root (relative, no `..`) or an http(s) URL. */
   location(v: unknown, field: string): string | undefined {
@@ -303,6 +321,7 @@ function validateImages(c: Checker, input: unknown, base: string): PxeImage[] {
       initrd: c.array(o.initrd, join(at, 'initrd')).flatMap((v, j) => c.location(v, join(join(at, 'initrd'), j)) ?? []),
       cmdline: c.string(o.cmdline, join(at, 'cmdline'), false) ?? '',
     };
+    c.template(image.cmdline, join(at, 'cmdline'));
     if (hasKernel) {
       const kernel = c.location(o.kernel, join(at, 'kernel'));
       if (kernel !== undefined) image.kernel = kernel;
@@ -313,6 +332,7 @@ function validateImages(c: Checker, input: unknown, base: string): PxeImage[] {
         c.fail(CauseType.Invalid, join(at, 'ipxeScript'), `expected a script starting with "#!ipxe", found ${shown(script.split('\n')[0])}`);
       }
       if (script !== undefined) image.ipxeScript = script;
+      if (script !== undefined) c.template(script, join(at, 'ipxeScript'));
     }
     return [image];
   });
@@ -351,6 +371,7 @@ function validateHosts(c: Checker, input: unknown, base: string, images: Readonl
     if (o.image !== undefined && !images.has(image)) {
       c.fail(CauseType.NotSupported, join(at, 'image'), `expected the name of an image (${[...images].join(', ') || 'none defined'}), found ${shown(image)}`);
     }
-    return [{ selector, image }];
+    if (o.once !== undefined && typeof o.once !== 'boolean') c.fail(CauseType.Invalid, join(at, 'once'), `expected true or false, found ${shown(o.once)}`);
+    return [{ selector, image, ...(o.once === true ? { once: true } : {}) }];
   });
 }

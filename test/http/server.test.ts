@@ -12,6 +12,7 @@ import { createPxeMetrics } from '../../src/pxe/metrics.ts';
 import { Timeline } from '../../src/pxe/timeline.ts';
 import { Transfers } from '../../src/pxe/transfers.ts';
 import { startHttp, type HttpBootServer } from '../../src/pxe/http/server.ts';
+import { InstallStore } from '../../src/pxe/install-store.ts';
 
 interface CurlResult {
   code: number;
@@ -84,6 +85,7 @@ async function start(extra: Record<string, unknown> = {}, log: Logger = silentLo
     metrics: createPxeMetrics(),
     transfers,
     status: () => ({ leases: [{ mac: 'de:00:00:00:00:de', address: '192.168.100.100' }] }),
+    install: await InstallStore.open(await mkdtemp(join(dir, 'state-')), { log: silentLogger }),
   });
   const r = { server, url: `http://127.0.0.1:${server.port}`, timeline, transfers };
   running.push(r);

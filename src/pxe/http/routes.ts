@@ -12,6 +12,8 @@ export type Route =
   | { kind: 'ipxe'; path: string; query: URLSearchParams }
   | { kind: 'status' }
   | { kind: 'metrics' }
+  /** A host's install is done (POST /done/<token>). */
+  | { kind: 'done'; token: string }
   | { kind: 'not-found'; path: string }
   | { kind: 'bad-request'; path: string; message: string };
 
@@ -38,6 +40,11 @@ export function metricsKind(route: Route): RouteKind {
 /** Methods every route accepts; anything else is 405. */
 export const ALLOWED_METHODS = ['GET', 'HEAD'] as const;
 
+/** Methods /done/<token> accepts (busybox `wget --post-data=` and `curl -X POST`; PUT for tools that only do that). */
+export const DONE_METHODS = ['POST', 'PUT'] as const;
+
+const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+
 /** Parses a request target (`/files/a%20b?x=1`) into a route. */
 export function routeOf(target: string): Route {
   // Absolute-form targets (`http://host/path`) are legal in HTTP/1.1; keep the path.
@@ -51,6 +58,9 @@ export function routeOf(target: string): Route {
   if (path === '/menu.ipxe') return { kind: 'menu', query };
   if (path === '/status') return { kind: 'status' };
   if (path === '/metrics') return { kind: 'metrics' };
+  const done = /^\/done\/([^/]*)$/.exec(path);
+  // A malformed token is as unknown as a wrong one: 404, nothing said about the format.
+  if (done) return TOKEN.test(done[1] ?? '') ? { kind: 'done', token: done[1] as string } : { kind: 'not-found', path: '/done/…' };
   const image = /^\/image\/([^/]+)\.ipxe$/.exec(path);
   if (image?.[1] !== undefined) {
     const name = decode(image[1]);

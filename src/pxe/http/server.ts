@@ -10,8 +10,10 @@ import type { PxeServerSpec } from '../../resources/pxe-server.ts';
 import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Transfers } from '../transfers.ts';
-import { ALLOWED_METHODS, metricsKind, routeOf, type Route } from './routes.ts';
-import { answerBoot, answerImage, answerMenu, type ScriptAnswer } from './scripts.ts';
+import type { InstallStore } from '../install-store.ts';
+import { answerDone, serveTemplate, type InstallRouteContext } from './install-routes.ts';
+import { ALLOWED_METHODS, DONE_METHODS, metricsKind, routeOf, type Route } from './routes.ts';
+import { answerBoot, answerImage, answerMenu, type InstallHooks, type ScriptAnswer } from './scripts.ts';
 import { sendText, serveFile, type FileServeContext } from './serve-file.ts';
 
 export interface HttpOptions {
@@ -28,6 +30,8 @@ export interface HttpOptions {
   transfers: Transfers;
   /** Extra /status fields (the DHCP leases). */
   status?: () => Record<string, unknown>;
+  /** Per-host install state: doneURLs, `once`, templates' doneURL. */
+  install: InstallStore;
 }
 
 export interface HttpBootServer {
@@ -104,13 +108,14 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
 }
 
 /** The /status document: the server, transfers in progress, per-MAC timelines and the extra fields (leases). */
-export function statusDocument(options: Pick<HttpOptions, 'spec' | 'transfers' | 'timeline' | 'status'>): Record<string, unknown> {
+export function statusDocument(options: Pick<HttpOptions, 'spec' | 'transfers' | 'timeline' | 'status' | 'install'>): Record<string, unknown> {
   const timelines = options.timeline.snapshot();
   return {
     server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
     transfers: options.transfers.snapshot(),
     timelines,
     gaps: gapsByMac(timelines),
+    hosts: options.install.hosts(),
     ...options.status?.(),
   };
 }
@@ -123,21 +128,28 @@ async function handle(options: HttpOptions, files: FileServeContext, base: strin
 
   if (route.kind === 'not-found') return sendText(res, 404, `not found: ${route.path}\n`);
   if (route.kind === 'bad-request') return sendText(res, 400, `${route.message}\n`);
+  const install: InstallRouteContext = { install: options.install, timeline: options.timeline, log: options.log, roots: files.roots, base };
+  if (route.kind === 'done') {
+    if ((DONE_METHODS as readonly string[]).includes(req.method ?? '')) return answerDone(install, req, res, route.token, ip);
+    return sendText(res, 405, `method ${req.method ?? ''} not allowed on /done/…; expected ${DONE_METHODS.join(' or ')}\n`, { Allow: DONE_METHODS.join(', ') });
+  }
   if (!(ALLOWED_METHODS as readonly string[]).includes(req.method ?? '')) {
     return sendText(res, 405, `method ${req.method ?? ''} not allowed on ${pathOf(route)}; expected ${ALLOWED_METHODS.join(' or ')}\n`, { Allow: ALLOWED_METHODS.join(', ') });
   }
 
   switch (route.kind) {
     case 'boot':
-      return sendScript(options, req, res, ip, pathOf(route), answerBoot(options.spec, base, route.query));
+      return sendScript(options, req, res, ip, pathOf(route), answerBoot(options.spec, base, route.query, hooks(options.install, ip)));
     case 'menu':
       return sendScript(options, req, res, ip, pathOf(route), answerMenu(options.spec, base, route.query));
     case 'image':
-      return sendScript(options, req, res, ip, pathOf(route), answerImage(options.spec, base, route.name, route.query));
+      return sendScript(options, req, res, ip, pathOf(route), answerImage(options.spec, base, route.name, route.query, hooks(options.install, ip)));
     case 'file':
     case 'ipxe': {
       const mac = macFromQuery(route.query);
-      return serveFile(files, req, res, route.path, { ip, ...(mac === undefined ? {} : { mac }) });
+      const who = { ip, ...(mac === undefined ? {} : { mac }) };
+      if (route.kind === 'file' && (await serveTemplate(install, req, res, route.path, who))) return;
+      return serveFile(files, req, res, route.path, who);
     }
     case 'status': {
       const body = statusDocument(options);
@@ -148,14 +160,21 @@ async function handle(options: HttpOptions, files: FileServeContext, base: strin
   }
 }
 
-function sendScript(options: HttpOptions, req: IncomingMessage, res: ServerResponse, ip: string, path: string, answer: ScriptAnswer): void {
+function hooks(install: InstallStore, ip: string): InstallHooks {
+  return { decide: (mac, once) => install.decide(mac, once), begin: (mac, image) => install.begin(mac, image), ip };
+}
+
+async function sendScript(options: HttpOptions, req: IncomingMessage, res: ServerResponse, ip: string, path: string, answer: ScriptAnswer): Promise<void> {
   const mac = answer.client.mac;
+  if (answer.selection === 'local' && mac !== undefined) options.install.localBoot(mac);
+  // The install state (a new done token, a local boot) is on disk before the client acts on the answer.
+  await options.install.flush();
   // A script request is often the first time this server sees the client's address with
   // its MAC (proxy DHCP, or DHCP off): later file requests from that address get the MAC.
   if (mac !== undefined) options.timeline.noteAddress(mac, ip);
   options.timeline.record({
     proto: 'http',
-    event: answer.selection === 'error' ? 'error' : 'script',
+    event: answer.selection === 'error' ? 'error' : answer.selection === 'local' ? 'local-boot' : 'script',
     ip,
     ...(mac === undefined ? {} : { mac }),
     path,
@@ -197,6 +216,8 @@ function pathOf(route: Route): string {
       return '/status';
     case 'metrics':
       return '/metrics';
+    case 'done':
+      return '/done/…';
     default:
       return route.path;
   }

@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../../lib/logger.ts';
+import { normalizeMac } from '../../lib/mac.ts';
 import type { PxeMetrics } from '../metrics.ts';
 
 export interface StatusSocketOptions {
@@ -12,6 +13,8 @@ export interface StatusSocketOptions {
   status: () => Record<string, unknown>;
   metrics: PxeMetrics;
   log: Logger;
+  /** POST /reprovision?mac=M[&provisionedBefore=TIME]: send a host back to install; true when it changed. */
+  reprovision?: (mac: string, provisionedBefore?: string) => Promise<boolean>;
 }
 
 export interface StatusSocket {
@@ -21,11 +24,25 @@ export interface StatusSocket {
 /** Listens on the unix socket (replacing a stale one) and answers GET /status and /metrics. */
 export async function startStatusSocket(options: StatusSocketOptions): Promise<StatusSocket> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, queryText] = (req.url ?? '/').split('?', 2);
     const send = (code: number, type: string, body: string) => {
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    if (path === '/reprovision' && options.reprovision) {
+      if (req.method !== 'POST') return send(405, 'text/plain; charset=utf-8', `method ${req.method ?? ''} not allowed on /reprovision; expected POST\n`);
+      const query = new URLSearchParams(queryText ?? '');
+      const mac = normalizeMac(query.get('mac') ?? '');
+      const before = query.get('provisionedBefore') ?? undefined;
+      if (mac === undefined) return send(400, 'text/plain; charset=utf-8', `expected mac=<MAC address like de:00:00:00:00:de>, found ${JSON.stringify(query.get('mac') ?? '')}\n`);
+      if (before !== undefined && Number.isNaN(Date.parse(before))) return send(400, 'text/plain; charset=utf-8', `expected provisionedBefore=<RFC 3339 time>, found ${JSON.stringify(before)}\n`);
+      req.resume();
+      options.reprovision(mac, before).then(
+        (changed) => send(200, 'application/json; charset=utf-8', `${JSON.stringify({ mac, changed })}\n`),
+        (err: unknown) => send(500, 'text/plain; charset=utf-8', `reprovision failed: ${String(err)}\n`),
+      );
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain; charset=utf-8', `method ${req.method ?? ''} not allowed; expected GET or HEAD\n`);
     if (path === '/status') return send(200, 'application/json; charset=utf-8', `${JSON.stringify(options.status())}\n`);
     if (path === '/metrics') {

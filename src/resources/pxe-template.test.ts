@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkTemplate, renderTemplate, TemplateVariableError, templateVariables, unknownVariables } from './template.ts';
+import { checkTemplate, renderTemplate, TemplateVariableError, templateVariables, unknownVariables } from './pxe-template.ts';
 
 test('renders every known variable, with or without spaces and triple braces', () => {
   const r = renderTemplate('ks={{files}}/ks.cfg host={{ hostname }} mac={{{mac}}} done={{doneURL}}', {
