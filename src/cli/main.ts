@@ -47,6 +47,29 @@ pxe
     process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
   });
 
+pxe
+  .command('reprovision')
+  .description('send an installed host back to install on its next boot: PXESERVER MAC through the API (an annotation), or MAC with --status-socket for `pxe serve`')
+  .arguments('<pxeserver-or-mac> [mac]')
+  .option('--status-socket <path>', 'the status socket of a `pxevirt pxe serve` (then give only the MAC)')
+  .option('-n, --namespace <namespace>', 'the PXEServer\'s namespace')
+  .option('--kubeconfig <file>', 'kubeconfig to use')
+  .action(async (first: string, second: string | undefined, opts: { statusSocket?: string; namespace?: string; kubeconfig?: string }) => {
+    const r = await import('./pxe-reprovision.ts');
+    const out = (t: string) => void process.stdout.write(t);
+    if (opts.statusSocket !== undefined) {
+      if (second !== undefined) throw new InvalidArgumentError(`expected only a MAC with --status-socket, found ${JSON.stringify(first)} and ${JSON.stringify(second)}`);
+      return r.reprovisionViaSocket(opts.statusSocket, r.macArgument(first), out);
+    }
+    const { openSession, readProcessStdin } = await import('./verbs/session.ts');
+    const session = openSession({ ...(opts.namespace ? { namespace: opts.namespace } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }, { out, err: (t) => void process.stderr.write(t), readStdin: readProcessStdin });
+    try {
+      await r.reprovisionViaApi(session, first, r.macArgument(second));
+    } finally {
+      session.client.close();
+    }
+  });
+
 program
   .command('up')
   .description('run the API server (and controllers) in the foreground; prints the KUBECONFIG line')

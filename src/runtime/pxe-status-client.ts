@@ -2,16 +2,16 @@
 import { request } from 'node:http';
 
 /** GETs a path on the server's status socket; rejects unless 200. */
-export function statusRequest(socketPath: string, path = '/status', timeoutMs = 3000): Promise<unknown> {
+export function statusRequest(socketPath: string, path = '/status', timeoutMs = 3000, method: 'GET' | 'POST' = 'GET'): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs }, (res) => {
+    const req = request({ socketPath, path, method, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString();
         if (res.statusCode !== 200) return reject(new Error(`status socket ${socketPath}${path}: expected 200, found ${res.statusCode}: ${text.trim()}`));
         try {
-          resolve(path === '/status' ? JSON.parse(text) : text);
+          resolve(path === '/status' || method === 'POST' ? JSON.parse(text) : text);
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }
@@ -24,3 +24,9 @@ export function statusRequest(socketPath: string, path = '/status', timeoutMs = 
   });
 }
 
+
+/** Sends a host back to install (POST /reprovision); `provisionedBefore` makes it apply only to an older install. */
+export async function reprovisionRequest(socketPath: string, mac: string, provisionedBefore?: string, timeoutMs = 3000): Promise<{ mac: string; changed: boolean }> {
+  const q = new URLSearchParams({ mac, ...(provisionedBefore === undefined ? {} : { provisionedBefore }) });
+  return (await statusRequest(socketPath, `/reprovision?${q.toString()}`, timeoutMs, 'POST')) as { mac: string; changed: boolean };
+}

@@ -46,7 +46,7 @@ export async function startPxeServe(
   t: TestContextLike,
   node: NodeNamespace,
   config: Record<string, unknown>,
-  options: { root?: string; stateDir?: string } = {},
+  options: { root?: string; stateDir?: string; args?: string[] } = {},
 ): Promise<RunningPxe> {
   const work = await tempDir(t, 'pxevirt-pxe-');
   const root = options.root ?? join(work, 'root');
@@ -54,7 +54,7 @@ export async function startPxeServe(
   await mkdir(root, { recursive: true });
   const configPath = join(work, 'pxe.json');
   await writeFile(configPath, JSON.stringify({ root, ...config }, null, 2));
-  const child = node.spawn(process.execPath, [pxevirtBin, 'pxe', 'serve', '--config', configPath, '--state-dir', stateDir, '--log-level', 'debug'], {
+  const child = node.spawn(process.execPath, [pxevirtBin, 'pxe', 'serve', '--config', configPath, '--state-dir', stateDir, '--log-level', 'debug', ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];

@@ -56,3 +56,52 @@ test('answers the menu and single images by name', () => {
   assert.equal(missing.body, 'no image named "nope"; expected one of: tiny-linux, broken\n');
   assert.match(answerImage(spec(), base, 'tiny-linux', new URLSearchParams()).body, /^kernel http:\/\/192\.168\.100\.1:8080\/files\/tiny\/vmlinuz /m);
 });
+
+function installSpec(): PxeServerSpec {
+  return spec({
+    images: [
+      { name: 'installer', kernel: 'inst/vmlinuz', cmdline: 'console=ttyS0 files={{files}} done={{doneURL}} mac={{mac}} host={{hostname}} arch={{arch}} ip={{ip}} image={{image}}' },
+      { name: 'scripted', ipxeScript: '#!ipxe\necho {{mac}} {{uuid}}\nchain {{files}}/x.ipxe?done={{doneURL}}\n' },
+    ],
+    hosts: [
+      { selector: { mac: 'de:00:00:00:00:01' }, image: 'installer', once: true },
+      { selector: { mac: 'de:00:00:00:00:02' }, image: 'scripted' },
+    ],
+  });
+}
+
+function hooks(decision: 'install' | 'local' = 'install') {
+  const begun: string[] = [];
+  return { begun, decide: () => decision, begin: (mac: string, image: string) => (begun.push(`${mac} ${image}`), 'TOKEN-0123456789abcdef'), ip: '192.168.100.101' };
+}
+
+test('renders the cmdline per host, with a doneURL for this boot', () => {
+  const h = hooks();
+  const answer = answerBoot(installSpec(), base, new URLSearchParams('mac=de-00-00-00-00-01&hostname=node1&arch=bios'), h);
+  assert.equal(answer.selection, 'image');
+  assert.match(
+    answer.body,
+    /files=http:\/\/192\.168\.100\.1:8080\/files done=http:\/\/192\.168\.100\.1:8080\/done\/TOKEN-0123456789abcdef mac=de:00:00:00:00:01 host=node1 arch=bios ip=192\.168\.100\.101 image=installer\n/,
+  );
+  assert.deepEqual(h.begun, ['de:00:00:00:00:01 installer']);
+});
+
+test('renders an iPXE script template; an unknown uuid renders empty', () => {
+  const answer = answerBoot(installSpec(), base, new URLSearchParams('mac=de-00-00-00-00-02&uuid='), hooks());
+  assert.equal(answer.body, '#!ipxe\necho de:00:00:00:00:02 \nchain http://192.168.100.1:8080/files/x.ipxe?done=http://192.168.100.1:8080/done/TOKEN-0123456789abcdef\n');
+});
+
+test('a hostile hostname does not reach the script', () => {
+  const answer = answerBoot(installSpec(), base, new URLSearchParams('mac=de-00-00-00-00-01&hostname=x%20%23%20%26%26%20shell'), hooks());
+  assert.equal(answer.selection, 'image');
+  assert.match(answer.body, / host= arch=/);
+});
+
+test('an installed once host gets the local-boot answer and starts no install', () => {
+  const h = hooks('local');
+  const answer = answerBoot(installSpec(), base, new URLSearchParams('mac=de-00-00-00-00-01'), h);
+  assert.equal(answer.selection, 'local');
+  assert.equal(answer.image, 'installer');
+  assert.match(answer.body, /^#!ipxe\necho pxevirt: de:00:00:00:00:01 is installed \(image installer\): booting from the next device\nexit\n$/);
+  assert.deepEqual(h.begun, []);
+});
