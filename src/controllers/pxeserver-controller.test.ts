@@ -55,6 +55,7 @@ function fakeHost(): FakeHost {
     },
     adopt: async () => ({}),
     status: async () => ({ leases: [], boots: [] }),
+    reprovision: async () => false,
     teardown: async (_pod, proc) => {
       h.teardowns++;
       await proc?.stop(0);

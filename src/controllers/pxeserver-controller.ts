@@ -2,6 +2,8 @@
 // address) running `pxevirt pxe serve` detached; status refreshed from the server's status
 // socket every few seconds and written only when it changed. Servers outlive the daemon and
 // are adopted on start; delete stops the server and removes everything it had on the node.
+import { pendingReprovisions, reprovisionRequests } from '../resources/pxe-reprovision.ts';
+import { isObject } from '../lib/is-object.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { CniManager } from '../network/cni/types.ts';
 import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
@@ -211,10 +213,23 @@ export async function startPxeServerController(options: PxeServerControllerOptio
           queue.add(key);
           break;
         case 'readStatus': {
-          const doc = await host.status(st.pod).catch((err: unknown) => {
-            log.debug({ pxeserver: key, err: errorText(err) }, 'status socket did not answer');
-            return undefined;
-          });
+          const read = () =>
+            host.status(st.pod).catch((err: unknown) => {
+              log.debug({ pxeserver: key, err: errorText(err) }, 'status socket did not answer');
+              return undefined;
+            });
+          let doc = await read();
+          // Reprovision annotations that still apply (the host was provisioned before them) go to the server.
+          const pending = pendingReprovisions(reprovisionRequests(o.metadata.annotations), isObject(doc) ? doc.hosts : undefined);
+          let sent = 0;
+          for (const r of pending) {
+            const changed = await host.reprovision(st.pod, r.mac, r.before).catch((err: unknown) => (log.warn({ pxeserver: key, mac: r.mac, err: errorText(err) }, 'reprovision failed'), false));
+            if (changed) {
+              sent++;
+              record(o, { type: 'Normal', reason: 'Reprovision', message: `${r.mac} sent back to install (requested ${r.before})` });
+            }
+          }
+          if (sent > 0) doc = await read();
           const recovered = leasesRecoveredEvent(o.status, doc);
           if (recovered) record(o, recovered);
           if (r.status && !writeStatus(o, st, r.status, doc)) queue.add(key);

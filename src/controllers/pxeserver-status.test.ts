@@ -90,3 +90,16 @@ test('a server that recovered from a bad lease file is Ready with a LeasesRecove
   assert.deepEqual(clean.conditions.map((c) => c.type), ['Ready']);
   assert.equal(leasesRecoveredEvent(status, doc), undefined);
 });
+
+test('status.hosts carries the install state per host and drops malformed entries', () => {
+  const fields = serverStatusFields(
+    {
+      hosts: [
+        { mac: 'de:00:00:00:00:01', state: 'Provisioned', image: 'installer', installStartedAt: '2026-12-05T12:00:00.000Z', provisionedAt: '2026-12-05T12:01:00.000Z', token: 'never shown' },
+        { mac: 'de:00:00:00:00:02', state: 'Weird' },
+      ],
+    },
+    new Date('2026-12-05T12:02:00Z'),
+  );
+  assert.deepEqual(fields.hosts, [{ mac: 'de:00:00:00:00:01', state: 'Provisioned', image: 'installer', installStartedAt: '2026-12-05T12:00:00.000Z', provisionedAt: '2026-12-05T12:01:00.000Z' }]);
+});

@@ -44,6 +44,9 @@ export interface StatusLimits {
 
 export const DEFAULT_LIMITS: StatusLimits = { hosts: 20, eventsPerHost: 30 };
 
+/** Hosts kept in status.hosts (the install state; most recently changed first). */
+export const MAX_INSTALL_HOSTS = 200;
+
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : undefined);
@@ -77,8 +80,8 @@ export function bootEventOf(e: unknown): Obj | undefined {
   });
 }
 
-/** Leases, boot timelines and transfers from the server's /status document. */
-export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits = DEFAULT_LIMITS): { leases: Obj[]; boots: Obj[]; transfers: Obj[] } {
+/** Leases, boot timelines, install state and transfers from the server's /status document. */
+export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits = DEFAULT_LIMITS): { leases: Obj[]; boots: Obj[]; hosts: Obj[]; transfers: Obj[] } {
   const d = isObj(doc) ? doc : {};
   const leases = (Array.isArray(d.leases) ? d.leases : [])
     .filter(isObj)
@@ -107,7 +110,12 @@ export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits
     .filter(isObj)
     .map((t) => compact({ proto: str(t.proto), file: str(t.file), ip: str(t.ip), mac: str(t.mac), size: int(t.size), bytes: int(t.bytes) ?? 0, startedAt: str(t.startedAt) }))
     .filter((t) => t.proto !== undefined && t.file !== undefined);
-  return { leases, boots, transfers };
+  const hosts = (Array.isArray(d.hosts) ? d.hosts : [])
+    .filter(isObj)
+    .map((h) => compact({ mac: str(h.mac), state: str(h.state), image: str(h.image), installStartedAt: str(h.installStartedAt), provisionedAt: str(h.provisionedAt), lastLocalBootAt: str(h.lastLocalBootAt) }))
+    .filter((h) => h.mac !== undefined && (h.state === 'Installing' || h.state === 'Provisioned'))
+    .slice(0, MAX_INSTALL_HOSTS);
+  return { leases, boots, hosts, transfers };
 }
 
 function ipKey(ip: string): number {
@@ -149,7 +157,7 @@ export function pxeServerStatus(previous: unknown, obs: PxeServerObservation, no
     fields = serverStatusFields(obs.server, now, limits);
     recovered = leasesRecoveredCondition(obs.server);
   } else if (obs.phase === 'Running') {
-    fields = compact({ leases: prev.leases, boots: prev.boots, transfers: prev.transfers });
+    fields = compact({ leases: prev.leases, boots: prev.boots, hosts: prev.hosts, transfers: prev.transfers });
     recovered = (Array.isArray(prev.conditions) ? prev.conditions : []).filter(isObj).find((c) => c.type === 'LeasesRecovered');
   }
   return compact({

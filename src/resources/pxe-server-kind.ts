@@ -78,6 +78,20 @@ const statusSchema = object({
     ),
     'Per-MAC boot timelines (DHCP → TFTP → HTTP), most recently active host first.',
   ),
+  hosts: array(
+    object(
+      {
+        mac: string(),
+        state: oneOf(['Installing', 'Provisioned']),
+        image: string('The image the host installs (or installed).'),
+        installStartedAt: dateTime('When its last install boot was answered.'),
+        provisionedAt: dateTime('When its install called {{doneURL}}.'),
+        lastLocalBootAt: dateTime('When it was last told to boot from its next device (hosts with once: true).'),
+      },
+      ['mac', 'state'],
+    ),
+    'Install state per host, most recently changed first. Send a host back to install with `pxevirt pxe reprovision NAME MAC` or the annotation reprovision.pxe.pxevirt.io/<mac-with-dashes>: <RFC 3339 time>.',
+  ),
   transfers: array(
     object({ proto: oneOf(['tftp', 'http']), file: string(), ip: string(), mac: string(), size: integer(undefined, 'int64'), bytes: integer(undefined, 'int64'), startedAt: dateTime() }, ['proto', 'file', 'bytes']),
     'Transfers in progress.',

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
 import type { DetachedProcess, ExitRecord } from './detached-process.ts';
-import { statusRequest } from './pxe-status-client.ts';
+import { reprovisionRequest, statusRequest } from './pxe-status-client.ts';
 import { adoptServer, attachNetwork, launchServer, podFiles, pxeServerPod, readPodRecord, serveConfig, teardownPod, teardownRunDir, type PxeServerPod, type PxeServerPodOptions } from './pxeserver-pod.ts';
 
 /** The running server as the controller sees it (a DetachedProcess on a real node). */
@@ -21,6 +21,8 @@ export interface PxeServerHost {
   adopt(pod: PxeServerPod): Promise<{ proc?: PxeServerProcess; exit?: ExitRecord; specHash?: string; mac?: string }>;
   /** The server's /status document. */
   status(pod: PxeServerPod): Promise<unknown>;
+  /** Sends a host provisioned before `provisionedBefore` back to install; true when it changed. */
+  reprovision(pod: PxeServerPod, mac: string, provisionedBefore: string): Promise<boolean>;
   /** Stops the server and removes everything the pod had on the node. */
   teardown(pod: PxeServerPod, proc: PxeServerProcess | undefined): Promise<void>;
   /** Removes pods whose PXEServer is not among `known` (uids); returns the uids removed. */
@@ -43,6 +45,7 @@ export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
       return mac === undefined ? found : { ...found, mac };
     },
     status: (pod) => statusRequest(podFiles(pod.runDir).statusSocket),
+    reprovision: async (pod, mac, before) => (await reprovisionRequest(podFiles(pod.runDir).statusSocket, mac, before)).changed,
     teardown: (pod, proc) => teardownPod(pod, proc, o),
     removeOrphans: async (known) => {
       const runRoot = join(o.dataDir, 'run', 'pxeserver');
