@@ -139,7 +139,7 @@ test('shows the API\'s message beside the field a bad manifest got wrong', { ski
   await saveScreenshot(page, 'web-create-error');
 });
 
-test('shows a PXEServer\'s leases, transfers and de:00:00:00:00:de\'s boot timeline from its status', { skip, timeout: 120_000 }, async (t) => {
+test('shows a PXEServer\'s hosts, leases, transfers and de:00:00:00:00:de\'s boot timeline from its status, and sends a host back to install', { skip, timeout: 120_000 }, async (t) => {
   await ensureUiBuilt();
   const d = await startDaemonProcess(t);
   const nad = await d.http('POST', '/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions', { body: readFileSync(join(SEED, 'pxe-net-conf.yaml')), contentType: 'application/yaml' });
@@ -159,6 +159,7 @@ test('shows a PXEServer\'s leases, transfers and de:00:00:00:00:de\'s boot timel
     interface: 'net1',
     conditions: [{ type: 'Ready', status: 'True', reason: 'Serving', message: 'serving DHCP, TFTP and HTTP on net1', lastTransitionTime: at(0) }],
     leases: [{ mac, ip, state: 'bound', expiresAt: at(3_600_000) }],
+    hosts: [{ mac, state: 'Provisioned', image: 'fedora', installStartedAt: at(2000), provisionedAt: at(60_000), lastLocalBootAt: at(90_000) }],
     transfers: [{ proto: 'http', file: 'fedora/initrd.img', ip, mac, size: 80 * 1048576, bytes: 20 * 1048576, startedAt: at(2500) }],
     boots: [{
       mac,
@@ -202,11 +203,26 @@ test('shows a PXEServer\'s leases, transfers and de:00:00:00:00:de\'s boot timel
   assert.match(await page.locator(`#leases tr[data-mac="${mac}"]`).textContent() ?? '', /192\.168\.100\.150.*bound/);
   assert.equal(await page.locator('#transfers progress').getAttribute('value'), String(20 * 1048576));
   assert.match(await page.locator('#transfers').textContent() ?? '', /20\.0 MiB of 80\.0 MiB \(25%\)/);
+  const installed = page.locator(`#hosts tr[data-mac="${mac}"]`);
+  assert.match((await installed.textContent()) ?? '', /Provisioned\s*fedora/);
   await saveScreenshot(page, 'web-pxeserver');
 
   // The transfer finishing shows without reloading.
   await mergeStatus(d, `${PXES}/pxe`, { transfers: [] });
   await page.locator('#transfers td.muted', { hasText: 'none' }).waitFor();
+
+  // Reinstall: the reprovision annotation the controller passes on to the server.
+  page.once('dialog', (dialog) => void dialog.accept());
+  const clicked = Date.now();
+  await installed.locator('button[data-action=reinstall]').click();
+  const key = 'reprovision.pxe.pxevirt.io/de-00-00-00-00-de';
+  let stamp: string | undefined;
+  for (const deadline = Date.now() + 10_000; stamp === undefined && Date.now() < deadline; ) {
+    const annotations = (JSON.parse((await d.http('GET', `${PXES}/pxe`)).body) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+    stamp = annotations[key];
+    if (stamp === undefined) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(stamp !== undefined && Date.parse(stamp) >= clicked - 5000, `the annotation ${key} is set to the click's time, found ${stamp}`);
 });
 
 test('refuses every page, the session and the API without the token, and every websocket without it', { skip, timeout: 120_000 }, async (t) => {

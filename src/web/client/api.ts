@@ -68,8 +68,8 @@ export function wsProtocols(): string[] {
 }
 
 /** A JSON API call; throws ApiFailure with the Status when refused. */
-export async function api<T = Obj>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = { method, headers: auth(body === undefined ? {} : { 'content-type': 'application/json' }) };
+export async function api<T = Obj>(method: string, path: string, body?: unknown, signal?: AbortSignal, contentType = 'application/json'): Promise<T> {
+  const init: RequestInit = { method, headers: auth(body === undefined ? {} : { 'content-type': contentType }) };
   if (body !== undefined) init.body = JSON.stringify(body);
   if (signal) init.signal = signal;
   const res = await fetch(path, init);

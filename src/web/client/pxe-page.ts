@@ -1,9 +1,9 @@
 // A PXEServer's page, all from its status (written by the PXEServer controller): conditions,
-// leases, transfers in progress with progress bars, and each host's boot timeline — runs of
+// hosts' install state (with a Reinstall button), leases, transfers in progress with progress bars, and each host's boot timeline — runs of
 // DHCP → TFTP → HTTP with files, sizes and durations, then every event.
-import { liveLists, pathOf, PXE, type Obj } from './api.ts';
+import { api, liveLists, pathOf, PXE, type Obj } from './api.ts';
 import { age, conditions, h, section, size } from './dom.ts';
-import { deleteButton, field, list, str } from './overview.ts';
+import { action, deleteButton, field, list, str } from './overview.ts';
 import { yamlOf } from './yaml-view.ts';
 
 interface BootEvent {
@@ -46,6 +46,34 @@ interface Transfer {
   size?: number;
   bytes: number;
   startedAt?: string;
+}
+
+/** One host's install state (status.hosts, from the server's install.json). */
+interface InstallHost {
+  mac: string;
+  state: 'Installing' | 'Provisioned';
+  image?: string;
+  installStartedAt?: string;
+  provisionedAt?: string;
+  lastLocalBootAt?: string;
+}
+
+/**
+ * Sends a host back to install: the reprovision annotation of src/resources/pxe-reprovision.ts
+ * (`reprovision.pxe.pxevirt.io/<mac-with-dashes>: <now>`), which the controller passes on.
+ */
+function reinstallButton(o: Obj, mac: string): HTMLButtonElement {
+  const key = `reprovision.pxe.pxevirt.io/${mac.replace(/:/g, '-')}`;
+  const patch = { metadata: { annotations: { [key]: new Date().toISOString() } } };
+  return action('Reinstall', () => api('PATCH', pathOf(PXE, o.metadata.namespace, o.metadata.name), patch, undefined, 'application/merge-patch+json'), `Reinstall ${mac} on its next boot?`);
+}
+
+function installRow(o: Obj, host: InstallHost): HTMLElement {
+  const when = (t: string | undefined) => (t ? `${age(t)} ago` : '');
+  return h('tr', { 'data-mac': host.mac, 'data-state': host.state },
+    h('td', null, host.mac), h('td', null, host.state), h('td', null, host.image ?? ''),
+    h('td', null, when(host.installStartedAt)), h('td', null, when(host.provisionedAt)), h('td', null, when(host.lastLocalBootAt)),
+    h('td', null, host.state === 'Provisioned' ? reinstallButton(o, host.mac) : ''));
 }
 
 interface Lease {
@@ -99,12 +127,14 @@ function hostTimeline(boot: Boot): HTMLElement {
 export function pxePage(main: HTMLElement, ns: string, name: string, signal: AbortSignal): void {
   const head = h('div', { id: 'summary' });
   const leases = h('tbody');
+  const installs = h('tbody');
   const transfers = h('tbody');
   const boots = h('div', { id: 'boots' });
   const yaml = h('pre', { class: 'yaml' });
   main.append(
     h('h1', null, `${ns}/${name}`),
     head,
+    section('Hosts', h('table', { id: 'hosts' }, h('thead', null, h('tr', null, ['MAC', 'State', 'Image', 'Install started', 'Provisioned', 'Last local boot', ''].map((c) => h('th', null, c)))), installs)),
     section('Leases', h('table', { id: 'leases' }, h('thead', null, h('tr', null, ['MAC', 'IP', 'Hostname', 'State', 'Expires'].map((c) => h('th', null, c)))), leases)),
     section('Transfers in progress', h('table', { id: 'transfers' }, h('thead', null, h('tr', null, ['File', 'Proto', 'Client', 'Progress', ''].map((c) => h('th', null, c)))), transfers)),
     section('Boot timelines', boots),
@@ -123,6 +153,8 @@ export function pxePage(main: HTMLElement, ns: string, name: string, signal: Abo
     );
     const ls = list<Lease>(s.leases);
     leases.replaceChildren(...(ls.length ? ls.map((l) => h('tr', { 'data-mac': l.mac }, h('td', null, l.mac), h('td', null, l.ip), h('td', null, l.hostname ?? ''), h('td', null, l.state), h('td', null, l.expiresAt ?? ''))) : [h('tr', null, h('td', { colspan: '5', class: 'muted' }, 'none'))]));
+    const hs = list<InstallHost>(s.hosts);
+    installs.replaceChildren(...(hs.length ? hs.map((x) => installRow(o, x)) : [h('tr', null, h('td', { colspan: '7', class: 'muted' }, 'No host has started an install yet.'))]));
     const ts = list<Transfer>(s.transfers);
     transfers.replaceChildren(...(ts.length ? ts.map((t) => h('tr', null, h('td', null, t.file), h('td', null, t.proto), h('td', null, t.mac ?? t.ip ?? ''),
       h('td', null, t.size ? h('progress', { max: String(t.size), value: String(t.bytes) }) : h('progress')),
