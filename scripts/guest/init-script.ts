@@ -13,6 +13,9 @@ export const floodLinePrefix = 'PXEVIRT-FLOOD ';
 /** Prefix of the console line that shows the first line of a cloud-init ISO's user-data. */
 export const cidataLinePrefix = 'PXEVIRT-GUEST cidata ';
 
+/** Prefix of the installer mode's console lines (`… writing`, `… done`, `… failed: why`). */
+export const installLinePrefix = 'PXEVIRT-GUEST install ';
+
 /**
  * /init for the guest: mounts, loads modules in the order listed in /etc/modules.load,
  * prints the marker, looks for a cloud-init ISO (see cidataLinePrefix), brings up the NICs, runs DHCP (eth0 first, then the others in
@@ -21,6 +24,11 @@ export const cidataLinePrefix = 'PXEVIRT-GUEST cidata ';
  * kernel messages on the console (otherwise they are silenced so lines do not interleave),
  * `pxevirt.serial-flood` makes the guest write numbered lines to its console without pause
  * once ready (a hostile guest filling its serial log).
+ * Installer mode, as a PXE install would run: `pxevirt.install=URL` fetches a raw disk image
+ * (gunzipped when URL ends in .gz) and writes it to `pxevirt.disk=DEV` (default /dev/vda),
+ * then POSTs to `pxevirt.done=URL` (busybox wget --post-data) and reboots (reboot -f), so the
+ * firmware's boot order runs again; in a PXEServer image that is
+ * `pxevirt.install={{files}}/disk.img pxevirt.done={{doneURL}}`.
  */
 export function initScript(name: string): string {
   return `#!/bin/sh
@@ -78,6 +86,34 @@ if [ "$dhcp" = on ]; then
 fi
 ip addr
 echo "${guestReadyLine}"
+install_url= done_url= disk=/dev/vda
+for w in $cmdline; do
+  case "$w" in
+    pxevirt.install=*) install_url=\${w#pxevirt.install=} ;;
+    pxevirt.done=*) done_url=\${w#pxevirt.done=} ;;
+    pxevirt.disk=*) disk=\${w#pxevirt.disk=} ;;
+  esac
+done
+if [ -n "$install_url" ]; then
+  i=0
+  while [ ! -b "$disk" ] && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
+  echo "${installLinePrefix}writing $install_url to $disk"
+  case "$install_url" in
+    *.gz) fetch() { wget -q -O - "$install_url" | gunzip; } ;;
+    *) fetch() { wget -q -O - "$install_url"; } ;;
+  esac
+  if [ ! -b "$disk" ]; then
+    echo "${installLinePrefix}failed: no block device $disk"
+  elif ! fetch | dd of="$disk" bs=1M conv=fsync 2>/dev/null; then
+    echo "${installLinePrefix}failed: could not write $install_url to $disk"
+  elif [ -n "$done_url" ] && ! wget -q -O /dev/null --post-data=done "$done_url"; then
+    echo "${installLinePrefix}failed: POST $done_url"
+  else
+    sync
+    echo "${installLinePrefix}done, rebooting"
+    reboot -f
+  fi
+fi
 case "$cmdline" in *" pxevirt.serial-flood "*)
   i=0
   pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
