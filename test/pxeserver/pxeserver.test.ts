@@ -19,7 +19,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing } from '../api/daemon-process.ts';
 import { createNodeNamespace, ip, netnsUnavailable, type Namespace, type NodeNamespace } from '../helpers/netns.ts';
-import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { imageEntry, pxevirtBin, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { startNodeDaemon, type NodeDaemon } from './node-daemon.ts';
 
 const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await testGuestUnavailable());
@@ -128,7 +130,8 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.equal(nad.code, 0, nad.stderr);
   const manifest = seedNadPxeServer('pxe1', {
     dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },
-    images: [imageEntry('tiny'), { name: 'net', kernel: `${webUrl}/netkernel`, initrd: [], cmdline: '' }],
+    images: [imageEntry('tiny', 'console=ttyS0 quiet no_timer_check done={{doneURL}}'), { name: 'net', kernel: `${webUrl}/netkernel`, initrd: [], cmdline: '' }],
+    hosts: [{ selector: { mac: 'de:00:00:00:00:de' }, image: 'tiny', once: true }],
     defaultImage: 'tiny',
   });
   const created = await daemon.kubectl(['create', '-f', '-'], JSON.stringify(manifest));
@@ -190,6 +193,31 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.equal(typeof tftpDone.ms, 'number');
   const httpDone = boot.events.find((e: Json) => e.proto === 'http' && e.event === 'done');
   assert.deepEqual([httpDone.file, httpDone.size, typeof httpDone.ms], ['net/k/netkernel', 200_000, 'number']);
+
+  // Install state through the API: the host reports done, the PXEServer lists it Provisioned, its
+  // next boot is the local-boot answer (on the timeline), `pxevirt pxe reprovision` sends it back.
+  const bootUrl = 'http://192.168.100.1:8080/boot.ipxe?mac=de-00-00-00-00-de&arch=bios';
+  const installScript = (await client.exec('busybox', ['wget', '-q', '-O', '-', bootUrl])).stdout;
+  const doneUrl = /done=(http:\/\/192\.168\.100\.1:8080\/done\/\S+)/.exec(installScript)?.[1];
+  assert.ok(doneUrl, `a doneURL in the script:\n${installScript}`);
+  await client.exec('busybox', ['wget', '-q', '-O', '-', '--post-data=done', doneUrl]);
+  assert.match((await client.exec('busybox', ['wget', '-q', '-O', '-', bootUrl])).stdout, /booting from the next device\nexit\n$/);
+  await until('status.hosts Provisioned and the local-boot answer on the timeline', async () => {
+    const o = await getJson(daemon, 'pxeserver', 'pxe1');
+    const host = (o.status.hosts ?? []).find((h: Json) => h.mac === mac);
+    const events = ((o.status.boots ?? []).find((b: Json) => b.mac === mac)?.events ?? []).map((e: Json) => e.event);
+    return host?.state === 'Provisioned' && host.image === 'tiny' && events.includes('local-boot') ? o : undefined;
+  });
+  const pxevirt = (args: string[]) => promisify(execFile)(process.execPath, [pxevirtBin, ...args, '--kubeconfig', daemon.kubeconfig]);
+  assert.match((await pxevirt(['describe', 'pxeserver', 'pxe1'])).stdout, /Hosts:[\s\S]*Mac:\s+de:00:00:00:00:de[\s\S]*State:\s+Provisioned/);
+  assert.match((await pxevirt(['pxe', 'reprovision', 'pxe1', mac])).stdout, /de:00:00:00:00:de will install again on its next boot/);
+  await until('the host sent back to install', async () => {
+    const o = await getJson(daemon, 'pxeserver', 'pxe1');
+    return (o.status.hosts ?? []).some((h: Json) => h.mac === mac) ? undefined : o;
+  });
+  assert.match((await client.exec('busybox', ['wget', '-q', '-O', '-', bootUrl])).stdout, /# pxevirt: image tiny/);
+  const reprovisioned = await daemon.kubectl(['get', 'events', '--field-selector', 'reason=Reprovision', '-o', 'json']);
+  assert.match(reprovisioned.stdout, /de:00:00:00:00:de sent back to install/);
 
   // Status is written only when it changed: once settled (unchanged over four polls), it
   // stays unchanged over eight more.
