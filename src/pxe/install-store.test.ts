@@ -39,3 +39,13 @@ test('an unreadable install file is logged and replaced by an empty state', asyn
   await store.flush();
   assert.equal(JSON.parse(await readFile(join(dir, INSTALL_FILE), 'utf8')).hosts[MAC].state, 'Installing');
 });
+
+test('changes made while a write waits share it, and the file ends with the last state', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pxe-install-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await InstallStore.open(dir, { log: silentLogger });
+  for (let i = 0; i < 200; i++) store.begin(`de:00:00:00:01:${(i % 256).toString(16).padStart(2, '0')}`, 'i');
+  await store.flush();
+  const saved = JSON.parse(await readFile(join(dir, INSTALL_FILE), 'utf8')) as { hosts: Record<string, unknown> };
+  assert.equal(Object.keys(saved.hosts).length, 200);
+});

@@ -43,6 +43,8 @@ export class InstallStore {
   readonly #limits: InstallLimits;
   readonly #token: () => string;
   #writing: Promise<void> = Promise.resolve();
+  /** A write is queued and has not started: it will write the latest state, so no other is queued. */
+  #queued = false;
 
   private constructor(file: string, state: InstallState, o: InstallStoreOptions) {
     this.#file = file;
@@ -122,8 +124,16 @@ export class InstallStore {
 
   #set(state: InstallState): void {
     this.#state = state;
-    // One write at a time, each with the state at its turn: the last write has the last state.
-    this.#writing = this.#writing.catch(() => undefined).then(() => this.#write());
+    // One write at a time, with the state at its turn; changes while one waits share it, so a
+    // flood of boot requests costs at most one write in progress and one queued.
+    if (this.#queued) return;
+    this.#queued = true;
+    this.#writing = this.#writing
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = false;
+        return this.#write();
+      });
     this.#writing.catch((err: unknown) => this.#log.error({ file: this.#file, err: (err as Error).message }, 'writing the install state failed'));
   }
 
