@@ -65,6 +65,8 @@ test('templates, doneURL, local boot after install (and after a restart), reprov
     (err: Error & { stderr?: string }) => err.stderr ?? err.message,
   );
   assert.match(wrong, /404/);
+  // A GET of the right one (a crawler, a link preview) is refused: only POST (or PUT) installs.
+  assert.equal((await client.exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', done])).stdout, '405');
   assert.equal((await hostsOf(client))[0]?.state, 'Installing');
 
   // 4. The installer reports done with busybox wget --post-data: Provisioned.

@@ -52,3 +52,11 @@ test('reads the client from a query, arch from iPXE platform and buildarch', () 
 function pick(route: ReturnType<typeof routeOf>): { kind: string; path?: string } {
   return 'path' in route ? { kind: route.kind, path: route.path } : { kind: route.kind };
 }
+
+test('routes /done/<token> and treats a malformed token as not found without echoing it', () => {
+  const token = 'A'.repeat(43);
+  assert.deepEqual(routeOf(`/done/${token}`), { kind: 'done', token });
+  assert.deepEqual(routeOf('/done/short'), { kind: 'not-found', path: '/done/…' });
+  assert.deepEqual(routeOf('/done/a%2Fb'.padEnd(30, 'x')), { kind: 'not-found', path: '/done/…' });
+  assert.equal(routeOf(`/done/${token}/x`).kind, 'not-found');
+});
