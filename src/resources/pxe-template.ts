@@ -13,18 +13,6 @@ export const TEMPLATE_SUFFIX = '.tmpl';
 // `{{name}}`, `{{ name }}` and `{{{name}}}` (Mustache's unescaped form; nothing is escaped here anyway).
 const TAG = /\{\{\{?\s*([^{}]*?)\s*\}?\}\}/g;
 
-/** A template names a variable pxevirt does not know; names the field and the variable. */
-export class TemplateVariableError extends Error {
-  readonly field: string;
-  readonly variable: string;
-  constructor(field: string, variable: string) {
-    super(`${field}: expected template variables among ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}, found {{${variable}}}`);
-    this.name = 'TemplateVariableError';
-    this.field = field;
-    this.variable = variable;
-  }
-}
-
 /** The variable names a template uses, in order of first use. */
 export function templateVariables(text: string): string[] {
   const seen = new Set<string>();
@@ -35,12 +23,6 @@ export function templateVariables(text: string): string[] {
 /** The variables of `text` that are not template variables. */
 export function unknownVariables(text: string): string[] {
   return templateVariables(text).filter((v) => !(TEMPLATE_VARIABLES as readonly string[]).includes(v));
-}
-
-/** Throws TemplateVariableError for the first unknown variable (config validation of cmdline and ipxeScript). */
-export function checkTemplate(text: string, field: string): void {
-  const unknown = unknownVariables(text)[0];
-  if (unknown !== undefined) throw new TemplateVariableError(field, unknown);
 }
 
 export interface Rendered {
