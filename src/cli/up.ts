@@ -23,19 +23,29 @@ export async function up(flags: UpFlags): Promise<void> {
   if (configPath !== undefined) log.info({ config: configPath }, 'config loaded');
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   // Every config key is a DaemonOptions field of the same name (see CONFIG_KEYS).
+  // Signals are caught from here on, not only once the daemon listens: a SIGTERM during
+  // start-up (or a second one during shutdown) must not kill the process half-way.
+  let requested: NodeJS.Signals | undefined;
+  let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+  const caught = (signal: NodeJS.Signals): void => {
+    if (requested !== undefined) return;
+    requested = signal;
+    onStop?.(signal);
+  };
+  process.on('SIGINT', caught).on('SIGTERM', caught);
   const daemon = await startDaemon({ ...settings, log, version });
   process.stdout.write(`export KUBECONFIG=${daemon.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
+    onStop = (signal) => {
       log.info({ signal }, 'shutting down');
       daemon.close().then(resolve, (err: unknown) => {
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'close failed');
         resolve();
       });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    if (requested !== undefined) onStop(requested);
   });
+  process.off('SIGINT', caught).off('SIGTERM', caught);
   log.info({}, 'stopped');
   log.flush();
 }
