@@ -108,37 +108,28 @@ function bytesMap(entries: Field[]): Record<string, string> {
   return out;
 }
 
-// core/v1 Secret: metadata 1, data 2 (map<string, bytes>), type 3, stringData 4, immutable 5.
-function secret(raw: Buffer): Record<string, unknown> {
+type FieldKind = 'meta' | 'string' | 'bool' | 'stringMap' | 'bytesMap';
+
+/** A message whose fields are ObjectMeta, strings, bools and maps, by field number → [JSON key, kind]. */
+function flatObject(raw: Buffer, layout: Record<number, readonly [string, FieldKind]>): Record<string, unknown> {
   const fs = fields(raw);
   const object: Record<string, unknown> = { metadata: {} };
-  const meta = fs.find((f) => f.no === 1);
-  if (meta && Buffer.isBuffer(meta.value)) object.metadata = objectMeta(meta.value);
-  const data = fs.filter((f) => f.no === 2);
-  if (data.length > 0) object.data = bytesMap(data);
-  const type = fs.find((f) => f.no === 3);
-  if (type && str(type) !== '') object.type = str(type);
-  const stringData = fs.filter((f) => f.no === 4);
-  if (stringData.length > 0) object.stringData = stringMap(stringData);
-  const immutable = fs.find((f) => f.no === 5);
-  if (immutable) object.immutable = immutable.value === 1;
+  for (const [no, [key, kind]] of Object.entries(layout)) {
+    const mine = fs.filter((f) => f.no === Number(no));
+    const first = mine[0];
+    if (first === undefined) continue;
+    if (kind === 'meta' && Buffer.isBuffer(first.value)) object[key] = objectMeta(first.value);
+    else if (kind === 'string' && str(first) !== '') object[key] = str(first);
+    else if (kind === 'bool') object[key] = first.value === 1;
+    else if (kind === 'stringMap') object[key] = stringMap(mine);
+    else if (kind === 'bytesMap') object[key] = bytesMap(mine);
+  }
   return object;
 }
 
-// core/v1 ConfigMap: metadata 1, data 2 (map<string, string>), binaryData 3 (map<string, bytes>), immutable 4.
-function configMap(raw: Buffer): Record<string, unknown> {
-  const fs = fields(raw);
-  const object: Record<string, unknown> = { metadata: {} };
-  const meta = fs.find((f) => f.no === 1);
-  if (meta && Buffer.isBuffer(meta.value)) object.metadata = objectMeta(meta.value);
-  const data = fs.filter((f) => f.no === 2);
-  if (data.length > 0) object.data = stringMap(data);
-  const binary = fs.filter((f) => f.no === 3);
-  if (binary.length > 0) object.binaryData = bytesMap(binary);
-  const immutable = fs.find((f) => f.no === 4);
-  if (immutable) object.immutable = immutable.value === 1;
-  return object;
-}
+// core/v1 Secret and ConfigMap (k8s.io/api/core/v1/generated.proto).
+const secret = (raw: Buffer) => flatObject(raw, { 1: ['metadata', 'meta'], 2: ['data', 'bytesMap'], 3: ['type', 'string'], 4: ['stringData', 'stringMap'], 5: ['immutable', 'bool'] });
+const configMap = (raw: Buffer) => flatObject(raw, { 1: ['metadata', 'meta'], 2: ['data', 'stringMap'], 3: ['binaryData', 'bytesMap'], 4: ['immutable', 'bool'] });
 
 // authorization/v1 SelfSubjectAccessReviewSpec: resourceAttributes 1, nonResourceAttributes 2.
 const RESOURCE_ATTRIBUTES = { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' };
