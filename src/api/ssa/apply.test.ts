@@ -81,3 +81,38 @@ test('conflicts on fields client-side apply last applied are allowed when given'
   const r = serverSideApply({ live: { spec: { a: 1 } }, applied: { spec: { a: 2 } }, schema: SCHEMA, managers: csa, manager: 'kubectl', apiVersion: 'v1', force: false, time: 't', tracked: all, allowed: new Set([joinPath(['f:spec', 'f:a'])]) });
   assert.deepEqual(r.object, { spec: { a: 2 } });
 });
+
+test('any sequence of applies by several managers leaves every field a manager owns in the object (property)', async () => {
+  const { default: fc } = await import('fast-check');
+  const { splitPath, valueAt } = await import('./field-path.ts');
+  const config = fc.record(
+    {
+      spec: fc.record(
+        {
+          a: fc.integer({ min: 0, max: 2 }),
+          b: fc.constantFrom('x', 'y'),
+          ports: fc.uniqueArray(fc.record({ name: fc.constantFrom('http', 'dns', 'ssh'), port: fc.integer({ min: 1, max: 3 }) }), { selector: (p) => p.name, maxLength: 3 }),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  // Found by this test: an applier that had owned the empty `spec` struct and stopped applying it removed spec with another manager's ports inside.
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('m1', 'm2', 'm3'), config, fc.boolean()), { maxLength: 8 }), (steps) => {
+      let live: Record<string, unknown> | undefined;
+      let managers: FieldManager[] = [];
+      for (const [manager, applied, force] of steps) {
+        try {
+          ({ object: live, managers } = apply(live, applied, managers, manager, force));
+        } catch (err) {
+          if (!(err instanceof ApplyConflictError)) throw err;
+          assert.equal(force, false, 'a forced apply never conflicts');
+        }
+        for (const m of managers) for (const k of m.fields) assert.notEqual(valueAt(live, splitPath(k)), undefined, `${m.manager} owns ${k.replaceAll('\u0000', ' ')}, which is gone`);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});

@@ -123,7 +123,10 @@ export function serverSideApply(input: ApplyInput): { object: Record<string, unk
   // Fields this applier set before and no longer sets are removed, unless someone else owns them too.
   const object: Record<string, unknown> = structuredClone(input.live ?? {});
   const others = managers.filter((m) => !sameEntry(m, self));
-  const dropped = [...(previous?.fields ?? [])].filter((k) => !owned.has(k) && !others.some((m) => m.fields.has(k)));
+  // A struct another manager owns a field inside stays too (an empty struct one applier owned
+  // must not take others' fields with it).
+  const ownedBelow = (k: string): boolean => others.some((m) => [...m.fields].some((f) => f.startsWith(`${k}\u0000`)));
+  const dropped = [...(previous?.fields ?? [])].filter((k) => !owned.has(k) && !others.some((m) => m.fields.has(k)) && !ownedBelow(k));
   // Parents first: a list-map item is found by its key fields, so it goes before they do.
   for (const key of dropped.sort()) removeAt(object, splitPath(key));
   mergeInto(object, input.applied, input.schema);
