@@ -51,8 +51,8 @@ test('a writer appending without pause keeps appending after the trim, and the f
   await cap.close();
   const text = await readFile(log, 'utf8');
   assert.ok(largest < 64 * 1024 + 16 * 1400, `largest size seen ${largest}`);
-  // A line written in the instant between the trim's truncate and its append-back lands just
-  // before the kept tail (reordered, never lost; see log-cap.ts): present, not always last.
+  // The trim's read-to-the-end, truncate and append-back are one synchronous sequence (see
+  // log-cap.ts): the newest line is kept.
   assert.ok(text.includes(`line ${String(n - 1).padStart(8, '0')}\n`), 'the newest line is in the file');
   assert.ok((await stat(`${log}.1`)).size <= 24 * 1024, '.1 holds at most trimAt - keep');
 });

@@ -4,8 +4,10 @@
 // runs), its last `keepBytes` stay in place (truncate, then append them back), and the part before them goes
 // to `<file>.1`, replacing the previous one. Readers of the file's end (the console's
 // backlog, `pxevirt logs`) see the latest output throughout. Checks run when the file changes
-// (inotify) and on a slow timer, at most one at a time per file.
-import { watch, type FSWatcher } from 'node:fs';
+// (inotify) and on a slow timer, at most one at a time per file. Limit: a write that lands in
+// the microseconds between the trim's last read and its truncate is lost (no lock is shared
+// with QEMU); everything before and after is kept.
+import { closeSync, ftruncateSync, openSync, readSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { Logger } from '../lib/logger.ts';
 
@@ -29,25 +31,15 @@ export async function trimLog(path: string, limits: LogCapLimits): Promise<boole
   const keep = keepOf(limits);
   const fh = await open(path, 'r').catch(() => undefined);
   if (fh === undefined) return false;
-  let tail: Buffer;
   let older: Buffer;
+  let tailStart: number;
   try {
     const size = (await fh.stat()).size;
     if (size <= trimAt(limits)) return false;
-    // What the writer appended since the stat belongs to the tail too (read to the end).
-    const tailStart = size - keep;
+    tailStart = size - keep;
     const olderStart = Math.max(0, tailStart - (trimAt(limits) - keep));
     older = Buffer.alloc(tailStart - olderStart);
     await fh.read(older, 0, older.length, olderStart);
-    const parts: Buffer[] = [];
-    for (let pos = tailStart; ; ) {
-      const chunk = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
-      if (bytesRead === 0) break;
-      parts.push(chunk.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
-    tail = Buffer.concat(parts);
   } finally {
     await fh.close();
   }
@@ -56,14 +48,25 @@ export async function trimLog(path: string, limits: LogCapLimits): Promise<boole
   const out = await open(tmp, 'w', 0o600);
   await out.writeFile(older).finally(() => out.close());
   await rename(tmp, rotated);
-  // O_APPEND on both sides: the writer's next bytes land after the tail (or, written in the
-  // instant between truncate and append, just before it — reordered, not lost).
-  const w = await open(path, 'a');
+  // The tail (from tailStart to whatever the writer has appended by now), the truncate and the
+  // tail's append-back run synchronously back to back, so a write can only fall into the few
+  // microseconds between the last read and the truncate. O_APPEND on both sides: the writer's
+  // next bytes land after the tail.
+  const fd = openSync(path, 'a+');
   try {
-    await w.truncate(0);
-    await w.write(tail.length > keep ? tail.subarray(tail.length - keep) : tail);
+    const parts: Buffer[] = [];
+    for (let pos = tailStart; ; ) {
+      const chunk = Buffer.alloc(256 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      parts.push(chunk.subarray(0, n));
+      pos += n;
+    }
+    ftruncateSync(fd, 0);
+    const tail = Buffer.concat(parts);
+    writeSync(fd, tail.length > keep ? tail.subarray(tail.length - keep) : tail);
   } finally {
-    await w.close();
+    closeSync(fd);
   }
   return true;
 }
