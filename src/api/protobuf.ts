@@ -40,17 +40,20 @@ function fields(buf: Buffer): Field[] {
 
 const str = (f: Field): string => (Buffer.isBuffer(f.value) ? f.value.toString('utf8') : String(f.value));
 
-function stringMap(entries: Field[]): Record<string, string> {
+/** map<string, …> entries by key, each value turned into text by `text` ('' when absent). */
+function mapOf(entries: Field[], text: (v: Field) => string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of entries) {
     if (!Buffer.isBuffer(e.value)) continue;
     const kv = fields(e.value);
     const k = kv.find((f) => f.no === 1);
     const v = kv.find((f) => f.no === 2);
-    if (k) out[str(k)] = v ? str(v) : '';
+    if (k) out[str(k)] = v ? text(v) : '';
   }
   return out;
 }
+
+const stringMap = (entries: Field[]): Record<string, string> => mapOf(entries, str);
 
 function objectMeta(buf: Buffer): Record<string, unknown> {
   const fs = fields(buf);
@@ -96,17 +99,7 @@ function namespace(raw: Buffer): Record<string, unknown> {
 }
 
 /** map<string, bytes> entries as the JSON form has them: base64 text by key. */
-function bytesMap(entries: Field[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of entries) {
-    if (!Buffer.isBuffer(e.value)) continue;
-    const kv = fields(e.value);
-    const k = kv.find((f) => f.no === 1);
-    const v = kv.find((f) => f.no === 2);
-    if (k) out[str(k)] = v && Buffer.isBuffer(v.value) ? v.value.toString('base64') : '';
-  }
-  return out;
-}
+const bytesMap = (entries: Field[]): Record<string, string> => mapOf(entries, (v) => (Buffer.isBuffer(v.value) ? v.value.toString('base64') : ''));
 
 type FieldKind = 'meta' | 'string' | 'bool' | 'stringMap' | 'bytesMap';
 
