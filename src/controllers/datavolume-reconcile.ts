@@ -130,7 +130,16 @@ export function reconcileDataVolume(desired: DvDesired, observed: DvObserved, no
     const spec = structuredClone(plan.claimSpec);
     const size = observed.cloneSource !== undefined && observed.cloneSource !== 'missing' ? observed.cloneSource.size : undefined;
     const resources = (spec.resources ?? {}) as { requests?: Record<string, unknown> };
-    if (clone && resources.requests?.storage === undefined && size !== undefined) spec.resources = { ...resources, requests: { ...resources.requests, storage: size } };
+    if (clone && resources.requests?.storage === undefined) {
+      // The size comes from the source, once it is known (Bound).
+      if (size === undefined) {
+        phaseTo('CloneScheduled');
+        setCondition(conditions, { type: 'Ready', status: 'False' }, at);
+        setCondition(conditions, { type: 'Running', status: 'False', reason: 'CloneSourceNotReady', message: `The source PVC ${from} is not Bound yet` }, at);
+        return finish();
+      }
+      spec.resources = { ...resources, requests: { ...resources.requests, storage: size } };
+    }
     actions.push({ type: 'createPvc', spec });
     phaseTo('Pending');
     setCondition(conditions, { type: 'Ready', status: 'False' }, at);
