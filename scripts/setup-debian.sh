@@ -10,6 +10,8 @@ packages=(
   linux-image-amd64 busybox-static cpio kmod
   # VM volumes: a local OCI registry for containerDisk tests, cloud-init ISOs, bootable test disks
   docker-registry skopeo xorriso syslinux syslinux-common mtools dosfstools
+  # DataVolume imports of .xz images
+  xz-utils
   # networking in throwaway namespaces
   iproute2 iptables iputils-ping
   # real clients and benchmark peers

@@ -18,10 +18,13 @@ import type { VmMetrics } from './metrics.ts';
 import { reconcileVm, VM_FINALIZER } from './vm-reconcile.ts';
 import { reconcileVmi, VMI_FINALIZER, type VmiLocalState } from './vmi-reconcile.ts';
 import { createWorkQueue } from './work-queue.ts';
+import { claimsNotReady, vmDataVolumeGate, type ClaimState } from './volume-readiness.ts';
 
 export const VMI_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
 const SECRET_KEY: ResourceKey = { group: '', resource: 'secrets' };
 export const VM_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachines' };
+const PVC_KEY: ResourceKey = { group: '', resource: 'persistentvolumeclaims' };
+const DV_KEY: ResourceKey = { group: 'cdi.kubevirt.io', resource: 'datavolumes' };
 
 export interface ControllerOptions {
   store: ObjectStore;
@@ -123,6 +126,12 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     local.delete(uid);
   };
 
+  const phaseOf = (key: ResourceKey, namespace: string, name: string): ClaimState | undefined => {
+    const o = getOrNone(store, key, namespace, name);
+    return o ? { ...(typeof (o.status as { phase?: unknown } | undefined)?.phase === 'string' ? { phase: (o.status as { phase: string }).phase } : {}) } : undefined;
+  };
+  const claimLookup = (namespace: string) => ({ pvc: (n: string) => phaseOf(PVC_KEY, namespace, n), dataVolume: (n: string) => phaseOf(DV_KEY, namespace, n) });
+
   const processVmi = async (key: string, namespace: string, name: string): Promise<void> => {
     let vmi = getOrNone(store, VMI_KEY, namespace, name);
     if (!vmi) {
@@ -169,6 +178,14 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           vmi = updateWithRetry(store, VMI_KEY, namespace, name, addFinalizer(VMI_FINALIZER)) ?? vmi;
           break;
         case 'start': {
+          // Claims first: a VMI waits (Pending) until its PVCs are Bound and its DataVolumes succeeded.
+          const waiting = claimsNotReady(((vmi.spec as { volumes?: unknown } | undefined)?.volumes ?? []) as Parameters<typeof claimsNotReady>[0], claimLookup(namespace));
+          if (waiting) {
+            if (state.waitingFor !== waiting) recorder.record(vmi, { type: 'Normal', reason: 'WaitingForVolumes', message: waiting }, 'virt-controller');
+            state.waitingFor = waiting;
+            break;
+          }
+          delete state.waitingFor;
           state.starting = true;
           delete state.startError;
           // The stored VMI passed admission: parsing it again only gives the runtime its type.
@@ -240,7 +257,10 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     const vm = getOrNone(store, VM_KEY, namespace, name);
     if (!vm) return;
     const vmi = getOrNone(store, VMI_KEY, namespace, name);
-    const result = reconcileVm(vm, vmi, { now: now() });
+    const declared = (vm.spec as { dataVolumeTemplates?: unknown } | undefined)?.dataVolumeTemplates;
+    const templates = Array.isArray(declared) ? (declared as Array<{ metadata?: { name?: string } }>).map((t) => t.metadata?.name ?? '') : [];
+    const dataVolumes = templates.length > 0 ? vmDataVolumeGate(templates, claimLookup(namespace).dataVolume) : undefined;
+    const result = reconcileVm(vm, vmi, { now: now(), ...(dataVolumes ? { dataVolumes } : {}) });
     let current = vm;
     if (result.status) {
       const written = writeStatus(VM_KEY, vm, result.status);
@@ -290,6 +310,13 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     if (owner) queue.add(keyOf('vm', namespace, owner));
   };
   const onVmEvent = (e: WatchEvent): void => queue.add(keyOf('vm', e.object.metadata.namespace, e.object.metadata.name));
+  // A claim or DataVolume changed: its owner VM, and the VMIs of its namespace waiting for volumes.
+  const onClaimEvent = (e: WatchEvent): void => {
+    const { namespace } = e.object.metadata;
+    const owner = (e.object.metadata.ownerReferences ?? []).find((r) => r.kind === 'VirtualMachine' && r.controller === true);
+    if (typeof owner?.name === 'string') queue.add(keyOf('vm', namespace, owner.name));
+    for (const [key, uid] of uidByKey) if (local.get(uid)?.waitingFor !== undefined && key.startsWith(keyOf('vmi', namespace, ''))) queue.add(key);
+  };
 
   const follow = (key: ResourceKey, onEvent: (e: WatchEvent) => void): StoredObject[] => inform(store, key, onEvent, aborter.signal);
 
@@ -302,6 +329,8 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   const vmis = follow(VMI_KEY, onVmiEvent);
   for (const o of vmis) remember(keyOf('vmi', o.metadata.namespace, o.metadata.name), o.metadata.uid);
   follow(VM_KEY, onVmEvent);
+  follow(PVC_KEY, onClaimEvent);
+  follow(DV_KEY, onClaimEvent);
   // Guests left by a previous daemon whose VMI no longer exists.
   for (const g of adopted) if (!keyByUid.has(g.uid)) track(orphan(g.uid));
 

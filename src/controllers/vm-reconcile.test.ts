@@ -155,3 +155,19 @@ test('a steady VM writes nothing', () => {
   const second = reconcileVm(vm({ runStrategy: 'Always' }, first.status), vmi('Running'), ctx(30));
   assert.equal(second.status, undefined);
 });
+
+test('a VM with DataVolumes not yet succeeded creates no VMI and shows Provisioning, then starts', () => {
+  const waiting = reconcileVm(vm({ runStrategy: 'Always' }), undefined, { ...ctx(), dataVolumes: { ready: false, printableStatus: 'Provisioning' } });
+  assert.deepEqual(types(waiting), []);
+  assert.equal(waiting.status?.printableStatus, 'Provisioning');
+  const failed = reconcileVm(vm({ runStrategy: 'Always' }), undefined, { ...ctx(), dataVolumes: { ready: false, printableStatus: 'DataVolumeError' } });
+  assert.equal(failed.status?.printableStatus, 'DataVolumeError');
+  const ready = reconcileVm(vm({ runStrategy: 'Always' }), undefined, { ...ctx(), dataVolumes: { ready: true } });
+  assert.deepEqual(types(ready), ['createVmi']);
+});
+
+test('a start request waits for the DataVolumes instead of being dropped', () => {
+  const r = reconcileVm(vm({ runStrategy: 'Manual' }, { stateChangeRequests: [{ action: 'Start' }] }), undefined, { ...ctx(), dataVolumes: { ready: false, printableStatus: 'Provisioning' } });
+  assert.deepEqual(types(r), []);
+  assert.deepEqual(r.status?.stateChangeRequests, [{ action: 'Start' }]);
+});

@@ -4,6 +4,7 @@
 import type { NewObject } from '../store/types.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
 import type { ControllerEvent, Reconciled } from './reconciler.ts';
+import type { VmVolumeGate } from './volume-readiness.ts';
 
 /** KubeVirt's VM finalizer: deleting a VM first deletes its VMI (pxevirt has no garbage collector). */
 export const VM_FINALIZER = 'kubevirt.io/virtualMachineControllerFinalize';
@@ -75,7 +76,7 @@ function ownedBy(vmi: VmiView, vm: VmLike): boolean {
 }
 
 /** Decides the next step for one VM, given the VMI of the same name (if any). */
-export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Date }): VmReconcileResult {
+export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Date; dataVolumes?: VmVolumeGate }): VmReconcileResult {
   const now = formatTimestamp(ctx.now);
   const old = (vm.status ?? {}) as Record<string, unknown>;
   const status: Record<string, unknown> = structuredClone(old);
@@ -105,8 +106,15 @@ export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Da
     deleting = true;
   };
   let created = false;
+  // dataVolumeTemplates: no VMI before every DataVolume succeeded (KubeVirt's Provisioning).
+  const gate = ctx.dataVolumes;
+  let provisioning = false;
   const createVmi = (): void => {
     if (current || created) return;
+    if (gate && !gate.ready) {
+      provisioning = true;
+      return;
+    }
     actions.push({ type: 'createVmi', vmi: vmiFromTemplate(vm) });
     events.push({ type: 'Normal', reason: 'SuccessfulCreate', message: `Started the virtual machine by creating the new virtual machine instance ${name}` });
     created = true;
@@ -146,6 +154,8 @@ export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Da
         break;
       }
       if (!current) createVmi();
+      // Kept until the DataVolumes are ready.
+      if (provisioning) break;
       requests = requests.slice(1);
       continue;
     }
@@ -189,7 +199,7 @@ export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Da
     }
   }
 
-  status.printableStatus = printableStatus(strategy, current, deleting, created, backoffUntil !== undefined);
+  status.printableStatus = provisioning && gate?.printableStatus ? gate.printableStatus : printableStatus(strategy, current, deleting, created, backoffUntil !== undefined);
   fillStatus(status, current, created, now);
   status.runStrategy = strategy;
   return done(old, status, actions, events);

@@ -61,6 +61,8 @@ export interface VmiLocalState {
   startError?: string;
   /** runtime.stop() is in flight or done. */
   stopping?: boolean;
+  /** The start waits for the VMI's claims: why (the loop's business; the reconcile asks again). */
+  waitingFor?: string;
 }
 
 export interface VmiReconcileContext {

@@ -29,7 +29,9 @@ import { NAD_KEY, startPxeServerController, type PxeServerController } from '../
 import { startNncpController } from '../controllers/nncp-controller.ts';
 import { createVmMetrics } from '../controllers/metrics.ts';
 import type { VmiRuntime } from '../runtime/types.ts';
-import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
+import { claimsDir, createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
+import { startStorageController } from '../controllers/storage-controller.ts';
+import { builtInStorageClasses } from '../resources/pvc-kind.ts';
 import { DiskCache, prepareVolumes } from '../runtime/volumes/index.ts';
 import { createCa, createServerCert, type KeyPairPem } from './certs.ts';
 import { imageCacheDir } from './config.ts';
@@ -98,9 +100,8 @@ export function parseRegistryMirrors(values: readonly string[]): Record<string, 
 }
 
 /** The local QEMU runtime with the volume preparer (one image cache per node). */
-function localRuntime(options: DaemonOptions, log: Logger, storeId: string, network?: NetworkAttacher): LocalRuntime {
-  const cacheDir = imageCacheDir(options.dataDir);
-  const cache = new DiskCache(cacheDir);
+function localRuntime(options: DaemonOptions, log: Logger, storeId: string, cache: DiskCache, network?: NetworkAttacher): LocalRuntime {
+  const cacheDir = cache.cacheDir;
   return createLocalRuntime({
     dataDir: options.dataDir,
     log: log.child({ component: 'runtime' }),
@@ -164,6 +165,14 @@ function ensureDefaultNamespace(store: ObjectStore): void {
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
   }
+  // The local storage classes (served read-only; see resources/pvc-kind.ts).
+  for (const sc of builtInStorageClasses()) {
+    try {
+      store.create({ group: 'storage.k8s.io', resource: 'storageclasses' }, sc as unknown as Parameters<ObjectStore['create']>[1]);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    }
+  }
 }
 
 /** The sign-in form's body limit (a token, form-encoded or JSON). */
@@ -178,6 +187,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let controllers: Controllers | undefined;
   let pxeServers: PxeServerController | undefined;
   let nncp: Controllers | undefined;
+  let storage: Controllers | undefined;
   let closeRuntime: (() => void) | undefined;
   // Events expire an hour after their last write, as with kube-apiserver's --event-ttl.
   const stopEventExpiry = startEventExpiry({ store, now: Date.now });
@@ -207,7 +217,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           ...(options.cniPluginDirs ? { cniPluginDirs: options.cniPluginDirs } : {}),
         })
       : undefined;
-    const local = runControllers && !options.runtime ? localRuntime(options, options.log, store.identity(), cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
+    // One image cache per node: containerDisks and registry DataVolumes share it.
+    const imageCache = new DiskCache(imageCacheDir(options.dataDir));
+    const local = runControllers && !options.runtime ? localRuntime(options, options.log, store.identity(), imageCache, cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
     closeRuntime = local ? () => local.close() : undefined;
     const runtime = runControllers ? (options.runtime ?? local) : undefined;
     const metrics = createVmMetrics({
@@ -244,6 +256,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     writePrivate(kubeconfigPath, kubeconfigText({ server: serverUrl(host, actual), caPem: ca.certPem, token }));
     if (runtime) {
       controllers = await startControllers({ store, runtime, nodeName, log: options.log.child({ component: 'controllers' }), metrics });
+      storage = await startStorageController({
+        store,
+        nodeName,
+        claimsDir: claimsDir(options.dataDir),
+        cache: imageCache,
+        mirrors: options.registryMirrors ?? {},
+        log: options.log.child({ component: 'storage-controller' }),
+      });
       options.log.info({ nodeName }, 'controllers started');
     }
     if (cni) {
@@ -273,6 +293,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const running = controllers;
     const pxeRunning = pxeServers;
     const nncpRunning = nncp;
+    const storageRunning = storage;
     const detach = closeRuntime;
     let closing: Promise<void> | undefined;
     return {
@@ -281,7 +302,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       kubeconfigPath,
       close: () => {
         // Controllers stop first; guests keep running (they are detached) and are adopted next time.
-        closing ??= Promise.all([running?.stop(), pxeRunning?.stop(), nncpRunning?.stop()])
+        closing ??= Promise.all([running?.stop(), pxeRunning?.stop(), nncpRunning?.stop(), storageRunning?.stop()])
           .then(
             () =>
               new Promise<void>((resolve) => {
@@ -303,6 +324,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await controllers?.stop();
     await pxeServers?.stop();
     await nncp?.stop();
+    await storage?.stop();
     closeRuntime?.();
     server?.close();
     stopEventExpiry();

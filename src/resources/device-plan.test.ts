@@ -95,3 +95,11 @@ test('an EFI VMI that boots from a NIC gets an RNG (edk2 shows no network boot w
   const noNicBoot: VmiSpec = { ...efi, domain: { ...efi.domain, devices: { ...efi.domain.devices, interfaces: [{ name: 'pxe', bridge: {} }] } } };
   assert.equal(planVmi(vmi(noNicBoot)).rng, false, 'no NIC in the boot order: none');
 });
+
+test('persistentVolumeClaim and dataVolume volumes are backed by the claim of their name', () => {
+  const spec: VmiSpec = { ...seed, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-claim', readOnly: true } }, { name: 'root', dataVolume: { name: 'root-dv' } }] };
+  assert.deepEqual(planVolumes(vmi(spec)).volumes, [
+    { name: 'data', type: 'claim', claimName: 'data-claim', from: 'persistentVolumeClaim', readonly: true },
+    { name: 'root', type: 'claim', claimName: 'root-dv', from: 'dataVolume', readonly: false },
+  ]);
+});

@@ -47,6 +47,8 @@ export type VolumePlan =
   | { name: string; type: 'containerDisk'; image: string; pullPolicy?: 'Always' | 'Never' | 'IfNotPresent'; path?: string }
   | { name: string; type: 'cloudInitNoCloud'; source: CloudInitSource }
   | { name: string; type: 'emptyDisk'; capacity: string | number }
+  /** A PersistentVolumeClaim's file, opened directly (a dataVolume volume uses the claim of its name). */
+  | { name: string; type: 'claim'; claimName: string; from: 'persistentVolumeClaim' | 'dataVolume'; readonly: boolean }
   | { name: string; type: 'unsupported'; found: string };
 
 /** The volumes of a VMI and what cloud-init is told (instance-id, local-hostname). */
@@ -161,6 +163,8 @@ function planVolume(v: VmiVolume): VolumePlan {
   }
   if (v.cloudInitNoCloud) return { name: v.name, type: 'cloudInitNoCloud', source: v.cloudInitNoCloud };
   if (v.emptyDisk) return { name: v.name, type: 'emptyDisk', capacity: v.emptyDisk.capacity };
+  if (v.persistentVolumeClaim) return { name: v.name, type: 'claim', claimName: v.persistentVolumeClaim.claimName, from: 'persistentVolumeClaim', readonly: v.persistentVolumeClaim.readOnly === true };
+  if (v.dataVolume) return { name: v.name, type: 'claim', claimName: v.dataVolume.name, from: 'dataVolume', readonly: false };
   return { name: v.name, type: 'unsupported', found: Object.keys(v).find((k) => k !== 'name') ?? '(none)' };
 }
 

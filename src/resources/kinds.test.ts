@@ -19,6 +19,9 @@ test('every kind DESIGN.md lists is registered once with its short names', () =>
     '/v1 Event ev ns',
     '/v1 Secret  ns',
     '/v1 ConfigMap cm ns',
+    '/v1 PersistentVolumeClaim pvc ns',
+    'storage.k8s.io/v1 StorageClass sc cluster',
+    'cdi.kubevirt.io/v1beta1 DataVolume dv,dvs ns',
   ]);
 });
 

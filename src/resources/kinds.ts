@@ -1,6 +1,8 @@
 // The registry of every kind pxevirt serves, and kubectl-like lookups by name.
 import type { KindInfo } from './kind.ts';
 import { configMapKind, secretKind } from './config-kinds.ts';
+import { dataVolumeKind } from './datavolume-kind.ts';
+import { pvcKind, storageClassKind } from './pvc-kind.ts';
 import { eventKind, namespaceKind } from './core-kinds.ts';
 import { nadKind } from './nad-kind.ts';
 import { nncpKind } from './nncp-kind.ts';
@@ -9,7 +11,7 @@ import { pxeServerKind } from './pxe-server-kind.ts';
 import { vmKind } from './vm-kind.ts';
 import { vmiKind } from './vmi-kind.ts';
 
-export const KINDS: KindInfo[] = [vmiKind, vmKind, nadKind, nncpKind, nnceKind, pxeServerKind, namespaceKind, eventKind, secretKind, configMapKind];
+export const KINDS: KindInfo[] = [vmiKind, vmKind, nadKind, nncpKind, nnceKind, pxeServerKind, namespaceKind, eventKind, secretKind, configMapKind, pvcKind, storageClassKind, dataVolumeKind];
 
 /** The kind served at /apis/{group}/{version}/…/{plural} (group '' for the core API). */
 export function kindByResource(group: string, plural: string, kinds: readonly KindInfo[] = KINDS): KindInfo | undefined {

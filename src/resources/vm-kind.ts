@@ -8,6 +8,7 @@ import { schemaCauses } from './schema-check.ts';
 import { defaultVmiSpec } from './vmi-defaults.ts';
 import { V1ALPHA3_WARNING } from './vmi-kind.ts';
 import { parseVmiSpec } from './vmi-spec.ts';
+import { dataVolumeTemplateCauses } from './datavolume-template.ts';
 import { RUN_STRATEGIES, vmSchema } from './vm-schema.ts';
 
 /** Applies VMI defaults to spec.template.spec (on create and update; defaults are idempotent). */
@@ -34,6 +35,7 @@ export function validateVm(object: Obj, _context: AdmissionContext): Cause[] {
   if (structural.length > 0) return causes;
   const templateSpec = objAt(template, 'spec');
   if (templateSpec && isObj(templateSpec.domain)) causes.push(...parseVmiSpec(templateSpec, 'spec.template.spec').causes);
+  causes.push(...dataVolumeTemplateCauses(spec));
   const hasRunning = spec.running !== undefined && spec.running !== null;
   const hasStrategy = spec.runStrategy !== undefined && spec.runStrategy !== null;
   if (hasRunning && hasStrategy) {

@@ -16,12 +16,15 @@ import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
 import type { GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
+/** Where the local storage class keeps claims: `<data-dir>/volumes`. */
+export const claimsDir = (dataDir: string): string => join(dataDir, 'volumes');
+
 export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';
 
 /** Prepares a VMI's planned volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
 export type VolumePreparer = (
   plan: DevicePlan,
-  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal },
+  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal; claimsDir?: string; namespace?: string },
 ) => Promise<ResolvedDisk[]>;
 
 /** Debian's OVMF (package ovmf): plain, and secure-boot capable (needs SMM) with Microsoft's keys enrolled. */
@@ -215,7 +218,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     await createPod(p);
     const files = runFiles(p.runDir);
     const probe = await accel();
-    const volumeOptions: Parameters<VolumePreparer>[1] = { runDir: p.runDir, cacheDir: options.cacheDir ?? join(options.dataDir, 'cache', 'images') };
+    const volumeOptions: Parameters<VolumePreparer>[1] = { runDir: p.runDir, cacheDir: options.cacheDir ?? join(options.dataDir, 'cache', 'images'), claimsDir: claimsDir(options.dataDir), namespace: plan.namespace };
     if (options.mirrors) volumeOptions.mirrors = options.mirrors;
     if (startOptions.onProgress) volumeOptions.onProgress = startOptions.onProgress;
     if (startOptions.signal) volumeOptions.signal = startOptions.signal;

@@ -10,6 +10,7 @@ import { DiskCache } from './disk-cache.ts';
 import { createEmptyDisk } from './empty-disk.ts';
 import type { RegistryMirrors } from './image-ref.ts';
 import { createOverlay } from './overlay.ts';
+import { openClaim } from './claims.ts';
 
 export { DiskCache, ContainerDiskLayoutError, ContainerDiskPathError, ImageNotCachedError, UnsupportedLayerError } from './disk-cache.ts';
 export { RegistryError, DigestMismatchError, ManifestError } from './registry-client.ts';
@@ -18,6 +19,8 @@ export { CloudInitSourceError, CIDATA_LABEL } from './cloud-init.ts';
 export { InvalidCapacityError } from './empty-disk.ts';
 export { UnsupportedDiskImageError } from './overlay.ts';
 export { VolumeToolError } from './run-tool.ts';
+export { ClaimNotProvisionedError, findClaim, openClaim, provisionClaim, removeClaim, type ClaimDisk, type ClaimRecord } from './claims.ts';
+export { importFile, importHttp, ImportSourceError, type HttpSource, type ImportOptions } from './importer.ts';
 
 /** A volume ready for QEMU. */
 export interface PreparedVolume {
@@ -44,6 +47,10 @@ export interface PrepareVolumesOptions {
   mirrors?: RegistryMirrors;
   onProgress?: (p: PullProgress) => void;
   signal?: AbortSignal;
+  /** The local storage class's root (`<data-dir>/volumes`): claims are opened there. */
+  claimsDir?: string;
+  /** The VMI's namespace (its claims are in it). */
+  namespace?: string;
 }
 
 /** Raised for a volume type the runtime cannot prepare. */
@@ -52,7 +59,7 @@ export class UnsupportedVolumeError extends Error {
     readonly volume: string,
     readonly type: string,
   ) {
-    super(`volume ${volume}: type ${type} is not supported by the pxevirt runtime; supported types are containerDisk, cloudInitNoCloud, emptyDisk`);
+    super(`volume ${volume}: type ${type} is not supported by the pxevirt runtime; supported types are containerDisk, cloudInitNoCloud, emptyDisk, persistentVolumeClaim, dataVolume`);
     this.name = 'UnsupportedVolumeError';
   }
 }
@@ -89,6 +96,11 @@ export async function prepareVolumes(plan: VolumesPlan, options: PrepareVolumesO
     } else if (v.type === 'emptyDisk') {
       const disk = await createEmptyDisk(name, v.capacity, join(options.runDir, `${fileBase(name)}.qcow2`), signal);
       prepared.push({ name, path: disk.path, format: 'qcow2' });
+    } else if (v.type === 'claim') {
+      // The claim's own file, no overlay: the guest's writes outlive the VMI.
+      if (options.claimsDir === undefined) throw new UnsupportedVolumeError(name, v.from);
+      const disk = await openClaim(options.claimsDir, options.namespace ?? 'default', v.claimName);
+      prepared.push({ name, path: disk.path, format: disk.format, ...(v.readonly ? { readonly: true } : {}) });
     }
   }
   return prepared;
