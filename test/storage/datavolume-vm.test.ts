@@ -122,6 +122,8 @@ test('DataVolumes import, clone and back a VM whose disk outlives reboots, a dae
     },
   };
   await kubectl(['create', '-f', '-'], JSON.stringify(vm));
+  // The VMI exists only once both DataVolumes succeeded (kubectl wait fails at once on a missing object).
+  await until('the VM to make its VMI', async () => (await jsonpath('vmi', 'installed', '{.metadata.name}')) === 'installed', 300_000);
   await kubectl(['wait', 'vmi/installed', '--for=jsonpath={.status.phase}=Running', '--timeout=300s']);
   assert.equal(await phase('installed-root'), 'Succeeded', 'the VMI was created only after its DataVolumes succeeded');
   assert.equal(await jsonpath('dv', 'installed-root', '{.metadata.ownerReferences[0].kind}'), 'VirtualMachine');
