@@ -3,7 +3,8 @@
 // is a chunk loaded by its dynamic import() only when that command runs. Every module of src
 // sits two levels below the root and so do the chunks, so `new URL('../../x', import.meta.url)`
 // finds the same files from dist/cli/ as from src/. commander and yaml (loaded by every command)
-// are bundled; other packages (native addons, worker-thread loggers) stay imports.
+// are bundled; other packages (native addons, worker-thread loggers) stay imports. The kubectl-
+// and virtctl-like verbs are built a second time into one CommonJS file (src/cli/kube-main.ts).
 // Run by `make setup`; `bin/pxevirt` runs the result.
 import { build, type Metafile } from 'esbuild';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,9 @@ export function cliSources(dir = SRC): string[] {
   }
   return out;
 }
+
+/** The kube verbs' single-file entry in dist/cli/ (bin/pxevirt loads it first). */
+export const KUBE_ENTRY = 'kube.cjs';
 
 /** Packages loaded by every command are bundled (one file instead of dozens); the rest stay imports. */
 const BUNDLED = new Set(['commander', 'yaml']);
@@ -57,8 +61,24 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; 
       logLevel: 'warning',
       metafile: true,
     });
+    // The kube verbs' fast entry: one CommonJS file, no chunks (src/cli/kube-main.ts says why).
+    const kube = await build({
+      absWorkingDir: ROOT,
+      entryPoints: [join(SRC, 'cli/kube-main.ts')],
+      outfile: join(staging, 'cli', KUBE_ENTRY),
+      bundle: true,
+      external: externalPackages(),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      // import.meta has no meaning in CommonJS: a module on this path that uses it is a build error.
+      logOverride: { 'empty-import-meta': 'error' },
+      metafile: true,
+    });
     writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
-    return result.metafile;
+    return { inputs: { ...result.metafile.inputs, ...kube.metafile.inputs }, outputs: { ...result.metafile.outputs, ...kube.metafile.outputs } };
   });
   return { chunks: readdirSync(join(outDir, 'cli')).filter((name) => name.endsWith('.js')).length, metafile };
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildCli } from '../../scripts/build-cli.ts';
+import { KUBE_ENTRY, buildCli } from '../../scripts/build-cli.ts';
 
 test('pxevirt get loads no QEMU, PXE, store, web or daemon code', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pxevirt-cli-build-'));
@@ -32,4 +32,16 @@ test('pxevirt get loads no QEMU, PXE, store, web or daemon code', async (t) => {
   assert.ok(inputs.includes('src/cli/verbs/get.ts'));
   const heavy = inputs.filter((i) => /^src\/(runtime|pxe|store|web|daemon|controllers|network)\//.test(i));
   assert.deepEqual(heavy, [], 'modules `pxevirt get` should not load');
+});
+
+test('the kube verbs\' single-file entry (kube.cjs) holds no QEMU, PXE, store, web or daemon code either', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-cli-build-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { metafile } = await buildCli(join(dir, 'dist'));
+  const kube = Object.entries(metafile.outputs).find(([out]) => out.endsWith(`/${KUBE_ENTRY}`))?.[1];
+  assert.ok(kube, `${KUBE_ENTRY} among the outputs`);
+  const inputs = Object.keys(kube.inputs);
+  assert.ok(inputs.includes('src/cli/verbs/get.ts') && inputs.includes('src/cli/verbs/console.ts'), 'the kube and guest verbs are in it');
+  const heavy = inputs.filter((i) => /^src\/(runtime|pxe|store|web|daemon|controllers|network)\//.test(i));
+  assert.deepEqual(heavy, [], 'modules the kube verbs should not load');
 });
