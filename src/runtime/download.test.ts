@@ -48,7 +48,8 @@ test('the caller aborting ends a download that never finishes at once, leaving n
   const t0 = Date.now();
   aborter.abort();
   await assert.rejects(downloading, (e: unknown) => e instanceof DownloadError && /aborted \(the daemon is stopping\)/.test(e.message));
-  assert.ok(Date.now() - t0 < 1000, 'ended within a second');
+  // Far below the stall timeout (minutes) it would otherwise wait for, with room for a loaded machine.
+  assert.ok(Date.now() - t0 < 10_000, 'ended at once, not at a timeout');
   assert.equal(existsSync(to), false);
   assert.equal(existsSync(`${to}.part`), false);
 });
