@@ -40,6 +40,8 @@ export interface VmiBenchResult {
     /** Each VMI alone (deleted before the next is created), as the peer runs. */
     createToRunning: Quantiles;
     createToFirstSerialByte: Quantiles;
+    /** p50 ms of each step inside the runtime's start (pod, accel, volumes, network, files, qemu). */
+    startSteps: Record<string, number>;
     /** The same while the earlier VMIs of the run keep running (0 … COUNT−1 guests beside it). */
     withOthersRunning: { createToRunning: Quantiles; createToFirstSerialByte: Quantiles };
     /** (daemon VmRSS with every VMI running − before the first) / VMIs. */
@@ -105,6 +107,22 @@ async function whenTrue(what: string, probe: () => Promise<boolean>, timeoutMs: 
 async function phaseOf(node: VmiNode, name: string): Promise<string | undefined> {
   const r = await node.daemon.http('GET', `${VMIS}/${name}`);
   return r.status === 200 ? ((r.json().status as { phase?: string } | undefined)?.phase) : undefined;
+}
+
+/** p50 of each step of the runtime's guest start ('QEMU started' log lines, src/runtime/local-runtime.ts) for these VMIs. */
+function stepMedians(daemonLog: string, uids: Set<string>): Record<string, number> {
+  const byStep = new Map<string, number[]>();
+  for (const line of daemonLog.split('\n')) {
+    if (!line.includes('"QEMU started"')) continue;
+    try {
+      const entry = JSON.parse(line) as { uid?: string; ms?: Record<string, number> };
+      if (!entry.uid || !uids.has(entry.uid)) continue;
+      for (const [step, ms] of Object.entries(entry.ms ?? {})) byStep.set(step, [...(byStep.get(step) ?? []), ms]);
+    } catch {
+      // not a JSON log line
+    }
+  }
+  return Object.fromEntries([...byStep].map(([step, xs]) => [step, round(median(xs))]));
 }
 
 /** One run of the peer: the recorded QEMU argv with `runDir` moved to a fresh dir; with `bootMarker`, its RSS once booted. */
@@ -213,7 +231,8 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
       if (created.status !== 201) throw new Error(`bench: POST ${name}: expected 201, found ${created.status}: ${created.body.slice(0, 300)}`);
       const uid = String((created.json().metadata as { uid: string }).uid);
       const [runningAt, serialAt] = await Promise.all([
-        whenTrue(`${name} Running`, async () => (await phaseOf(node, name)) === 'Running', 180_000, 50),
+        // Polled every 10 ms, as the peer polls QMP.
+        whenTrue(`${name} Running`, async () => (await phaseOf(node, name)) === 'Running', 180_000, 10),
         whenTrue(`${name}'s first serial byte`, () => nonEmpty(join(runDir(uid), 'serial.log')), 180_000),
       ]);
       log(`bench vmi: ${name} Running after ${(runningAt - t0).toFixed(0)} ms, first serial byte after ${(serialAt - t0).toFixed(0)} ms`);
@@ -223,12 +242,16 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
     // Alone, as the peer ran: each VMI deleted (grace 0) and its QEMU gone before the next.
     log(`bench vmi: ${count} VMIs (${memory}) one at a time, each deleted before the next`);
     const alone: Array<{ runningMs: number; serialMs: number }> = [];
+    const aloneUids: string[] = [];
     for (let i = 0; i < count; i++) {
       const r = await createOne(`alone-${i}`);
       alone.push(r);
+      aloneUids.push(r.uid);
       await node.kubectl(['delete', 'vmi', `alone-${i}`, '--grace-period=0', '--force', '--timeout=60s']);
       await until(`alone-${i}'s QEMU gone`, async () => (await qemusWith(r.uid)).length === 0, 60_000);
     }
+    const startSteps = stepMedians(node.daemon.log(), new Set(aloneUids));
+    log(`bench vmi: the runtime's start steps (p50 ms): ${JSON.stringify(startSteps)}`);
 
     const daemonPid = node.daemon.child.pid!;
     await sleep(2000);
@@ -272,6 +295,7 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
     const pxevirt = {
       createToRunning: quantiles(alone.map((r) => r.runningMs)),
       createToFirstSerialByte: quantiles(alone.map((r) => r.serialMs)),
+      startSteps,
       withOthersRunning: {
         createToRunning: quantiles(loaded.map((r) => r.runningMs)),
         createToFirstSerialByte: quantiles(loaded.map((r) => r.serialMs)),

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../lib/logger.ts';
-import { DetachedProcess, DetachedStartError, detachedFiles, isProcessOf } from './detached-process.ts';
+import { DetachedProcess, DetachedStartError, detachedFiles, isProcessOf, pollPauses } from './detached-process.ts';
 
 async function runDir(t: { after(fn: () => unknown): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pxv-detached-'));
@@ -112,3 +112,8 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('start-up polls begin at a few milliseconds and back off to their cap', () => {
+  const pause = pollPauses(2, 20);
+  assert.deepEqual(Array.from({ length: 6 }, () => pause()), [2, 4, 8, 16, 20, 20]);
+});

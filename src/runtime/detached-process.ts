@@ -205,6 +205,9 @@ export class DetachedProcess {
       if (child.pid !== undefined) killGroup(child.pid);
       throw new DetachedStartError(o.runDir, o.name, what, await detachedLogTail(o.runDir, o.name));
     };
+    // Polled fast at first (the wrapper writes the pidfile within milliseconds, QEMU listens on
+    // QMP soon after), then less often: a fixed 50/100 ms step added half a step to every start.
+    const pause = pollPauses(2, 50);
     let pid: number | undefined;
     while (pid === undefined) {
       const text = await readFile(files.pidfile, 'utf8').catch(() => '');
@@ -212,8 +215,9 @@ export class DetachedProcess {
       else if (launcherExit !== undefined) return fail(`did not start (its launcher ended: ${launcherExit})`);
       else if (o.signal?.aborted) return fail('start aborted');
       else if (Date.now() > deadline) return fail('no pidfile in time');
-      else await sleep(50);
+      else await sleep(pause());
     }
+    const readyPause = pollPauses(2, 20);
     for (;;) {
       if (existsSync(files.status) || !isProcessOf(pid, o.runDir)) {
         const exit = await classify(o);
@@ -222,7 +226,7 @@ export class DetachedProcess {
       if (await o.ready().catch(() => false)) break;
       if (o.signal?.aborted) return fail('start aborted');
       if (Date.now() > deadline) return fail(`not ready within ${timeoutMs} ms`);
-      await sleep(100);
+      await sleep(readyPause());
     }
     return new DetachedProcess(pid, o);
   }
@@ -324,4 +328,14 @@ function killGroup(pid: number): void {
   } catch {
     /* gone */
   }
+}
+
+/** Pauses between polls: `firstMs`, doubling up to `maxMs`. */
+export function pollPauses(firstMs = 2, maxMs = 100): () => number {
+  let next = firstMs;
+  return () => {
+    const now = next;
+    next = Math.min(maxMs, next * 2);
+    return now;
+  };
 }

@@ -215,19 +215,22 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     } catch (err) {
       throw new GuestStartError(uid, startFailure(err), { cause: err });
     }
-    await createPod(p);
+    const took = stepTimes();
     const files = runFiles(p.runDir);
-    const probe = await accel();
     const volumeOptions: Parameters<VolumePreparer>[1] = { runDir: p.runDir, cacheDir: options.cacheDir ?? join(options.dataDir, 'cache', 'images'), claimsDir: claimsDir(options.dataDir), namespace: plan.namespace };
     if (options.mirrors) volumeOptions.mirrors = options.mirrors;
     if (startOptions.onProgress) volumeOptions.onProgress = startOptions.onProgress;
     if (startOptions.signal) volumeOptions.signal = startOptions.signal;
-    let disks: ResolvedDisk[];
-    try {
-      disks = await options.volumes(plan, volumeOptions);
-    } catch (err) {
-      throw new GuestStartError(uid, `preparing volumes: ${(err as Error).message}`, { cause: err });
-    }
+    // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
+    // once, each a process or two, so a start waits for the slower of them, not their sum.
+    await mkdir(p.runDir, { recursive: true, mode: 0o750 });
+    const [podMade, probed, prepared] = await Promise.allSettled([createPod(p), accel(), options.volumes(plan, volumeOptions)]);
+    if (podMade.status === 'rejected') throw podMade.reason;
+    if (probed.status === 'rejected') throw probed.reason;
+    if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
+    const probe = probed.value;
+    const disks: ResolvedDisk[] = prepared.value;
+    took.step('pod+volumes');
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
       try {
@@ -239,6 +242,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       }
     }
     const nics = nicsFor(plan, attachment.nics);
+    took.step('network');
 
     const ovmfFiles = options.ovmf ?? OVMF_FILES;
     let ovmf: { code: string; vars: string; secureBoot?: boolean } | undefined;
@@ -281,12 +285,15 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     };
     await writeGuestRecord(p.runDir, record);
     await writeFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));
+    took.step('files');
     log.info({ uid, netns: p.netns, accel: probe.accel, accelReason: probe.reason }, 'starting QEMU');
     const g: Guest = { record, pid: 0 };
     guests.set(uid, g);
     try {
       const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
       watch(g, proc);
+      took.step('qemu');
+      log.info({ uid, ms: took.ms }, 'QEMU started');
     } catch (err) {
       g.exit = await recordExit(p.runDir, { kind: 'crashed', reason: (err as Error).message, at: new Date().toISOString() });
       emit(g);
@@ -403,4 +410,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
   };
   return runtime;
+}
+
+/** Milliseconds spent in each named step of a guest start, for the start log (docs/benchmarks.md). */
+function stepTimes(): { step(name: string): void; ms: Record<string, number> } {
+  let last = performance.now();
+  const ms: Record<string, number> = {};
+  return {
+    ms,
+    step(name) {
+      const now = performance.now();
+      ms[name] = Math.round((now - last) * 10) / 10;
+      last = now;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // Per-VMI copy-on-write overlays: the guest writes to `<runDir>/<volume>.qcow2`, whose
 // backing file is the cached containerDisk, so the cache is never written.
-import { open, rm } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { QCOW2_HEADER_BYTES, qcow2Refusal } from './qcow2-header.ts';
 import { runTool } from './run-tool.ts';
@@ -62,11 +62,32 @@ export async function createOverlay(backing: string, overlay: string, options: {
   const abs = resolve(backing);
   // Before qemu-img: opening a qcow2 with a data file opens that file.
   await refuseExternalFiles(abs);
-  const info = await imageInfo(abs, options);
+  const info = await backingInfo(abs, options);
   if (info.dataFile !== undefined) throw new UnsupportedDiskImageError(abs, `expected a qcow2 without an external data file, found data-file=${info.dataFile}`);
   if (info.format !== 'raw' && info.format !== 'qcow2') throw new UnsupportedDiskImageError(abs, `expected a raw or qcow2 image, found ${JSON.stringify(info.format)}`);
   if (info.backingFile !== undefined) throw new UnsupportedDiskImageError(abs, `expected a qcow2 without a backing file, found one backed by ${info.backingFile}`);
   await rm(overlay, { force: true });
   await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', info.format, '-b', abs, overlay], options);
   return { path: overlay, backingFormat: info.format };
+}
+
+/** Backing images whose `qemu-img info` was read, by path and the file's identity (a changed file reads again). */
+const backingInfos = new Map<string, { identity: string; info: ImageInfo }>();
+const BACKING_INFOS_MAX = 256;
+
+/**
+ * `imageInfo` of a backing image, asked of qemu-img once per file version: every VMI start on
+ * a cached containerDisk used to spawn `qemu-img info` on the same unchanged file (15–250 ms
+ * depending on load; docs/benchmarks.md). Bounded; the oldest entry goes first.
+ */
+async function backingInfo(path: string, options: { signal?: AbortSignal }): Promise<ImageInfo> {
+  const st = await stat(path);
+  const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const known = backingInfos.get(path);
+  if (known?.identity === identity) return known.info;
+  const info = await imageInfo(path, options);
+  backingInfos.delete(path);
+  backingInfos.set(path, { identity, info });
+  while (backingInfos.size > BACKING_INFOS_MAX) backingInfos.delete(backingInfos.keys().next().value as string);
+  return info;
 }
