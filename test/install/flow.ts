@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { buildTestDisk, type TestDisk } from '../../scripts/guest/disk-image.ts';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
+import { SEED_DIR } from '../helpers/kubevirt-fixtures.ts';
 import { createNodeNamespace, netnsUnavailable, removeNamespaces, type TestContextLike } from '../helpers/netns.ts';
 import { imageEntry, pxevirtBin, stageImage } from '../helpers/pxe.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
@@ -20,7 +21,7 @@ import { cleanSerial, qemusWith, until } from '../helpers/vmi-node.ts';
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 
-export const SEED_NAD = '/work/shared/seed-scenario/pxe-net-conf.yaml';
+export const SEED_NAD = join(SEED_DIR, 'pxe-net-conf.yaml');
 export const INSTALL_MAC = 'de:00:00:00:14:01';
 export const INSTALLER_CMDLINE = 'console=ttyS0 quiet no_timer_check pxevirt.install={{files}}/disk.img pxevirt.done={{doneURL}}';
 
