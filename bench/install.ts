@@ -24,7 +24,7 @@ export interface InstallBenchResult {
 
 export async function benchInstall(scope: TestContextLike, log: (t: string) => void = () => undefined): Promise<InstallBenchResult> {
   const flow = await startInstallFlow(scope, { name: 'bench' });
-  await flow.startPxeServer('pxe');
+  await flow.startPxeServer();
   const started = performance.now();
   await flow.kubectl(['create', '-f', '-'], JSON.stringify(installVm('bench', flow.size)));
   const uid = await until('the VMI to be Running', async () => ((await flow.jsonpath('vmi', 'bench', '{.status.phase}')) === 'Running' ? flow.jsonpath('vmi', 'bench', '{.metadata.uid}') : undefined), 300_000);

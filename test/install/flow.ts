@@ -14,7 +14,7 @@ import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.t
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
 import { SEED_DIR } from '../helpers/kubevirt-fixtures.ts';
 import { createNodeNamespace, netnsUnavailable, removeNamespaces, type TestContextLike } from '../helpers/netns.ts';
-import { imageEntry, pxevirtBin, stageImage } from '../helpers/pxe.ts';
+import { pxevirtBin, seedPxeServer, stageImage } from '../helpers/pxe.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { cleanSerial, qemusWith, until } from '../helpers/vmi-node.ts';
 
@@ -30,22 +30,11 @@ export async function installFlowUnavailable(): Promise<string | undefined> {
   return kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await testGuestUnavailable());
 }
 
-/** The PXEServer: on the seed NAD at 192.168.77.1/24, the installer for the one `once` host. */
-export function installPxeServer(name: string, root: string): Record<string, unknown> {
-  return {
-    apiVersion: 'pxe.pxevirt.io/v1alpha1',
-    kind: 'PXEServer',
-    metadata: { name },
-    spec: {
-      network: 'pxe-net-conf',
-      interface: 'net1',
-      address: '192.168.77.1/24',
-      dhcp: { mode: 'server', range: '192.168.77.100-192.168.77.150' },
-      root,
-      images: [imageEntry('installer', INSTALLER_CMDLINE)],
-      hosts: [{ selector: { mac: INSTALL_MAC }, image: 'installer', once: true }],
-    },
-  };
+/** The PXEServer: the seed's (pxe-net-conf, 192.168.77.1/24) with the installer for the one `once` host only. */
+export function installPxeServer(root: string): Record<string, unknown> {
+  const seed = seedPxeServer(root, 'installer', INSTALLER_CMDLINE) as { spec: Record<string, unknown> };
+  const { defaultImage: _none, ...spec } = seed.spec;
+  return { ...seed, spec: { ...spec, hosts: [{ selector: { mac: INSTALL_MAC }, image: 'installer', once: true }] } };
 }
 
 /** The VirtualMachine: a blank DataVolume template of `size` as its disk, the NIC first. */
@@ -95,8 +84,8 @@ export interface InstallFlow {
   serialSocket(uid: string): string;
   /** The PXEServer's own log (`pxe.log` in its run dir): JSON lines, parsed. */
   pxeLog(serverUid: string): Promise<Array<Record<string, unknown>>>;
-  /** Creates the PXEServer and waits until it is Ready; resolves with its uid. */
-  startPxeServer(name: string): Promise<string>;
+  /** Creates the PXEServer `pxe` and waits until it is Ready; resolves with its uid. */
+  startPxeServer(): Promise<string>;
 }
 
 /** Builds the guest and disk, stages them, starts the daemon on a node namespace and creates the NAD. */
@@ -155,10 +144,10 @@ export async function startInstallFlow(t: TestContextLike, options: { name: stri
             return [];
           }
         }),
-    startPxeServer: async (name) => {
-      await kubectl(['create', '-f', '-'], JSON.stringify(installPxeServer(name, root)));
-      await until(`PXEServer ${name} Ready`, async () => (await jsonpath('pxeserver', name, '{.status.conditions[?(@.type=="Ready")].status}')) === 'True', 180_000);
-      return jsonpath('pxeserver', name, '{.metadata.uid}');
+    startPxeServer: async () => {
+      await kubectl(['create', '-f', '-'], JSON.stringify(installPxeServer(root)));
+      await until('PXEServer pxe Ready', async () => (await jsonpath('pxeserver', 'pxe', '{.status.conditions[?(@.type=="Ready")].status}')) === 'True', 180_000);
+      return jsonpath('pxeserver', 'pxe', '{.metadata.uid}');
     },
   };
 }

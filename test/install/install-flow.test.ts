@@ -23,7 +23,7 @@ const count = (text: string, part: string) => text.split(part).length - 1;
 test('a VM installs its blank DataVolume over PXE, boots it, keeps it across stop/start and installs again when reprovisioned', { skip, timeout: 1_800_000 }, async (t) => {
   const flow = await startInstallFlow(t, { name: 'inst' });
   const { kubectl, jsonpath, disk } = flow;
-  const serverUid = await flow.startPxeServer('pxe');
+  const serverUid = await flow.startPxeServer();
   // Every HTTP request for disk.img the server logged (a download, or one that broke off), once each.
   const diskLines = async () => (await flow.pxeLog(serverUid)).filter((l) => l.proto === 'http' && l.file === 'disk.img' && (l.event === 'done' || l.event === 'error'));
   const diskGets = async () => new Set((await diskLines()).map((l) => `${String(l.time)} ${String(l.ip)} ${String(l.event)}`)).size;
