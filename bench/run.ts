@@ -10,6 +10,8 @@ import { benchApi, type ApiBenchResult } from './api.ts';
 import { benchVmi, type VmiBenchResult } from './vmi.ts';
 import { benchCli, renderCli, type CliBenchResult } from './cli.ts';
 import { benchWholeBoot, renderWholeBoot, type WholeBootResult } from './whole-boot.ts';
+import { benchImport, renderImport, type ImportBenchResult } from './import.ts';
+import { benchInstall, renderInstall, type InstallBenchResult } from './install.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -48,7 +50,22 @@ try {
   await closeScope();
 }
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, tftpStorm, dhcp, storm, api, vmi, cli, wholeBoot };
+log('bench: DataVolume http import of a 256 MiB qcow2, pxevirt vs curl + qemu-img convert…');
+let dvImport: ImportBenchResult;
+try {
+  dvImport = await benchImport(scope, { log });
+} finally {
+  await closeScope();
+}
+log('bench: the whole install flow, kubectl create → the installed disk\'s marker…');
+let install: InstallBenchResult;
+try {
+  install = await benchInstall(scope, log);
+} finally {
+  await closeScope();
+}
+
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, tftpStorm, dhcp, storm, api, vmi, cli, wholeBoot, dvImport, install };
 const md = render(results);
 await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -111,6 +128,8 @@ function render(r: typeof results): string {
     ...renderVmi(r.vmi),
     ...renderCli(r.cli),
     ...renderWholeBoot(r.wholeBoot),
+    ...renderImport(r.dvImport),
+    ...renderInstall(r.install),
   ];
   return lines.join('\n');
 }

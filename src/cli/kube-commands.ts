@@ -116,6 +116,19 @@ export function registerKubeCommands(program: Command): void {
       await run(opts, (s) => wait(s, args, { for: bare(opts.for) ?? '', timeout: bare(opts.timeout) ?? '30s', ...(opts.allNamespaces ? { allNamespaces: true } : {}) }));
     });
 
+  verb(program, 'wait-import', 'follow DataVolume imports with a progress bar until they succeed (exit 1 if one fails)')
+    .argument('<names...>', 'NAME…, dv NAME… or dv/NAME…')
+    .option('--timeout <duration>', 'how long to wait for all of them (30s, 5m, …)', '10m')
+    .option('--progress <mode>', 'auto (a bar when stderr is a terminal, else plain lines), tty, plain or none', 'auto')
+    .action(async (args: string[], opts: GlobalOptions & { timeout: string; progress: string }) => {
+      const { waitImport } = await import('./verbs/wait-import.ts');
+      const progress = bare(opts.progress) ?? 'auto';
+      if (!['auto', 'tty', 'plain', 'none'].includes(progress)) throw new Error(`--progress must be auto, tty, plain or none, found ${JSON.stringify(progress)}`);
+      await run(opts, (s) =>
+        waitImport(s, args, { timeout: bare(opts.timeout) ?? '10m', progress: progress as 'auto', errIsTty: process.stderr.isTTY === true, ...(process.stderr.columns ? { columns: process.stderr.columns } : {}) }),
+      );
+    });
+
   // virtctl's VM verbs: start, stop, restart.
   for (const action of ['start', 'stop', 'restart'] as const) {
     const cmd = verb(program, action, `${action} a VirtualMachine (virtctl ${action}): NAME or vm NAME`)

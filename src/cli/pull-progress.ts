@@ -18,7 +18,7 @@ export function formatBytes(n: number): string {
 const rate = (bytes: number, ms: number) => (ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : '');
 
 /** Shortens `text` to `width` columns with a leading ellipsis (the tag end is what differs). */
-const fit = (text: string, width: number) => (text.length <= width ? text : `…${text.slice(text.length - width + 1)}`);
+export const fit = (text: string, width: number) => (text.length <= width ? text : `…${text.slice(text.length - width + 1)}`);
 
 /**
  * The terminal line: `IMAGE [=====>    ]  45%  12.3 MiB / 27.0 MiB  3.2 MiB/s`; without a
@@ -36,8 +36,13 @@ export function renderBar(p: PullProgress, elapsedMs: number, columns = 80): str
   const status = fraction >= 1 && !p.done ? 'unpacking' : speed;
   const tail = `  ${pct}  ${formatBytes(p.bytes)} / ${formatBytes(p.total)}${status ? `  ${status}` : ''}`;
   const name = fit(p.image, Math.min(40, Math.max(10, Math.floor(columns / 3))));
+  return barLine(name, fraction, tail, columns);
+}
+
+/** `NAME [=====>    ]TAIL`, the bar filling what `columns` leaves (at least 10), one column short of it. */
+export function barLine(name: string, fraction: number, tail: string, columns: number): string {
   const barWidth = Math.max(10, columns - name.length - tail.length - 4);
-  const filled = Math.floor(fraction * barWidth);
+  const filled = Math.floor(Math.min(1, Math.max(0, fraction)) * barWidth);
   const bar = fraction >= 1 ? '='.repeat(barWidth) : `${'='.repeat(filled)}>${' '.repeat(barWidth - filled - 1)}`;
   return `${name} [${bar}]${tail}`;
 }
