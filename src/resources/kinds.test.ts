@@ -22,6 +22,11 @@ test('every kind DESIGN.md lists is registered once with its short names', () =>
     '/v1 PersistentVolumeClaim pvc ns',
     'storage.k8s.io/v1 StorageClass sc cluster',
     'cdi.kubevirt.io/v1beta1 DataVolume dv,dvs ns',
+    'instancetype.kubevirt.io/v1beta1 VirtualMachineInstancetype vminstancetype,vminstancetypes,vmf,vmfs ns',
+    'instancetype.kubevirt.io/v1beta1 VirtualMachineClusterInstancetype vmclusterinstancetype,vmclusterinstancetypes,vmcf,vmcfs cluster',
+    'instancetype.kubevirt.io/v1beta1 VirtualMachinePreference vmpref,vmprefs,vmp,vmps ns',
+    'instancetype.kubevirt.io/v1beta1 VirtualMachineClusterPreference vmcp,vmcps cluster',
+    'apps/v1 ControllerRevision  ns',
   ]);
 });
 

@@ -1,7 +1,9 @@
 // The registry of every kind pxevirt serves, and kubectl-like lookups by name.
 import type { KindInfo } from './kind.ts';
 import { configMapKind, secretKind } from './config-kinds.ts';
+import { controllerRevisionKind } from './controller-revision-kind.ts';
 import { dataVolumeKind } from './datavolume-kind.ts';
+import { INSTANCETYPE_KINDS } from './instancetype-kinds.ts';
 import { pvcKind, storageClassKind } from './pvc-kind.ts';
 import { eventKind, namespaceKind } from './core-kinds.ts';
 import { nadKind } from './nad-kind.ts';
@@ -11,7 +13,7 @@ import { pxeServerKind } from './pxe-server-kind.ts';
 import { vmKind } from './vm-kind.ts';
 import { vmiKind } from './vmi-kind.ts';
 
-export const KINDS: KindInfo[] = [vmiKind, vmKind, nadKind, nncpKind, nnceKind, pxeServerKind, namespaceKind, eventKind, secretKind, configMapKind, pvcKind, storageClassKind, dataVolumeKind];
+export const KINDS: KindInfo[] = [vmiKind, vmKind, nadKind, nncpKind, nnceKind, pxeServerKind, namespaceKind, eventKind, secretKind, configMapKind, pvcKind, storageClassKind, dataVolumeKind, ...INSTANCETYPE_KINDS, controllerRevisionKind];
 
 /** The kind served at /apis/{group}/{version}/…/{plural} (group '' for the core API). */
 export function kindByResource(group: string, plural: string, kinds: readonly KindInfo[] = KINDS): KindInfo | undefined {
