@@ -1,5 +1,6 @@
 // The VirtualMachine kind: a VMI template and a run strategy. Defaults go to the template's
-// spec (machine type like KubeVirt's VM mutator, plus the firmware UUID its VM controller sets).
+// spec (machine type like KubeVirt's VM mutator, plus the firmware UUID its VM controller sets);
+// what an instancetype or preference gives is left unset in the template (defaulted in the VMI).
 import { CauseType, type Cause } from './causes.ts';
 import type { AdmissionContext, KindInfo } from './kind.ts';
 import { validateObjectName } from './names.ts';
@@ -9,6 +10,7 @@ import { defaultVmiSpec } from './vmi-defaults.ts';
 import { V1ALPHA3_WARNING } from './vmi-kind.ts';
 import { parseVmiSpec } from './vmi-spec.ts';
 import { dataVolumeTemplateCauses } from './datavolume-template.ts';
+import { matcherCauses } from './instancetype-matcher.ts';
 import { RUN_STRATEGIES, vmSchema } from './vm-schema.ts';
 
 /** Applies VMI defaults to spec.template.spec (on create and update; defaults are idempotent). */
@@ -17,12 +19,13 @@ export function defaultVm(object: Obj): Obj {
   const template = objAt(objAt(out, 'spec'), 'template');
   const spec = objAt(template, 'spec');
   const name = objAt(out, 'metadata')?.name;
-  if (spec) defaultVmiSpec(spec, typeof name === 'string' ? name : '');
+  const vmSpec = objAt(out, 'spec');
+  if (spec) defaultVmiSpec(spec, typeof name === 'string' ? name : '', { instancetype: isObj(vmSpec?.instancetype), preference: isObj(vmSpec?.preference) });
   return out;
 }
 
 /** KubeVirt's VM admission: template required, running xor runStrategy, valid strategy, template spec rules. */
-export function validateVm(object: Obj, _context: AdmissionContext): Cause[] {
+export function validateVm(object: Obj, context: AdmissionContext): Cause[] {
   const structural = schemaCauses(vmSchema, object).filter((c) => c.field !== 'spec.template');
   const causes: Cause[] = [...structural, ...validateObjectName(object)];
   const spec = objAt(object, 'spec');
@@ -34,7 +37,10 @@ export function validateVm(object: Obj, _context: AdmissionContext): Cause[] {
   }
   if (structural.length > 0) return causes;
   const templateSpec = objAt(template, 'spec');
-  if (templateSpec && isObj(templateSpec.domain)) causes.push(...parseVmiSpec(templateSpec, 'spec.template.spec').causes);
+  // KubeVirt validates the template after applying the instancetype, whose memory.guest is required.
+  const fromInstancetype = (c: Cause): boolean => isObj(spec.instancetype) && c.message.startsWith('no memory requested');
+  if (templateSpec && isObj(templateSpec.domain)) causes.push(...parseVmiSpec(templateSpec, 'spec.template.spec').causes.filter((c) => !fromInstancetype(c)));
+  causes.push(...matcherCauses(object, context.old));
   causes.push(...dataVolumeTemplateCauses(spec));
   const hasRunning = spec.running !== undefined && spec.running !== null;
   const hasStrategy = spec.runStrategy !== undefined && spec.runStrategy !== null;

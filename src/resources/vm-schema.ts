@@ -5,14 +5,35 @@ import { vmiSpecSchema } from './vmi-schema.ts';
 
 export const RUN_STRATEGIES = ['Always', 'Halted', 'Manual', 'RerunOnFailure', 'Once'] as const;
 
+const matcher = (what: string) =>
+  object(
+    {
+      name: string(`The ${what} to use.`),
+      kind: string(`Which ${what} kind; the cluster-wide one when empty.`),
+      revisionName: string(`The ControllerRevision holding the copy of the ${what} this VM uses.`),
+      inferFromVolume: string(),
+      inferFromVolumeFailurePolicy: string(),
+    },
+    undefined,
+    `Which ${what} this VM uses.`,
+  );
+
+const typeStatusRef = object({
+  name: string(),
+  kind: string(),
+  controllerRevisionRef: object({ name: string() }),
+  inferFromVolume: string(),
+  inferFromVolumeFailurePolicy: string(),
+});
+
 export const vmSpecSchema = object(
   {
     running: boolean('Deprecated: use runStrategy. Mutually exclusive with it.'),
     runStrategy: oneOf(RUN_STRATEGIES, 'When a VMI should exist for this VM.'),
     template: object({ metadata: objectMetaSchema, spec: vmiSpecSchema }, undefined, 'The VMI to create.'),
     dataVolumeTemplates: array(opaque()),
-    instancetype: opaque(),
-    preference: opaque(),
+    instancetype: matcher('instancetype'),
+    preference: matcher('preference'),
     updateVolumesStrategy: string(),
   },
   ['template'],
@@ -29,6 +50,8 @@ export const vmStatusSchema = object({
   stateChangeRequests: array(object({ action: string(), data: map(string()), uid: string() }, ['action'])),
   startFailure: opaque(),
   volumeSnapshotStatuses: array(opaque()),
+  instancetypeRef: typeStatusRef,
+  preferenceRef: typeStatusRef,
 });
 
 export const vmSchema = objectSchema({ spec: vmSpecSchema, status: vmStatusSchema }, ['spec'], 'A virtual machine definition (KubeVirt VirtualMachine).');

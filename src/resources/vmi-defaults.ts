@@ -21,20 +21,35 @@ export const DEFAULT_MACHINE_TYPE = 'q35';
 export const DEFAULT_DISK_BUS = 'sata';
 export const DEFAULT_CPU_MODEL = 'host-model';
 
+/**
+ * What a VM template leaves to its instancetype and preference: those fields stay unset in the
+ * template (as KubeVirt leaves them) and get their defaults in the VMI, after the expansion.
+ */
+export interface TemplateDefaults {
+  /** An instancetype gives CPU and memory. */
+  instancetype?: boolean;
+  /** A preference may give the machine type, disk buses and firmware. */
+  preference?: boolean;
+}
+
 /** Applies the defaults to a VMI spec in place. `name` seeds the firmware UUID. */
-export function defaultVmiSpec(spec: Obj, name: string): void {
+export function defaultVmiSpec(spec: Obj, name: string, leave: TemplateDefaults = {}): void {
   const domain = ensureObj(spec, 'domain');
-  if (spec.architecture === undefined || spec.architecture === '') spec.architecture = 'amd64';
+  if (!leave.preference && (spec.architecture === undefined || spec.architecture === '')) spec.architecture = 'amd64';
 
-  const machine = ensureObj(domain, 'machine');
-  if (machine.type === undefined || machine.type === '') machine.type = DEFAULT_MACHINE_TYPE;
+  if (!leave.preference) {
+    const machine = ensureObj(domain, 'machine');
+    if (machine.type === undefined || machine.type === '') machine.type = DEFAULT_MACHINE_TYPE;
+  }
 
-  defaultGuestMemory(domain);
-  defaultCpu(domain);
+  if (!leave.instancetype) {
+    defaultGuestMemory(domain);
+    defaultCpu(domain);
+  }
   defaultPullPolicies(spec);
   defaultNetwork(spec, domain);
   defaultVolumeDisks(spec, domain);
-  defaultDisks(domain);
+  if (!leave.preference) defaultDisks(domain);
 
   const firmware = ensureObj(domain, 'firmware');
   if (firmware.uuid === undefined || firmware.uuid === '') firmware.uuid = firmwareUuidFor(name);
