@@ -16,6 +16,7 @@ import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../stor
 import { createEventRecorder } from './events.ts';
 import type { VmMetrics } from './metrics.ts';
 import { reconcileVm, VM_FINALIZER } from './vm-reconcile.ts';
+import { deleteOwnedRevisions, resolveVmTypes } from './instancetype-resolve.ts';
 import { reconcileVmi, VMI_FINALIZER, type VmiLocalState } from './vmi-reconcile.ts';
 import { createWorkQueue } from './work-queue.ts';
 import { claimsNotReady, vmDataVolumeGate, type ClaimState } from './volume-readiness.ts';
@@ -254,13 +255,15 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   };
 
   const processVm = (key: string, namespace: string, name: string): void => {
-    const vm = getOrNone(store, VM_KEY, namespace, name);
+    let vm = getOrNone(store, VM_KEY, namespace, name);
     if (!vm) return;
     const vmi = getOrNone(store, VMI_KEY, namespace, name);
+    const resolved = vm.metadata.deletionTimestamp ? undefined : resolveVmTypes(store, VM_KEY, vm);
+    if (resolved) vm = resolved.vm;
     const declared = (vm.spec as { dataVolumeTemplates?: unknown } | undefined)?.dataVolumeTemplates;
     const templates = Array.isArray(declared) ? (declared as Array<{ metadata?: { name?: string } }>).map((t) => t.metadata?.name ?? '') : [];
     const dataVolumes = templates.length > 0 ? vmDataVolumeGate(templates, claimLookup(namespace).dataVolume) : undefined;
-    const result = reconcileVm(vm, vmi, { now: now(), ...(dataVolumes ? { dataVolumes } : {}) });
+    const result = reconcileVm(vm, vmi, { now: now(), ...(dataVolumes ? { dataVolumes } : {}), ...(resolved ? { types: resolved.types } : {}) });
     let current = vm;
     if (result.status) {
       const written = writeStatus(VM_KEY, vm, result.status);
@@ -277,6 +280,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           updateWithRetry(store, VM_KEY, namespace, name, addFinalizer(VM_FINALIZER));
           break;
         case 'removeFinalizer':
+          deleteOwnedRevisions(store, namespace, vm.metadata.uid);
           updateWithRetry(store, VM_KEY, namespace, name, removeFinalizer(VM_FINALIZER));
           break;
         case 'createVmi': {

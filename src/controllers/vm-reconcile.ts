@@ -5,6 +5,7 @@ import type { NewObject } from '../store/types.ts';
 import { formatTimestamp } from '../store/object-meta.ts';
 import type { ControllerEvent, Reconciled } from './reconciler.ts';
 import type { VmVolumeGate } from './volume-readiness.ts';
+import { expandVmi, TYPES_RETRY_SECONDS, type VmTypes } from './vm-instancetype.ts';
 
 /** KubeVirt's VM finalizer: deleting a VM first deletes its VMI (pxevirt has no garbage collector). */
 export const VM_FINALIZER = 'kubevirt.io/virtualMachineControllerFinalize';
@@ -76,7 +77,7 @@ function ownedBy(vmi: VmiView, vm: VmLike): boolean {
 }
 
 /** Decides the next step for one VM, given the VMI of the same name (if any). */
-export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Date; dataVolumes?: VmVolumeGate }): VmReconcileResult {
+export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Date; dataVolumes?: VmVolumeGate; types?: VmTypes }): VmReconcileResult {
   const now = formatTimestamp(ctx.now);
   const old = (vm.status ?? {}) as Record<string, unknown>;
   const status: Record<string, unknown> = structuredClone(old);
@@ -115,7 +116,15 @@ export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Da
       provisioning = true;
       return;
     }
-    actions.push({ type: 'createVmi', vmi: vmiFromTemplate(vm) });
+    // The instancetype and preference are expanded into the VMI; one that cannot be used blocks the start.
+    const built = expandVmi(vmiFromTemplate(vm), vm.spec, ctx.types);
+    events.push(...built.events);
+    if (!built.vmi) {
+      provisioning = true;
+      actions.push({ type: 'requeueAfter', seconds: TYPES_RETRY_SECONDS });
+      return;
+    }
+    actions.push({ type: 'createVmi', vmi: built.vmi });
     events.push({ type: 'Normal', reason: 'SuccessfulCreate', message: `Started the virtual machine by creating the new virtual machine instance ${name}` });
     created = true;
   };

@@ -37,6 +37,7 @@ import { createCa, createServerCert, type KeyPairPem } from './certs.ts';
 import { imageCacheDir } from './config.ts';
 import { kubeconfigText, serverUrl } from './kubeconfig.ts';
 import { macPoolMutator } from './mac-pool.ts';
+import { instancetypeMutator } from './instancetype-mutator.ts';
 import { nncpHost, nodeCniManager, vmiNetworking } from './node-network.ts';
 import type { NetworkAttacher } from '../runtime/nics.ts';
 
@@ -234,6 +235,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       ...(local ? { guests: localGuestAccess(local) } : {}),
       mutate: chainMutators(
+        instancetypeMutator(store),
         macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange }),
         pxeRootMutator({ dataDir: options.dataDir, allowed: options.pxeRoots ?? [], ipxeDir: options.pxeIpxeDir ?? DEFAULT_IPXE_DIR }),
       ),
