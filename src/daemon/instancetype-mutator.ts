@@ -1,11 +1,13 @@
 // The API's admission step for VMs with an instancetype or preference, as KubeVirt's VM webhooks
 // do it: the instancetype is applied to a copy of the template and every field both set is
 // refused with KubeVirt's conflict message; the preference's machine type goes into the template
-// (KubeVirt's VM mutator). What the matchers name may not exist yet: that is not refused here
+// (KubeVirt's VM mutator); a preference's requirements (minimum vCPUs, memory) must be met. What the matchers name may not exist yet: that is not refused here
 // (KubeVirt ignores it at admission), the VM controller reports it.
 import type { MutationDenial, Mutator } from '../api/admission.ts';
 import { findSpec, InstancetypeLookupError } from '../controllers/instancetype-resolve.ts';
 import { expandInstancetype } from '../resources/instancetype-apply.ts';
+import { requirementCauses } from '../resources/preference-requirements.ts';
+import { defaultVmiSpec } from '../resources/vmi-defaults.ts';
 import type { MatcherField } from '../resources/instancetype-matcher.ts';
 import type { InstancetypeSpec, PreferenceSpec } from '../resources/instancetype-schema.ts';
 import { clone, ensureObj, isObj, objAt, type Obj } from '../resources/object-path.ts';
@@ -36,6 +38,10 @@ export function instancetypeMutator(store: ObjectStore): Mutator {
     const annotations = (objAt(templateMeta, 'annotations') ?? {}) as Record<string, string>;
     const out = expandInstancetype('spec.template.spec', templateSpec, annotations, instancetype, preference);
     if (out.conflicts.length > 0) return { webhook: VM_WEBHOOK, causes: out.conflicts } satisfies MutationDenial;
+    // Requirements are checked on the expanded copy with the VMI defaults applied, as in KubeVirt.
+    defaultVmiSpec(out.spec, '');
+    const unmet = requirementCauses(instancetype, preference, out.spec);
+    if (unmet.length > 0) return { webhook: VM_WEBHOOK, causes: unmet } satisfies MutationDenial;
     const machineType = preference?.machine?.preferredMachineType;
     const domain = objAt(templateSpec, 'domain');
     if (!machineType || objAt(domain, 'machine')?.type) return request.object;
