@@ -1,5 +1,5 @@
 // Conformance against KubeVirt's own OpenAPI document (../shared/reference/kubevirt-openapi-v1.json,
-// swagger 2.0): validates VMIs and VMs with ajv. The document is read at test time, never copied.
+// swagger 2.0): validates VMIs, VMs and cluster instancetypes/preferences with ajv. The document is read at test time, never copied.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 export const KUBEVIRT_OPENAPI_PATH =
   process.env.PXEVIRT_KUBEVIRT_OPENAPI ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/reference/kubevirt-openapi-v1.json');
 
-export type KubevirtKind = 'VirtualMachineInstance' | 'VirtualMachine';
+export type KubevirtKind = 'VirtualMachineInstance' | 'VirtualMachine' | 'VirtualMachineClusterInstancetype' | 'VirtualMachineClusterPreference';
 
 let validators: Map<KubevirtKind, ValidateFunction> | undefined;
 
@@ -33,6 +33,8 @@ function load(): Map<KubevirtKind, ValidateFunction> {
   validators = new Map([
     ['VirtualMachineInstance', ajv.compile({ $ref: 'kubevirt#/$defs/v1.VirtualMachineInstance' })],
     ['VirtualMachine', ajv.compile({ $ref: 'kubevirt#/$defs/v1.VirtualMachine' })],
+    ['VirtualMachineClusterInstancetype', ajv.compile({ $ref: 'kubevirt#/$defs/v1beta1.VirtualMachineClusterInstancetype' })],
+    ['VirtualMachineClusterPreference', ajv.compile({ $ref: 'kubevirt#/$defs/v1beta1.VirtualMachineClusterPreference' })],
   ]);
   return validators;
 }
