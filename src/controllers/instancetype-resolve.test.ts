@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import { silentLogger } from '../lib/logger.ts';
 import { vmKind } from '../resources/vm-kind.ts';
 import { openTestStore } from '../store/test-fixture.ts';
 import type { NewObject, ObjectStore, StoredObject } from '../store/types.ts';
 import { NotFoundError } from '../store/errors.ts';
+import { waitFor } from './wait-until.ts';
 import { startControllers, VM_KEY, VMI_KEY } from './controller.ts';
 import { createFakeRuntime } from './fake-runtime.ts';
 import { createVmMetrics } from './metrics.ts';
@@ -15,15 +15,6 @@ const CLUSTER_IT = { group: 'instancetype.kubevirt.io', resource: 'virtualmachin
 const CLUSTER_PREF = { group: 'instancetype.kubevirt.io', resource: 'virtualmachineclusterpreferences' };
 const EVENTS = { group: '', resource: 'events' };
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const get = (store: ObjectStore, key: typeof VM_KEY, name: string, cluster = false): StoredObject | undefined => {
   try {

@@ -1,7 +1,7 @@
 // The four kinds of instancetype.kubevirt.io/v1beta1, as KubeVirt's CRDs serve them (names, short
 // names, scope, categories; no extra printer columns), with its instancetype webhook's checks.
 import { CauseType, type Cause } from './causes.ts';
-import type { KindInfo } from './kind.ts';
+import type { KindInfo, Schema } from './kind.ts';
 import { validateObjectName } from './names.ts';
 import { clone, isObj, objAt, type Obj } from './object-path.ts';
 import { schemaCauses } from './schema-check.ts';
@@ -25,8 +25,9 @@ export function instancetypeSpecCauses(spec: Obj | undefined, field = 'spec'): C
 
 const AGE = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' } as const;
 
-function instancetypeKind(cluster: boolean): KindInfo {
-  const kind = cluster ? 'VirtualMachineClusterInstancetype' : 'VirtualMachineInstancetype';
+/** One of the four kinds: `base` is `Instancetype` or `Preference`; the cluster-wide ones have no category. */
+function typeKind(base: 'Instancetype' | 'Preference', cluster: boolean, shortNames: string[], schema: Schema, specCauses: (spec: Obj | undefined) => Cause[]): KindInfo {
+  const kind = `VirtualMachine${cluster ? 'Cluster' : ''}${base}`;
   return {
     group: INSTANCETYPE_GROUP,
     versions: ['v1beta1'],
@@ -34,44 +35,26 @@ function instancetypeKind(cluster: boolean): KindInfo {
     listKind: `${kind}List`,
     plural: `${kind.toLowerCase()}s`,
     singular: kind.toLowerCase(),
-    shortNames: cluster ? ['vmclusterinstancetype', 'vmclusterinstancetypes', 'vmcf', 'vmcfs'] : ['vminstancetype', 'vminstancetypes', 'vmf', 'vmfs'],
+    shortNames,
     ...(cluster ? {} : { categories: ['all'] }),
     namespaced: !cluster,
     statusSubresource: false,
-    schema: instancetypeSchema,
+    schema,
     printerColumns: [AGE],
     default: (o) => clone(o),
     validate: (o) => {
-      const causes = [...schemaCauses(instancetypeSchema, o), ...validateObjectName(o)];
-      return causes.length > 0 ? causes : instancetypeSpecCauses(objAt(o, 'spec'));
+      const causes = [...schemaCauses(schema, o), ...validateObjectName(o)];
+      return causes.length > 0 ? causes : specCauses(objAt(o, 'spec'));
     },
   };
 }
 
-function preferenceKind(cluster: boolean): KindInfo {
-  const kind = cluster ? 'VirtualMachineClusterPreference' : 'VirtualMachinePreference';
-  return {
-    group: INSTANCETYPE_GROUP,
-    versions: ['v1beta1'],
-    kind,
-    listKind: `${kind}List`,
-    plural: `${kind.toLowerCase()}s`,
-    singular: kind.toLowerCase(),
-    shortNames: cluster ? ['vmcp', 'vmcps'] : ['vmpref', 'vmprefs', 'vmp', 'vmps'],
-    ...(cluster ? {} : { categories: ['all'] }),
-    namespaced: !cluster,
-    statusSubresource: false,
-    schema: preferenceSchema,
-    printerColumns: [AGE],
-    default: (o) => clone(o),
-    validate: (o) => [...schemaCauses(preferenceSchema, o), ...validateObjectName(o)],
-  };
-}
+const none = (): Cause[] => [];
 
-export const instancetypeKindInfo = instancetypeKind(false);
-export const clusterInstancetypeKindInfo = instancetypeKind(true);
-export const preferenceKindInfo = preferenceKind(false);
-export const clusterPreferenceKindInfo = preferenceKind(true);
+export const instancetypeKindInfo = typeKind('Instancetype', false, ['vminstancetype', 'vminstancetypes', 'vmf', 'vmfs'], instancetypeSchema, instancetypeSpecCauses);
+export const clusterInstancetypeKindInfo = typeKind('Instancetype', true, ['vmclusterinstancetype', 'vmclusterinstancetypes', 'vmcf', 'vmcfs'], instancetypeSchema, instancetypeSpecCauses);
+export const preferenceKindInfo = typeKind('Preference', false, ['vmpref', 'vmprefs', 'vmp', 'vmps'], preferenceSchema, none);
+export const clusterPreferenceKindInfo = typeKind('Preference', true, ['vmcp', 'vmcps'], preferenceSchema, none);
 
 /** The four kinds, for the registry. */
 export const INSTANCETYPE_KINDS: readonly KindInfo[] = [instancetypeKindInfo, clusterInstancetypeKindInfo, preferenceKindInfo, clusterPreferenceKindInfo];
