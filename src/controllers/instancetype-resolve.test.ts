@@ -79,6 +79,13 @@ test('a VM with an instancetype and a preference starts a VMI with their CPU, me
   });
   assert.equal((next.spec as Record<string, any>).domain.memory.guest, '2Gi');
 
+  // A replace that drops revisionName keeps the revision the status names.
+  const current = get(store, VM_KEY, 'vm1')!;
+  const spec = structuredClone(current.spec) as Record<string, any>;
+  delete spec.instancetype.revisionName;
+  store.update(VM_KEY, { ...current, spec });
+  await waitFor('the revisionName back', () => (get(store, VM_KEY, 'vm1')?.spec as Record<string, any>).instancetype.revisionName === itRev);
+
   // Deleting the VM deletes its revisions.
   store.delete(VM_KEY, 'default', 'vm1');
   await waitFor('the revisions gone', () => store.list(CONTROLLER_REVISION_KEY, { namespace: 'default' }).items.length === 0);
@@ -90,4 +97,17 @@ test('a VM whose instancetype does not exist starts nothing and says why', async
   const event = await waitFor('the warning', () => store.list(EVENTS, { namespace: 'default' }).items.find((e) => e.reason === 'FailedFindInstancetype'));
   assert.equal(event.message, 'virtualmachineclusterinstancetypes.instancetype.kubevirt.io "u1.missing" not found');
   assert.equal(get(store, VMI_KEY, 'vm2'), undefined);
+});
+
+test('a namespaced instancetype named by kind is found in the VM\'s namespace', async (t) => {
+  const { store } = await setup(t);
+  store.create({ group: 'instancetype.kubevirt.io', resource: 'virtualmachineinstancetypes' }, { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', metadata: { name: 'tiny', namespace: 'default' }, spec: { cpu: { guest: 2 }, memory: { guest: '256Mi' } } } as NewObject);
+  const vm = createVm(store, 'vm3', 'tiny');
+  const spec = structuredClone(vm.spec) as Record<string, any>;
+  spec.instancetype.kind = 'virtualmachineinstancetype';
+  store.update(VM_KEY, { ...vm, spec });
+  const vmi = await waitFor('the VMI', () => get(store, VMI_KEY, 'vm3'));
+  const domain = (vmi.spec as Record<string, any>).domain;
+  assert.deepEqual([domain.cpu.sockets, domain.memory.guest], [2, '256Mi']);
+  assert.equal(vmi.metadata.annotations?.['kubevirt.io/instancetype-name'], 'tiny');
 });

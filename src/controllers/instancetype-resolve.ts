@@ -97,6 +97,14 @@ export function pinRevisions(store: ObjectStore, key: ResourceKey, vm: StoredObj
   for (const field of ['instancetype', 'preference'] as const) {
     const matcher = matcherOf(vm as unknown as Obj, field);
     if (!matcher?.name || matcher.revisionName) continue;
+    // A matcher that lost its revisionName (a `kubectl replace` of the first manifest) but still
+    // names the same object keeps the revision in status, as KubeVirt's syncStatusWithMatcher does.
+    const ref = (vm.status as Obj | undefined)?.[`${field}Ref`] as { name?: string; kind?: string; controllerRevisionRef?: { name?: string } } | undefined;
+    const kept = ref?.controllerRevisionRef?.name;
+    if (kept && ref?.name === matcher.name && ref.kind === matcherKind(field, matcher)) {
+      pins[field] = { name: matcher.name, kind: ref.kind ?? '', revision: kept };
+      continue;
+    }
     const source = findSource(store, vm, field);
     if (source) pins[field] = { name: matcher.name, kind: source.kind ?? '', revision: storeRevision(store, vm, source) };
   }
