@@ -63,6 +63,7 @@ test('a VM from the common-instancetypes bundle gets u1.small and the linux pref
   const applied = await ok(['apply', '-f', BUNDLE]);
   assert.match(applied, /virtualmachineclusterinstancetype\.instancetype\.kubevirt\.io\/u1\.small created/);
   assert.match(applied, /virtualmachineclusterpreference\.instancetype\.kubevirt\.io\/linux created/);
+  assert.match(await ok(['apply', '-f', BUNDLE]), /virtualmachineclusterinstancetype\.instancetype\.kubevirt\.io\/u1\.small unchanged/);
   assert.match(await ok(['get', 'virtualmachineclusterinstancetypes']), /^u1\.small\s+\S+$/m);
   assert.match(await ok(['get', 'vmcf', 'cx1.medium1gi']), /^NAME\s+AGE\ncx1\.medium1gi\s/);
   assert.match(await ok(['get', 'vmcps', 'linux']), /^linux\s/m);
