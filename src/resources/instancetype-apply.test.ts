@@ -104,3 +104,12 @@ test('a VM with an instancetype needs no memory of its own, and its template kee
   const without = { ...vm, spec: { ...vm.spec, instancetype: undefined } };
   assert.match(validateVm(defaultVm(without), { operation: 'CREATE' }).map((c) => c.message).join(), /no memory requested/);
 });
+
+test('a ControllerRevision\'s data cannot change, and kubectl shows its controller', async () => {
+  const { controllerRevisionKind } = await import('./controller-revision-kind.ts');
+  const rev = revisionFor({ metadata: { name: 'vm1', namespace: 'default', uid: 'vm-uid' } }, { kind: 'VirtualMachineClusterPreference', metadata: { name: 'linux', uid: 'p-uid' }, spec: {} });
+  assert.deepEqual(controllerRevisionKind.validate(rev, { operation: 'CREATE' }), []);
+  const changed = { ...rev, data: { ...rev.data, spec: { machine: { preferredMachineType: 'q35' } } } };
+  assert.deepEqual(controllerRevisionKind.validate(changed, { operation: 'UPDATE', old: rev }).map((c) => c.message), ['Invalid value: the data of a ControllerRevision: field is immutable']);
+  assert.equal(controllerRevisionKind.printerColumns[0]?.value?.(rev), 'virtualmachine.kubevirt.io/vm1');
+});
