@@ -1,6 +1,7 @@
 // The controller loop: watches VMIs and VMs in the store and the runtime's guests, reconciles
 // each object in a keyed work queue (one run per object at a time, retried with backoff), and
 // writes status, finalizers, VMIs and Events back to the store.
+import { BOOT_OVERRIDE_ANNOTATION } from '../resources/boot-override.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ValidationError } from '../resources/causes.ts';
 import { vmiKind } from '../resources/vmi-kind.ts';
@@ -293,6 +294,15 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           }
           break;
         }
+        case 'clearBootOverride':
+          // Only the value that went into the VMI: a BMC may have set a new one meanwhile.
+          updateWithRetry(store, VM_KEY, namespace, name, (o) => {
+            const annotations = o.metadata.annotations;
+            if (annotations?.[BOOT_OVERRIDE_ANNOTATION] !== action.value) return false;
+            delete annotations[BOOT_OVERRIDE_ANNOTATION];
+            return true;
+          });
+          break;
         case 'deleteVmi':
           try {
             store.delete(VMI_KEY, namespace, name, { preconditions: { uid: action.uid }, ...(action.graceSeconds !== undefined ? { gracePeriodSeconds: action.graceSeconds } : {}) });

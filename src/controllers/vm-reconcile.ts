@@ -6,6 +6,7 @@ import { formatTimestamp } from '../store/object-meta.ts';
 import type { ControllerEvent, Reconciled } from './reconciler.ts';
 import type { VmVolumeGate } from './volume-readiness.ts';
 import { expandVmi, TYPES_RETRY_SECONDS, type VmTypes } from './vm-instancetype.ts';
+import { BOOT_OVERRIDE_ANNOTATION, overrideActive, parseBootOverride } from '../resources/boot-override.ts';
 
 /** KubeVirt's VM finalizer: deleting a VM first deletes its VMI (pxevirt has no garbage collector). */
 export const VM_FINALIZER = 'kubevirt.io/virtualMachineControllerFinalize';
@@ -14,7 +15,7 @@ export type RunStrategy = 'Always' | 'Halted' | 'Manual' | 'RerunOnFailure' | 'O
 
 export interface VmLike {
   apiVersion?: string;
-  metadata: { name: string; namespace?: string; uid: string; generation?: number; deletionTimestamp?: string; finalizers?: string[] };
+  metadata: { name: string; namespace?: string; uid: string; generation?: number; deletionTimestamp?: string; finalizers?: string[]; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [k: string]: unknown;
@@ -31,6 +32,8 @@ export type VmAction =
   | { type: 'removeFinalizer' }
   | { type: 'createVmi'; vmi: NewObject }
   | { type: 'deleteVmi'; uid: string; graceSeconds?: number }
+  /** A one-time boot override went into the VMI just created: remove it from the VM. */
+  | { type: 'clearBootOverride'; value: string }
   /** Reconcile again after this many seconds (crash-loop backoff). */
   | { type: 'requeueAfter'; seconds: number };
 
@@ -66,6 +69,9 @@ export function vmiFromTemplate(vm: VmLike): NewObject {
   };
   if (tm.labels && typeof tm.labels === 'object') metadata.labels = { ...(tm.labels as Record<string, string>) };
   if (tm.annotations && typeof tm.annotations === 'object') metadata.annotations = { ...(tm.annotations as Record<string, string>) };
+  // The VM's boot override (a BMC's setting) goes to this VMI only; the template stays as written.
+  const override = vm.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION];
+  if (override !== undefined && overrideActive(parseBootOverride(override))) metadata.annotations = { ...metadata.annotations, [BOOT_OVERRIDE_ANNOTATION]: override };
   return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata, spec: structuredClone(template.spec ?? {}) };
 }
 
@@ -125,6 +131,8 @@ export function reconcileVm(vm: VmLike, vmi: VmiView | undefined, ctx: { now: Da
       return;
     }
     actions.push({ type: 'createVmi', vmi: built.vmi });
+    const override = vm.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION];
+    if (override !== undefined && parseBootOverride(override).enabled === 'Once') actions.push({ type: 'clearBootOverride', value: override });
     events.push({ type: 'Normal', reason: 'SuccessfulCreate', message: `Started the virtual machine by creating the new virtual machine instance ${name}` });
     created = true;
   };

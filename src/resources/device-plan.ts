@@ -5,6 +5,7 @@
 // per field, here. What QEMU can express (buses, models, machine types) stays in qemu-args.ts.
 import { parseQuantity } from '../lib/quantity.ts';
 import { bootIndex } from './boot-index.ts';
+import { applyBootOverride, BOOT_OVERRIDE_ANNOTATION, overrideActive, parseBootOverride } from './boot-override.ts';
 import { planNics, type NicPlan } from './nic-plan.ts';
 import type { DomainSpec } from './vmi-domain-schema.ts';
 import type { VmiVolume } from './vmi-schema.ts';
@@ -74,6 +75,11 @@ export interface DevicePlan extends VolumesPlan {
   rng: boolean;
   /** The RNG was added by pxevirt, not asked for (the controller says so in an Event). */
   rngAdded: boolean;
+  /**
+   * A one-time boot override (boot-override.ts) shaped disks' and NICs' boot orders: the
+   * spec's own, by index, which the runtime restores once QEMU has started.
+   */
+  bootRestore?: { disks: Array<number | undefined>; nics: Array<number | undefined> };
 }
 
 /** Set to "false" on a VMI to keep pxevirt from adding an RNG for EFI network boot. */
@@ -193,9 +199,13 @@ export function planVmi(vmi: Vmi): DevicePlan {
   const cpu = domain.cpu ?? {};
   const volumes = planVolumes(vmi);
   const devices = domain.devices;
-  const nics = planNics(vmi.spec);
+  const specNics = planNics(vmi.spec);
+  const specDisks = planDisks(domain, volumes.volumes);
+  const override = parseBootOverride(vmi.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION]);
+  const { disks, nics } = applyBootOverride(specDisks, specNics, override);
   const firmware = planFirmware(domain);
   const rngAdded = autoRng(vmi, firmware, nics);
+  const bootRestore = overrideActive(override) && override.enabled === 'Once' ? { disks: specDisks.map((d) => d.bootOrder), nics: specNics.map((n) => n.bootOrder) } : undefined;
   return {
     name: vmi.metadata.name,
     namespace: vmi.metadata.namespace ?? 'default',
@@ -204,11 +214,12 @@ export function planVmi(vmi: Vmi): DevicePlan {
     firmware,
     cpu: { sockets: positive(cpu.sockets), cores: positive(cpu.cores), threads: positive(cpu.threads), model: cpu.model ?? 'host-model' },
     memoryMiB: guestMemoryMiB(domain),
-    disks: planDisks(domain, volumes.volumes),
+    disks,
     nics,
     ...volumes,
     graphics: devices.autoattachGraphicsDevice !== false,
     rng: (devices.rng !== undefined && devices.rng !== null) || rngAdded,
     rngAdded,
+    ...(bootRestore ? { bootRestore } : {}),
   };
 }

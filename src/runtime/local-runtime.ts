@@ -11,7 +11,7 @@ import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
-import { qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
+import { bootRestoreSteps, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
 import type { GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
@@ -292,6 +292,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     try {
       const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
       watch(g, proc);
+      // A one-time boot override: this boot used it; every later reset boots as the spec says.
+      try {
+        for (const step of bootRestoreSteps(plan)) await proc.execute('qom-set', { path: step.path, property: 'bootindex', value: step.value });
+      } catch (err) {
+        await proc.kill(`cannot restore the boot order after a one-time boot override: ${(err as Error).message}`);
+        throw err;
+      }
       took.step('qemu');
       log.info({ uid, ms: took.ms }, 'QEMU started');
     } catch (err) {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { defaultVmiSpec } from '../resources/vmi-defaults.ts';
 import type { VmiSpec } from '../resources/vmi-schema.ts';
-import { qemuArgs, QemuArgsError, type QemuArgsContext } from './qemu-args.ts';
+import { bootRestoreSteps, qemuArgs, QemuArgsError, type QemuArgsContext } from './qemu-args.ts';
+import { BOOT_OVERRIDE_ANNOTATION } from '../resources/boot-override.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -203,4 +204,19 @@ test('secure boot: SMM on the machine and the pflash marked secure', () => {
   assert.deepEqual(values(args, '-machine'), ['q35,smm=on']);
   assert.deepEqual(values(args, '-global'), ['driver=cfi.pflash01,property=secure,value=on']);
   assert.ok(values(args, '-drive').includes('if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.secboot.fd'));
+});
+
+test('a one-time Hdd override boots the disk first, and the restore steps give the spec order back (cleared first)', () => {
+  const s = structuredClone(seedSpec);
+  defaultVmiSpec(s, 'seed');
+  const annotations = { [BOOT_OVERRIDE_ANNOTATION]: JSON.stringify({ target: 'Hdd', enabled: 'Once', mode: 'UEFI' }) };
+  const plan = planVmi({ metadata: { name: 'seed', namespace: 'ns1', uid: 'u1', annotations }, spec: s as VmiSpec });
+  assert.deepEqual([plan.disks[0]?.bootOrder, plan.nics[0]?.bootOrder, plan.nics[1]?.bootOrder], [1, 2, undefined]);
+  assert.deepEqual(bootRestoreSteps(plan), [
+    { path: '/machine/peripheral/disk0', value: -1 },
+    { path: '/machine/peripheral/net0', value: -1 },
+    { path: '/machine/peripheral/disk0', value: 2 },
+    { path: '/machine/peripheral/net0', value: 1 },
+  ]);
+  assert.deepEqual(bootRestoreSteps(vmi(seedSpec)), [], 'no override, nothing to restore');
 });

@@ -243,3 +243,21 @@ export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
   args.push(...(ctx.extraArgs ?? []));
   return args;
 }
+
+/**
+ * The QMP `qom-set … bootindex` steps that give a started guest its spec's boot order back
+ * (a one-time override: QEMU rebuilds the firmware's boot order from these at the next reset,
+ * guest-made or not). Changed devices are cleared first: QEMU refuses an index still in use.
+ */
+export function bootRestoreSteps(plan: Pick<DevicePlan, 'disks' | 'nics' | 'bootRestore'>): Array<{ path: string; value: number }> {
+  const restore = plan.bootRestore;
+  if (!restore) return [];
+  const changed: Array<{ path: string; value: number }> = [];
+  plan.disks.forEach((d, i) => {
+    if (d.bootOrder !== restore.disks[i]) changed.push({ path: `/machine/peripheral/disk${i}`, value: restore.disks[i] ?? -1 });
+  });
+  plan.nics.forEach((n, i) => {
+    if (n.bootOrder !== restore.nics[i]) changed.push({ path: `/machine/peripheral/net${i}`, value: restore.nics[i] ?? -1 });
+  });
+  return [...changed.map((c) => ({ path: c.path, value: -1 })), ...changed.filter((c) => c.value !== -1)];
+}
