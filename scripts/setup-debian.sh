@@ -20,6 +20,8 @@ packages=(
   ndisc6 radvd
   # official Kubernetes clients as API test clients (kubectl comes from the machine; client-node from npm)
   python3-kubernetes
+  # Redfish clients driving the BMC (the library Ironic uses, DMTF's client, sushy's CLI)
+  python3-sushy redfishtool python3-sushy-cli
   # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
   tmux vncsnapshot chromium
   # peak memory of a process under attack (test/hostile)

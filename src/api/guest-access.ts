@@ -11,8 +11,8 @@ export interface GuestSockets {
   serialLog: string;
 }
 
-/** KubeVirt's pause, unpause and softreboot, as the node names them. */
-export type GuestActionName = 'pause' | 'unpause' | 'softReboot';
+/** KubeVirt's pause, unpause and softreboot, and a BMC's hard reset and NMI, as the node names them. */
+export type GuestActionName = 'pause' | 'unpause' | 'softReboot' | 'reset' | 'nmi';
 
 /** The node refuses an action for the guest's state; the message is KubeVirt's reason (e.g. "VMI is already paused"). */
 export class GuestRefusedError extends Error {
@@ -28,6 +28,6 @@ export interface GuestAccess {
   sockets(uid: string): GuestSockets;
   /** A PNG of the guest's screen now; rejects when the guest has no display or is not running. */
   screenshot(uid: string): Promise<Buffer>;
-  /** Pauses, unpauses or soft-reboots a running guest; rejects with GuestRefusedError when its state refuses. */
+  /** Pauses, unpauses, soft-reboots, resets or sends an NMI to a running guest; rejects with GuestRefusedError when its state refuses. */
   act?(uid: string, action: GuestActionName): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { ControllerEvent } from './reconciler.ts';
 const EVENTS = { group: '', resource: 'events' };
 
 export interface EventRecorder {
-  record(object: StoredObject, event: ControllerEvent, component: 'virt-handler' | 'virt-controller'): void;
+  record(object: StoredObject, event: ControllerEvent, component: 'virt-handler' | 'virt-controller' | 'pxevirt-bmc'): void;
 }
 
 /** A recorder writing to the store; failures are logged, never thrown (events are best effort). */

@@ -22,6 +22,8 @@ import { startEventExpiry } from '../store/event-expiry.ts';
 import { carriesToken } from '../api/auth.ts';
 import { ServerLimits, nodeListener, serverOptions } from '../api/node-adapter.ts';
 import { withWebUi } from '../web/web-handler.ts';
+import { createRedfishHandler, isRedfishPath } from '../redfish/service.ts';
+import { createEventRecorder } from '../controllers/events.ts';
 import { websocketUpgrades } from '../api/ws-adapter.ts';
 import { localGuestAccess } from './guest-access.ts';
 import { startControllers, VMI_KEY, type Controllers } from '../controllers/controller.ts';
@@ -178,6 +180,8 @@ function ensureDefaultNamespace(store: ObjectStore): void {
 
 /** The sign-in form's body limit (a token, form-encoded or JSON). */
 const LOGIN_BODY_BYTES = 16 * 1024;
+/** A Redfish request body (a session, a reset, a boot override) is a few hundred bytes. */
+const REDFISH_BODY_BYTES = 64 * 1024;
 
 /** Starts the daemon; resolves once it listens. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
@@ -242,8 +246,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     // The web UI (/ui/, sign-in with the token) in front of the API on the same port.
     // Only the token holder may send a body (the UI's sign-in form a small one): checked on the headers, before reading.
-    const bodyLimit = (headers: Record<string, string | undefined>, path: string) => (carriesToken(headers, token) ? MAX_BODY_BYTES : path === '/ui/login' ? LOGIN_BODY_BYTES : 0);
-    server = createServer({ cert: cert.certPem, key: cert.keyPem, ...serverOptions }, nodeListener(withWebUi(handler, { token }), options.log.child({ component: 'api' }), { bodyLimit }));
+    // Redfish clients authenticate with Basic or X-Auth-Token, checked after the (small) body is read.
+    const bodyLimit = (headers: Record<string, string | undefined>, path: string) =>
+      carriesToken(headers, token) ? MAX_BODY_BYTES : path === '/ui/login' ? LOGIN_BODY_BYTES : isRedfishPath(path) ? REDFISH_BODY_BYTES : 0;
+    // The Redfish BMC of every VM (/redfish/v1), beside the API and apart from its handler.
+    const bmcEvents = createEventRecorder({ store, host: nodeName, log: options.log.child({ component: 'redfish' }) });
+    const redfish = createRedfishHandler({
+      store,
+      adminPassword: token,
+      uuid: store.identity(),
+      ...(options.version ? { version: options.version } : {}),
+      ...(local ? { guests: localGuestAccess(local) } : {}),
+      event: (vm, reason, message) => bmcEvents.record(vm, { type: 'Normal', reason, message }, 'pxevirt-bmc'),
+    });
+    const web = withWebUi(handler, { token });
+    const front = (req: Parameters<typeof web>[0]) => (isRedfishPath(req.path) ? redfish(req) : web(req));
+    server = createServer({ cert: cert.certPem, key: cert.keyPem, ...serverOptions }, nodeListener(front, options.log.child({ component: 'api' }), { bodyLimit }));
     server.maxConnections = ServerLimits.maxConnections;
     // console and vnc: websockets through the same handler (and its auth).
     const upgrades = websocketUpgrades(handler, options.log.child({ component: 'api' }));

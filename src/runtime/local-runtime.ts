@@ -392,6 +392,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       } else if (action === 'unpause') {
         if (!proc.paused) throw new GuestStateError(uid, action, 'VMI is not paused');
         await proc.unpause();
+      } else if (action === 'reset') {
+        // The reset button: QEMU rebuilds the firmware's boot order from the devices' bootindex.
+        await proc.execute('system_reset');
+      } else if (action === 'nmi') {
+        await proc.execute('inject-nmi');
       } else {
         if (proc.paused) throw new GuestStateError(uid, action, 'VMI is paused');
         await proc.softReboot();

@@ -43,8 +43,8 @@ export interface StartOptions {
   onProgress?: (p: PullProgress) => void;
 }
 
-/** What a user may ask of a running guest besides stop: KubeVirt's pause, unpause and softreboot. */
-export type GuestAction = 'pause' | 'unpause' | 'softReboot';
+/** What a user may ask of a running guest besides stop: KubeVirt's pause, unpause and softreboot; a BMC's hard reset and NMI. */
+export type GuestAction = 'pause' | 'unpause' | 'softReboot' | 'reset' | 'nmi';
 
 /** The runtime the VMI controller acts through. */
 export interface VmiRuntime {

@@ -18,8 +18,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   controllers: ['controllers', 'runtime', 'network', 'store', 'resources', 'lib'],
   api: ['api', 'store', 'resources', 'lib'],
   web: ['web', 'api', 'resources', 'lib'],
-  daemon: ['daemon', 'web', 'api', 'controllers', 'runtime', 'network', 'pxe', 'store', 'resources', 'lib'],
-  cli: ['cli', 'daemon', 'web', 'api', 'controllers', 'runtime', 'network', 'pxe', 'store', 'resources', 'lib'],
+  redfish: ['redfish', 'api', 'store', 'resources', 'lib'],
+  daemon: ['daemon', 'web', 'redfish', 'api', 'controllers', 'runtime', 'network', 'pxe', 'store', 'resources', 'lib'],
+  cli: ['cli', 'daemon', 'web', 'redfish', 'api', 'controllers', 'runtime', 'network', 'pxe', 'store', 'resources', 'lib'],
 };
 
 async function* files(dir: string): AsyncGenerator<string> {

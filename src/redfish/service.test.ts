@@ -1,0 +1,142 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestStore } from '../store/test-fixture.ts';
+import type { ApiRequest, ApiResponse } from '../api/http-types.ts';
+import type { ObjectStore } from '../store/types.ts';
+import { BOOT_OVERRIDE_ANNOTATION } from '../resources/boot-override.ts';
+import { CREDENTIALS_ANNOTATION } from './auth.ts';
+import { createRedfishHandler, VM_KEY } from './service.ts';
+
+const TOKEN = 'api-token';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const ADMIN = basic('admin', TOKEN);
+
+function vm(store: ObjectStore, name: string, annotations: Record<string, string> = {}) {
+  return store.create(VM_KEY, {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: 'default', annotations },
+    spec: {
+      runStrategy: 'Halted',
+      template: {
+        spec: {
+          domain: { memory: { guest: '512Mi' }, firmware: { bootloader: { efi: {} } }, devices: { disks: [{ name: 'root', disk: {}, bootOrder: 1 }], interfaces: [{ name: 'pxe', bridge: {}, macAddress: '02:00:00:AA:00:01' }] } },
+          networks: [{ name: 'pxe', multus: { networkName: 'pxe-net' } }],
+        },
+      },
+    },
+  });
+}
+
+function setup(t: TestContext) {
+  const { store } = openTestStore(t);
+  const events: string[] = [];
+  const handler = createRedfishHandler({ store, adminPassword: TOKEN, uuid: 'svc-uuid', event: (_vm, reason, message) => events.push(`${reason}: ${message}`) });
+  const call = (method: string, path: string, o: { auth?: string; token?: string; body?: unknown } = {}): ApiResponse =>
+    handler({
+      method,
+      path,
+      query: new URLSearchParams(),
+      headers: { ...(o.auth ? { authorization: o.auth } : {}), ...(o.token ? { 'x-auth-token': o.token } : {}), 'content-type': 'application/json' },
+      ...(o.body !== undefined ? { body: Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body)) } : {}),
+      signal: new AbortController().signal,
+    } satisfies ApiRequest);
+  return { store, call, events };
+}
+
+const body = (r: ApiResponse) => r.body as Record<string, any>;
+const messageId = (r: ApiResponse): string => body(r).error?.['@Message.ExtendedInfo']?.[0]?.MessageId;
+
+test('the service root is anonymous; everything else needs credentials (401 NoValidSession)', (t) => {
+  const { call } = setup(t);
+  const root = call('GET', '/redfish/v1/');
+  assert.equal(root.status, 200);
+  assert.equal(body(root)['@odata.id'], '/redfish/v1/');
+  assert.equal(body(root)['@odata.type'], '#ServiceRoot.v1_15_0.ServiceRoot');
+  const denied = call('GET', '/redfish/v1/Systems');
+  assert.equal(denied.status, 401);
+  assert.equal(messageId(denied), 'Base.1.15.NoValidSession');
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: basic('admin', 'wrong') }).status, 401);
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN }).status, 200);
+});
+
+test('a system per VM: Id the uid, Name the VM name, namespace/name shown, MACs, allowable values', (t) => {
+  const { store, call } = setup(t);
+  const a = vm(store, 'node-a');
+  const list = body(call('GET', '/redfish/v1/Systems', { auth: ADMIN }));
+  assert.deepEqual(list.Members, [{ '@odata.id': `/redfish/v1/Systems/${a.metadata.uid}` }]);
+  const sys = body(call('GET', `/redfish/v1/Systems/${a.metadata.uid}`, { auth: ADMIN }));
+  assert.equal(sys.Id, a.metadata.uid);
+  assert.equal(sys.Name, 'node-a');
+  assert.equal(sys.Description, 'VirtualMachine default/node-a');
+  assert.equal(sys.PowerState, 'Off');
+  assert.equal(sys.MemorySummary.TotalSystemMemoryGiB, 0.5);
+  assert.deepEqual(sys.Boot['BootSourceOverrideTarget@Redfish.AllowableValues'], ['None', 'Pxe', 'Hdd', 'UefiHttp']);
+  assert.ok(sys.Actions['#ComputerSystem.Reset']['ResetType@Redfish.AllowableValues'].includes('GracefulShutdown'));
+  const nic = body(call('GET', `/redfish/v1/Systems/${a.metadata.uid}/EthernetInterfaces/pxe`, { auth: ADMIN }));
+  assert.equal(nic.MACAddress, '02:00:00:aa:00:01');
+  const missing = call('GET', '/redfish/v1/Systems/nope', { auth: ADMIN });
+  assert.deepEqual([missing.status, messageId(missing)], [404, 'Base.1.15.ResourceNotFound']);
+});
+
+test('per-VM credentials from the Secret the VM names reach that system only', (t) => {
+  const { store, call } = setup(t);
+  store.create({ group: '', resource: 'secrets' }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bmc-a', namespace: 'default' }, data: { username: Buffer.from('ironic').toString('base64'), password: Buffer.from('s3cret').toString('base64') } });
+  const a = vm(store, 'node-a', { [CREDENTIALS_ANNOTATION]: 'bmc-a' });
+  const b = vm(store, 'node-b');
+  const auth = basic('ironic', 's3cret');
+  assert.deepEqual(body(call('GET', '/redfish/v1/Systems', { auth })).Members, [{ '@odata.id': `/redfish/v1/Systems/${a.metadata.uid}` }]);
+  assert.equal(call('GET', `/redfish/v1/Systems/${b.metadata.uid}`, { auth }).status, 404);
+  assert.equal(call('GET', `/redfish/v1/Managers/${a.metadata.uid}`, { auth }).status, 200);
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: basic('ironic', 'wrong') }).status, 401);
+});
+
+test('sessions: POST gives an X-Auth-Token that works until the session is deleted', (t) => {
+  const { call } = setup(t);
+  assert.equal(call('POST', '/redfish/v1/SessionService/Sessions', { body: { UserName: 'admin', Password: 'bad' } }).status, 401);
+  const created = call('POST', '/redfish/v1/SessionService/Sessions', { body: { UserName: 'admin', Password: TOKEN } });
+  assert.equal(created.status, 201);
+  const token = created.headers['x-auth-token'] as string;
+  const location = created.headers.location as string;
+  assert.equal(call('GET', '/redfish/v1/Systems', { token }).status, 200);
+  assert.equal(call('DELETE', location, { token }).status, 204);
+  assert.equal(call('GET', '/redfish/v1/Systems', { token }).status, 401);
+});
+
+test('bad input gets Base registry errors and changes nothing', (t) => {
+  const { store, call, events } = setup(t);
+  const a = vm(store, 'node-a');
+  const before = store.get(VM_KEY, 'default', 'node-a').metadata.resourceVersion;
+  const reset = `/redfish/v1/Systems/${a.metadata.uid}/Actions/ComputerSystem.Reset`;
+  const badType = call('POST', reset, { auth: ADMIN, body: { ResetType: 'Explode' } });
+  assert.deepEqual([badType.status, messageId(badType)], [400, 'Base.1.15.ActionParameterValueNotInList']);
+  assert.deepEqual(body(badType).error['@Message.ExtendedInfo'][0].MessageArgs, ['Explode', 'ResetType', 'ComputerSystem.Reset']);
+  assert.equal(messageId(call('POST', reset, { auth: ADMIN, body: {} })), 'Base.1.15.ActionParameterMissing');
+  assert.equal(messageId(call('POST', reset, { auth: ADMIN, body: '{not json' })), 'Base.1.15.MalformedJSON');
+  const sys = `/redfish/v1/Systems/${a.metadata.uid}`;
+  const badTarget = call('PATCH', sys, { auth: ADMIN, body: { Boot: { BootSourceOverrideTarget: 'Floppy', BootSourceOverrideEnabled: 'Once' } } });
+  assert.deepEqual([badTarget.status, messageId(badTarget)], [400, 'Base.1.15.PropertyValueNotInList']);
+  assert.equal(messageId(call('PATCH', sys, { auth: ADMIN, body: { Boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideMode: 'Legacy' } } })), 'Base.1.15.PropertyValueNotInList');
+  assert.equal(messageId(call('PATCH', sys, { auth: ADMIN, body: { PowerState: 'On' } })), 'Base.1.15.PropertyNotWritable');
+  assert.equal(messageId(call('DELETE', sys, { auth: ADMIN })), 'Base.1.15.OperationNotAllowed');
+  assert.equal(store.get(VM_KEY, 'default', 'node-a').metadata.resourceVersion, before, 'the VM is unchanged');
+  assert.deepEqual(events, []);
+});
+
+test('boot override Pxe/Once goes to the VM annotation; power On starts the VM; both are Events', (t) => {
+  const { store, call, events } = setup(t);
+  const a = vm(store, 'node-a');
+  const sys = `/redfish/v1/Systems/${a.metadata.uid}`;
+  const patched = call('PATCH', sys, { auth: ADMIN, body: { Boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Once' } } });
+  assert.equal(patched.status, 200);
+  assert.deepEqual([body(patched).Boot.BootSourceOverrideTarget, body(patched).Boot.BootSourceOverrideEnabled], ['Pxe', 'Once']);
+  const stored = store.get(VM_KEY, 'default', 'node-a');
+  assert.deepEqual(JSON.parse(stored.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION] ?? ''), { target: 'Pxe', enabled: 'Once', mode: 'UEFI' });
+  assert.equal((stored.spec as { template: { spec: { domain: { devices: { disks: Array<{ bootOrder?: number }> } } } } }).template.spec.domain.devices.disks[0]?.bootOrder, 1, 'the spec bootOrder is untouched');
+  assert.equal(call('POST', `${sys}/Actions/ComputerSystem.Reset`, { auth: ADMIN, body: { ResetType: 'On' } }).status, 204);
+  assert.equal((store.get(VM_KEY, 'default', 'node-a').spec as { runStrategy?: string }).runStrategy, 'Always');
+  assert.equal(body(call('GET', sys, { auth: ADMIN })).PowerState, 'PoweringOn');
+  const off = call('POST', `${sys}/Actions/ComputerSystem.Reset`, { auth: ADMIN, body: { ResetType: 'Nmi' } });
+  assert.deepEqual([off.status, messageId(off)], [409, 'Base.1.15.GeneralError']);
+  assert.deepEqual(events, ['BMCBootOverride: Redfish boot override set by admin: Pxe Once (UEFI)', 'BMCReset: Redfish ComputerSystem.Reset On by admin: VirtualMachine start']);
+});
