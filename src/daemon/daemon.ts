@@ -30,7 +30,7 @@ import { startControllers, VMI_KEY, type Controllers } from '../controllers/cont
 import { NAD_KEY, startPxeServerController, type PxeServerController } from '../controllers/pxeserver-controller.ts';
 import { startNncpController } from '../controllers/nncp-controller.ts';
 import { createVmMetrics } from '../controllers/metrics.ts';
-import type { VmiRuntime } from '../runtime/types.ts';
+import type { GuestAction, VmiRuntime } from '../runtime/types.ts';
 import { claimsDir, createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
 import { startStorageController } from '../controllers/storage-controller.ts';
 import { builtInStorageClasses } from '../resources/pvc-kind.ts';
@@ -256,7 +256,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       adminPassword: token,
       uuid: store.identity(),
       ...(options.version ? { version: options.version } : {}),
-      ...(local ? { guests: localGuestAccess(local) } : {}),
+      ...(runtime ? { guests: { act: (uid: string, action: GuestAction) => runtime.act(uid, action) } } : {}),
       event: (vm, reason, message) => bmcEvents.record(vm, { type: 'Normal', reason, message }, 'pxevirt-bmc'),
     });
     const web = withWebUi(handler, { token });

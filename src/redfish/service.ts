@@ -25,7 +25,7 @@ export interface RedfishOptions {
   /** The API token: the password of the daemon's own `admin` account. */
   adminPassword: string;
   /** Reaches running guests (reset, NMI, ACPI reboot); without it those answer 409. */
-  guests?: GuestAccess;
+  guests?: Pick<GuestAccess, 'act'>;
   /** Records a BMC action as an Event on the VM. */
   event?: (vm: StoredObject, reason: string, message: string) => void;
   /** The service's UUID (the store's identity). */

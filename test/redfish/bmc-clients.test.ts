@@ -1,0 +1,174 @@
+// The Redfish BMC of `pxevirt up` driven by real clients from Debian — sushy (the library Ironic
+// uses), DMTF's redfishtool and sushycli — against a daemon whose runtime is the fake one (the
+// guest-side boots are in bmc-boot-override.test.ts); a walk of the whole tree from the service
+// root that fails on any dangling @odata.id; and bad input that gets Base registry errors and
+// changes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { startDaemon } from '../../src/daemon/daemon.ts';
+import { createFakeRuntime } from '../../src/controllers/fake-runtime.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+
+const run = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+const SUSHY_DRIVE = new URL('./clients/sushy_drive.py', import.meta.url).pathname;
+
+type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: any };
+
+async function setup(t: import('node:test').TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-redfish-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const runtime = createFakeRuntime();
+  const daemon = await startDaemon({ dataDir: dir, listen: '127.0.0.1:0', log: silentLogger, runtime, nodeName: 'node-x' });
+  t.after(() => daemon.close());
+  const config = parse(readFileSync(daemon.kubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { 'certificate-authority-data': string } }>; users: Array<{ user: { token: string } }> };
+  const ca = Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64');
+  const token = config.users[0]!.user.token;
+  const call = (method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) =>
+    new Promise<Reply>((done, fail) => {
+      const req = request({ host: '127.0.0.1', port: daemon.port, method, path, ca, headers: { 'content-type': 'application/json', ...o.headers } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON ($metadata)
+          }
+          done({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      });
+      req.on('error', fail);
+      req.end(o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body));
+    });
+  const kube = (method: string, path: string, body?: unknown) => call(method, path, { headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { body } : {}) });
+  const created = await kube('POST', '/apis/kubevirt.io/v1/namespaces/default/virtualmachines', {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: 'node-a' },
+    spec: {
+      runStrategy: 'Halted',
+      template: {
+        spec: {
+          domain: {
+            firmware: { bootloader: { efi: { secureBoot: false } } },
+            resources: { requests: { memory: '256Mi' } },
+            devices: { disks: [{ name: 'root', bootOrder: 1, disk: { bus: 'virtio' } }], interfaces: [{ name: 'pxe', bridge: {}, macAddress: '02:00:00:aa:00:01' }] },
+          },
+          networks: [{ name: 'pxe', multus: { networkName: 'pxe-net' } }],
+          volumes: [{ name: 'root', containerDisk: { image: 'example/disk:1' } }],
+        },
+      },
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const vm = created.body as { metadata: { uid: string; resourceVersion: string } };
+  const admin = `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
+  // The clients verify the daemon's certificate against its CA (requests reads REQUESTS_CA_BUNDLE).
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, ca);
+  const env = { ...process.env, REQUESTS_CA_BUNDLE: caFile, CURL_CA_BUNDLE: caFile };
+  return { daemon, runtime, token, call, kube, uid: vm.metadata.uid, admin, url: `https://127.0.0.1:${daemon.port}`, caFile, env };
+}
+
+test('sushy powers a VM on and off and sets a one-time PXE boot; redfishtool and sushycli read and act', async (t) => {
+  const s = await setup(t);
+  const sushy = async (...steps: string[]) => JSON.parse((await run(PYTHON, [SUSHY_DRIVE, s.url, 'admin', s.token, s.caFile, ...steps], { env: s.env })).stdout) as Array<Record<string, any>>;
+  const steps = await sushy('state', 'allowed', 'nics', 'boot:Pxe:Once', 'state', 'reset:On', 'wait:on', 'state');
+  const at = (name: string, n = 0) => steps.filter((x) => x.step === name)[n];
+  assert.deepEqual(at('systems'), { step: 'systems', ids: [s.uid], name: 'node-a' });
+  assert.deepEqual(at('state'), { step: 'state', power: 'Off', target: 'None', enabled: 'Disabled', mode: 'UEFI' });
+  assert.ok(at('allowed')?.reset.includes('GracefulShutdown') && at('allowed')?.targets.includes('Pxe'));
+  assert.deepEqual(at('nics')?.macs, ['02:00:00:aa:00:01']);
+  assert.deepEqual([at('state', 1)?.target, at('state', 1)?.enabled], ['Pxe', 'Once']);
+  // Powered on, the one-time override went into the VMI and is used up on the VM.
+  assert.deepEqual([at('state', 2)?.power, at('state', 2)?.enabled], ['On', 'Disabled']);
+  const vmi = await s.kube('GET', '/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances/node-a');
+  assert.equal(vmi.body.metadata.annotations['bmc.pxevirt.io/boot-override'], JSON.stringify({ target: 'Pxe', enabled: 'Once', mode: 'UEFI' }));
+  steps.push(...(await sushy('reset:ForceRestart', 'reset:ForceOff', 'wait:off')));
+  assert.ok(s.runtime.calls.includes(`reset ${vmi.body.metadata.uid}`), `ForceRestart is a QMP reset: ${s.runtime.calls.join(', ')}`);
+  assert.equal(at('wait:off')?.power, 'Off');
+  const events = await s.kube('GET', '/api/v1/namespaces/default/events');
+  const reasons = (events.body.items as Array<{ reason: string; message: string }>).filter((e) => e.reason.startsWith('BMC')).map((e) => e.message);
+  for (const m of ['Redfish boot override set by admin: Pxe Once (UEFI)', 'Redfish ComputerSystem.Reset On by admin: VirtualMachine start', 'Redfish ComputerSystem.Reset ForceOff by admin: VirtualMachine stop at once'])
+    assert.ok(reasons.includes(m), `an Event "${m}" in ${JSON.stringify(reasons)}`);
+
+  // DMTF's redfishtool: read the system, set a continuous Hdd override, power on.
+  const rt = (...args: string[]) => run('redfishtool', ['-r', `127.0.0.1:${s.daemon.port}`, '-u', 'admin', '-p', s.token, '-S', 'Always', ...args], { env: s.env });
+  const got = JSON.parse((await rt('Systems', '-I', s.uid, 'get')).stdout) as Record<string, any>;
+  assert.deepEqual([got.Id, got.Name, got.PowerState], [s.uid, 'node-a', 'Off']);
+  await rt('Systems', '-I', s.uid, 'setBootOverride', 'Continuous', 'Hdd');
+  await rt('Systems', '-I', s.uid, 'reset', 'On');
+  const after = (await s.call('GET', `/redfish/v1/Systems/${s.uid}`, { headers: { authorization: s.admin } })).body;
+  assert.deepEqual([after.Boot.BootSourceOverrideTarget, after.Boot.BootSourceOverrideEnabled], ['Hdd', 'Continuous'], 'Continuous stays after power-on');
+  const nicList = JSON.parse((await rt('Systems', '-I', s.uid, 'EthernetInterfaces', '-a')).stdout) as unknown;
+  assert.match(JSON.stringify(nicList), /02:00:00:aa:00:01/);
+
+  // sushycli: list the systems, show the power state, power off. (`-f value`: its JSON formatter cannot print sushy 4's enums.)
+  const cli = (...args: string[]) => run('sushycli', [...args, '--service-endpoint', s.url, '--username', 'admin', `--password=${s.token}`, '--tls-certificates', s.caFile], { env: s.env });
+  const system = ['--system-id', `/redfish/v1/Systems/${s.uid}`];
+  assert.match((await cli('system', 'list', '-f', 'value')).stdout, new RegExp(s.uid));
+  assert.match((await cli('system', 'power', 'show', ...system, '-f', 'value')).stdout, /\bon\b/i);
+  await cli('system', 'power', 'off', ...system);
+  const vmNow = (await s.kube('GET', '/apis/kubevirt.io/v1/namespaces/default/virtualmachines/node-a')).body;
+  assert.equal(vmNow.spec.runStrategy, 'Halted', 'sushycli power off stopped the VM');
+});
+
+test('every @odata.id reachable from the service root resolves, with its @odata.type and @odata.context', async (t) => {
+  const s = await setup(t);
+  const seen = new Set<string>();
+  const queue = ['/redfish/v1/'];
+  const dangling: string[] = [];
+  const links = (v: unknown, out: string[]): void => {
+    if (Array.isArray(v)) for (const x of v) links(x, out);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === '@odata.id' && typeof x === 'string' ? out.push(x) : links(x, out);
+  };
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const r = await s.call('GET', path, { headers: { authorization: s.admin } });
+    if (r.status !== 200) {
+      dangling.push(`${path} → ${r.status}`);
+      continue;
+    }
+    assert.equal(r.body['@odata.id'], path, `${path} names itself`);
+    assert.match(r.body['@odata.type'], /^#\w+(\.v\d+_\d+_\d+)?\.\w+$/, `${path} has an @odata.type`);
+    assert.match(r.body['@odata.context'], /^\/redfish\/v1\/\$metadata#\w+\.\w+$/, `${path} has an @odata.context`);
+    if (Array.isArray(r.body.Members)) assert.equal(r.body['Members@odata.count'], r.body.Members.length, `${path} counts its members`);
+    const found: string[] = [];
+    links(r.body, found);
+    queue.push(...found.filter((f) => f !== path));
+  }
+  assert.deepEqual(dangling, []);
+  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, '/redfish/v1/SessionService/Sessions'])
+    assert.ok(seen.has(p), `${p} is reachable from the root`);
+  assert.equal((await s.call('GET', '/redfish/v1/$metadata')).status, 200);
+});
+
+test('bad input gets the Base registry message ids and changes nothing', async (t) => {
+  const s = await setup(t);
+  const auth = { authorization: s.admin };
+  const before = (await s.kube('GET', '/apis/kubevirt.io/v1/namespaces/default/virtualmachines/node-a')).body.metadata.resourceVersion;
+  const id = (r: Reply) => `${r.status} ${r.body?.error?.['@Message.ExtendedInfo']?.[0]?.MessageId}`;
+  const reset = `/redfish/v1/Systems/${s.uid}/Actions/ComputerSystem.Reset`;
+  assert.equal(id(await s.call('POST', reset, { headers: auth, body: { ResetType: 'Reboot' } })), '400 Base.1.15.ActionParameterValueNotInList');
+  assert.equal(id(await s.call('PATCH', `/redfish/v1/Systems/${s.uid}`, { headers: auth, body: { Boot: { BootSourceOverrideTarget: 'BiosSetup', BootSourceOverrideEnabled: 'Once' } } })), '400 Base.1.15.PropertyValueNotInList');
+  assert.equal(id(await s.call('PATCH', `/redfish/v1/Systems/${s.uid}`, { headers: auth, body: { Boot: { BootSourceOverrideEnabled: 'Always' } } })), '400 Base.1.15.PropertyValueNotInList');
+  const wrong = await s.call('GET', `/redfish/v1/Systems/${s.uid}`, { headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` } });
+  assert.equal(id(wrong), '401 Base.1.15.NoValidSession');
+  assert.match(String(wrong.headers['www-authenticate']), /^Basic /);
+  assert.equal(id(await s.call('POST', reset, { headers: { 'x-auth-token': 'made-up' }, body: { ResetType: 'On' } })), '401 Base.1.15.NoValidSession');
+  assert.equal(id(await s.call('GET', '/redfish/v1/Systems/00000000-0000-0000-0000-000000000000', { headers: auth })), '404 Base.1.15.ResourceNotFound');
+  const after = (await s.kube('GET', '/apis/kubevirt.io/v1/namespaces/default/virtualmachines/node-a')).body.metadata.resourceVersion;
+  assert.equal(after, before, 'the VM is unchanged');
+  assert.deepEqual(s.runtime.calls.filter((c) => !c.startsWith('adopt')), [], 'no guest was started or touched');
+});

@@ -1,0 +1,52 @@
+"""Drives one pxevirt BMC with sushy (the library Ironic uses) and prints what it saw as JSON.
+
+Usage: sushy_drive.py URL USER PASSWORD CA_FILE STEP...
+Steps: state, boot:TARGET:ENABLED, reset:TYPE, wait:STATE (on/off, 60 s), nics, allowed.
+Every step appends {"step", ...} to the output list; an exception fails the run (exit 1).
+"""
+import json
+import sys
+import time
+
+import sushy
+
+def main():
+    url, user, password, ca_file, *steps = sys.argv[1:]
+    root = sushy.Sushy(url, username=user, password=password, verify=ca_file)
+    members = root.get_system_collection().get_members()
+    system = members[0]
+    out = [{"step": "systems", "ids": [m.identity for m in members], "name": system.name}]
+    for step in steps:
+        kind, _, arg = step.partition(":")
+        system.refresh()
+        if kind == "state":
+            boot = system.boot
+            out.append({"step": step, "power": system.power_state.value if system.power_state else None,
+                        "target": boot.target.value if boot.target else None,
+                        "enabled": boot.enabled.value if boot.enabled else None,
+                        "mode": boot.mode.value if boot.mode else None})
+        elif kind == "boot":
+            target, enabled = arg.split(":")
+            system.set_system_boot_options(target=sushy.BootSource(target), enabled=sushy.BootSourceOverrideEnabled(enabled))
+            out.append({"step": step})
+        elif kind == "reset":
+            system.reset_system(sushy.ResetType(arg))
+            out.append({"step": step})
+        elif kind == "wait":
+            deadline = time.time() + 60
+            while system.power_state.value.lower() != arg and time.time() < deadline:
+                time.sleep(0.2)
+                system.refresh()
+            out.append({"step": step, "power": system.power_state.value})
+        elif kind == "nics":
+            out.append({"step": step, "macs": sorted(n.mac_address for n in system.ethernet_interfaces.get_members())})
+        elif kind == "allowed":
+            out.append({"step": step, "reset": sorted(v.value for v in system.get_allowed_reset_system_values()),
+                        "targets": sorted(v.value for v in system.get_allowed_system_boot_source_values())})
+        else:
+            raise SystemExit(f"unknown step {step!r}")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
