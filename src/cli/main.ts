@@ -70,6 +70,37 @@ pxe
     }
   });
 
+const bmc = program.command('bmc').description('the Redfish BMC every VirtualMachine has (/redfish/v1 on the API port)');
+
+/** Runs a bmc verb in a session from the common flags. */
+async function inBmcSession(opts: { namespace?: string; kubeconfig?: string }, body: (session: import('./verbs/session.ts').Session, b: typeof import('./bmc.ts')) => Promise<void>): Promise<void> {
+  const { openSession, readProcessStdin } = await import('./verbs/session.ts');
+  const b = await import('./bmc.ts');
+  const session = openSession({ ...(opts.namespace ? { namespace: opts.namespace } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }, { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t), readStdin: readProcessStdin });
+  try {
+    await body(session, b);
+  } finally {
+    session.client.close();
+  }
+}
+
+bmc
+  .command('list')
+  .description("print each VM's Redfish system address and its credentials reference")
+  .option('-n, --namespace <namespace>', 'the VMs\' namespace')
+  .option('-A, --all-namespaces', 'VMs of every namespace')
+  .option('--kubeconfig <file>', 'kubeconfig to use')
+  .action((opts: { namespace?: string; kubeconfig?: string; allNamespaces?: boolean }) => inBmcSession(opts, (session, b) => b.bmcList(session, opts.allNamespaces === true)));
+
+bmc
+  .command('baremetalhost')
+  .description('print a Metal3 BareMetalHost (and Ironic node create arguments) for a VM')
+  .arguments('<vm>')
+  .option('-n, --namespace <namespace>', 'the VM\'s namespace')
+  .option('--kubeconfig <file>', 'kubeconfig to use')
+  .addOption(new Option('--driver <driver>', 'the BMC address scheme (virtual media is not served yet: redfish-virtualmedia needs it)').choices(['redfish', 'redfish-virtualmedia']).default('redfish'))
+  .action((vm: string, opts: { namespace?: string; kubeconfig?: string; driver: 'redfish' | 'redfish-virtualmedia' }) => inBmcSession(opts, (session, b) => b.bmcBareMetalHost(session, vm, opts.driver)));
+
 program
   .command('up')
   .description('run the API server (and controllers) in the foreground; prints the KUBECONFIG line')

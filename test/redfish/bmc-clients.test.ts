@@ -172,3 +172,17 @@ test('bad input gets the Base registry message ids and changes nothing', async (
   assert.equal(after, before, 'the VM is unchanged');
   assert.deepEqual(s.runtime.calls.filter((c) => !c.startsWith('adopt')), [], 'no guest was started or touched');
 });
+
+test('pxevirt bmc list and bmc baremetalhost print the Redfish address, credentials and boot MAC', async (t) => {
+  const s = await setup(t);
+  const pxevirt = new URL('../../bin/pxevirt', import.meta.url).pathname;
+  const list = (await run(pxevirt, ['bmc', 'list', '--kubeconfig', s.daemon.kubeconfigPath])).stdout;
+  assert.match(list, new RegExp(`default\\s+node-a\\s+https://127\\.0\\.0\\.1:${s.daemon.port}/redfish/v1/Systems/${s.uid}\\s+admin \\(the API token\\)`));
+  const text = (await run(pxevirt, ['bmc', 'baremetalhost', 'node-a', '--driver', 'redfish-virtualmedia', '--kubeconfig', s.daemon.kubeconfigPath])).stdout;
+  const host = parse(text.slice(text.indexOf('---'))) as { kind: string; spec: { bootMACAddress: string; bmc: { address: string; credentialsName: string } } };
+  assert.equal(host.kind, 'BareMetalHost');
+  assert.equal(host.spec.bootMACAddress, '02:00:00:aa:00:01');
+  assert.equal(host.spec.bmc.address, `redfish-virtualmedia://127.0.0.1:${s.daemon.port}/redfish/v1/Systems/${s.uid}`);
+  assert.equal(host.spec.bmc.credentialsName, 'node-a-bmc');
+  assert.match(text, /openstack baremetal node create --driver redfish/);
+});
