@@ -171,3 +171,15 @@ test('a start request waits for the DataVolumes instead of being dropped', () =>
   assert.deepEqual(types(r), []);
   assert.deepEqual(r.status?.stateChangeRequests, [{ action: 'Start' }]);
 });
+
+test('a BMC boot override goes into the new VMI only; a one-time one is then cleared from the VM', () => {
+  const once = JSON.stringify({ target: 'Pxe', enabled: 'Once', mode: 'UEFI' });
+  const r = reconcileVm(vm({ runStrategy: 'Always' }, undefined, { annotations: { 'bmc.pxevirt.io/boot-override': once } }), undefined, ctx());
+  const created = r.actions.find((a) => a.type === 'createVmi');
+  assert.equal(created?.type === 'createVmi' ? created.vmi.metadata.annotations?.['bmc.pxevirt.io/boot-override'] : undefined, once);
+  assert.deepEqual(r.actions.find((a) => a.type === 'clearBootOverride'), { type: 'clearBootOverride', value: once });
+  const continuous = JSON.stringify({ target: 'Hdd', enabled: 'Continuous', mode: 'UEFI' });
+  const c = reconcileVm(vm({ runStrategy: 'Always' }, undefined, { annotations: { 'bmc.pxevirt.io/boot-override': continuous } }), undefined, ctx());
+  assert.ok(!types(c).includes('clearBootOverride'), 'a continuous override stays on the VM');
+  assert.equal(vmiFromTemplate(vm({})).metadata.annotations?.['bmc.pxevirt.io/boot-override'], undefined);
+});
