@@ -1,7 +1,7 @@
 """Drives one pxevirt BMC with sushy (the library Ironic uses) and prints what it saw as JSON.
 
 Usage: sushy_drive.py URL USER PASSWORD CA_FILE STEP...
-Steps: state, boot:TARGET:ENABLED, reset:TYPE, wait:STATE (on/off, 60 s), nics, allowed.
+Steps: state, boot:TARGET:ENABLED, reset:TYPE, wait:STATE[:SECONDS] (on/off, default 60 s), nics, allowed.
 Every step appends {"step", ...} to the output list; an exception fails the run (exit 1).
 """
 import json
@@ -33,8 +33,9 @@ def main():
             system.reset_system(sushy.ResetType(arg))
             out.append({"step": step})
         elif kind == "wait":
-            deadline = time.time() + 60
-            while system.power_state.value.lower() != arg and time.time() < deadline:
+            state, _, seconds = arg.partition(":")
+            deadline = time.time() + float(seconds or 60)
+            while system.power_state.value.lower() != state and time.time() < deadline:
                 time.sleep(0.2)
                 system.refresh()
             out.append({"step": step, "power": system.power_state.value})
