@@ -186,3 +186,15 @@ test('pxevirt bmc list and bmc baremetalhost print the Redfish address, credenti
   assert.equal(host.spec.bmc.credentialsName, 'node-a-bmc');
   assert.match(text, /openstack baremetal node create --driver redfish/);
 });
+
+test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): session, systems, one-time PXE, power on, sign out', async (t) => {
+  const s = await setup(t);
+  const script = new URL('./clients/curl-sequence.sh', import.meta.url).pathname;
+  const { stdout } = await run(script, [s.url, 'admin', s.token, s.caFile], { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` } });
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines[0], 'root 200 1.15.0');
+  assert.match(lines[1] ?? '', /^session 201 \/redfish\/v1\/SessionService\/Sessions\/[0-9a-f]+$/);
+  assert.equal(lines[2], `systems 200 /redfish/v1/Systems/${s.uid}`);
+  assert.deepEqual([lines[3], lines[4], lines[6], lines[7]], ['boot 200 Pxe Once', 'reset 204', 'signout 204', 'after-signout 401']);
+  assert.match(lines[5] ?? '', /^state 200 (PoweringOn|On)$/);
+});
