@@ -87,6 +87,7 @@ program
   .option('--node-netns <name>', 'keep the node network (bridges, veths, NAT, NNCPs) in this network namespace, created when missing; the API stays in this one')
   .option('--host-network', 'let pxevirt change this machine\'s own network namespace when it is the node (refused otherwise)')
   .option('--cni-plugin-dirs <dirs...>', 'where CNI plugins are looked up (default /usr/lib/cni)')
+  .option('--qemu-user <name>', 'the user each guest\'s QEMU drops to once it has opened its files (default pxevirt-qemu; root keeps QEMU root)')
   .option('--nncp-probe <gateway|none>', 'NNCP connectivity probe: ping the default gateway before and after an apply (gateway, the default) or only check the default route stays (none)')
   .action(async (opts: Record<string, unknown>, cmd: Command) => {
     const { up } = await import('./up.ts');

@@ -204,3 +204,10 @@ test('secure boot: SMM on the machine and the pflash marked secure', () => {
   assert.deepEqual(values(args, '-global'), ['driver=cfi.pflash01,property=secure,value=on']);
   assert.ok(values(args, '-drive').includes('if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.secboot.fd'));
 });
+
+test('a QEMU that drops to a user gets -runas and a sandbox that lets it drop (elevateprivileges would kill its setgid)', () => {
+  const args = qemuArgs(vmi(seedSpec), ctx({ runAs: 'pxevirt-qemu' }));
+  assert.deepEqual(values(args, '-runas'), ['pxevirt-qemu']);
+  assert.deepEqual(values(args, '-sandbox'), ['on,obsolete=deny,spawn=deny,resourcecontrol=deny']);
+  assert.deepEqual(values(qemuArgs(vmi(seedSpec), ctx()), '-runas'), [], 'no user: QEMU stays root, with every deny');
+});
