@@ -25,11 +25,13 @@ pxe
     if (!/^\d+$/.test(v) || Number(v) < 4096) throw new InvalidArgumentError(`expected a number of bytes of at least 4096, found ${JSON.stringify(v)}`);
     return Number(v);
   })
-  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string; logFile?: string; logMaxBytes?: number }) => {
+  .option('--user <name>', 'become this user once every port is bound (e.g. pxevirt-pxe); the root, the state dir and the log\'s directory must then be open to it (default: stay root)')
+  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string; logFile?: string; logMaxBytes?: number; user?: string }) => {
     const { pxeServe } = await import('./pxe-serve.ts');
     await pxeServe({
       config: opts.config,
       logLevel: opts.logLevel,
+      ...(opts.user ? { user: opts.user } : {}),
       ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
       ...(opts.statusSocket ? { statusSocket: opts.statusSocket } : {}),
       ...(opts.logFile ? { logFile: opts.logFile } : {}),
