@@ -94,7 +94,7 @@ export async function recordExit(file: string, record: ExitRecord): Promise<Exit
 }
 
 async function writeRecord(file: string, record: ExitRecord): Promise<void> {
-  await writeFile(`${file}.tmp`, `${JSON.stringify(record)}\n`);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
 }
 

@@ -243,6 +243,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     const probe = probed.value;
     const disks: ResolvedDisk[] = prepared.value;
     took.step('pod+volumes');
+    // Overlays and the cloud-init ISO come from qemu-img and xorriso, which follow the umask.
+    for (const d of disks) if (d.path.startsWith(`${p.runDir}/`)) await chmod(d.path, 0o600);
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
       try {

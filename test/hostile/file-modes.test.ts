@@ -2,6 +2,7 @@
 // under umask 000, the database (and SQLite's -wal/-shm beside it), the token, the CA key and
 // the kubeconfig are 0600 and the data dir 0700, and what it writes later inherits umask 077.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -58,13 +59,18 @@ test('a guest\'s run files are root\'s alone under umask 000, and its QEMU runs 
     dataDir,
     log: silentLogger,
     netnsPrefix: `pxm${randomBytes(2).toString('hex')}-`,
-    volumes: async () => [{ name: 'root', path: claim, format: 'raw' }],
+    // The claim, opened by QEMU as root before the drop, and an overlay made by qemu-img (which follows the umask).
+    volumes: async (_plan, o) => {
+      const overlay = join(o.runDir, 'scratch.qcow2');
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', overlay, '1M']);
+      return [{ name: 'root', path: claim, format: 'raw' }, { name: 'scratch', path: overlay, format: 'qcow2' }];
+    },
     accel: async () => ({ accel: 'tcg', reason: 'test' }),
     qemuUser,
   });
   const spec: Record<string, unknown> = {
-    domain: { firmware: { bootloader: { efi: { secureBoot: false } } }, resources: { requests: { memory: '128Mi' } }, devices: { autoattachPodInterface: false, disks: [{ name: 'root', disk: { bus: 'virtio' } }] } },
-    volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c1' } }],
+    domain: { firmware: { bootloader: { efi: { secureBoot: false } } }, resources: { requests: { memory: '128Mi' } }, devices: { autoattachPodInterface: false, disks: [{ name: 'root', disk: { bus: 'virtio' } }, { name: 'scratch', disk: { bus: 'virtio' } }] } },
+    volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c1' } }, { name: 'scratch', emptyDisk: { capacity: '1Mi' } }],
   };
   defaultVmiSpec(spec, 'modes');
   const uid = randomUUID();
@@ -88,7 +94,7 @@ test('a guest\'s run files are root\'s alone under umask 000, and its QEMU runs 
   await assert.rejects(runtime.execute(uid, 'screendump', { filename: join(runDir, 'x.png'), format: 'png' }), /Permission denied/);
 
   const entries = readdirSync(dataDir, { recursive: true, withFileTypes: true }).map((e) => join(e.parentPath ?? e.path, e.name));
-  for (const name of ['guest.json', 'qemu.args', 'OVMF_VARS.fd', 'qemu.pid', 'qemu.log', 'serial.log', 'qmp.sock', 'serial.sock', 'vnc.sock', 'qemu']) {
+  for (const name of ['guest.json', 'qemu.args', 'OVMF_VARS.fd', 'scratch.qcow2', 'qemu.pid', 'qemu.log', 'serial.log', 'qmp.sock', 'serial.sock', 'vnc.sock', 'qemu']) {
     assert.ok(entries.includes(join(runDir, name)), `${name} is in the run dir`);
   }
   const loose = entries.filter((p) => (lstatSync(p).mode & 0o077) !== 0).map((p) => `${p} ${(lstatSync(p).mode & 0o777).toString(8)}`);
