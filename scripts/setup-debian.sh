@@ -28,6 +28,19 @@ packages=(
   time
 )
 
+# The unprivileged users pxevirt's children drop to (docs/security.md): every guest's QEMU
+# (`-runas`) and `pxe serve` after binding its ports. System users without a home or a shell.
+for user in pxevirt-qemu pxevirt-pxe; do
+  if ! getent passwd "$user" >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: missing system user $user; run 'make setup' as root or: useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $user" >&2
+      exit 1
+    fi
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
+    echo "setup: created system user $user"
+  fi
+done
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -25,11 +25,13 @@ pxe
     if (!/^\d+$/.test(v) || Number(v) < 4096) throw new InvalidArgumentError(`expected a number of bytes of at least 4096, found ${JSON.stringify(v)}`);
     return Number(v);
   })
-  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string; logFile?: string; logMaxBytes?: number }) => {
+  .option('--user <name>', 'become this user once every port is bound (e.g. pxevirt-pxe); the root, the state dir and the log\'s directory must then be open to it (default: stay root)')
+  .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string; logFile?: string; logMaxBytes?: number; user?: string }) => {
     const { pxeServe } = await import('./pxe-serve.ts');
     await pxeServe({
       config: opts.config,
       logLevel: opts.logLevel,
+      ...(opts.user ? { user: opts.user } : {}),
       ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
       ...(opts.statusSocket ? { statusSocket: opts.statusSocket } : {}),
       ...(opts.logFile ? { logFile: opts.logFile } : {}),
@@ -118,6 +120,7 @@ program
   .option('--node-netns <name>', 'keep the node network (bridges, veths, NAT, NNCPs) in this network namespace, created when missing; the API stays in this one')
   .option('--host-network', 'let pxevirt change this machine\'s own network namespace when it is the node (refused otherwise)')
   .option('--cni-plugin-dirs <dirs...>', 'where CNI plugins are looked up (default /usr/lib/cni)')
+  .option('--qemu-user <name>', 'the user each guest\'s QEMU drops to once it has opened its files (default pxevirt-qemu; root keeps QEMU root)')
   .option('--nncp-probe <gateway|none>', 'NNCP connectivity probe: ping the default gateway before and after an apply (gateway, the default) or only check the default route stays (none)')
   .action(async (opts: Record<string, unknown>, cmd: Command) => {
     const { up } = await import('./up.ts');

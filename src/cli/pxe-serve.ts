@@ -4,6 +4,8 @@ import { createLogger, type LogLevel } from '../lib/logger.ts';
 import { loadPxeConfig } from '../pxe/config-file.ts';
 import { startPxeServer } from '../pxe/serve.ts';
 import { RotatingFile } from '../pxe/log-file.ts';
+import { resolveRunAsUser } from '../runtime/run-as.ts';
+import { checkAfterDrop, dropTo, handOver, handOverLog, PrivilegeDropError } from './privilege-drop.ts';
 
 export interface PxeServeArgs {
   config: string;
@@ -14,6 +16,8 @@ export interface PxeServeArgs {
   /** Log to this file (rotated at logMaxBytes to FILE.1, keeping the newest) instead of stdout. */
   logFile?: string;
   logMaxBytes?: number;
+  /** Become this user once every port is bound (`root` or absent: stay). */
+  user?: string;
 }
 
 /** Default state directory: per interface, under /var/lib/pxevirt for root, else ~/.local/share/pxevirt. */
@@ -27,9 +31,20 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   const spec = await loadPxeConfig(args.config);
   const stateDir = args.stateDir ?? defaultStateDir(spec.interface);
   await mkdir(stateDir, { recursive: true });
+  const user = args.user === undefined || args.user === 'root' ? undefined : await resolveRunAsUser(args.user, '--user');
+  if (user && process.getuid?.() !== 0) throw new PrivilegeDropError(user.name, '(process)', 'to be started as root to become another user', `uid ${process.getuid?.()}`);
   const file = args.logFile === undefined ? undefined : new RotatingFile(args.logFile, args.logMaxBytes ?? 16 << 20);
   const log = file ? createLogger({ level: args.logLevel ?? 'info', stream: file }) : createLogger({ level: args.logLevel ?? 'info', fd: 1, buffered: true });
-  const server = await startPxeServer({ spec, stateDir, log, ...(args.statusSocket ? { statusSocket: args.statusSocket } : {}) });
+  const afterBind = user
+    ? async () => {
+        await handOver(stateDir, user);
+        if (args.logFile !== undefined) await handOverLog(args.logFile, user);
+        dropTo(user);
+        await checkAfterDrop(user, { root: spec.root, stateDir, ...(args.logFile !== undefined ? { logFile: args.logFile } : {}) });
+        log.info({ user: user.name, uid: user.uid, gid: user.gid }, 'dropped root');
+      }
+    : undefined;
+  const server = await startPxeServer({ spec, stateDir, log, ...(args.statusSocket ? { statusSocket: args.statusSocket } : {}), ...(afterBind ? { afterBind } : {}) });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'shutting down');

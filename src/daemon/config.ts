@@ -75,6 +75,7 @@ export const CONFIG_KEYS = {
   pxeRoots: listOf(path),
   pxeIpxeDir: path,
   nncpProbe: oneOf('gateway', 'none'),
+  qemuUser: pattern(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name such as pxevirt-qemu (root keeps QEMU root)'),
 } satisfies Record<string, Checker<unknown>>;
 
 type Keys = typeof CONFIG_KEYS;

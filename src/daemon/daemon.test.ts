@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { silentLogger } from '../lib/logger.ts';
+import { RunAsUserError } from '../runtime/run-as.ts';
 import { parseListen, parseRegistryMirrors, startDaemon } from './daemon.ts';
 
 test('parses HOST:PORT listen addresses and names the expected form otherwise', () => {
@@ -97,4 +98,16 @@ test('runs the controllers with the given runtime, serves /metrics, and leaves g
   const uid = [...runtime.guests.keys()][0]!;
   assert.equal(runtime.observe(uid)?.state, 'running', 'closing the daemon does not stop guests');
   assert.deepEqual(runtime.calls.filter((c) => c.startsWith('stop')), []);
+});
+
+test('a QEMU user that does not exist stops the start, naming the setting, and leaves the data dir usable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-daemon-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await assert.rejects(startDaemon({ dataDir: dir, listen: '127.0.0.1:0', log: silentLogger, qemuUser: 'pxevirt-no-such-user' }), (err: unknown) => {
+    assert.ok(err instanceof RunAsUserError);
+    assert.match(err.message, /^qemuUser: expected an existing user other than root .*, found "pxevirt-no-such-user": no such user$/);
+    return true;
+  });
+  const daemon = await startDaemon({ dataDir: dir, listen: '127.0.0.1:0', log: silentLogger, qemuUser: 'root' });
+  await daemon.close();
 });

@@ -42,6 +42,7 @@ import { macPoolMutator } from './mac-pool.ts';
 import { instancetypeMutator } from './instancetype-mutator.ts';
 import { nncpHost, nodeCniManager, vmiNetworking } from './node-network.ts';
 import type { NetworkAttacher } from '../runtime/nics.ts';
+import { DEFAULT_QEMU_USER, resolveRunAsUser, type RunAsUser } from '../runtime/run-as.ts';
 
 export interface DaemonOptions {
   dataDir: string;
@@ -79,6 +80,8 @@ export interface DaemonOptions {
   pxeIpxeDir?: string;
   /** NNCP connectivity probe: `gateway` pings the default gateway before and after an apply (default); `none` checks only that the default route stays. */
   nncpProbe?: 'gateway' | 'none';
+  /** The user every guest's QEMU drops to once it has opened its files (default `pxevirt-qemu`); `root` keeps QEMU root. */
+  qemuUser?: string;
 }
 
 /** Creates the node namespace when it does not exist yet (loopback up). */
@@ -103,9 +106,10 @@ export function parseRegistryMirrors(values: readonly string[]): Record<string, 
 }
 
 /** The local QEMU runtime with the volume preparer (one image cache per node). */
-function localRuntime(options: DaemonOptions, log: Logger, storeId: string, cache: DiskCache, network?: NetworkAttacher): LocalRuntime {
+function localRuntime(options: DaemonOptions, log: Logger, storeId: string, cache: DiskCache, qemuUser: RunAsUser | undefined, network?: NetworkAttacher): LocalRuntime {
   const cacheDir = cache.cacheDir;
   return createLocalRuntime({
+    ...(qemuUser ? { qemuUser } : {}),
     dataDir: options.dataDir,
     log: log.child({ component: 'runtime' }),
     cacheDir,
@@ -224,7 +228,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       : undefined;
     // One image cache per node: containerDisks and registry DataVolumes share it.
     const imageCache = new DiskCache(imageCacheDir(options.dataDir));
-    const local = runControllers && !options.runtime ? localRuntime(options, options.log, store.identity(), imageCache, cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
+    // A missing QEMU user stops the start here, naming the setting, rather than failing every guest.
+    const qemuUserName = options.qemuUser ?? DEFAULT_QEMU_USER;
+    const qemuUser = runControllers && !options.runtime && qemuUserName !== 'root' ? await resolveRunAsUser(qemuUserName, 'qemuUser') : undefined;
+    const local = runControllers && !options.runtime ? localRuntime(options, options.log, store.identity(), imageCache, qemuUser, cni ? vmiNetworking(cni, options.log) : undefined) : undefined;
     closeRuntime = local ? () => local.close() : undefined;
     const runtime = runControllers ? (options.runtime ?? local) : undefined;
     const metrics = createVmMetrics({

@@ -1,13 +1,12 @@
 // The API's GuestAccess from the local QEMU runtime: socket paths from the run dir, and
-// screenshots through QMP `screendump` (PNG) to a temp file in the run dir.
+// screenshots through QMP `screendump` (PNG) to a temp file in the guest's QEMU directory.
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { GuestRefusedError, type GuestAccess } from '../api/guest-access.ts';
 import { GuestNotRunningError, GuestStateError, type LocalRuntime } from '../runtime/local-runtime.ts';
 
 /** GuestAccess over the local runtime. */
-export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute' | 'act'>): GuestAccess {
+export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute' | 'act' | 'qemuFile'>): GuestAccess {
   return {
     sockets(uid) {
       const p = runtime.paths(uid);
@@ -23,13 +22,13 @@ export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute'
       }
     },
     async screenshot(uid) {
-      const file = join(runtime.paths(uid).runDir, `screendump-${randomBytes(6).toString('hex')}.png`);
+      // QEMU writes the file itself, as its own user, in the one directory it may write.
+      const file = runtime.qemuFile(uid, `screendump-${randomBytes(6).toString('hex')}.png`);
       try {
-        // QEMU writes the file itself (it runs as the same user, in the run dir it owns).
-        await runtime.execute(uid, 'screendump', { filename: file, format: 'png' });
-        return await readFile(file);
+        await runtime.execute(uid, 'screendump', { filename: file.qemu, format: 'png' });
+        return await readFile(file.host);
       } finally {
-        await rm(file, { force: true });
+        await rm(file.host, { force: true });
       }
     },
   };

@@ -40,6 +40,11 @@ export interface PxeServeOptions {
   now?: () => number;
   /** Also serve /status and /metrics on this unix socket (for a supervisor in another netns). */
   statusSocket?: string;
+  /**
+   * Runs once every socket is bound and every file the server keeps open is open, before
+   * `ready` is logged: where `pxe serve` drops root (src/cli/pxe-serve.ts).
+   */
+  afterBind?: () => Promise<void>;
 }
 
 export interface PxeServer {
@@ -124,6 +129,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra, install }), reprovision: reprovisionVia(install, timeline), metrics, log });
       closers.push(() => socket.close());
     }
+    await options.afterBind?.();
     log.info({ interface: spec.interface, address: spec.address, dhcpMode: spec.dhcp.mode, tftpPort: tftp.port, httpPort: http.port }, 'ready');
     return { timeline, transfers, install, tftpPort: tftp.port, httpPort: http.port, close: closeAll };
   } catch (err) {

@@ -5,7 +5,7 @@
 // goes to `<name>.log`. A later daemon adopts it from the pidfile. A process is "ours" when it
 // is alive (not a zombie) and its command line names the run dir — never found by name.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -94,7 +94,7 @@ export async function recordExit(file: string, record: ExitRecord): Promise<Exit
 }
 
 async function writeRecord(file: string, record: ExitRecord): Promise<void> {
-  await writeFile(`${file}.tmp`, `${JSON.stringify(record)}\n`);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
 }
 
@@ -154,9 +154,13 @@ export interface DetachedLaunchOptions extends DetachedKind {
   ready: () => Promise<boolean>;
   startTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Open descriptors the child inherits as 3, 4, … (the caller closes its own copies). */
+  fds?: readonly number[];
 }
 
-const WRAPPER = 'pidfile=$1 status=$2; shift 2; "$@" & pid=$!; echo $pid > "$pidfile.tmp"; mv "$pidfile.tmp" "$pidfile"; wait $pid; echo $? > "$status.tmp"; mv "$status.tmp" "$status"';
+// umask 077: the pidfile, the status file and whatever the child creates (QEMU's sockets and
+// serial log) are root's alone, whatever umask the daemon has.
+const WRAPPER = 'umask 077; pidfile=$1 status=$2; shift 2; "$@" & pid=$!; echo $pid > "$pidfile.tmp"; mv "$pidfile.tmp" "$pidfile"; wait $pid; echo $? > "$status.tmp"; mv "$status.tmp" "$status"';
 
 /** One detached child being watched. */
 export class DetachedProcess {
@@ -189,10 +193,11 @@ export class DetachedProcess {
   static async launch(o: DetachedLaunchOptions): Promise<DetachedProcess> {
     const files = detachedFiles(o.runDir, o.name, o.exitFile);
     await Promise.all([files.pidfile, files.status, files.exit].map((f) => rm(f, { force: true })));
-    const logFd = openSync(files.log, 'a');
+    const logFd = openSync(files.log, 'a', 0o600);
+    fchmodSync(logFd, 0o600); // whatever the umask, and over an older log's mode
     const shArgv = ['sh', '-c', WRAPPER, `pxevirt-${o.name}`, files.pidfile, files.status, ...o.argv];
     const [command, ...args] = o.netns === undefined ? shArgv : ['ip', 'netns', 'exec', o.netns, ...shArgv];
-    const child = spawn(command as string, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+    const child = spawn(command as string, args, { detached: true, stdio: ['ignore', logFd, logFd, ...(o.fds ?? [])] });
     closeSync(logFd);
     // The wrapper lives as long as the child: its exit before the pidfile is a failed start.
     let launcherExit: string | undefined;

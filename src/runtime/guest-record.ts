@@ -1,7 +1,8 @@
 // guest.json in a VMI's run dir: what an observation needs beyond the process, written at
 // start so that a restarted daemon can adopt the guest.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirPrivate, writePrivateFile } from '../lib/private-file.ts';
 import type { GuestObservation } from './types.ts';
 
 /** What guest.json holds. */
@@ -15,6 +16,10 @@ export interface GuestRecord {
   startedAt: string;
   /** The identity of the database the guest's VMI was stored in (ObjectStore.identity()). */
   storeId?: string;
+  /** The user QEMU dropped to (`-runas`); absent: it runs as root. */
+  qemuUser?: string;
+  /** QEMU holds its run dir's `qemu/` directory as this descriptor (absent for guests started before it did). */
+  qemuDirFd?: number;
 }
 
 /** The pid in qemu.pid, or 0. */
@@ -34,8 +39,6 @@ export async function readGuestRecord(runDir: string): Promise<GuestRecord | und
 
 /** Writes guest.json atomically. */
 export async function writeGuestRecord(runDir: string, record: GuestRecord): Promise<void> {
-  await mkdir(runDir, { recursive: true });
-  const tmp = join(runDir, 'guest.json.tmp');
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(tmp, join(runDir, 'guest.json'));
+  await mkdirPrivate(runDir);
+  await writePrivateFile(join(runDir, 'guest.json'), `${JSON.stringify(record, null, 2)}\n`, { atomic: true });
 }

@@ -1,8 +1,8 @@
 // The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
 // injected VolumePreparer, QEMU started detached and supervised (qemu-process.ts over detached-process.ts). guest.json
 // in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
-import { copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { chmod, chown, copyFile, mkdir, readdir, rename } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
@@ -11,7 +11,9 @@ import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
-import { bootRestoreSteps, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
+import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
+import { mkdirPrivate, writePrivateFile } from '../lib/private-file.ts';
+import type { RunAsUser } from './run-as.ts';
 import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
 import type { GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
@@ -63,6 +65,11 @@ export interface LocalRuntimeOptions {
   /** More QEMU arguments per VMI (tests: direct kernel boot). */
   extraArgs?: (vmi: VmiObject) => readonly string[];
   ovmf?: OvmfFiles;
+  /**
+   * The user QEMU drops to (`-runas`) once it has opened its files; absent: QEMU stays root.
+   * It owns only the run dir's `qemu/` directory, which QEMU inherits open (QEMU_DIR_FD).
+   */
+  qemuUser?: RunAsUser;
 }
 
 /** Raised when a guest cannot be started; `reason` is the VMI's failure reason. */
@@ -115,6 +122,11 @@ interface Guest {
 export interface LocalRuntime extends VmiRuntime {
   /** Runs a QMP command on a running guest (pause, reset, screendump …). */
   execute(uid: string, command: string, args?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * A file QEMU may create after start (a screendump): the path the daemon reads (`host`) and
+   * the one to give QEMU (`qemu`), which differ when QEMU reaches it through its inherited directory.
+   */
+  qemuFile(uid: string, name: string): { host: string; qemu: string };
   /** Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown). */
   close(): void;
 }
@@ -223,7 +235,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (startOptions.signal) volumeOptions.signal = startOptions.signal;
     // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
     // once, each a process or two, so a start waits for the slower of them, not their sum.
-    await mkdir(p.runDir, { recursive: true, mode: 0o750 });
+    await mkdirPrivate(p.runDir);
     const [podMade, probed, prepared] = await Promise.allSettled([createPod(p), accel(), options.volumes(plan, volumeOptions)]);
     if (podMade.status === 'rejected') throw podMade.reason;
     if (probed.status === 'rejected') throw probed.reason;
@@ -231,6 +243,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     const probe = probed.value;
     const disks: ResolvedDisk[] = prepared.value;
     took.step('pod+volumes');
+    // Overlays and the cloud-init ISO come from qemu-img and xorriso, which follow the umask.
+    for (const d of disks) if (d.path.startsWith(`${p.runDir}/`)) await chmod(d.path, 0o600);
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
       try {
@@ -252,14 +266,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       const vars = join(p.runDir, 'OVMF_VARS.fd');
       // Per-VMI variables, copied once: kept for the VMI's lifetime.
       if (!existsSync(vars)) await copyFile(secure && ovmfFiles.secureVars ? ovmfFiles.secureVars : ovmfFiles.vars, vars);
+      await chmod(vars, 0o600); // copyFile gives the copy the source's mode (0644)
       ovmf = { code: secure && ovmfFiles.secureCode ? ovmfFiles.secureCode : ovmfFiles.code, vars, secureBoot: secure };
     } else {
-      await writeFile(files.serconPort, serconPortBytes());
+      await writePrivateFile(files.serconPort, serconPortBytes());
     }
+    // QEMU's one writable place once it runs as its user: opened by it (as root) at start.
+    await mkdirPrivate(files.qemuDir);
+    if (options.qemuUser) await chown(files.qemuDir, options.qemuUser.uid, options.qemuUser.gid);
 
     let args: string[];
     try {
-      args = qemuArgs(plan, { runDir: p.runDir, accel: probe.accel, disks, nics, ...(ovmf ? { ovmf } : {}), extraArgs: options.extraArgs?.(vmi) ?? [] });
+      args = qemuArgs(plan, { runDir: p.runDir, accel: probe.accel, disks, nics, ...(ovmf ? { ovmf } : {}), extraArgs: options.extraArgs?.(vmi) ?? [], ...(options.qemuUser ? { runAs: options.qemuUser.name } : {}) });
     } catch (err) {
       throw new GuestStartError(uid, (err as Error).message, { cause: err });
     }
@@ -282,15 +300,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       ...(attachment.annotations ? { annotations: attachment.annotations } : {}),
       startedAt: new Date().toISOString(),
       ...(options.storeId !== undefined ? { storeId: options.storeId } : {}),
+      ...(options.qemuUser ? { qemuUser: options.qemuUser.name } : {}),
+      qemuDirFd: QEMU_DIR_FD,
     };
     await writeGuestRecord(p.runDir, record);
-    await writeFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));
+    await writePrivateFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));
     took.step('files');
     log.info({ uid, netns: p.netns, accel: probe.accel, accelReason: probe.reason }, 'starting QEMU');
     const g: Guest = { record, pid: 0 };
     guests.set(uid, g);
+    const qemuDirFd = openSync(files.qemuDir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
-      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
+      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, fds: [qemuDirFd], ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
       watch(g, proc);
       // A one-time boot override: this boot used it; every later reset boots as the spec says.
       try {
@@ -305,6 +326,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       g.exit = await recordExit(p.runDir, { kind: 'crashed', reason: (err as Error).message, at: new Date().toISOString() });
       emit(g);
       throw new GuestStartError(uid, (err as Error).message, { cause: err });
+    } finally {
+      closeSync(qemuDirFd);
     }
     emit(g);
     return observation(g);
@@ -407,6 +430,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       const proc = guests.get(uid)?.proc;
       if (!proc || proc.state === 'exited') throw new GuestNotRunningError(uid, command);
       return proc.execute(command, args);
+    },
+
+    qemuFile(uid, name) {
+      const { runDir } = pod(uid);
+      // Guests started before QEMU held its directory run as root and reach the run dir by path.
+      if (guests.get(uid)?.record.qemuDirFd !== QEMU_DIR_FD) return { host: join(runDir, name), qemu: join(runDir, name) };
+      return { host: join(runFiles(runDir).qemuDir, name), qemu: inQemuDir(name) };
     },
 
     close() {

@@ -2,9 +2,10 @@
 // (processes inside ended by pid first) when the VMI is cleaned up.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { mkdirPrivate } from '../lib/private-file.ts';
 
 const run = promisify(execFile);
 
@@ -51,7 +52,7 @@ export const netnsExists = (netns: string): boolean => existsSync(join('/run/net
 
 /** Creates the run dir and the netns (loopback up); reuses either when it already exists. */
 export async function createPod(pod: Pod): Promise<void> {
-  await mkdir(pod.runDir, { recursive: true, mode: 0o750 });
+  await mkdirPrivate(pod.runDir);
   if (!netnsExists(pod.netns)) await ip(pod.netns, 'netns', 'add', pod.netns);
   await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'dev', 'lo', 'up');
 }

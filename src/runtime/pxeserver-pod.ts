@@ -122,7 +122,7 @@ export async function readPodRecord(runDir: string): Promise<PodRecord | undefin
 
 async function writePodRecord(runDir: string, record: PodRecord): Promise<void> {
   const file = podFiles(runDir).record;
-  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
 }
 
@@ -237,8 +237,8 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
   if (Buffer.byteLength(files.statusSocket) > 100) {
     throw new PxeServerSetupError(PxeReason.ServerStartFailed, `expected a data dir short enough for the status socket path (at most 100 bytes), found ${files.statusSocket}`);
   }
-  await mkdir(files.stateDir, { recursive: true });
-  await writeFile(`${files.config}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
+  await mkdir(files.stateDir, { recursive: true, mode: 0o700 });
+  await writeFile(`${files.config}.tmp`, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await rename(`${files.config}.tmp`, files.config);
   const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
   await writePodRecord(p.runDir, { ...record, specHash: hash });

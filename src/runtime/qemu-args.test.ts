@@ -220,3 +220,10 @@ test('a one-time Hdd override boots the disk first, and the restore steps give t
   ]);
   assert.deepEqual(bootRestoreSteps(vmi(seedSpec)), [], 'no override, nothing to restore');
 });
+
+test('a QEMU that drops to a user gets -runas and a sandbox that lets it drop (elevateprivileges would kill its setgid)', () => {
+  const args = qemuArgs(vmi(seedSpec), ctx({ runAs: 'pxevirt-qemu' }));
+  assert.deepEqual(values(args, '-runas'), ['pxevirt-qemu']);
+  assert.deepEqual(values(args, '-sandbox'), ['on,obsolete=deny,spawn=deny,resourcecontrol=deny']);
+  assert.deepEqual(values(qemuArgs(vmi(seedSpec), ctx()), '-runas'), [], 'no user: QEMU stays root, with every deny');
+});

@@ -58,6 +58,8 @@ export interface QemuArgsContext {
   ovmf?: { code: string; vars: string; secureBoot?: boolean };
   /** Appended as given (tests: direct kernel boot). */
   extraArgs?: readonly string[];
+  /** The unprivileged user QEMU becomes (`-runas`) once it has opened its files. */
+  runAs?: string;
 }
 
 /** Raised when the spec asks for something this command line cannot express. */
@@ -81,7 +83,20 @@ export const runFiles = (runDir: string) => ({
   pidfile: join(runDir, 'qemu.pid'),
   /** SeaBIOS's serial console port as fw_cfg file content (see serconPortBytes). */
   serconPort: join(runDir, 'sercon-port'),
+  /** The one directory QEMU may still write after dropping to its user (see QEMU_DIR_FD). */
+  qemuDir: join(runDir, 'qemu'),
 });
+
+/**
+ * QEMU inherits its run dir's `qemu/` directory open as this descriptor. After `-runas` it can
+ * no longer reach the run dir by path (the data dir is root's, 0700); files it must open later
+ * (QMP `screendump`) are named `/proc/self/fd/3/<name>`, which reaches the directory
+ * without walking the path above it.
+ */
+export const QEMU_DIR_FD = 3;
+
+/** The path under which QEMU itself opens `name` in its inherited directory. */
+export const inQemuDir = (name: string): string => `/proc/self/fd/${QEMU_DIR_FD}/${name}`;
 
 /**
  * Content of the `etc/sercon-port` fw_cfg file: COM1 (0x3f8) as a little-endian integer.
@@ -197,6 +212,12 @@ const MACHINE_TYPE = /^(q35|pc-q35-[0-9.]+)$/;
 
 /** QEMU's seccomp sandbox with every optional deny (QEMU 7.2's set). */
 export const SANDBOX = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
+/**
+ * The sandbox for a QEMU that drops to a user: QEMU 7.2 installs the filter before `-runas`
+ * takes effect, so `elevateprivileges=deny` would kill it at its own setgid (SIGSYS). Once
+ * its real, effective and saved ids are the user's, set*id cannot raise them again.
+ */
+export const SANDBOX_RUNAS = 'on,obsolete=deny,spawn=deny,resourcecontrol=deny';
 
 /** The QEMU arguments (without the binary) that run this VMI. */
 export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
@@ -214,7 +235,10 @@ export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
   args.push('-nodefaults', '-no-user-config', '-display', 'none');
   // QEMU's seccomp filter: a guest that breaks out of the device model still cannot exec,
   // fork, change its privileges or scheduling, or use obsolete system calls.
-  args.push('-sandbox', SANDBOX);
+  args.push('-sandbox', ctx.runAs === undefined ? SANDBOX : SANDBOX_RUNAS);
+  // Everything is opened before the drop (disks, sockets, taps, logs, firmware); after it, QEMU
+  // writes only through the descriptors it holds and in its inherited directory.
+  if (ctx.runAs !== undefined) args.push('-runas', ctx.runAs);
   if (plan.firmware.uuid !== undefined) args.push('-uuid', plan.firmware.uuid);
   if (plan.firmware.serial !== undefined) args.push('-smbios', `type=1,serial=${opt(plan.firmware.serial)}`);
 

@@ -49,6 +49,8 @@ export interface LaunchOptions {
   /** For the pidfile and the QMP socket to appear; default 30 s. */
   startTimeoutMs?: number;
   logLimits?: LogLimits;
+  /** Descriptors QEMU inherits as 3, 4, … (its writable directory, QEMU_DIR_FD). */
+  fds?: readonly number[];
 }
 
 /** One QEMU process being watched, with its QMP connection. */
@@ -121,6 +123,7 @@ export class QemuProcess {
       },
       ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.fds ? { fds: o.fds } : {}),
     });
     return new QemuProcess(proc, qmp, o.log, o.logLimits);
   }

@@ -8,7 +8,9 @@
 //    --proxy-only`; `pxevirt vnc screenshot` writes a valid PNG that is not one colour;
 //  - `pxevirt logs` and `pxevirt describe vmi` show the serial log;
 //  - after kill -9 of the daemon and a restart, both VMIs are still Running, both consoles
-//    answer through the API's websocket, one QEMU each.
+//    answer through the API's websocket, one QEMU each;
+//  - every QEMU runs as the unprivileged pxevirt-qemu user (issue 13), so the screenshot
+//    above went through the one directory it may still write.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -269,6 +271,15 @@ test('console, vnc, screenshot and logs of two running guests, before and after 
   const uids = await Promise.all(['con-a', 'con-b'].map(async (n) => (await d.kubectl(['get', 'vmi', n, '-o', 'jsonpath={.metadata.uid}'])).stdout));
   const before = (await Promise.all(uids.map((u) => qemusWith(u)))).map((p) => p.sort());
   assert.deepEqual(before.map((p) => p.length), [1, 1]);
+  // QEMU dropped to pxevirt-qemu once its files were open: real, effective, saved and fs ids.
+  const [qemuUid, qemuGid] = (await run('id', ['-u', 'pxevirt-qemu']).then(async (u) => [u.stdout, (await run('id', ['-g', 'pxevirt-qemu'])).stdout])).map((x) => Number(x.trim()));
+  assert.ok(qemuUid !== undefined && qemuUid > 0 && qemuGid !== undefined && qemuGid > 0);
+  for (const pid of before.flat()) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    assert.match(status, new RegExp(`^Uid:\\t${qemuUid}\\t${qemuUid}\\t${qemuUid}\\t${qemuUid}$`, 'm'), `QEMU ${pid} runs as pxevirt-qemu`);
+    assert.match(status, new RegExp(`^Gid:\\t${qemuGid}\\t${qemuGid}\\t${qemuGid}\\t${qemuGid}$`, 'm'));
+    assert.match(status, new RegExp(`^Groups:\\t${qemuGid} ?$`, 'm'), 'no supplementary groups but its own');
+  }
   await d.kill9();
   d = await startDaemonProcess(t, dataDir, daemonOptions);
   await until('both guests adopted', async () => /pxevirt_qemu_processes 2/.test((await d.http('GET', '/metrics')).body), 120_000);

@@ -12,6 +12,8 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PXEVIRT = join(REPO, 'bin', 'pxevirt');
 
 export interface DhcpProcess {
+  /** The server's pid (`ip netns exec` execs it). */
+  readonly pid: number | undefined;
   readonly lines: Array<Record<string, unknown>>;
   readonly stateDir: string;
   stop(): Promise<void>;
@@ -43,6 +45,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** `pxe-serve` (default): the real `pxevirt pxe serve` (DHCP, TFTP, HTTP); `runner`: DHCP alone (test/helpers/run-dhcp.ts). */
   via?: 'pxe-serve' | 'runner';
+  /** More `pxe serve` arguments (e.g. `--user`). */
+  extraArgs?: string[];
 }
 
 /** Runs the DHCP server in `ns` with `config`, keeping leases in `stateDir`. */
@@ -52,7 +56,7 @@ export async function startDhcpProcess(ns: Namespace, config: Record<string, unk
   const level = options.level ?? 'info';
   const args =
     (options.via ?? 'pxe-serve') === 'pxe-serve'
-      ? [PXEVIRT, 'pxe', 'serve', '--config', configPath, '--state-dir', stateDir, '--log-level', level]
+      ? [PXEVIRT, 'pxe', 'serve', '--config', configPath, '--state-dir', stateDir, '--log-level', level, ...(options.extraArgs ?? [])]
       : ['--import', 'tsx', RUNNER, configPath, stateDir, level];
   const child: ChildProcess = ns.spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { cwd: REPO });
   const lines: Array<Record<string, unknown>> = [];
@@ -86,6 +90,7 @@ export async function startDhcpProcess(ns: Namespace, config: Record<string, unk
     });
   });
   return {
+    pid: child.pid,
     lines,
     stateDir,
     async stop() {
