@@ -87,8 +87,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
   server.on('error', (err) => log.error({ err }, 'http server error'));
   const port = (server.address() as AddressInfo).port;
   if (publicBase === '') {
-    const cidr = parseCidr(options.spec.address);
-    const host = cidr ? formatIpv4(cidr.address) : options.address;
+    const host = options.address.includes(':') ? `[${options.address}]` : options.address;
     publicBase = port === 80 ? `http://${host}` : `http://${host}:${port}`;
   }
 
