@@ -3,7 +3,6 @@
 import { gapsByMac } from '../gaps.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatIpv4, parseCidr } from '../../lib/ipv4.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { normalizeMac } from '../../lib/mac.ts';
 import type { PxeServerSpec } from '../../resources/pxe-server.ts';
