@@ -55,7 +55,8 @@ const literal = (address: string, _family: unknown, callback: (err: null, addres
 
 /** A udp4 or udp6 socket (by the address's family) bound to address:port (0 picks one). */
 export async function bindSocket(address: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: familyOf(address) === 6 ? 'udp6' : 'udp4', ipv6Only: true, lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
+  const v6 = familyOf(address) === 6;
+  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ...(v6 ? { ipv6Only: true } : {}), lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ address, port, exclusive: true }, () => {
