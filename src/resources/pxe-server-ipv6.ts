@@ -103,3 +103,8 @@ function section(c: CheckerLike, v: unknown, field: string): Record<string, unkn
   c.fail(CauseType.Invalid, field, `expected an object, found ${shown(v)}`);
   return {};
 }
+
+/** The server's addresses for messages: "a.b.c.d/nn", "fd00::1/64" or both joined by "and". */
+export function servedAddresses(spec: { address?: string; ipv6: { address?: string } }): string {
+  return [spec.address, spec.ipv6.address].filter((a) => a !== undefined).join(' and ');
+}
