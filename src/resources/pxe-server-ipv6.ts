@@ -10,7 +10,10 @@ export const DHCP6_MODES = ['stateful', 'stateless', 'off'] as const;
 export type Dhcp6Mode = (typeof DHCP6_MODES)[number];
 
 const dhcp6Schema = object({
-  mode: oneOf(DHCP6_MODES, 'stateful: addresses from `range` (router advertisements with M=1); stateless: options only (O=1, addresses by SLAAC); off: no DHCPv6. Default stateful when a range is given, else stateless.'),
+  mode: oneOf(
+    DHCP6_MODES,
+    'stateful: addresses from `range` (router advertisements with M=1); stateless: router advertisements with O=1 and SLAAC, and addresses from `range` (if given) only to clients that ask for them (UEFI PXE and HTTP boot do); off: no DHCPv6. Default stateful when a range is given, else stateless.',
+  ),
   range: string('first-last inside the prefix of ipv6.address, like fd00:100::1000-fd00:100::1fff; required in stateful mode.'),
   leaseSeconds: integer('Valid lifetime of leased addresses; default 3600.'),
   dns: array(string(), 'IPv6 DNS servers (option 23).'),

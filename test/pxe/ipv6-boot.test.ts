@@ -24,7 +24,7 @@ for (const path of ['pxe', 'http'] as const) {
     const image = await buildTestGuest({ name: 'tiny-linux' });
     const pxe = await startPxeServe(t, node, {
       interface: node.bridge,
-      ipv6: { address: `${SERVER}/64`, dhcp: { mode: 'stateful', range: 'fd00:100::1000-fd00:100::1fff' } },
+      ipv6: { address: `${SERVER}/64`, dhcp: { mode: path === 'pxe' ? 'stateful' : 'stateless', range: 'fd00:100::1000-fd00:100::1fff' } },
       http: { port: 8080 },
       images: [imageEntry('tiny-linux')],
       defaultImage: 'tiny-linux',
@@ -38,6 +38,8 @@ for (const path of ['pxe', 'http'] as const) {
       throw new Error(`${err.message}\nserial log head:\n${(await guest.log()).slice(0, 3000)}\nserver events:\n${events}`, { cause: err });
     });
 
+    t.diagnostic(`firmware: ${(await guest.log()).split('\n').filter((l) => /^\s*(>>|BdsDxe|Error|PXE-|Station IP|Server IP)/.test(l)).join(' | ')}`);
+    t.diagnostic(`events: ${pxe.lines.filter((l) => l.proto !== undefined && l.event !== undefined).map((l) => `${l.proto} ${l.event} ${l.file ?? ''} ${l.arch ?? ''} ${l.reason ?? ''}`).join(' | ')}`);
     const dhcp6 = pxe.lines.filter((l) => l.proto === 'dhcp6' && l.mac === MAC && l.event === 'reply' && typeof l.file === 'string');
     const first = dhcp6.find((l) => l.ipxe === false);
     const ipxe = dhcp6.find((l) => l.ipxe === true);
@@ -45,14 +47,16 @@ for (const path of ['pxe', 'http'] as const) {
     assert.equal(first.arch, path === 'pxe' ? 'efi-x64' : 'efi-x64-http');
     assert.equal(first.file, path === 'pxe' ? `tftp://[${SERVER}]/ipxe/ipxe.efi` : `http://[${SERVER}]:8080/ipxe/ipxe.efi`);
     assert.ok(ipxe && String(ipxe.file).startsWith(`http://[${SERVER}]:8080/boot.ipxe?`), `iPXE got its script URL over DHCPv6: ${JSON.stringify(dhcp6)}`);
-    assert.match(String(ipxe.ip), /^fd00:100::1[0-9a-f]{3}$/, 'iPXE leased an address from the range');
+    // Stateful: iPXE leases an address too; stateless: it asks for options only (its address is SLAAC's).
+    if (path === 'pxe') assert.match(String(ipxe.ip), /^fd00:100::1[0-9a-f]{3}$/, 'iPXE leased an address from the range');
+    else assert.ok(pxe.lines.some((l) => l.proto === 'dhcp6' && l.event === 'information-request' && l.mac === MAC), 'iPXE asked with an information-request');
     const tftp = pxe.lines.filter((l) => l.proto === 'tftp');
     if (path === 'pxe') assert.ok(tftp.some((l) => l.event === 'done' && String(l.file).endsWith('ipxe.efi') && String(l.ip).includes(':')), `ipxe.efi went over TFTP on IPv6: ${JSON.stringify(tftp)}`);
     const start = Date.parse(String(pxe.lines.find((l) => l.proto === 'dhcp6')?.time));
     t.diagnostic(pxe.lines.filter((l) => l.mac === MAC && l.event && l.proto).map((l) => `${Date.parse(String(l.time)) - start} ms ${l.proto} ${l.event}`).join('; '));
     const files = pxe.lines.filter((l) => l.proto === 'http' && l.event === 'done').map((l) => l.file);
     assert.ok(files.includes('tiny-linux/vmlinuz') && files.includes('tiny-linux/initrd.gz'), `kernel and initrd over HTTP: ${files.join(', ')}`);
-    assert.ok(pxe.lines.some((l) => l.proto === 'ndp' && l.event === 'ra' && l.managed === true), 'the router-solicitation answer carried M');
+    assert.ok(pxe.lines.some((l) => l.proto === 'ndp' && l.event === 'ra' && l.other === true && (path === 'pxe') === (l.managed === true)), 'the router-solicitation answer carried M (stateful) or only O (stateless)');
   });
 }
 

@@ -75,6 +75,8 @@ test('stateless: Information-request gets the boot file and no address; a Solici
   assert.match(info.get(Dhcp6Option.BootfileUrl)?.toString() ?? '', /^http:\/\/\[fd00:100::1\]:8080\/boot\.ipxe\?/);
   const sol = ask(cfg('stateless'), undefined, { type: Dhcp6Type.Solicit, mac: MAC, iaids: [1], arch: 7 });
   assert.equal(decodeStatus(sol.get(Dhcp6Option.StatusCode)!).code, Dhcp6Status.NoAddrsAvail);
+  const withRange = ask(cfg('stateless'), range(), { type: Dhcp6Type.Solicit, mac: MAC, iaids: [1], arch: 16 });
+  assert.equal(iaAddress(withRange.reply), 'fd00:100::10', 'stateless with a range still leases to firmware that asks (UEFI always sends IA_NA)');
 });
 
 test('the range runs out: NoAddrsAvail inside the IA; expired bindings are reused', () => {

@@ -92,7 +92,9 @@ export function respond6(cfg: Dhcp6Config, bindings: Bindings6 | undefined, clie
   // Solicit, Request, Renew, Rebind: addresses for each IA (committed except for Solicit).
   let ip: string | undefined;
   if (t !== Dhcp6Type.InformationRequest && client.iaNa.length > 0) {
-    if (cfg.mode === 'stateless' || !bindings) {
+    // Stateless with a range still leases to clients that ask (UEFI PXE and HTTP boot always
+    // send IA_NA); without a range there is nothing to lease.
+    if (!bindings) {
       if (t === Dhcp6Type.Solicit) {
         status(Dhcp6Status.NoAddrsAvail, 'stateless DHCPv6: no addresses are leased here (use SLAAC)');
         return out(Dhcp6Type.Advertise, { reason: 'stateless: no addresses' });

@@ -49,7 +49,7 @@ export async function startDhcp6(options: Dhcp6ServerOptions): Promise<Dhcp6Serv
   const server = parseCidr6(spec.ipv6.address ?? '');
   if (mode === 'off' || !server) throw new RangeError(`expected ipv6.address and ipv6.dhcp.mode stateful or stateless, found ${JSON.stringify(spec.ipv6)}`);
   const range = spec.ipv6.dhcp.range === undefined ? undefined : parseRange6(spec.ipv6.dhcp.range);
-  const bindings = mode === 'stateful' && range ? new Bindings6(range) : undefined;
+  const bindings = range ? new Bindings6(range) : undefined;
   const cfg: Dhcp6Config = {
     mode,
     serverDuid: duidFromMac(options.mac),
