@@ -30,7 +30,7 @@ for (const path of ['pxe', 'http'] as const) {
       defaultImage: 'tiny-linux',
     });
     await stageImage(pxe.root, 'tiny-linux', image);
-    const extraArgs = path === 'pxe' ? fwcfg('IPv4PXESupport') : [...fwcfg('IPv4PXESupport'), ...fwcfg('IPv6PXESupport'), ...fwcfg('IPv4Support')];
+    const extraArgs = path === 'pxe' ? fwcfg('IPv4Support') : [...fwcfg('IPv4Support'), ...fwcfg('IPv6PXESupport')];
     // No option ROM: OVMF's own network stack (arch 7 PXE, or 16 HTTP) does the first exchange.
     const guest = await startGuest(t, { ns: node, firmware: 'uefi', memoryMiB: 512, nics: [{ tap: await node.addTap(), mac: MAC, bootindex: 1, rom: false }], extraArgs });
     await guest.waitFor('PXEVIRT-GUEST name=tiny-linux ok', { timeoutMs: BOOT_TIMEOUT }).catch(async (err: Error) => {

@@ -138,8 +138,12 @@ function bootOptions(cfg: Dhcp6Config, client: Dhcp6Client): { options: Dhcp6Opt
   const url = /^https?:\/\//.test(file.file) ? file.file : `tftp://${cfg.tftpPort === 69 ? host : `${host}:${cfg.tftpPort}`}/${file.file}`;
   const vendor = Buffer.alloc(4);
   vendor.writeUInt32BE(client.vendorClass?.enterprise ?? DEFAULT_ENTERPRISE);
+  // HTTPClient marks the offer as an HTTP boot offer (EDK II needs it). PXEClient is left out:
+  // EDK II's PXEv6 takes a PXEClient offer for a "BINL" one and asks a boot server on port 4011
+  // before it boots, while a plain offer with option 59 is booted directly (as dnsmasq's are).
+  const vendorClass = file.vendorClass === 'HTTPClient' ? [opt(Dhcp6Option.VendorClass, Buffer.concat([vendor, encodeStrings([file.vendorClass])]))] : [];
   return {
-    options: [opt(Dhcp6Option.BootfileUrl, Buffer.from(url, 'latin1')), opt(Dhcp6Option.VendorClass, Buffer.concat([vendor, encodeStrings([file.vendorClass])]))],
+    options: [opt(Dhcp6Option.BootfileUrl, Buffer.from(url, 'latin1')), ...vendorClass],
     event: { arch, ipxe, file: url },
   };
 }
