@@ -2,10 +2,9 @@
 import { Dhcp6Option, encode, encodeIaNa, encodeStrings, type Dhcp6Opt } from './codec.ts';
 import { ipv6Bytes, parseIpv6 } from '../../lib/ipv6.ts';
 
-/** A DUID-LL for an Ethernet MAC. */
-export function duidLl(mac: string): Buffer {
-  return Buffer.concat([Buffer.from([0, 3, 0, 1]), Buffer.from(mac.split(':').map((h) => Number.parseInt(h, 16)))]);
-}
+import { duidFromMac as duidLl } from './server.ts';
+
+export { duidLl };
 
 export interface ClientMessage {
   type: number;
