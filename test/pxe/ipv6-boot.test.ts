@@ -30,7 +30,11 @@ for (const path of ['pxe', 'http'] as const) {
       defaultImage: 'tiny-linux',
     });
     await stageImage(pxe.root, 'tiny-linux', image);
-    const extraArgs = path === 'pxe' ? fwcfg('IPv4Support') : [...fwcfg('IPv4Support'), ...fwcfg('IPv6PXESupport')];
+    // HTTP boot as the very first option fails with "Unexpected network error": EDK II's
+    // HttpBootDhcp6Sarr starts DHCPv6 while the link-local address is still in duplicate address
+    // detection and, unlike PxeBcDhcp6Sarr, does not wait on EFI_NO_MAPPING. A 3 s boot-menu
+    // wait (after the NICs are connected) lets DAD finish first.
+    const extraArgs = path === 'pxe' ? fwcfg('IPv4Support') : [...fwcfg('IPv4Support'), ...fwcfg('IPv6PXESupport'), '-boot', 'menu=on,splash-time=3000'];
     // No option ROM: OVMF's own network stack (arch 7 PXE, or 16 HTTP) does the first exchange.
     const guest = await startGuest(t, { ns: node, firmware: 'uefi', memoryMiB: 512, nics: [{ tap: await node.addTap(), mac: MAC, bootindex: 1, rom: false }], extraArgs });
     await guest.waitFor('PXEVIRT-GUEST name=tiny-linux ok', { timeoutMs: BOOT_TIMEOUT }).catch(async (err: Error) => {
