@@ -108,6 +108,7 @@ function section(c: CheckerLike, v: unknown, field: string): Record<string, unkn
 }
 
 /** The server's addresses for messages: "a.b.c.d/nn", "fd00::1/64" or both joined by "and". */
-export function servedAddresses(spec: { address?: string; ipv6: { address?: string } }): string {
-  return [spec.address, spec.ipv6.address].filter((a) => a !== undefined).join(' and ');
+export function servedAddresses(spec: { address?: string; ipv6?: { address?: string } }): string {
+  // `ipv6` may be absent on a stored object that never went through defaulting.
+  return [spec.address, spec.ipv6?.address].filter((a) => a !== undefined).join(' and ');
 }

@@ -168,7 +168,7 @@ export async function attachNetwork(p: PxeServerPod, server: PxeServerResourceSp
   // the IPv6 link-local address stays, the router-solicitation answer is sent from it.
   await ipIn(p.netns, PxeReason.AddressFailed, '-4', 'addr', 'flush', 'dev', p.ifname);
   if (server.address !== undefined) await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', server.address, 'dev', p.ifname);
-  if (server.ipv6.address !== undefined) {
+  if (server.ipv6?.address !== undefined) {
     // Global IPv6 only (the link-local one stays); nodad: the server binds it at once.
     await ipIn(p.netns, PxeReason.AddressFailed, '-6', 'addr', 'flush', 'dev', p.ifname, 'scope', 'global');
     await ipIn(p.netns, PxeReason.AddressFailed, '-6', 'addr', 'add', server.ipv6.address, 'dev', p.ifname, 'nodad');
