@@ -2,6 +2,7 @@
 // address) running `pxevirt pxe serve` detached; status refreshed from the server's status
 // socket every few seconds and written only when it changed. Servers outlive the daemon and
 // are adopted on start; delete stops the server and removes everything it had on the node.
+import { servedAddresses } from '../resources/pxe-server-ipv6.ts';
 import { pendingReprovisions, reprovisionRequests } from '../resources/pxe-reprovision.ts';
 import { isObject } from '../lib/is-object.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -124,7 +125,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
       generation: o.metadata.generation,
       interface: st.pod.ifname,
       netns: st.pod.netns,
-      ...(attached ? { address: spec.address } : {}),
+      ...(attached ? { address: servedAddresses(spec) } : {}),
       ...(attached && st.mac ? { mac: st.mac } : {}),
       ...(server === undefined ? {} : { server }),
     };
@@ -169,7 +170,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
         nadExists: getOrNone(store, NAD_KEY, nadNs, nadName) !== undefined,
         nad,
         network: spec.network,
-        servingMessage: `serving ${spec.dhcp.mode === 'off' ? '' : `DHCP (${spec.dhcp.mode}), `}TFTP and HTTP on ${spec.address}`,
+        servingMessage: `serving ${spec.dhcp.mode === 'off' ? '' : `DHCP (${spec.dhcp.mode}), `}TFTP and HTTP on ${servedAddresses(spec)}`,
       },
       { server: exit ? 'exited' : st.proc ? 'running' : 'none', ...(exit ? { exit } : {}), book: st.book },
       now(),
@@ -207,7 +208,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
           }
           st.book = pxeServerStarted(st.book, hash, now());
           st.proc.onExit(() => queue.add(key));
-          record(o, { type: 'Normal', reason: 'Started', message: `serving on ${spec.address} (${st.pod.ifname} on ${nad}, netns ${st.pod.netns})` });
+          record(o, { type: 'Normal', reason: 'Started', message: `serving on ${servedAddresses(spec)} (${st.pod.ifname} on ${nad}, netns ${st.pod.netns})` });
           log.info({ pxeserver: key, netns: st.pod.netns, pid: st.proc.pid }, 'PXE server started');
           // Running now: the next reconcile reads its status.
           queue.add(key);

@@ -19,7 +19,7 @@ const noCarrier = JSON.stringify([
 
 test('a bridge with NO-CARRIER still has its address: ready to serve, carrier reported false', () => {
   const state = parseIpAddrJson(noCarrier, 'br1');
-  assert.deepEqual(state, { name: 'br1', index: 2, up: true, carrier: false, ipv4: ['192.168.77.1/24'], linkLocal6: 'fe80::28a2:38ff:feea:dc50', mac: '72:74:4f:b3:b7:d5' });
+  assert.deepEqual(state, { name: 'br1', index: 2, up: true, carrier: false, ipv4: ['192.168.77.1/24'], ipv6: [], linkLocal6: 'fe80::28a2:38ff:feea:dc50', mac: '72:74:4f:b3:b7:d5' });
   assert.equal(interfaceProblem(state, 'br1', '192.168.77.1/24'), undefined);
 });
 

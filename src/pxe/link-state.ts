@@ -4,6 +4,7 @@
 // dev NAME` reads the same netlink dump whatever the carrier, and iproute2 is already a
 // dependency of pxevirt; see docs/decisions.md ("Interface state without carrier").
 import { execFile } from 'node:child_process';
+import { formatIpv6, parseIpv6 } from '../lib/ipv6.ts';
 
 export interface LinkState {
   name: string;
@@ -14,6 +15,8 @@ export interface LinkState {
   carrier: boolean;
   /** IPv4 addresses as `a.b.c.d/prefix`. */
   ipv4: string[];
+  /** Global IPv6 addresses as `addr/prefix` (tentative ones, still in duplicate address detection, left out). */
+  ipv6: string[];
   /** The link-local IPv6 address, if any (for answering router solicitations). */
   linkLocal6?: string;
   mac?: string;
@@ -36,7 +39,7 @@ interface IpAddrJson {
   ifname?: string;
   flags?: string[];
   address?: string;
-  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string }>;
+  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string; tentative?: boolean }>;
 }
 
 /** Parses `ip -j addr show dev NAME` output (pure). */
@@ -58,6 +61,7 @@ export function parseIpAddrJson(text: string, name: string): LinkState | undefin
     up: flags.includes('UP'),
     carrier: !flags.includes('NO-CARRIER'),
     ipv4: infos.filter((a) => a.family === 'inet' && typeof a.local === 'string').map((a) => `${a.local}/${a.prefixlen ?? 32}`),
+    ipv6: infos.filter((a) => a.family === 'inet6' && a.scope === 'global' && typeof a.local === 'string' && a.tentative !== true).map((a) => `${a.local}/${a.prefixlen ?? 128}`),
     ...(ll?.local === undefined ? {} : { linkLocal6: ll.local }),
     ...(entry.address === undefined ? {} : { mac: entry.address }),
   };
@@ -69,10 +73,16 @@ export async function readLinkState(name: string, run: IpRunner = runIp): Promis
   return text === undefined ? undefined : parseIpAddrJson(text, name);
 }
 
-/** What the interface lacks for serving `address` (a CIDR), in words; undefined when it is ready. */
+/** What the interface lacks for serving `address` (an IPv4 or IPv6 CIDR), in words; undefined when it is ready. */
 export function interfaceProblem(state: LinkState | undefined, name: string, address: string): string | undefined {
   if (!state) return `no interface ${name}`;
-  if (!state.ipv4.includes(address)) return `interface ${name} has ${state.ipv4.length ? state.ipv4.join(', ') : 'no IPv4 address'}`;
+  if (address.includes(':')) {
+    const [addr, prefix] = address.split('/');
+    const canonical = `${formatIpv6(parseIpv6(addr ?? '') ?? 0n)}/${prefix}`;
+    if (!state.ipv6.some((a) => `${formatIpv6(parseIpv6(a.split('/')[0] ?? '') ?? 0n)}/${a.split('/')[1]}` === canonical)) {
+      return `interface ${name} has ${state.ipv6.length ? state.ipv6.join(', ') : 'no usable global IPv6 address'} (an address still in duplicate address detection is not usable yet)`;
+    }
+  } else if (!state.ipv4.includes(address)) return `interface ${name} has ${state.ipv4.length ? state.ipv4.join(', ') : 'no IPv4 address'}`;
   if (!state.up) return `interface ${name} is down (ip link set ${name} up)`;
   return undefined;
 }

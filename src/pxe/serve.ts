@@ -12,6 +12,9 @@ import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
 import { startStatusSocket } from './http/status-socket.ts';
 import { startRouterAnswer } from './ndp/server.ts';
+import { routerAdvertisement } from './ndp/packets.ts';
+import { startDhcp6, type Dhcp6Server } from './dhcp6/server.ts';
+import { formatIpv6, ipv6Bytes, network6, parseCidr6 } from '../lib/ipv6.ts';
 import { InstallStore } from './install-store.ts';
 import { interfaceProblem, readLinkState, type LinkState } from './link-state.ts';
 
@@ -63,8 +66,12 @@ export interface PxeServer {
  */
 export async function checkInterface(spec: PxeServerSpec, read: (name: string) => Promise<LinkState | undefined> = readLinkState): Promise<LinkState> {
   const state = await read(spec.interface);
-  const problem = interfaceProblem(state, spec.interface, spec.address);
-  if (problem !== undefined || !state) throw new InterfaceNotReadyError(spec.interface, spec.address, state, problem ?? `no interface ${spec.interface}`);
+  for (const address of [spec.address, spec.ipv6.address]) {
+    if (address === undefined) continue;
+    const problem = interfaceProblem(state, spec.interface, address);
+    if (problem !== undefined || !state) throw new InterfaceNotReadyError(spec.interface, address, state, problem ?? `no interface ${spec.interface}`);
+  }
+  if (!state) throw new InterfaceNotReadyError(spec.interface, '', state, `no interface ${spec.interface}`);
   return state;
 }
 
@@ -76,7 +83,11 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
   const rootStat = await stat(spec.root).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`expected root ${spec.root} to be a directory, found ${rootStat ? 'a file' : 'nothing'}`);
 
-  const address = formatIpv4(parseCidr(spec.address)?.address ?? 0);
+  // One TFTP and one HTTP server per address family the spec gives (each bound to its address).
+  const v4 = spec.address === undefined ? undefined : formatIpv4(parseCidr(spec.address)?.address ?? 0);
+  const v6cidr = spec.ipv6.address === undefined ? undefined : parseCidr6(spec.ipv6.address);
+  const v6 = v6cidr === undefined ? undefined : formatIpv6(v6cidr.address);
+  const addresses = [v4, v6].filter((a): a is string => a !== undefined);
   const metrics = createPxeMetrics();
   const timeline = new Timeline(log, options.now ? { now: options.now } : {});
   const transfers = new Transfers(options.now);
@@ -93,44 +104,61 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
     if (spec.ipv6.answerRouterSolicitations) {
       if (link.mac === undefined) log.warn({ interface: spec.interface }, 'no link-layer address: not answering router solicitations');
       else {
-        const ra = startRouterAnswer({ interface: spec.interface, ifindex: link.index, mac: link.mac, ownAddresses: link.linkLocal6 ? [link.linkLocal6] : [], log: log.child({ proto: 'ndp' }), timeline });
+        const advertisement = advertisementFor(spec, link.mac);
+        const ra = startRouterAnswer({ interface: spec.interface, ifindex: link.index, mac: link.mac, advertisement, ownAddresses: link.linkLocal6 ? [link.linkLocal6] : [], log: log.child({ proto: 'ndp' }), timeline });
         closers.push(() => ra.close());
       }
     }
-    const tftp = await startTftp({
-      roots: { root: spec.root, ipxeDir: spec.ipxeDir },
-      address,
-      port: spec.tftp.port,
-      interface: spec.interface,
-      log: log.child({ proto: 'tftp' }),
-      timeline,
-      metrics,
-      transfers,
-    });
-    closers.push(() => tftp.close());
+    const tftps = [];
+    for (const address of addresses) {
+      const tftp = await startTftp({
+        roots: { root: spec.root, ipxeDir: spec.ipxeDir },
+        address,
+        port: spec.tftp.port,
+        interface: spec.interface,
+        log: log.child({ proto: 'tftp' }),
+        timeline,
+        metrics,
+        transfers,
+      });
+      closers.push(() => tftp.close());
+      tftps.push(tftp);
+    }
+    const tftp = tftps[0]!;
     const install = await InstallStore.open(options.stateDir, { log: log.child({ part: 'install' }), ...(options.now ? { now: options.now } : {}) });
     closers.push(() => install.flush().catch(() => undefined));
+    let dhcp6: Dhcp6Server | undefined;
     // Table sizes under `dhcp` show a flood stays bounded; `leasesRecovered` says a bad lease file was moved aside.
     // `tftp`: transfers running, the caps, and the requests they refused or evicted.
-    const extra = () => ({ leases: dhcp?.leases() ?? [], dhcp: { ...dhcp?.state(), timeline: timeline.sizes() }, tftp: tftp.stats() });
-    const http = await startHttp({
-      spec,
-      address,
-      port: spec.http.port,
-      log: log.child({ proto: 'http' }),
-      timeline,
-      metrics,
-      transfers,
-      status: extra,
-      install,
-    });
-    closers.push(() => http.close());
+    const extra = () => ({ leases: dhcp?.leases() ?? [], dhcp: { ...dhcp?.state(), timeline: timeline.sizes() }, tftp: tftp.stats(), ...(dhcp6 ? { dhcp6: { leases: dhcp6.leases() } } : {}) });
+    const https = [];
+    for (const address of addresses) {
+      const http = await startHttp({
+        spec,
+        address,
+        port: spec.http.port,
+        log: log.child({ proto: 'http' }),
+        timeline,
+        metrics,
+        transfers,
+        status: extra,
+        install,
+      });
+      closers.push(() => http.close());
+      https.push(http);
+    }
+    const http = https[0]!;
+    if (spec.ipv6.dhcp.mode !== 'off' && link.mac !== undefined) {
+      const d6 = await startDhcp6({ spec, mac: link.mac, httpPort: https.at(-1)!.port, tftpPort: tftps.at(-1)!.port, log: log.child({ proto: 'dhcp6' }), timeline, metrics, ...(options.now ? { now: options.now } : {}) });
+      dhcp6 = d6;
+      closers.push(() => d6.close());
+    }
     if (options.statusSocket !== undefined) {
       const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra, install }), reprovision: reprovisionVia(install, timeline), metrics, log });
       closers.push(() => socket.close());
     }
     await options.afterBind?.();
-    log.info({ interface: spec.interface, address: spec.address, dhcpMode: spec.dhcp.mode, tftpPort: tftp.port, httpPort: http.port }, 'ready');
+    log.info({ interface: spec.interface, address: spec.address, ipv6: spec.ipv6.address, dhcpMode: spec.dhcp.mode, dhcp6Mode: spec.ipv6.dhcp.mode, tftpPort: tftp.port, httpPort: http.port }, 'ready');
     return { timeline, transfers, install, tftpPort: tftp.port, httpPort: http.port, close: closeAll };
   } catch (err) {
     await closeAll();
@@ -146,4 +174,22 @@ export function reprovisionVia(install: InstallStore, timeline: Timeline) {
     if (changed) timeline.record({ proto: 'http', event: 'reprovision', mac, reason: 'sent back to install: the next boot installs again' });
     return changed;
   };
+}
+
+/**
+ * The advertisement this server answers solicitations with: empty without ipv6.address; with
+ * it, the on-link prefix and the DHCPv6 flags (stateful M+O, addresses not by SLAAC;
+ * stateless O with SLAAC; off: the prefix only). Router lifetime stays 0 either way.
+ */
+export function advertisementFor(spec: PxeServerSpec, mac: string): Buffer {
+  const cidr = spec.ipv6.address === undefined ? undefined : parseCidr6(spec.ipv6.address);
+  if (!cidr) return routerAdvertisement({ mac });
+  const mode = spec.ipv6.dhcp.mode;
+  const lifetime = 86_400;
+  return routerAdvertisement({
+    mac,
+    managed: mode === 'stateful',
+    other: mode !== 'off',
+    prefix: { network: ipv6Bytes(network6(cidr)), length: cidr.prefix, autonomous: mode === 'stateless' && cidr.prefix === 64, validSeconds: lifetime, preferredSeconds: lifetime },
+  });
 }

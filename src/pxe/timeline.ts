@@ -3,7 +3,7 @@
 import type { Logger } from '../lib/logger.ts';
 import { LogRateLimit } from './log-file.ts';
 
-export type Proto = 'dhcp' | 'tftp' | 'http' | 'ndp';
+export type Proto = 'dhcp' | 'dhcp6' | 'tftp' | 'http' | 'ndp';
 
 export interface BootEventInput {
   proto: Proto;

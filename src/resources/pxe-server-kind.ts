@@ -21,13 +21,14 @@ const specSchema = object(
     network: string('NetworkAttachmentDefinition to serve on: `name` or `namespace/name`.'),
     ...pxeServerConfigFields,
   },
-  ['network', 'address', 'root'],
+  // `address` (IPv4) or `ipv6.address`: validatePxeServerSpec requires one of them.
+  ['network', 'root'],
 );
 
 const bootEvent = object(
   {
     time: dateTime(),
-    proto: oneOf(['dhcp', 'tftp', 'http']),
+    proto: oneOf(['dhcp', 'dhcp6', 'tftp', 'http', 'ndp']),
     event: string('discover, offer, request, ack, rrq, oack, done, script, get, error, …'),
     ip: string(),
     file: string(),
@@ -46,7 +47,7 @@ const bootEvent = object(
 const statusSchema = object({
   phase: oneOf(['Pending', 'Running', 'Failed', 'Terminating']),
   conditions: array(conditionSchema, 'Ready: True (reason Serving) or False (NetworkNotFound, NetworkAttachFailed, AddressFailed, ImageDownloadFailed, ServerStartFailed, ServerExited, Starting). LeasesRecovered: True (reason LeasesFileCorrupt or LeasesFileEmpty) when the server found a bad leases.json, moved it aside and started with no leases.'),
-  address: string('The server\'s address on the network, a.b.c.d/nn, once attached.'),
+  address: string('The server\'s addresses on the network (a.b.c.d/nn, the IPv6 one, or both joined by "and"), once attached.'),
   interface: string(),
   mac: string('The MAC of the server\'s interface on the network.'),
   netns: string('The server\'s network namespace on the node.'),

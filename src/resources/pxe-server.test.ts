@@ -116,3 +116,31 @@ test('accepts once: true on a host and rejects a non-boolean', () => {
   assert.equal(validatePxeServerSpec(once).value?.hosts[0]?.once, true);
   assert.deepEqual(fields({ ...good, hosts: [{ selector: { mac: 'de:00:00:00:00:de' }, image: 'tiny-linux', once: 'yes' }] }), ['hosts[0].once']);
 });
+
+test('IPv6: an IPv6-only server needs no IPv4 address; DHCPv4 is then off, and asking for it names the field', () => {
+  const v6only = { interface: 'br1', root: '/srv', ipv6: { address: 'fd00:100::1/64', dhcp: { range: 'fd00:100::1000-fd00:100::1fff' } } };
+  const { value, causes } = validatePxeServerSpec(v6only);
+  assert.deepEqual(causes, []);
+  assert.equal(value?.address, undefined);
+  assert.equal(value?.dhcp.mode, 'off');
+  assert.deepEqual(value?.ipv6, { answerRouterSolicitations: true, address: 'fd00:100::1/64', dhcp: { mode: 'stateful', leaseSeconds: 3600, range: 'fd00:100::1000-fd00:100::1fff' } });
+  assert.match(messageFor({ ...v6only, dhcp: { mode: 'server' } }, 'dhcp.mode'), /expected off without an IPv4 address/);
+  assert.equal(validatePxeServerSpec({ interface: 'br1', root: '/srv' }).causes[0]?.field, 'address', 'neither address: the IPv4 one is required');
+  assert.equal(validatePxeServerSpec({ ...good, ipv6: {} }).value?.ipv6.dhcp.mode, 'off', 'no IPv6 address: no DHCPv6');
+  assert.equal(validatePxeServerSpec({ ...good, ipv6: { address: 'fd00::1/64' } }).value?.ipv6.dhcp.mode, 'stateless');
+});
+
+test('IPv6: bad addresses, ranges and modes name the field, the expectation and the value found', () => {
+  const v6 = (ipv6: unknown) => ({ ...good, ipv6 });
+  assert.match(messageFor(v6({ address: 'fd00::1' }), 'ipv6.address'), /expected an IPv6 address with a prefix from \/16 to \/127 like fd00:100::1\/64, found "fd00::1"/);
+  assert.match(messageFor(v6({ address: 'fe80::1/64' }), 'ipv6.address'), /non-link-local/);
+  assert.match(messageFor(v6({ address: 'fd00::/64' }), 'ipv6.address'), /host address/);
+  assert.match(messageFor(v6({ address: 'fd00::1/64', dhcp: { range: 'fd01::1-fd01::9' } }), 'ipv6.dhcp.range'), /expected a range inside the server's prefix fd00::\/64, found "fd01::1-fd01::9"/);
+  assert.match(messageFor(v6({ address: 'fd00::1/64', dhcp: { range: 'fd00::9-fd00::1' } }), 'ipv6.dhcp.range'), /first <= last/);
+  assert.match(messageFor(v6({ address: 'fd00::5/64', dhcp: { range: 'fd00::1-fd00::9' } }), 'ipv6.dhcp.range'), /leaves out the server's own address/);
+  assert.match(messageFor(v6({ address: 'fd00::1/64', dhcp: { mode: 'stateful' } }), 'ipv6.dhcp.range'), /Required value/);
+  assert.match(messageFor(v6({ address: 'fd00::1/64', dhcp: { mode: 'relay' } }), 'ipv6.dhcp.mode'), /expected one of stateful, stateless, off, found "relay"/);
+  assert.match(messageFor(v6({ dhcp: { mode: 'stateless' } }), 'ipv6.address'), /Required value: expected an IPv6 address for DHCPv6 mode stateless/);
+  assert.match(messageFor(v6({ address: 'fd00::1/64', dhcp: { dns: ['8.8.8.8'] } }), 'ipv6.dhcp.dns[0]'), /expected an IPv6 address/);
+  assert.match(messageFor(v6({ adress: 'fd00::1/64' }), 'ipv6.adress'), /unknown field "adress"/);
+});

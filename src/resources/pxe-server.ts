@@ -7,6 +7,7 @@ import { isObject as isObj } from '../lib/is-object.ts';
 import { normalizeMac } from '../lib/mac.ts';
 import { TEMPLATE_VARIABLES, unknownVariables } from './pxe-template.ts';
 import { array, boolean, integer, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
+import { ipv6Schema, validateIpv6, type Ipv6Spec } from './pxe-server-ipv6.ts';
 
 export const DHCP_MODES = ['server', 'proxy', 'off'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
@@ -44,16 +45,11 @@ const hostSchema = object(
   ['selector', 'image'],
 );
 const menuSchema = object({ enabled: boolean(), timeoutSeconds: integer() });
-const ipv6Schema = object({
-  answerRouterSolicitations: boolean(
-    'Answer IPv6 router solicitations with an empty advertisement (router lifetime 0, no prefix) so iPXE does not wait for routers; default true; silent while another router answers.',
-  ),
-});
 
 /** The fields of the PXE server config (the PXEServer kind adds `network`). */
 export const pxeServerConfigFields = {
   interface: string("Interface to serve on (for the PXEServer kind: inside the server's network namespace, default net1)."),
-  address: string("This server's address and prefix, a.b.c.d/nn."),
+  address: string("This server's IPv4 address and prefix, a.b.c.d/nn; may be left out on an IPv6-only segment (then ipv6.address is required and dhcp.mode is off)."),
   dhcp: dhcpSchema,
   root: string('Directory the images are served from; for the PXEServer kind a relative path is under <data-dir>/pxe/ on the node.'),
   http: portSchema,
@@ -77,14 +73,14 @@ export type HostSelector = Static<typeof selectorSchema>;
 export type PxeHost = Static<typeof hostSchema>;
 
 /** A PXE server config after validatePxeServerSpec: every default filled in. */
-export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu' | 'ipv6'>, 'interface' | 'address' | 'root' | 'ipxeDir' | 'hosts'> & {
+export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu' | 'ipv6'>, 'interface' | 'root' | 'ipxeDir' | 'hosts'> & {
   dhcp: DhcpSpec;
   images: PxeImage[];
   http: Required<Static<typeof portSchema>>;
   tftp: Required<Static<typeof portSchema>>;
   menu: Required<Static<typeof menuSchema>>;
-  /** Answer IPv6 router solicitations with an empty advertisement (ends iPXE's ~16 s wait). */
-  ipv6: Required<Static<typeof ipv6Schema>>;
+  /** IPv6: router-solicitation answers, this server's IPv6 address, DHCPv6. */
+  ipv6: Ipv6Spec;
 };
 
 export type { Validated } from './causes.ts';
@@ -197,7 +193,8 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
     c.fail(CauseType.Invalid, join(base, 'interface'), `expected an interface name of 1 to 15 characters, found ${shown(iface)}`);
   }
 
-  const addressText = c.string(top.address, join(base, 'address'), true);
+  const ipv6 = validateIpv6(c, top.ipv6, join(base, 'ipv6'));
+  const addressText = c.string(top.address, join(base, 'address'), ipv6.address === undefined);
   const cidr = addressText === undefined ? undefined : parseCidr(addressText);
   if (addressText !== undefined && (!cidr || cidr.prefix < 8 || cidr.prefix > 30)) {
     c.fail(CauseType.Invalid, join(base, 'address'), `expected an IPv4 address with a prefix from /8 to /30 like 192.168.100.1/24, found ${shown(addressText)}`);
@@ -205,7 +202,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
     c.fail(CauseType.Invalid, join(base, 'address'), `expected a host address, found the network or broadcast address ${shown(addressText)}`);
   }
 
-  const dhcp = validateDhcp(c, top.dhcp, join(base, 'dhcp'), cidr);
+  const dhcp = validateDhcp(c, top.dhcp, join(base, 'dhcp'), cidr, addressText !== undefined);
 
   const root = c.string(top.root, join(base, 'root'), true);
   if (root !== undefined && !root.startsWith('/')) {
@@ -232,15 +229,10 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
     c.fail(CauseType.Invalid, join(base, 'menu.enabled'), `expected true or false, found ${shown(menu.enabled)}`);
   }
 
-  const ipv6 = c.object(top.ipv6, join(base, 'ipv6'), false) ?? {};
-  c.known(ipv6, join(base, 'ipv6'), ipv6Schema);
-  if (ipv6.answerRouterSolicitations !== undefined && typeof ipv6.answerRouterSolicitations !== 'boolean') {
-    c.fail(CauseType.Invalid, join(base, 'ipv6.answerRouterSolicitations'), `expected true or false, found ${shown(ipv6.answerRouterSolicitations)}`);
-  }
 
   const value: PxeServerSpec = {
     interface: iface ?? '',
-    address: addressText ?? '',
+    ...(addressText === undefined ? {} : { address: addressText }),
     dhcp,
     root: root ?? '',
     http: { port: c.integer(http.port, join(base, 'http.port'), 8080, 0, 65535) },
@@ -253,19 +245,20 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
       enabled: typeof menu.enabled === 'boolean' ? menu.enabled : true,
       timeoutSeconds: c.integer(menu.timeoutSeconds, join(base, 'menu.timeoutSeconds'), 10, 0, 3600),
     },
-    ipv6: { answerRouterSolicitations: ipv6.answerRouterSolicitations !== false },
+    ipv6,
   };
   return c.causes.length === 0 ? { value, causes: [] } : { causes: c.causes };
 }
 
-function validateDhcp(c: Checker, input: unknown, base: string, cidr: ReturnType<typeof parseCidr>): DhcpSpec {
+function validateDhcp(c: Checker, input: unknown, base: string, cidr: ReturnType<typeof parseCidr>, hasIpv4: boolean): DhcpSpec {
   const d = c.object(input, base, false) ?? {};
   c.known(d, base, dhcpSchema);
-  let mode: DhcpMode = 'server';
+  let mode: DhcpMode = hasIpv4 ? 'server' : 'off';
   if (d.mode !== undefined) {
     if (typeof d.mode === 'string' && (DHCP_MODES as readonly string[]).includes(d.mode)) mode = d.mode as DhcpMode;
     else c.fail(CauseType.NotSupported, join(base, 'mode'), `expected one of ${DHCP_MODES.join(', ')}, found ${shown(d.mode)}`);
   }
+  if (!hasIpv4 && mode !== 'off') c.fail(CauseType.Required, join(base, 'mode'), `expected off without an IPv4 address (DHCPv4 needs one), found ${shown(mode)}; set address a.b.c.d/nn or ipv6.dhcp`);
   const spec: DhcpSpec = { mode, leaseSeconds: c.integer(d.leaseSeconds, join(base, 'leaseSeconds'), 3600, 60, 31_536_000) };
   const rangeText = c.string(d.range, join(base, 'range'), mode === 'server');
   if (rangeText !== undefined) {

@@ -167,7 +167,12 @@ export async function attachNetwork(p: PxeServerPod, server: PxeServerResourceSp
   // The seed NAD has no IPAM: the address is the spec's, replaced on every (re)start. IPv4 only:
   // the IPv6 link-local address stays, the router-solicitation answer is sent from it.
   await ipIn(p.netns, PxeReason.AddressFailed, '-4', 'addr', 'flush', 'dev', p.ifname);
-  await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', server.address, 'dev', p.ifname);
+  if (server.address !== undefined) await ipIn(p.netns, PxeReason.AddressFailed, 'addr', 'add', server.address, 'dev', p.ifname);
+  if (server.ipv6?.address !== undefined) {
+    // Global IPv6 only (the link-local one stays); nodad: the server binds it at once.
+    await ipIn(p.netns, PxeReason.AddressFailed, '-6', 'addr', 'flush', 'dev', p.ifname, 'scope', 'global');
+    await ipIn(p.netns, PxeReason.AddressFailed, '-6', 'addr', 'add', server.ipv6.address, 'dev', p.ifname, 'nodad');
+  }
   await ipIn(p.netns, PxeReason.AddressFailed, 'link', 'set', 'dev', p.ifname, 'up');
   return mac === undefined ? {} : { mac };
 }

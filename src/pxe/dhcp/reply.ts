@@ -67,7 +67,7 @@ const configs = new WeakMap<PxeServerSpec, Config>();
 export function configOf(spec: PxeServerSpec): Config {
   let c = configs.get(spec);
   if (c) return c;
-  const cidr = parseCidr(spec.address);
+  const cidr = parseCidr(spec.address ?? '');
   if (!cidr) throw new RangeError(`expected spec.address like 192.168.100.1/24, found ${JSON.stringify(spec.address)}`);
   const range = spec.dhcp.range === undefined ? undefined : parseRange(spec.dhcp.range);
   c = {

@@ -3,7 +3,6 @@
 import { gapsByMac } from '../gaps.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatIpv4, parseCidr } from '../../lib/ipv4.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { normalizeMac } from '../../lib/mac.ts';
 import type { PxeServerSpec } from '../../resources/pxe-server.ts';
@@ -87,8 +86,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
   server.on('error', (err) => log.error({ err }, 'http server error'));
   const port = (server.address() as AddressInfo).port;
   if (publicBase === '') {
-    const cidr = parseCidr(options.spec.address);
-    const host = cidr ? formatIpv4(cidr.address) : options.address;
+    const host = options.address.includes(':') ? `[${options.address}]` : options.address;
     publicBase = port === 80 ? `http://${host}` : `http://${host}:${port}`;
   }
 

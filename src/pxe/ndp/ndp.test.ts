@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyRouterAdvertisement, parseNdp } from './packets.ts';
+import { advertisementFlags, emptyRouterAdvertisement, parseNdp, routerAdvertisement } from './packets.ts';
 import { RouterSolicitationAnswerer } from './answerer.ts';
 
 test('the advertisement says nothing: lifetime 0, M=O=0, no prefix, only our link-layer address', () => {
@@ -63,4 +63,17 @@ test("another router's advertisement cancels a pending answer and keeps us silen
   a.onSolicitation('fe80::3', undefined);
   advance(50);
   assert.deepEqual(sent, ['fe80::3'], 'answers again once the other router has been quiet long enough');
+});
+
+test('with DHCPv6 the advertisement carries M/O and the on-link prefix, still with router lifetime 0', () => {
+  const network = Buffer.from('fd000100000000000000000000000000', 'hex');
+  const ra = routerAdvertisement({ mac: '02:00:00:00:00:01', managed: true, other: true, prefix: { network, length: 64, autonomous: false, validSeconds: 86400, preferredSeconds: 14400 } });
+  assert.equal(ra.length, 56);
+  assert.deepEqual(advertisementFlags(ra), { managed: true, other: true });
+  assert.deepEqual(parseNdp(ra), { type: 134, mac: '02:00:00:00:00:01', routerLifetime: 0 });
+  assert.deepEqual([...ra.subarray(24, 28)], [3, 4, 64, 0x80], 'prefix option: on-link, not autonomous');
+  assert.ok(ra.subarray(40, 56).equals(network));
+  const stateless = routerAdvertisement({ mac: '02:00:00:00:00:01', other: true, prefix: { network, length: 64, autonomous: true, validSeconds: 1, preferredSeconds: 1 } });
+  assert.deepEqual(advertisementFlags(stateless), { managed: false, other: true });
+  assert.equal(stateless[27], 0xc0, 'stateless: on-link and autonomous (SLAAC)');
 });

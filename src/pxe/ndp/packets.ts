@@ -4,6 +4,7 @@
 export const ICMP6_ROUTER_SOLICITATION = 133;
 export const ICMP6_ROUTER_ADVERTISEMENT = 134;
 const OPT_SOURCE_LL = 1;
+const OPT_PREFIX_INFO = 3;
 
 export interface NdpMessage {
   type: typeof ICMP6_ROUTER_SOLICITATION | typeof ICMP6_ROUTER_ADVERTISEMENT;
@@ -45,12 +46,47 @@ export function parseNdp(buf: Buffer): NdpMessage | undefined {
  * ipv6conf_rx_router_advertisement); Linux adds no route and no address from it.
  */
 export function emptyRouterAdvertisement(mac: string): Buffer {
-  const buf = Buffer.alloc(16 + 8);
+  return routerAdvertisement({ mac });
+}
+
+export interface RouterAdvertisementOptions {
+  mac: string;
+  /** M flag: addresses from DHCPv6 (stateful). */
+  managed?: boolean;
+  /** O flag: other configuration (the boot file) from DHCPv6. */
+  other?: boolean;
+  /** The on-link prefix (L=1); `autonomous` sets A (SLAAC) for stateless DHCPv6. */
+  prefix?: { network: Buffer; length: number; autonomous: boolean; validSeconds: number; preferredSeconds: number };
+}
+
+/**
+ * A router advertisement that is never a default router (router lifetime 0) and carries only
+ * what a network boot needs: the M/O flags that start DHCPv6, the on-link prefix (so the
+ * server is reached directly) and our link-layer address (RFC 4861 §4.2, §4.6.2).
+ */
+export function routerAdvertisement(o: RouterAdvertisementOptions): Buffer {
+  const buf = Buffer.alloc(16 + 8 + (o.prefix ? 32 : 0));
   buf[0] = ICMP6_ROUTER_ADVERTISEMENT;
+  buf[5] = (o.managed ? 0x80 : 0) | (o.other ? 0x40 : 0);
   buf[16] = OPT_SOURCE_LL;
   buf[17] = 1;
-  const bytes = mac.split(':').map((h) => Number.parseInt(h, 16));
-  if (bytes.length !== 6 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) throw new Error(`expected a MAC address aa:bb:cc:dd:ee:ff, found ${JSON.stringify(mac)}`);
+  const bytes = o.mac.split(':').map((h) => Number.parseInt(h, 16));
+  if (bytes.length !== 6 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) throw new Error(`expected a MAC address aa:bb:cc:dd:ee:ff, found ${JSON.stringify(o.mac)}`);
   Buffer.from(bytes).copy(buf, 18);
+  if (o.prefix) {
+    const p = o.prefix;
+    buf[24] = OPT_PREFIX_INFO;
+    buf[25] = 4;
+    buf[26] = p.length;
+    buf[27] = 0x80 | (p.autonomous ? 0x40 : 0);
+    buf.writeUInt32BE(p.validSeconds >>> 0, 28);
+    buf.writeUInt32BE(p.preferredSeconds >>> 0, 32);
+    p.network.copy(buf, 40, 0, 16);
+  }
   return buf;
+}
+
+/** The M and O flags of an advertisement (for tests and logs). */
+export function advertisementFlags(ra: Buffer): { managed: boolean; other: boolean } {
+  return { managed: ((ra[5] ?? 0) & 0x80) !== 0, other: ((ra[5] ?? 0) & 0x40) !== 0 };
 }

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Logger } from '../../lib/logger.ts';
 import type { Timeline } from '../timeline.ts';
-import { emptyRouterAdvertisement, ICMP6_ROUTER_ADVERTISEMENT, ICMP6_ROUTER_SOLICITATION, parseNdp } from './packets.ts';
+import { advertisementFlags, emptyRouterAdvertisement, ICMP6_ROUTER_ADVERTISEMENT, ICMP6_ROUTER_SOLICITATION, parseNdp } from './packets.ts';
 import { RouterSolicitationAnswerer } from './answerer.ts';
 
 interface RawSocket {
@@ -47,6 +47,8 @@ export interface RouterAnswerOptions {
   interface: string;
   ifindex: number;
   mac: string;
+  /** What to answer with (default: the empty advertisement, router lifetime 0, no flags, no prefix). */
+  advertisement?: Buffer;
   /** Our own link-local addresses: their advertisements are ours, not another router's. */
   ownAddresses: readonly string[];
   log: Logger;
@@ -77,7 +79,8 @@ export function startRouterAnswer(options: RouterAnswerOptions): RouterAnswerSer
   };
   socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255), 4); // RFC 4861: hop limit 255
   socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0), 4);
-  const advert = emptyRouterAdvertisement(options.mac);
+  const advert = options.advertisement ?? emptyRouterAdvertisement(options.mac);
+  const flags = advertisementFlags(advert);
   const own = new Set(options.ownAddresses.map((a) => a.toLowerCase()));
   let warned = false;
 
@@ -94,7 +97,7 @@ export function startRouterAnswer(options: RouterAnswerOptions): RouterAnswerSer
           else log.debug({ err: err.message, ...who }, 'router advertisement not sent');
           warned = true;
         }
-        else timeline.record({ proto: 'ndp', event: 'ra', ...who, routerLifetime: 0 });
+        else timeline.record({ proto: 'ndp', event: 'ra', ...who, routerLifetime: 0, ...(flags.managed ? { managed: true } : {}), ...(flags.other ? { other: true } : {}) });
       });
     },
     note: (what, who) => {
@@ -115,7 +118,7 @@ export function startRouterAnswer(options: RouterAnswerOptions): RouterAnswerSer
     }
   });
   socket.on('error', (err) => log.warn({ err: err.message }, 'router solicitation socket error'));
-  log.info({ interface: options.interface }, 'answering IPv6 router solicitations (router lifetime 0, no prefix)');
+  log.info({ interface: options.interface, ...flags, bytes: advert.length }, `answering IPv6 router solicitations (router lifetime 0${advert.length > 24 ? ', on-link prefix' : ', no prefix'})`);
   return {
     close: async () => {
       answerer.close();

@@ -11,7 +11,7 @@ import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } fr
 import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
 import { ReadAhead } from './read-ahead.ts';
 import { bytesAcked, createReadTransfer, DEFAULT_LIMITS, step, type ReadState, type StepResult, type TransferLimits } from './transfer.ts';
-import { bindSocket, blksizeForInterface, connectSocket, enableGso, GSO_MAX_BYTES, GSO_MAX_SEGMENTS, interfaceOf } from './udp.ts';
+import { bindSocket, blksizeForInterface, connectSocket, enableGso, familyOf, GSO_MAX_BYTES, GSO_MAX_SEGMENTS, interfaceOf } from './udp.ts';
 
 export { blksizeForInterface } from './udp.ts';
 
@@ -66,7 +66,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   const { log, timeline, metrics, transfers, roots } = options;
   const now = options.now ?? Date.now;
   const ifname = options.interface ?? interfaceOf(options.address);
-  const maxBlksize = options.maxBlksize ?? (ifname === undefined ? undefined : await blksizeForInterface(ifname)) ?? DEFAULT_LIMITS.maxBlksize;
+  const maxBlksize = options.maxBlksize ?? (ifname === undefined ? undefined : await blksizeForInterface(ifname, familyOf(options.address))) ?? DEFAULT_LIMITS.maxBlksize;
   const limits: TransferLimits = { ...DEFAULT_LIMITS, ...options.limits, maxBlksize };
   /** Transfers by client ip:port; `evict` is absent while the file is being opened. */
   const active = new Map<string, Slot>();

@@ -3,6 +3,7 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
 type SetSockOpt = (socket: Socket, level: number, option: number, value: number) => void;
@@ -27,30 +28,35 @@ export function enableGso(socket: Socket, segment: number): boolean {
   }
 }
 
-/** IP, UDP and TFTP headers: what an MTU leaves for a block (1500 → 1468). */
-const HEADER_BYTES = 20 + 8 + 4;
+/** IP (IPv4 20, IPv6 40), UDP and TFTP headers: what an MTU leaves for a block (1500 → 1468 or 1448). */
+const headerBytes = (family: 4 | 6) => (family === 6 ? 40 : 20) + 8 + 4;
 
-/** The largest blksize an interface's MTU allows, or undefined when it cannot be read. */
-export async function blksizeForInterface(name: string): Promise<number | undefined> {
+/** The largest blksize an interface's MTU allows over IPv4 or IPv6, or undefined when it cannot be read. */
+export async function blksizeForInterface(name: string, family: 4 | 6 = 4): Promise<number | undefined> {
   const text = await readFile(`/sys/class/net/${name}/mtu`, 'utf8').catch(() => undefined);
   const mtu = text === undefined ? NaN : Number(text.trim());
-  return Number.isInteger(mtu) && mtu > HEADER_BYTES ? Math.min(65464, Math.max(8, mtu - HEADER_BYTES)) : undefined;
+  const header = headerBytes(family);
+  return Number.isInteger(mtu) && mtu > header ? Math.min(65464, Math.max(8, mtu - header)) : undefined;
 }
 
-/** The interface holding an IPv4 address, when it is up. */
+/** The interface holding an IPv4 or IPv6 address, when it is up. */
 export function interfaceOf(address: string): string | undefined {
   for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (list?.some((a) => a.family === 'IPv4' && a.address === address)) return name;
+    if (list?.some((a) => a.address === address)) return name;
   }
   return undefined;
 }
 
-/** Addresses are always IPv4 literals: answer at once instead of dns.lookup's extra tick per send. */
-const literal = (address: string, _family: unknown, callback: (err: null, address: string, family: number) => void) => callback(null, address, 4);
+/** 6 for an IPv6 literal, else 4. */
+export const familyOf = (address: string): 4 | 6 => (isIPv6(address) ? 6 : 4);
 
-/** A udp4 socket bound to address:port (0 picks one). */
+/** Addresses are always literals: answer at once instead of dns.lookup's extra tick per send. */
+const literal = (address: string, _family: unknown, callback: (err: null, address: string, family: number) => void) => callback(null, address, familyOf(address));
+
+/** A udp4 or udp6 socket (by the address's family) bound to address:port (0 picks one). */
 export async function bindSocket(address: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
+  const v6 = familyOf(address) === 6;
+  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ...(v6 ? { ipv6Only: true } : {}), lookup: literal as unknown as NonNullable<SocketOptions['lookup']> });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ address, port, exclusive: true }, () => {
