@@ -24,6 +24,7 @@ test('a config disk holds one file per key, byte for byte, under the volume labe
   const binary = Buffer.from([0, 1, 2, 0xff, 0xfe]);
   const iso = await buildConfigDisk(cfg, [{ key: 'ks.cfg', data: Buffer.from('text\nkickstart\n') }, { key: 'blob.bin', data: binary }], dir);
   assert.equal(iso, join(dir, 'cfg.config.iso'));
+  assert.equal((await stat(iso)).mode & 0o777, 0o600, 'only its owner reads it (Secret values)');
   assert.match(execFileSync('xorriso', ['-indev', iso, '-pvd_info'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), /Volume Id\s*:\s*OEMDRV/);
   const out = join(dir, 'out');
   execFileSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', out], { stdio: 'ignore' });
