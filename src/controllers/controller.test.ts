@@ -204,3 +204,25 @@ test('stopping the controllers leaves guests running', async (t) => {
   assert.equal(runtime.observe(vmi.metadata.uid)?.state, 'running');
   assert.deepEqual(runtime.calls.filter((x) => x.startsWith('stop')), []);
 });
+
+test('a VMI whose ConfigMap is missing waits with a FailedMount Ready condition, and starts with its keys once it exists', async (t) => {
+  const { store, runtime, start } = await setup(t);
+  const c = await start();
+  t.after(() => c.stop());
+  const created = createVmi(store, 'cfg', { volumes: [{ name: 'cfg', configMap: { name: 'app' } }], domain: { devices: { disks: [{ name: 'cfg', disk: { bus: 'virtio' } }] }, resources: { requests: { memory: '64Mi' } } } });
+  const ready = (o: StoredObject | undefined) => ((o?.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions ?? []).find((x) => x.type === 'Ready');
+  const waiting = await waitFor('the FailedMount condition', () => {
+    const r = ready(tryGet(store, VMI_KEY, 'cfg'));
+    return r?.reason === 'FailedMount' && r;
+  });
+  assert.equal(waiting.message, 'MountVolume.SetUp failed for volume "cfg": ConfigMap default/app not found (set optional: true to start without it)');
+  assert.equal(phaseOf(tryGet(store, VMI_KEY, 'cfg')), 'Scheduling');
+  assert.ok(eventReasons(store, 'cfg').includes('FailedMount'));
+  assert.ok(!runtime.calls.some((c) => c.startsWith('start')), 'not started');
+
+  store.create({ group: '', resource: 'configmaps' }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'default' }, data: { 'ks.cfg': 'install' } } as NewObject);
+  await waitFor('Running', () => phaseOf(tryGet(store, VMI_KEY, 'cfg')) === 'Running');
+  const files = runtime.startOptions.get(created.metadata.uid)?.configVolumes?.get('cfg');
+  assert.deepEqual(files?.map((f) => [f.key, Buffer.from(f.data).toString()]), [['ks.cfg', 'install']]);
+  assert.equal(ready(tryGet(store, VMI_KEY, 'cfg'))?.status, 'True');
+});

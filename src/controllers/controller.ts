@@ -7,6 +7,8 @@ import { ValidationError } from '../resources/causes.ts';
 import { vmiKind } from '../resources/vmi-kind.ts';
 import { parseVmi, type Vmi } from '../resources/vmi-spec.ts';
 import { resolveCloudInitSecrets } from './cloud-init-secrets.ts';
+import { resolveConfigVolumes } from './config-volumes.ts';
+import type { ConfigVolumeFiles } from '../runtime/types.ts';
 import { RNG_ADDED_MESSAGE, rngAddedFor } from '../resources/device-plan.ts';
 import type { GuestObservation, VmiRuntime } from '../runtime/types.ts';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.ts';
@@ -24,6 +26,7 @@ import { claimsNotReady, vmDataVolumeGate, type ClaimState } from './volume-read
 
 export const VMI_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
 const SECRET_KEY: ResourceKey = { group: '', resource: 'secrets' };
+const CONFIGMAP_KEY: ResourceKey = { group: '', resource: 'configmaps' };
 export const VM_KEY: ResourceKey = { group: 'kubevirt.io', resource: 'virtualmachines' };
 const PVC_KEY: ResourceKey = { group: '', resource: 'persistentvolumeclaims' };
 const DV_KEY: ResourceKey = { group: 'cdi.kubevirt.io', resource: 'datavolumes' };
@@ -180,18 +183,30 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           vmi = updateWithRetry(store, VMI_KEY, namespace, name, addFinalizer(VMI_FINALIZER)) ?? vmi;
           break;
         case 'start': {
-          // Claims first: a VMI waits (Pending) until its PVCs are Bound and its DataVolumes succeeded.
-          const waiting = claimsNotReady(((vmi.spec as { volumes?: unknown } | undefined)?.volumes ?? []) as Parameters<typeof claimsNotReady>[0], claimLookup(namespace));
+          // Claims first: a VMI waits (Pending) until its PVCs are Bound and its DataVolumes succeeded;
+          // then its configMap/secret objects must exist (the kubelet's FailedMount until they do).
+          const parsed = parseVmi(vmi);
+          const claimsWait = claimsNotReady(((vmi.spec as { volumes?: unknown } | undefined)?.volumes ?? []) as Parameters<typeof claimsNotReady>[0], claimLookup(namespace));
+          const config = !claimsWait && parsed.value ? resolveConfigVolumes(parsed.value, (kind, ns, objectName) => {
+            const o = getOrNone(store, kind === 'Secret' ? SECRET_KEY : CONFIGMAP_KEY, ns, objectName);
+            return o && { data: o.data, binaryData: o.binaryData };
+          }) : undefined;
+          const waiting = claimsWait ? { reason: 'WaitingForVolumes' as const, message: claimsWait } : config?.waiting ? { reason: 'FailedMount' as const, message: config.waiting } : undefined;
           if (waiting) {
-            if (state.waitingFor !== waiting) recorder.record(vmi, { type: 'Normal', reason: 'WaitingForVolumes', message: waiting }, 'virt-controller');
-            state.waitingFor = waiting;
+            if (state.waitingFor?.message !== waiting.message) {
+              recorder.record(vmi, { type: waiting.reason === 'FailedMount' ? 'Warning' : 'Normal', reason: waiting.reason, message: waiting.message }, 'virt-controller');
+              state.waitingFor = waiting;
+              queue.add(key); // the Ready condition says why
+            }
             break;
           }
-          delete state.waitingFor;
+          if (state.waitingFor) {
+            delete state.waitingFor;
+            queue.add(key);
+          }
           state.starting = true;
           delete state.startError;
           // The stored VMI passed admission: parsing it again only gives the runtime its type.
-          const parsed = parseVmi(vmi);
           log.info({ vmi: `${namespace}/${name}`, uid }, 'starting guest');
           if (parsed.value && rngAddedFor(parsed.value)) recorder.record(vmi, { type: 'Normal', reason: 'RngAdded', message: RNG_ADDED_MESSAGE }, 'virt-handler');
           // Secrets cloud-init refers to are read now, into the copy the runtime gets.
@@ -202,12 +217,14 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
           } catch (err) {
             resolveError = err as Error;
           }
+          const configVolumes: ReadonlyMap<string, ConfigVolumeFiles> | undefined = config?.files;
           track(
             (resolveError
               ? Promise.reject(resolveError)
               : toStart
               ? runtime.start(toStart, {
                   signal: aborter.signal,
+                  ...(configVolumes && configVolumes.size > 0 ? { configVolumes } : {}),
                   onProgress: (p) => {
                     if (p.done) options.metrics?.imagePulls.inc();
                   },
@@ -324,12 +341,16 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     if (owner) queue.add(keyOf('vm', namespace, owner));
   };
   const onVmEvent = (e: WatchEvent): void => queue.add(keyOf('vm', e.object.metadata.namespace, e.object.metadata.name));
-  // A claim or DataVolume changed: its owner VM, and the VMIs of its namespace waiting for volumes.
-  const onClaimEvent = (e: WatchEvent): void => {
+  // A claim, DataVolume, ConfigMap or Secret changed: the VMIs of its namespace waiting for volumes.
+  const onWaitedEvent = (e: WatchEvent): void => {
     const { namespace } = e.object.metadata;
-    const owner = (e.object.metadata.ownerReferences ?? []).find((r) => r.kind === 'VirtualMachine' && r.controller === true);
-    if (typeof owner?.name === 'string') queue.add(keyOf('vm', namespace, owner.name));
     for (const [key, uid] of uidByKey) if (local.get(uid)?.waitingFor !== undefined && key.startsWith(keyOf('vmi', namespace, ''))) queue.add(key);
+  };
+  // A claim or DataVolume changed: its owner VM too.
+  const onClaimEvent = (e: WatchEvent): void => {
+    const owner = (e.object.metadata.ownerReferences ?? []).find((r) => r.kind === 'VirtualMachine' && r.controller === true);
+    if (typeof owner?.name === 'string') queue.add(keyOf('vm', e.object.metadata.namespace, owner.name));
+    onWaitedEvent(e);
   };
 
   const follow = (key: ResourceKey, onEvent: (e: WatchEvent) => void): StoredObject[] => inform(store, key, onEvent, aborter.signal);
@@ -345,6 +366,8 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
   follow(VM_KEY, onVmEvent);
   follow(PVC_KEY, onClaimEvent);
   follow(DV_KEY, onClaimEvent);
+  follow(CONFIGMAP_KEY, onWaitedEvent);
+  follow(SECRET_KEY, onWaitedEvent);
   // Guests left by a previous daemon whose VMI no longer exists.
   for (const g of adopted) if (!keyByUid.has(g.uid)) track(orphan(g.uid));
 

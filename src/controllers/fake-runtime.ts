@@ -6,6 +6,8 @@ export interface FakeRuntime extends VmiRuntime {
   /** Every call, in order, e.g. `start u1`, `stop u1 30`, `cleanup u1`. */
   calls: string[];
   guests: Map<string, GuestObservation>;
+  /** The options of each guest's last start (configVolumes and the like). */
+  startOptions: Map<string, StartOptions>;
   /** The guest powers itself off. */
   powerOff(uid: string): void;
   /** QEMU dies. */
@@ -19,6 +21,7 @@ export function createFakeRuntime(options: { adoptable?: GuestObservation[]; sof
   const guests = new Map<string, GuestObservation>();
   const listeners = new Set<(o: GuestObservation) => void>();
   const calls: string[] = [];
+  const startOptions = new Map<string, StartOptions>();
   let nextFailure: string | undefined;
   let pid = 1000;
   const change = (o: GuestObservation): void => {
@@ -33,9 +36,11 @@ export function createFakeRuntime(options: { adoptable?: GuestObservation[]; sof
   return {
     calls,
     guests,
-    async start(vmi: VmiObject, _options?: StartOptions) {
+    startOptions,
+    async start(vmi: VmiObject, given?: StartOptions) {
       const uid = vmi.metadata.uid;
       calls.push(`start ${uid}`);
+      startOptions.set(uid, given ?? {});
       await Promise.resolve();
       if (nextFailure !== undefined) {
         const message = nextFailure;

@@ -61,8 +61,11 @@ export interface VmiLocalState {
   startError?: string;
   /** runtime.stop() is in flight or done. */
   stopping?: boolean;
-  /** The start waits for the VMI's claims: why (the loop's business; the reconcile asks again). */
-  waitingFor?: string;
+  /**
+   * The start waits for the VMI's claims or configMap/secret objects: the Ready condition says
+   * why (reason WaitingForVolumes or FailedMount) until it starts; the loop asks again.
+   */
+  waitingFor?: { reason: 'WaitingForVolumes' | 'FailedMount'; message: string };
 }
 
 export interface VmiReconcileContext {
@@ -210,6 +213,8 @@ export function reconcileVmi(vmi: VmiLike, observation: GuestObservation | undef
       setPhase('Scheduling');
       events.push({ type: 'Normal', reason: 'SuccessfulCreate', message: `Created virtual machine pod for ${vmi.metadata.name} on node ${ctx.nodeName}` });
     }
+    if (local.waitingFor) notReady(local.waitingFor.reason, local.waitingFor.message);
+    else if (phase === 'Scheduling') notReady('GuestNotRunning', 'Guest VM is not reported as running');
     if (!local.starting) actions.push({ type: 'start' });
     return done(old, status, actions, events);
   }

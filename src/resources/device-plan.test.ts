@@ -103,3 +103,11 @@ test('persistentVolumeClaim and dataVolume volumes are backed by the claim of th
     { name: 'root', type: 'claim', claimName: 'root-dv', from: 'dataVolume', readonly: false },
   ]);
 });
+
+test('configMap and secret volumes are config disks of their object, labelled cfgdata unless volumeLabel says otherwise', () => {
+  const spec: VmiSpec = { ...seed, volumes: [{ name: 'cfg', configMap: { name: 'app', volumeLabel: 'OEMDRV' } }, { name: 'keys', secret: { secretName: 'ssh', optional: true } }] };
+  assert.deepEqual(planVolumes(vmi(spec)).volumes, [
+    { name: 'cfg', type: 'config', kind: 'ConfigMap', objectName: 'app', optional: false, label: 'OEMDRV' },
+    { name: 'keys', type: 'config', kind: 'Secret', objectName: 'ssh', optional: true, label: 'cfgdata' },
+  ]);
+});

@@ -43,6 +43,11 @@ export interface DiskPlan {
 
 export type CloudInitSource = NonNullable<VmiVolume['cloudInitNoCloud']>;
 
+/** The kinds a config disk is made from. */
+export type ConfigVolumeKind = 'ConfigMap' | 'Secret';
+/** KubeVirt's volume label for a config disk whose volumeLabel is unset (pkg/util/disk CreateIsoImage). */
+export const DEFAULT_CONFIG_LABEL = 'cfgdata';
+
 /** A volume and the source the runtime prepares it from; `unsupported` names the type found. */
 export type VolumePlan =
   | { name: string; type: 'containerDisk'; image: string; pullPolicy?: 'Always' | 'Never' | 'IfNotPresent'; path?: string }
@@ -50,6 +55,8 @@ export type VolumePlan =
   | { name: string; type: 'emptyDisk'; capacity: string | number }
   /** A PersistentVolumeClaim's file, opened directly (a dataVolume volume uses the claim of its name). */
   | { name: string; type: 'claim'; claimName: string; from: 'persistentVolumeClaim' | 'dataVolume'; readonly: boolean }
+  /** A ConfigMap's or Secret's keys as files on an ISO 9660 disk (KubeVirt's config disks); `optional`: a missing object gives an empty disk. */
+  | { name: string; type: 'config'; kind: ConfigVolumeKind; objectName: string; optional: boolean; label: string }
   | { name: string; type: 'unsupported'; found: string };
 
 /** The volumes of a VMI and what cloud-init is told (instance-id, local-hostname). */
@@ -171,6 +178,11 @@ function planVolume(v: VmiVolume): VolumePlan {
   if (v.emptyDisk) return { name: v.name, type: 'emptyDisk', capacity: v.emptyDisk.capacity };
   if (v.persistentVolumeClaim) return { name: v.name, type: 'claim', claimName: v.persistentVolumeClaim.claimName, from: 'persistentVolumeClaim', readonly: v.persistentVolumeClaim.readOnly === true };
   if (v.dataVolume) return { name: v.name, type: 'claim', claimName: v.dataVolume.name, from: 'dataVolume', readonly: false };
+  const config = v.configMap ? { kind: 'ConfigMap' as const, objectName: v.configMap.name, ...v.configMap } : v.secret ? { kind: 'Secret' as const, objectName: v.secret.secretName, ...v.secret } : undefined;
+  if (config) {
+    const label = config.volumeLabel !== undefined && config.volumeLabel !== '' ? config.volumeLabel : DEFAULT_CONFIG_LABEL;
+    return { name: v.name, type: 'config', kind: config.kind, objectName: config.objectName ?? '', optional: config.optional === true, label };
+  }
   return { name: v.name, type: 'unsupported', found: Object.keys(v).find((k) => k !== 'name') ?? '(none)' };
 }
 

@@ -31,12 +31,13 @@ export const volumeSchema = object(
     emptyDisk: object({ capacity: quantity() }, ['capacity']),
     dataVolume: object({ name: string(), hotpluggable: boolean() }, ['name']),
     persistentVolumeClaim: object({ claimName: string(), readOnly: boolean(), hotpluggable: boolean() }, ['claimName']),
+    // A ConfigMap's or Secret's keys as files on an ISO 9660 disk labelled volumeLabel (cfgdata when unset).
+    configMap: object({ name: string(), optional: boolean(), volumeLabel: string() }),
+    secret: object({ secretName: string(), optional: boolean(), volumeLabel: string() }),
     // Declared so that they parse, then refused by admission with a clear message.
     ephemeral: opaque(),
     hostDisk: opaque(),
     sysprep: opaque(),
-    configMap: opaque(),
-    secret: opaque(),
     serviceAccount: opaque(),
     downwardAPI: opaque(),
     downwardMetrics: opaque(),

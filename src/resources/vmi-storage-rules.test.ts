@@ -84,10 +84,22 @@ test('a volume with no source, and one with two', () => {
 });
 
 test('volume types pxevirt does not implement are refused by name', () => {
-  for (const type of ['hostDisk', 'sysprep', 'configMap', 'secret', 'ephemeral']) {
+  for (const type of ['hostDisk', 'sysprep', 'serviceAccount', 'ephemeral']) {
     const causes = causesOf((v) => setPath(v, 'spec.volumes[0]', { name: 'root', [type]: {} }));
     assertCause(causes, `spec.volumes[0].${type}`, new RegExp(`volume type ${type} is not supported by pxevirt; supported types are containerDisk, cloudInitNoCloud`));
   }
+});
+
+test('configMap and secret volumes are accepted when named, with a label that fits an ISO 9660 volume id', () => {
+  const withVolume = (volume: Record<string, unknown>) => causesOf((v) => {
+    setPath(v, 'spec.volumes[1]', { name: 'cfg', ...volume });
+    setPath(v, `${DISKS}[1]`, { name: 'cfg', disk: { bus: 'virtio' } });
+  });
+  assert.deepEqual(withVolume({ configMap: { name: 'app', volumeLabel: 'OEMDRV' } }), []);
+  assert.deepEqual(withVolume({ secret: { secretName: 'keys', optional: true } }), []);
+  assertCause(withVolume({ configMap: {} }), 'spec.volumes[1].configMap.name', 'spec.volumes[1].configMap.name: Required value: expected the name of a ConfigMap, found null');
+  assertCause(withVolume({ secret: { secretName: '' } }), 'spec.volumes[1].secret.secretName', 'spec.volumes[1].secret.secretName: Required value: expected the name of a Secret, found ""');
+  assertCause(withVolume({ configMap: { name: 'app', volumeLabel: 'L'.repeat(33) } }), 'spec.volumes[1].configMap.volumeLabel', new RegExp(`expected at most 32 printable ASCII characters \\(an ISO 9660 volume id\\), found "L{33}"`));
 });
 
 test('cloud-init inline userData over 2048 bytes', () => {

@@ -8,12 +8,14 @@ import { isObj, listAt, objAt, type Obj } from './object-path.ts';
 const SERIAL = /^[A-Za-z0-9_.+-]+$/;
 const TARGETS = ['disk', 'cdrom', 'lun'] as const;
 /** Volume sources pxevirt implements. */
-export const SUPPORTED_VOLUME_SOURCES = ['containerDisk', 'cloudInitNoCloud', 'emptyDisk', 'dataVolume', 'persistentVolumeClaim'] as const;
+export const SUPPORTED_VOLUME_SOURCES = ['containerDisk', 'cloudInitNoCloud', 'emptyDisk', 'dataVolume', 'persistentVolumeClaim', 'configMap', 'secret'] as const;
 /** Sources KubeVirt knows that pxevirt refuses. */
 export const UNSUPPORTED_VOLUME_SOURCES = [
-  'cloudInitConfigDrive', 'ephemeral', 'hostDisk', 'sysprep', 'configMap', 'secret', 'serviceAccount', 'downwardAPI', 'downwardMetrics', 'memoryDump', 'containerPath',
+  'cloudInitConfigDrive', 'ephemeral', 'hostDisk', 'sysprep', 'serviceAccount', 'downwardAPI', 'downwardMetrics', 'memoryDump', 'containerPath',
 ] as const;
 export const CLOUD_INIT_MAX_BYTES = 2048;
+/** An ISO 9660 volume identifier holds at most 32 characters (a configMap/secret volume's volumeLabel). */
+export const VOLUME_LABEL_MAX = 32;
 
 const present = (o: Obj, key: string): boolean => o[key] !== undefined && o[key] !== null;
 const targetOf = (disk: Obj): string | undefined => TARGETS.find((t) => present(disk, t));
@@ -124,7 +126,27 @@ export function validateVolumes(spec: Obj, base: string): Cause[] {
     if (cd && (typeof cd.image !== 'string' || cd.image === '')) causes.push(cause(CauseType.Required, join(here, 'containerDisk.image'), `${join(here, 'containerDisk.image')} is required`));
     const ci = objAt(volume, 'cloudInitNoCloud');
     if (ci) causes.push(...validateCloudInit(ci, join(here, 'cloudInitNoCloud')));
+    causes.push(...validateConfigVolume(volume, here));
   });
+  return causes;
+}
+
+/**
+ * configMap / secret volumes (pxevirt's rules: KubeVirt leaves these to the kubelet, which
+ * refuses the pod): the object must be named, and the label must fit an ISO 9660 volume id.
+ */
+function validateConfigVolume(volume: Obj, here: string): Cause[] {
+  const causes: Cause[] = [];
+  for (const [source, nameField] of [['configMap', 'name'], ['secret', 'secretName']] as const) {
+    const o = objAt(volume, source);
+    if (!o) continue;
+    const at = join(here, source);
+    if (typeof o[nameField] !== 'string' || o[nameField] === '') causes.push(cause(CauseType.Required, join(at, nameField), `${join(at, nameField)}: Required value: expected the name of a ${source === 'configMap' ? 'ConfigMap' : 'Secret'}, found ${JSON.stringify(o[nameField] ?? null)}`));
+    const label = o.volumeLabel;
+    if (typeof label === 'string' && (label.length > VOLUME_LABEL_MAX || !/^[\x20-\x7e]*$/.test(label))) {
+      causes.push(cause(CauseType.Invalid, join(at, 'volumeLabel'), `${join(at, 'volumeLabel')}: Invalid value: expected at most ${VOLUME_LABEL_MAX} printable ASCII characters (an ISO 9660 volume id), found ${JSON.stringify(label)}`));
+    }
+  }
   return causes;
 }
 

@@ -16,7 +16,7 @@ import { mkdirPrivate, writePrivateFile } from '../lib/private-file.ts';
 import type { RunAsUser } from './run-as.ts';
 import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
-import type { GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
+import type { ConfigVolumeFiles, GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
 /** Where the local storage class keeps claims: `<data-dir>/volumes`. */
 export const claimsDir = (dataDir: string): string => join(dataDir, 'volumes');
@@ -26,7 +26,7 @@ export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBac
 /** Prepares a VMI's planned volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
 export type VolumePreparer = (
   plan: DevicePlan,
-  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal; claimsDir?: string; namespace?: string },
+  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal; claimsDir?: string; namespace?: string; configVolumes?: ReadonlyMap<string, ConfigVolumeFiles> },
 ) => Promise<ResolvedDisk[]>;
 
 /** Debian's OVMF (package ovmf): plain, and secure-boot capable (needs SMM) with Microsoft's keys enrolled. */
@@ -233,6 +233,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (options.mirrors) volumeOptions.mirrors = options.mirrors;
     if (startOptions.onProgress) volumeOptions.onProgress = startOptions.onProgress;
     if (startOptions.signal) volumeOptions.signal = startOptions.signal;
+    if (startOptions.configVolumes) volumeOptions.configVolumes = startOptions.configVolumes;
     // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
     // once, each a process or two, so a start waits for the slower of them, not their sum.
     await mkdirPrivate(p.runDir);

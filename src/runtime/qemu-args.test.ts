@@ -143,6 +143,13 @@ test('disks on every bus: sata on the AHCI ports, scsi behind one virtio-scsi co
   assert.deepEqual(values(args, '-boot'), ['strict=on']);
 });
 
+test('an ISO volume (config disk) on a virtio disk keeps its serial and is read-only', () => {
+  const spec: Obj = { domain: { memory: { guest: '1Gi' }, devices: { autoattachPodInterface: false, disks: [{ name: 'cfg', disk: { bus: 'virtio' }, serial: 'CFG1' }] } } };
+  const args = qemuArgs(vmi(spec), ctx({ disks: [{ name: 'cfg', path: '/r/cfg.iso', format: 'raw', readonly: true, cdrom: true }], nics: [] }));
+  assert.deepEqual(values(args, '-device').filter((d) => d.startsWith('virtio-blk')), ['virtio-blk-pci,id=disk0,drive=drive-disk0,serial=CFG1']);
+  assert.equal(values(args, '-drive')[0], 'if=none,id=drive-disk0,file=/r/cfg.iso,format=raw,readonly=on');
+});
+
 test('no bootOrder anywhere: no strict boot, so the firmware still finds the disk', () => {
   const spec = structuredClone(seedSpec);
   const devices = (spec.domain as Obj).devices as Obj;

@@ -174,7 +174,8 @@ function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext): string[] {
       default:
         throw new QemuArgsError(`${disk.at}.${disk.kind}.bus`, 'virtio, sata, scsi or usb', disk.bus);
     }
-    if (disk.serial !== undefined && !cdrom) device += `,serial=${opt(disk.serial)}`;
+    // A volume that is an ISO on a `disk:` (cloud-init, configMap/secret) keeps the serial users find it by.
+    if (disk.serial !== undefined && disk.kind !== 'cdrom') device += `,serial=${opt(disk.serial)}`;
     if (disk.bootOrder !== undefined) device += `,bootindex=${disk.bootOrder}`;
     args.push('-device', device);
   });

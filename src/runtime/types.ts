@@ -37,10 +37,18 @@ export interface PullProgress {
   done: boolean;
 }
 
+/** The files of a configMap/secret volume: one per key, its bytes decoded (Secret values included). */
+export type ConfigVolumeFiles = ReadonlyArray<{ key: string; data: Uint8Array }>;
+
 export interface StartOptions {
   signal?: AbortSignal;
   /** Image pull progress (containerDisk), for events and the CLI's progress bar. */
   onProgress?: (p: PullProgress) => void;
+  /**
+   * The files of each configMap/secret volume (by volume name), read from the store by the
+   * controller, so the runtime never reads the store. Never logged.
+   */
+  configVolumes?: ReadonlyMap<string, ConfigVolumeFiles>;
 }
 
 /** What a user may ask of a running guest besides stop: KubeVirt's pause, unpause and softreboot; a BMC's hard reset and NMI. */

@@ -50,8 +50,8 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** Starts a registry (see the file comment). */
-export async function startRegistry(t: TestContextLike): Promise<TestRegistry> {
+/** Starts a registry (see the file comment); `blobBytesPerSecond` paces blob downloads through `url` (to see progress move). */
+export async function startRegistry(t: TestContextLike, options: { blobBytesPerSecond?: number } = {}): Promise<TestRegistry> {
   const unavailable = registryUnavailable();
   if (unavailable) throw new Error(unavailable);
   const dir = await mkdtemp(join(tmpdir(), 'pxevirt-registry-'));
@@ -123,7 +123,14 @@ export async function startRegistry(t: TestContextLike): Promise<TestRegistry> {
     const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: { ...req.headers, host: address } }, (up) => {
       seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', status: up.statusCode ?? 0 });
       res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+      const rate = options.blobBytesPerSecond;
+      if (rate === undefined || req.method !== 'GET' || !/\/blobs\/sha256:/.test(req.url ?? '')) return void up.pipe(res);
+      up.on('data', (chunk: Buffer) => {
+        res.write(chunk);
+        up.pause();
+        setTimeout(() => up.resume(), (chunk.length / rate) * 1000);
+      });
+      up.on('end', () => res.end());
     });
     upstream.on('error', (err) => {
       seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', status: 502 });

@@ -40,10 +40,10 @@ test('signs in, creates the seed NAD and VMI from pasted YAML, and follows the V
   await page.click('a[href="#/"]');
   const row = page.locator('#vmis tr[data-key="default/vmi-pxe-boot"]');
   await row.waitFor();
-  // All five tables follow one combined watch (browsers allow six connections per host).
+  // All six tables follow one combined watch (browsers allow six connections per host).
   assert.equal(watches.length, 1, watches.join('\n'));
   assert.equal(new URL(watches[0]!).pathname, '/ui/watch');
-  assert.equal(new URL(watches[0]!).searchParams.getAll('path').length, 5);
+  assert.equal(new URL(watches[0]!).searchParams.getAll('path').length, 6);
   // Before the VMI reports its MACs: the spec's (the default interface's comes from the MAC pool).
   assert.match(await row.locator('td[data-col=macs]').textContent() ?? '', /^02:[0-9a-f:]{14}, de:00:00:00:00:de$/);
   assert.equal(await page.locator('#nads tr[data-key="default/pxe-net-conf"] td[data-col=plugins]').textContent(), 'cnv-bridge + cnv-tuning');

@@ -1,11 +1,8 @@
 // cloudInitNoCloud volumes: the NoCloud files (user-data, meta-data, network-config)
 // rendered from the volume source, and the ISO 9660 image labelled `cidata` that
 // cloud-init looks for, built with xorriso.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { CloudInitSource } from '../../resources/device-plan.ts';
-import { runTool } from './run-tool.ts';
+import { buildIso } from './iso.ts';
 
 /** The volume source as planned (volumes[].cloudInitNoCloud, typed by its schema). */
 export type CloudInitNoCloudSource = CloudInitSource;
@@ -54,17 +51,8 @@ export function noCloudFiles(volume: string, source: CloudInitNoCloudSource, met
 }
 
 /** Writes the ISO (replacing) at `isoPath`: volume id `cidata`, Joliet and Rock Ridge. */
-export async function buildCloudInitIso(files: NoCloudFiles, isoPath: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-  const staging = join(dirname(isoPath), `.cidata-${randomBytes(4).toString('hex')}`);
-  await mkdir(staging, { recursive: true });
-  try {
-    await writeFile(join(staging, 'user-data'), files.userData);
-    await writeFile(join(staging, 'meta-data'), files.metaData);
-    if (files.networkData !== undefined) await writeFile(join(staging, 'network-config'), files.networkData);
-    await rm(isoPath, { force: true });
-    await runTool('xorriso', ['-as', 'mkisofs', '-quiet', '-output', isoPath, '-volid', CIDATA_LABEL, '-joliet', '-rock', staging], options);
-    return isoPath;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+export function buildCloudInitIso(files: NoCloudFiles, isoPath: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+  const entries = [{ name: 'user-data', data: files.userData }, { name: 'meta-data', data: files.metaData }];
+  if (files.networkData !== undefined) entries.push({ name: 'network-config', data: files.networkData });
+  return buildIso(entries, CIDATA_LABEL, isoPath, options);
 }

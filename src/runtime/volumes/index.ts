@@ -1,10 +1,12 @@
 // A VMI's volumes made into files QEMU opens: containerDisk → qcow2 overlay over the
-// cached disk, cloudInitNoCloud → `cidata` ISO, emptyDisk → empty qcow2, all in the VMI's
-// run dir. Anything else is refused with the volume's name and type.
+// cached disk, cloudInitNoCloud → `cidata` ISO, emptyDisk → empty qcow2, configMap/secret →
+// an ISO of the object's keys, all in the VMI's run dir; claims are opened where they are.
+// Anything else is refused with the volume's name and type.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VolumesPlan } from '../../resources/device-plan.ts';
-import type { PullProgress } from '../types.ts';
+import type { ConfigVolumeFiles, PullProgress } from '../types.ts';
+import { buildConfigDisk } from './config-disk.ts';
 import { buildCloudInitIso, noCloudFiles } from './cloud-init.ts';
 import { DiskCache } from './disk-cache.ts';
 import { createEmptyDisk } from './empty-disk.ts';
@@ -16,6 +18,8 @@ export { DiskCache, ContainerDiskLayoutError, ContainerDiskPathError, ImageNotCa
 export { RegistryError, DigestMismatchError, ManifestError } from './registry-client.ts';
 export { InvalidImageRefError, InvalidMirrorError, InvalidMirrorSpecError, parseImageRef, parseRegistryMirror, resolvePullSource, type RegistryMirrors } from './image-ref.ts';
 export { CloudInitSourceError, CIDATA_LABEL } from './cloud-init.ts';
+export { ConfigVolumeDataError } from './config-disk.ts';
+export { IsoFileNameError } from './iso.ts';
 export { InvalidCapacityError } from './empty-disk.ts';
 export { UnsupportedDiskImageError } from './overlay.ts';
 export { VolumeToolError } from './run-tool.ts';
@@ -51,6 +55,8 @@ export interface PrepareVolumesOptions {
   claimsDir?: string;
   /** The VMI's namespace (its claims are in it). */
   namespace?: string;
+  /** The files of each configMap/secret volume, by volume name (StartOptions.configVolumes). */
+  configVolumes?: ReadonlyMap<string, ConfigVolumeFiles>;
 }
 
 /** Raised for a volume type the runtime cannot prepare. */
@@ -59,7 +65,7 @@ export class UnsupportedVolumeError extends Error {
     readonly volume: string,
     readonly type: string,
   ) {
-    super(`volume ${volume}: type ${type} is not supported by the pxevirt runtime; supported types are containerDisk, cloudInitNoCloud, emptyDisk, persistentVolumeClaim, dataVolume`);
+    super(`volume ${volume}: type ${type} is not supported by the pxevirt runtime; supported types are containerDisk, cloudInitNoCloud, emptyDisk, persistentVolumeClaim, dataVolume, configMap, secret`);
     this.name = 'UnsupportedVolumeError';
   }
 }
@@ -101,6 +107,9 @@ export async function prepareVolumes(plan: VolumesPlan, options: PrepareVolumesO
       if (options.claimsDir === undefined) throw new UnsupportedVolumeError(name, v.from);
       const disk = await openClaim(options.claimsDir, options.namespace ?? 'default', v.claimName);
       prepared.push({ name, path: disk.path, format: disk.format, ...(v.readonly ? { readonly: true } : {}) });
+    } else if (v.type === 'config') {
+      const iso = await buildConfigDisk({ name, kind: v.kind, objectName: v.objectName, label: v.label }, options.configVolumes?.get(name), options.runDir, signal);
+      prepared.push({ name, path: iso, format: 'raw', readonly: true, cdrom: true });
     }
   }
   return prepared;

@@ -106,6 +106,8 @@ export const NAD: Resource = { prefix: '/apis/k8s.cni.cncf.io/v1', plural: 'netw
 export const NNCP: Resource = { prefix: '/apis/nmstate.io/v1', plural: 'nodenetworkconfigurationpolicies', namespaced: false };
 export const PXE: Resource = { prefix: '/apis/pxe.pxevirt.io/v1alpha1', plural: 'pxeservers', namespaced: true };
 export const EVENT: Resource = { prefix: '/api/v1', plural: 'events', namespaced: true };
+export const DV: Resource = { prefix: '/apis/cdi.kubevirt.io/v1beta1', plural: 'datavolumes', namespaced: true };
+export const PVC: Resource = { prefix: '/api/v1', plural: 'persistentvolumeclaims', namespaced: true };
 export const SUBRESOURCES = '/apis/subresources.kubevirt.io/v1';
 
 const keyOf = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;

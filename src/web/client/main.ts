@@ -1,5 +1,5 @@
 // The UI's entry: fetch the session's token, then route on the URL hash
-// (#/, #/vmi/NS/NAME, #/pxe/NS/NAME, #/create). Pages needing big libraries load them lazily.
+// (#/, #/vmi/NS/NAME, #/vm/NS/NAME, #/pxe/NS/NAME, #/create). Pages needing big libraries load them lazily.
 import { startSession } from './api.ts';
 import { h } from './dom.ts';
 import { overviewPage } from './overview.ts';
@@ -16,6 +16,7 @@ async function show(): Promise<void> {
   const [ns = 'default', name = ''] = args;
   try {
     if (page === 'vmi') (await import('./vmi-page.ts')).vmiPage(main, ns, name, controller.signal);
+    else if (page === 'vm') (await import('./vm-page.ts')).vmPage(main, ns, name, controller.signal);
     else if (page === 'pxe') (await import('./pxe-page.ts')).pxePage(main, ns, name, controller.signal);
     else if (page === 'create') (await import('./create-page.ts')).createPage(main, controller.signal);
     else overviewPage(main, controller.signal);

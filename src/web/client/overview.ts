@@ -1,5 +1,7 @@
 // The overview: one live table per kind, each kept current by its own list + watch.
-import { api, liveLists, NAD, NNCP, PXE, SUBRESOURCES, VM, VMI, pathOf, type Obj, type Resource } from './api.ts';
+import { api, DV, liveLists, NAD, NNCP, PXE, SUBRESOURCES, VM, VMI, pathOf, type Obj, type Resource } from './api.ts';
+import { dataVolumeProgress } from './disks-view.ts';
+import { requestedSize } from './disks.ts';
 import { age, conditions, h, section } from './dom.ts';
 
 interface Column {
@@ -52,7 +54,8 @@ const nsCol: Column = { title: 'Namespace', cell: (o) => o.metadata.namespace ??
 const ageCol: Column = { title: 'Age', cell: (o) => age(o.metadata.creationTimestamp) };
 const link = (page: string) => (o: Obj) => h('a', { href: `#/${page}/${encodeURIComponent(o.metadata.namespace ?? '')}/${encodeURIComponent(o.metadata.name)}` }, o.metadata.name);
 
-function vmActions(o: Obj): Node {
+/** Start, Stop, Restart and Delete for a VM. */
+export function vmActions(o: Obj): Node {
   const sub = (verb: string) => () => api('PUT', `${SUBRESOURCES}/namespaces/${encodeURIComponent(o.metadata.namespace ?? '')}/virtualmachines/${encodeURIComponent(o.metadata.name)}/${verb}`, {});
   return h('span', { class: 'actions' }, action('Start', sub('start')), action('Stop', sub('stop')), action('Restart', sub('restart')), deleteButton(VM, o));
 }
@@ -96,7 +99,8 @@ export function overviewPage(main: HTMLElement, signal: AbortSignal): void {
   const phase = (o: Obj) => h('span', { class: `phase ${str(field(o, 'status', 'phase'))}` }, str(field(o, 'status', 'phase')) || 'Pending');
   const tables: [string, Resource, ReturnType<typeof liveTable>][] = [
     ['Virtual machine instances', VMI, liveTable('vmis', VMI, [nsCol, { title: 'Name', cell: link('vmi') }, { title: 'Phase', cell: phase }, { title: 'Node', cell: (o) => str(field(o, 'status', 'nodeName')) }, { title: 'IPs', cell: vmiIps }, { title: 'MACs', cell: vmiMacs }, ageCol], signal)],
-    ['Virtual machines', VM, liveTable('vms', VM, [nsCol, { title: 'Name', cell: (o) => o.metadata.name }, { title: 'Status', cell: (o) => str(field(o, 'status', 'printableStatus')) }, { title: 'Ready', cell: (o) => str(field(o, 'status', 'ready')) || 'false' }, ageCol], signal)],
+    ['Virtual machines', VM, liveTable('vms', VM, [nsCol, { title: 'Name', cell: link('vm') }, { title: 'Status', cell: (o) => str(field(o, 'status', 'printableStatus')) }, { title: 'Ready', cell: (o) => str(field(o, 'status', 'ready')) || 'false' }, ageCol], signal)],
+    ['Data volumes', DV, liveTable('dvs', DV, [nsCol, { title: 'Name', cell: (o) => o.metadata.name }, { title: 'Progress', cell: dataVolumeProgress }, { title: 'Size', cell: (o) => requestedSize(o, undefined) }, { title: 'Owner', cell: (o) => (o.metadata as { ownerReferences?: { kind?: string; name?: string }[] }).ownerReferences?.map((r) => `${r.kind ?? ''}/${r.name ?? ''}`).join(', ') ?? '' }, ageCol], signal)],
     ['Network attachments', NAD, liveTable('nads', NAD, [nsCol, { title: 'Name', cell: (o) => o.metadata.name }, { title: 'Plugins', cell: cniTypes }, ageCol], signal)],
     ['Node network policies', NNCP, liveTable('nncps', NNCP, [{ title: 'Name', cell: (o) => o.metadata.name }, { title: 'Conditions', cell: (o) => conditions(field(o, 'status', 'conditions')) }, ageCol], signal)],
     ['PXE servers', PXE, liveTable('pxeservers', PXE, [nsCol, { title: 'Name', cell: link('pxe') }, { title: 'Network', cell: (o) => str(field(o, 'spec', 'network')) }, { title: 'Address', cell: (o) => str(field(o, 'status', 'address')) || str(field(o, 'spec', 'address')) }, { title: 'Conditions', cell: (o) => conditions(field(o, 'status', 'conditions')) }, ageCol], signal)],

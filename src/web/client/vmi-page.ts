@@ -1,6 +1,8 @@
-// A VMI's page: phase, the graphical console (noVNC) and the serial console (xterm.js) once
-// it runs, a screenshot button, its events and its YAML — all live.
-import { auth, EVENT, liveLists, pathOf, SUBRESOURCES, VMI, wsProtocols, type Obj } from './api.ts';
+// A VMI's page: phase, its disks (claims and DataVolumes with size, phase and import progress),
+// the graphical console (noVNC) and the serial console (xterm.js) once it runs, a screenshot
+// button, its events and its YAML — all live.
+import { auth, DV, EVENT, liveLists, pathOf, PVC, SUBRESOURCES, VMI, wsProtocols, type Obj } from './api.ts';
+import { disksTable } from './disks-view.ts';
 import { age, h, section } from './dom.ts';
 import { deleteButton, field, report, str, vmiMacs } from './overview.ts';
 import { yamlOf } from './yaml-view.ts';
@@ -20,6 +22,9 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
   const shot = h('div', { id: 'screenshot' });
   const events = h('tbody');
   const yaml = h('pre', { id: 'yaml', class: 'yaml' });
+  const disks = disksTable('disks');
+  let dvs: Obj[] = [];
+  let pvcs: Obj[] = [];
   let vncClose: Close | undefined;
   let serialClose: Close | undefined;
   let object: Obj | undefined;
@@ -58,6 +63,7 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
       h('button', { type: 'button', id: 'reconnect', onclick: () => void connect().catch(report) }, 'Connect consoles'),
       h('button', { type: 'button', id: 'take-screenshot', onclick: () => void screenshot().catch(report) }, 'Screenshot'),
       h('button', { type: 'button', 'data-action': 'delete', onclick: () => object && deleteButton(VMI, object).click() }, 'Delete')),
+    section('Disks', disks.table),
     h('div', { class: 'consoles' }, section('Screen', vncState, vnc), section('Serial console', serialState, serial)),
     shot,
     section('Events', h('table', { id: 'events' }, h('thead', null, h('tr', null, ['Type', 'Reason', 'Message', 'Count', 'Last seen'].map((t) => h('th', null, t)))), events)),
@@ -72,6 +78,7 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
       phase.className = 'phase Failed';
       return;
     }
+    disks.update(object.spec, dvs, pvcs);
     const p = str(field(object, 'status', 'phase')) || 'Pending';
     phase.textContent = p;
     phase.className = `phase ${p}`;
@@ -86,5 +93,10 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
     events.replaceChildren(...sorted.map((e) => h('tr', null, h('td', null, str(e.type)), h('td', null, str(e.reason)), h('td', null, str(e.message)), h('td', null, str(e.count)), h('td', null, age(str(e.lastTimestamp) || e.metadata.creationTimestamp)))));
   };
   const byName = (key: string) => `?fieldSelector=${encodeURIComponent(`${key}=${name}`)}`;
-  liveLists([`${pathOf(VMI, ns)}${byName('metadata.name')}`, `${pathOf(EVENT, ns)}${byName('involvedObject.name')}`], signal, (i, items) => (i === 0 ? showVmi(items) : showEvents(items)));
+  const showClaims = (i: number, items: Obj[]) => {
+    if (i === 2) dvs = items;
+    else pvcs = items;
+    if (object) disks.update(object.spec, dvs, pvcs);
+  };
+  liveLists([`${pathOf(VMI, ns)}${byName('metadata.name')}`, `${pathOf(EVENT, ns)}${byName('involvedObject.name')}`, pathOf(DV, ns), pathOf(PVC, ns)], signal, (i, items) => (i === 0 ? showVmi(items) : i === 1 ? showEvents(items) : showClaims(i, items)));
 }
