@@ -49,7 +49,7 @@ test('an expired, corrupt or other server\'s cache is not used', async (t) => {
   assert.deepEqual(cache.load(), [vmis]);
   assert.equal(fileDiscoveryCache(dir, 'https://127.0.0.1:6444', 'token').load(), undefined, 'another server');
   assert.equal(fileDiscoveryCache(dir, 'https://127.0.0.1:6443', 'other-token').load(), undefined, 'other credentials');
-  clock += DISCOVERY_TTL_MS + 1;
+  clock += DISCOVERY_TTL_MS + 10_000; // past the TTL from the file's mtime too, which is a little after `clock`
   assert.equal(cache.load(), undefined, 'expired');
   clock = Date.now();
   const file = join(dir, 'pxevirt', 'discovery', readdirSync(join(dir, 'pxevirt', 'discovery'))[0] ?? '');
