@@ -1,7 +1,8 @@
 // `pxevirt ssh [USER@]vmi/NAME[.NS]` and `pxevirt scp SRC DST` (virtctl ssh/scp --local-ssh):
 // the system's OpenSSH client, its connection carried by `pxevirt port-forward --stdio` as
-// the ProxyCommand. The host name ssh sees is `vmi/NAME.NS`, so known_hosts keeps one entry
-// per VMI (in --known-hosts, default ~/.ssh/kubevirt_known_hosts, as virtctl).
+// the ProxyCommand. The host key is kept as `vmi/NAME.NS` (HostKeyAlias; scp's host is
+// `vmi.NAME.NS`, since scp reads a slash as a local path), one known_hosts entry per VMI (in
+// --known-hosts, default ~/.ssh/kubevirt_known_hosts, as virtctl).
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,9 @@ export function commonSshArgs(self: readonly string[], target: GuestTarget, name
     `ProxyCommand=${proxy.map(shellQuote).join(' ')}`,
     '-o',
     `UserKnownHostsFile=${o.knownHosts ?? defaultKnownHosts()}`,
+    // scp cannot take a host with a slash; the alias keeps one known_hosts entry for ssh and scp.
+    '-o',
+    `HostKeyAlias=${sshHost(target, namespace)}`,
     ...(o.identityFile ? ['-i', o.identityFile] : []),
     ...(o.localSshOpts ?? []),
   ];
@@ -75,7 +79,7 @@ export function scpArgv(self: readonly string[], source: string, destination: st
     throw new Error(`expected exactly one of SOURCE and DESTINATION as [USER@]vmi/NAME:PATH (or vm/NAME:PATH), found ${JSON.stringify(source)} and ${JSON.stringify(destination)}`);
   }
   const login = remote.user ?? o.username;
-  const spec = `${login ? `${login}@` : ''}${sshHost(remote.target, namespace)}:${remote.path}`;
+  const spec = `${login ? `${login}@` : ''}${sshHost(remote.target, namespace).replace('/', '.')}:${remote.path}`;
   return [
     ...commonSshArgs(self, remote.target, namespace, o),
     ...(o.recursive ? ['-r'] : []),
