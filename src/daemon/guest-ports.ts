@@ -44,15 +44,17 @@ export function localGuestPorts(runtime: Pick<LocalRuntime, 'execute' | 'observe
         if (stderr.length < MAX_STDERR) stderr += b.toString('utf8').slice(0, MAX_STDERR - stderr.length);
       });
       child.stdin.on('error', () => undefined);
+      let closedByUs = false;
       const ended = new Promise<string | undefined>((resolve) => {
         child.once('error', (err) => resolve(`cannot run socat: ${err.message}`));
-        child.once('close', (code, signal) => resolve(code === 0 || signal === 'SIGTERM' ? undefined : connectorError(stderr)));
+        child.once('close', (code) => resolve(code === 0 || closedByUs ? undefined : connectorError(stderr)));
       });
       const conn: GuestConnection = {
         write: (bytes) => void child.stdin.write(bytes),
         onData: (listener) => void child.stdout.on('data', listener),
         onEnd: (listener) => void ended.then(listener),
         close: () => {
+          closedByUs = true;
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         },
       };

@@ -43,8 +43,8 @@ export const loopbackForwardRule = (protocol: PortProtocol, port: number): strin
 /** The argv that opens one connection (pure, for tests and logs). */
 export function guestPortArgv(route: GuestPortRoute, protocol: PortProtocol, port: number): string[] {
   const host = route.binding === 'masquerade' ? '127.0.0.1' : route.guestAddress;
-  // -t: after one side ends, how long the other may still send (the websocket closes both at once anyway).
-  const socat = ['socat', '-t', '5', 'STDIO', `${protocol.toUpperCase()}:${host.includes(':') ? `[${host}]` : host}:${port}`];
+  // socat's default -t 0.5: once the guest has ended, what we still send has half a second.
+  const socat = ['socat', 'STDIO', `${protocol.toUpperCase()}:${host.includes(':') ? `[${host}]` : host}:${port}`];
   const netns = route.binding === 'masquerade' ? route.podNetns : route.nodeNetns;
   return netns === undefined ? socat : ['ip', 'netns', 'exec', netns, ...socat];
 }
