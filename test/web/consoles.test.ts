@@ -1,11 +1,12 @@
 // The VMI page against a real guest (QEMU under TCG, containerDisk from a local registry, as
 // in test/vm/vmi-lifecycle.test.ts): noVNC draws the guest's screen on a canvas, the serial
 // console (xterm.js) runs what is typed, and the screenshot button shows a PNG — all through
-// the console/vnc websocket subresources the CLI uses, authenticated by the bearer subprotocol.
+// the console/vnc websocket subresources the CLI uses, authenticated by the bearer subprotocol;
+// its Pause, Unpause and Soft reboot buttons act on the guest.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -34,7 +35,7 @@ interface Img {
   decode(): Promise<void>;
 }
 
-test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the serial console, and takes a screenshot', { skip, timeout: 900_000 }, async (t) => {
+test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the serial console, takes a screenshot, pauses, unpauses and soft-reboots', { skip, timeout: 900_000 }, async (t) => {
   await ensureUiBuilt();
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-web-e2e-'));
   t.after(() => rm(work, { recursive: true, force: true }));
@@ -114,4 +115,27 @@ test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the
   await img.waitFor();
   assert.ok((await img.evaluate((el) => (el as unknown as Img).decode().then(() => (el as unknown as Img).naturalWidth))) > 0, 'the screenshot decodes');
   await saveScreenshot(page, 'web-vmi');
+
+  // Pause, unpause and soft reboot from the page (KubeVirt's subresources): the phase shows
+  // the pause and its end, the buttons follow the state, and after a soft reboot the guest
+  // prints its marker once more while the VMI stays Running.
+  const uid = (created.json().metadata as { uid: string }).uid;
+  const markers = async () => (await readFile(join(dataDir, 'run', 'vmi', uid, 'serial.log'), 'utf8').catch(() => '')).split(disk.marker).length - 1;
+  const pause = page.locator('button[data-action=pause]');
+  const unpause = page.locator('button[data-action=unpause]');
+  const softReboot = page.locator('button[data-action="soft reboot"]');
+  assert.equal(await unpause.isDisabled(), true, 'nothing to unpause yet');
+  await pause.click();
+  await page.locator('#phase', { hasText: 'Running (Paused)' }).waitFor({ timeout: 60_000 });
+  assert.equal(await pause.isDisabled(), true);
+  assert.equal(await softReboot.isDisabled(), true, 'a paused VMI is not soft-rebooted');
+  await unpause.click();
+  await page.locator('#phase', { hasText: /^Running$/ }).waitFor({ timeout: 60_000 });
+  const before = await markers();
+  await softReboot.click();
+  while ((await markers()) <= before) {
+    assert.ok(Date.now() < deadline + 300_000, 'no second marker after the soft reboot');
+    await page.waitForTimeout(1000);
+  }
+  assert.equal(await page.locator('#phase').textContent(), 'Running');
 });
