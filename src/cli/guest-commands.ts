@@ -125,8 +125,11 @@ function sshOptions(opts: SshFlags) {
   };
 }
 
-/** How this CLI runs itself again (ssh's ProxyCommand): node and the entry script. */
-const self = (): string[] => [process.execPath, process.argv[1] ?? 'pxevirt'];
+/** How this CLI runs itself again (ssh's ProxyCommand): bin/pxevirt itself (its shebang sets Node's flags), else node with these flags and the script. */
+const self = (): string[] => {
+  const script = process.argv[1] ?? 'pxevirt';
+  return /(^|\/)pxevirt$/.test(script) ? [script] : [process.execPath, ...process.execArgv, script];
+};
 
 /** Adds port-forward, ssh and scp (virtctl's, with the system's OpenSSH client). */
 function registerTunnelCommands(program: Command): void {
