@@ -14,8 +14,8 @@ packages=(
   xz-utils
   # networking in throwaway namespaces; socat carries port-forward connections into a guest's pod
   iproute2 iptables iputils-ping socat
-  # an SSH server for the test guest (pxevirt ssh/scp tests)
-  dropbear-bin
+  # pxevirt ssh/scp: the OpenSSH client they run, and an SSH server (and scp) for the test guest
+  openssh-client dropbear-bin
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
   # IPv6 router discovery: a real solicitor (rdisc6) and another router on the segment (radvd)
