@@ -8,7 +8,7 @@
 // The pod network's bridge lives in a node namespace of this run; the daemon itself runs in
 // the machine's namespace (it reaches the test's loopback registry).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, pxevirt as runCli } from '../cli/cli-process.ts';
 import { startVmiNode, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
-import { sshServerUnavailable } from '../../scripts/guest/ssh-server.ts';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { sshServerUnavailable } from '../../scripts/guest/ssh-server.ts';
 
 const run = promisify(execFile);
 const skip = (await vmiNodeUnavailable()) ?? sshServerUnavailable();
