@@ -52,6 +52,9 @@ export function guestPortArgv(route: GuestPortRoute, protocol: PortProtocol, por
 /** HMP through QMP (`human-monitor-command`) on one guest. */
 export type Hmp = (commandLine: string) => Promise<string>;
 
+/** How many (guest, protocol, port) forwards the cache remembers; the oldest is forgotten past it (asking again is harmless). */
+export const MAX_REMEMBERED_FORWARDS = 4096;
+
 /** Adds the loopback forward for (protocol, port) once per guest; later calls reuse it. */
 export function createForwardCache() {
   const added = new Map<string, Promise<void>>();
@@ -70,6 +73,7 @@ export function createForwardCache() {
           if (answer.trim() !== '' && !/could not set up host forwarding rule/i.test(answer)) throw new HostForwardError(rule, answer);
         })();
         added.set(key, p);
+        if (added.size > MAX_REMEMBERED_FORWARDS) added.delete(added.keys().next().value as string);
         p.catch(() => added.delete(key));
       }
       return p;
