@@ -2,8 +2,12 @@
 // forward added to its QEMU, a bridge guest's port at its address from the node network; one
 // socat child per connection (runtime/guest-port.ts), its stderr kept (bounded) as the reason.
 import { GuestPortError, type GuestConnection, type GuestPorts } from '../api/guest-access.ts';
-import { createForwardCache, openGuestPort, HostForwardError, type GuestPortRoute } from '../runtime/guest-port.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { allowLowPortsArgv, createForwardCache, openGuestPort, HostForwardError, type GuestPortRoute } from '../runtime/guest-port.ts';
 import { GuestNotRunningError, type LocalRuntime } from '../runtime/local-runtime.ts';
+
+const run = promisify(execFile);
 
 /** The most of a connector's stderr kept for the error message. */
 const MAX_STDERR = 2048;
@@ -17,6 +21,7 @@ export function connectorError(stderr: string): string {
 /** GuestPorts for the local runtime; `nodeNetns` is where the node network lives (bridge guests). */
 export function localGuestPorts(runtime: Pick<LocalRuntime, 'execute' | 'observe'>, options: { nodeNetns?: string } = {}): GuestPorts {
   const forwards = createForwardCache();
+  const lowPortsOpen = new Set<string>();
   return {
     async connect(uid, request) {
       const obs = runtime.observe(uid);
@@ -26,7 +31,18 @@ export function localGuestPorts(runtime: Pick<LocalRuntime, 'execute' | 'observe
       }
       let route: GuestPortRoute;
       if (request.binding === 'masquerade') {
-        const hmp = async (commandLine: string) => String(await runtime.execute(uid, 'human-monitor-command', { 'command-line': commandLine }));
+        const hmp = async (commandLine: string) => {
+          // QEMU runs unprivileged: low ports in its pod must be open to it before the first forward.
+          if (commandLine.startsWith('hostfwd_add') && !lowPortsOpen.has(obs.netns)) {
+            const [cmd, ...args] = allowLowPortsArgv(obs.netns);
+            await run(cmd ?? 'ip', args).catch((err: unknown) => {
+              throw new GuestPortError(`cannot let QEMU bind low ports in ${obs.netns}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`, true, { cause: err });
+            });
+            lowPortsOpen.add(obs.netns);
+            if (lowPortsOpen.size > 4096) lowPortsOpen.delete(lowPortsOpen.values().next().value as string);
+          }
+          return String(await runtime.execute(uid, 'human-monitor-command', { 'command-line': commandLine }));
+        };
         try {
           await forwards.ensure(uid, hmp, request.protocol, request.port);
         } catch (err) {

@@ -49,6 +49,13 @@ export function guestPortArgv(route: GuestPortRoute, protocol: PortProtocol, por
   return netns === undefined ? socat : ['ip', 'netns', 'exec', netns, ...socat];
 }
 
+/**
+ * The command that lets QEMU (running as an unprivileged user) bind ports below 1024 in the
+ * pod's netns, so a forward to the guest's port 22 can be added while it runs. The sysctl is
+ * per network namespace: only this pod's changes, and nothing but QEMU binds there.
+ */
+export const allowLowPortsArgv = (podNetns: string): string[] => ['ip', 'netns', 'exec', podNetns, 'sysctl', '-q', '-w', 'net.ipv4.ip_unprivileged_port_start=0'];
+
 /** HMP through QMP (`human-monitor-command`) on one guest. */
 export type Hmp = (commandLine: string) => Promise<string>;
 
