@@ -12,8 +12,10 @@ packages=(
   docker-registry skopeo xorriso syslinux syslinux-common mtools dosfstools
   # DataVolume imports of .xz images
   xz-utils
-  # networking in throwaway namespaces
-  iproute2 iptables iputils-ping
+  # networking in throwaway namespaces; socat carries port-forward connections into a guest's pod
+  iproute2 iptables iputils-ping socat
+  # pxevirt ssh/scp: the OpenSSH client they run, and an SSH server (and scp) for the test guest
+  openssh-client dropbear-bin
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
   # IPv6 router discovery: a real solicitor (rdisc6) and another router on the segment (radvd)

@@ -15,6 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { guestMarker, initScript, udhcpcScript } from './guest/init-script.ts';
 import { resolveLoadOrder } from './guest/modules-dep.ts';
 import { encodeNewc, type NewcEntry } from './guest/newc.ts';
+import { ensureSshKeys, sshServerEntries, sshServerInitLines, type GuestSshKeys } from './guest/ssh-server.ts';
 
 const run = promisify(execFile);
 
@@ -41,6 +42,8 @@ export interface TestGuest {
   vmlinux?: string;
   /** The console line the guest prints once its init runs: `PXEVIRT-GUEST name=<name> ok`. */
   marker: string;
+  /** With `sshServer`: the keys (dropbear on port 22 and busybox httpd on port 80 run in the guest). */
+  ssh?: GuestSshKeys;
 }
 
 /** Raised when the machine lacks something the guest is built from (kernel, busybox, module). */
@@ -140,7 +143,7 @@ async function busyboxApplets(): Promise<string[]> {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Builds (or reuses) the guest kernel + initramfs for `name`; see the file comment. */
-export async function buildTestGuest(options: { name: string; outDir?: string; log?: (line: string) => void; modules?: readonly string[] }): Promise<TestGuest> {
+export async function buildTestGuest(options: { name: string; outDir?: string; log?: (line: string) => void; modules?: readonly string[]; sshServer?: boolean }): Promise<TestGuest> {
   const { name } = options;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
     throw new Error(`test guest name: expected letters, digits, '.', '_' or '-' (at most 63), found ${JSON.stringify(name)}`);
@@ -151,7 +154,8 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   const vmlinuxOut = join(outDir, 'vmlinux');
   const initrdOut = join(outDir, 'initrd.gz');
   const stampPath = join(outDir, 'stamp.json');
-  const result: TestGuest = { kernel: kernelOut, initrd: initrdOut, marker: guestMarker(name) };
+  const sshKeys = options.sshServer ? await ensureSshKeys(join(outDir, 'ssh')) : undefined;
+  const result: TestGuest = { kernel: kernelOut, initrd: initrdOut, marker: guestMarker(name), ...(sshKeys ? { ssh: { privateKey: sshKeys.privateKey, publicKey: sshKeys.publicKey, hostPublicKey: sshKeys.hostPublicKey } } : {}) };
 
   const version = await newestKernelVersion();
   if (!existsSync(BUSYBOX)) throw new GuestInputMissingError('busybox', BUSYBOX, 'install busybox-static');
@@ -167,7 +171,7 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   }
   if (plan.missing.length > 0) log(`test guest ${name}: modules not available, skipped: ${plan.missing.join(', ')}`);
 
-  const init = initScript(name);
+  const init = sshKeys ? initScript(name, { services: sshServerInitLines() }) : initScript(name);
   const udhcpc = udhcpcScript();
   const busybox = await readFile(BUSYBOX);
   const kernelImage = await readFile(`/boot/vmlinuz-${version}`);
@@ -181,6 +185,7 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
       udhcpc,
       modules: plan.order,
       depText: sha256(depText),
+      ...(sshKeys ? { ssh: [sha256(await readFile(sshKeys.publicKey)), sha256(await readFile(sshKeys.hostKey)), sha256(await readFile('/usr/sbin/dropbear'))] } : {}),
     }),
   );
 
@@ -232,6 +237,7 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
     .join('\n');
   entries.push({ type: 'file', path: `lib/modules/${version}/modules.dep`, data: Buffer.from(`${guestDep}\n`) });
   entries.push({ type: 'file', path: 'etc/modules.load', data: Buffer.from(kos.map((k) => `${k}\n`).join('')) });
+  if (sshKeys) entries.push(...(await sshServerEntries(name, sshKeys, dir)));
 
   const initrd = gzipSync(encodeNewc(entries), { level: 9 });
   await mkdir(outDir, { recursive: true });

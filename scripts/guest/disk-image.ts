@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { buildTestGuest } from '../test-guest.ts';
+import type { GuestSshKeys } from './ssh-server.ts';
 import { ustarStream, type UstarEntry } from './ustar.ts';
 
 const run = promisify(execFile);
@@ -31,6 +32,8 @@ export interface TestDisk {
   format: 'raw';
   /** The console line the guest prints once its init runs: `PXEVIRT-GUEST name=<name> ok`. */
   marker: string;
+  /** Built with `sshServer`: the keys of the guest's SSH server (see scripts/guest/ssh-server.ts). */
+  ssh?: GuestSshKeys;
 }
 
 /** Raised when a tool the disk is built with is missing or fails. */
@@ -64,14 +67,14 @@ export function syslinuxConfig(): string {
 }
 
 /** Builds (or reuses) the bootable raw disk for `name`; see the file comment. */
-export async function buildTestDisk(options: { name: string; outDir?: string; log?: (line: string) => void }): Promise<TestDisk> {
+export async function buildTestDisk(options: { name: string; outDir?: string; log?: (line: string) => void; sshServer?: boolean }): Promise<TestDisk> {
   const { name } = options;
   const log = options.log ?? (() => undefined);
-  const guest = await buildTestGuest({ name, log });
+  const guest = await buildTestGuest({ name, log, ...(options.sshServer ? { sshServer: true } : {}) });
   const outDir = resolve(options.outDir ?? join(repoRoot, 'build', 'disk', name));
   const diskOut = join(outDir, 'disk.img');
   const stampPath = join(outDir, 'stamp.json');
-  const result: TestDisk = { path: diskOut, format: 'raw', marker: guest.marker };
+  const result: TestDisk = { path: diskOut, format: 'raw', marker: guest.marker, ...(guest.ssh ? { ssh: guest.ssh } : {}) };
 
   const [kernel, initrd] = await Promise.all([readFile(guest.kernel), readFile(guest.initrd)]);
   const syslinuxVersion = (await tool('syslinux', ['--version'], 'syslinux').catch(() => '')).trim();

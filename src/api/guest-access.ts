@@ -30,4 +30,43 @@ export interface GuestAccess {
   screenshot(uid: string): Promise<Buffer>;
   /** Pauses, unpauses, soft-reboots, resets or sends an NMI to a running guest; rejects with GuestRefusedError when its state refuses. */
   act?(uid: string, action: GuestActionName): Promise<void>;
+  /** Connections to the guests' ports (portforward); absent when the node cannot open them. */
+  ports?: GuestPorts;
+}
+
+/** How the API asks for a connection to a guest's port (portforward). */
+export interface GuestPortRequest {
+  port: number;
+  protocol: 'tcp' | 'udp';
+  /** The binding of the VMI's pod network interface. */
+  binding: 'masquerade' | 'bridge';
+  /** bridge: the guest's address on the pod network (from the VMI's status). */
+  guestAddress?: string;
+}
+
+/** One open connection to a guest's port; bytes both ways until either side ends it. */
+export interface GuestConnection {
+  write(bytes: Buffer): void;
+  onData(listener: (bytes: Buffer) => void): void;
+  /** Called once when the guest's side is gone; `error` is why, when it failed rather than ended. */
+  onEnd(listener: (error?: string) => void): void;
+  close(): void;
+}
+
+/** The node cannot open the connection (the guest's state or the node's limits); the message says why. */
+export class GuestPortError extends Error {
+  constructor(
+    message: string,
+    readonly unavailable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GuestPortError';
+  }
+}
+
+/** Port-forward access: the local runtime implements it. */
+export interface GuestPorts {
+  /** Opens a connection to a port of a running guest; rejects with GuestPortError. */
+  connect(uid: string, request: GuestPortRequest): Promise<GuestConnection>;
 }

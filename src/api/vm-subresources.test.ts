@@ -129,6 +129,8 @@ test('discovery lists subresources.kubevirt.io with virtualmachines/start, stop 
       'virtualmachineinstances/vnc',
       'virtualmachineinstances/vnc/screenshot',
       'virtualmachineinstances/log',
+      'virtualmachineinstances/guestosinfo',
+      'virtualmachineinstances/portforward',
       'virtualmachineinstances/pause',
       'virtualmachineinstances/unpause',
       'virtualmachineinstances/softreboot',

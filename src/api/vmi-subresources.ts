@@ -1,8 +1,9 @@
 // GET console and vnc (websockets, subprotocol plain.kubevirt.io, raw bytes in binary
 // frames), vnc/screenshot (PNG) and log (the serial log as text, pxevirt's own) on
-// VirtualMachineInstances under subresources.kubevirt.io, with KubeVirt's checks: the VMI
+// VirtualMachineInstances under subresources.kubevirt.io (and portforward, guestosinfo), with KubeVirt's checks: the VMI
 // must be Running (400 "VMI is not running"), a finished one answers 409.
-import { VMI_ACTIONS, vmiAction, type VmiActionName } from './vmi-actions.ts';
+import { VMI_ACTIONS, vmiAction, vmiConflict, type VmiActionName } from './vmi-actions.ts';
+import { createPortForward, parsePortForward, portForwardTarget } from './vmi-portforward.ts';
 import type { LegacyResource } from './aggregated-discovery.ts';
 import { open } from 'node:fs/promises';
 import { ApiError, Reason, badRequest, notFound } from './errors.ts';
@@ -14,7 +15,7 @@ import { NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
 import { queryBool } from './query.ts';
 
-export const VMI_SUBRESOURCES = ['console', 'vnc', 'vnc/screenshot', 'log', ...VMI_ACTIONS] as const;
+export const VMI_SUBRESOURCES = ['console', 'vnc', 'vnc/screenshot', 'log', 'guestosinfo', 'portforward', ...VMI_ACTIONS] as const;
 export type VmiSubresource = (typeof VMI_SUBRESOURCES)[number];
 const isAction = (s: string): s is VmiActionName => (VMI_ACTIONS as readonly string[]).includes(s);
 
@@ -28,6 +29,9 @@ export interface VmiSubresourceRoute {
   namespace: string;
   name: string;
   subresource: VmiSubresource;
+  /** portforward/{port}[/{protocol}]: the path's words after `portforward`. */
+  port?: string;
+  protocol?: string;
 }
 
 const VMI = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
@@ -44,7 +48,12 @@ export function matchVmiSubresource(path: string): VmiSubresourceRoute | undefin
   } catch {
     return undefined;
   }
+  if (decoded[7] === 'portforward') {
+    if (decoded.length !== 9 && decoded.length !== 10) return undefined;
+    return { version, namespace: decoded[4] ?? '', name: decoded[6] ?? '', subresource: 'portforward', port: decoded[8] ?? '', ...(decoded[9] !== undefined ? { protocol: decoded[9] } : {}) };
+  }
   const subresource = decoded.slice(7).join('/');
+  if (subresource === 'portforward') return undefined;
   if (!(VMI_SUBRESOURCES as readonly string[]).includes(subresource)) return undefined;
   return { version, namespace: decoded[4] ?? '', name: decoded[6] ?? '', subresource: subresource as VmiSubresource };
 }
@@ -71,6 +80,11 @@ export function checkRunning(vmi: StoredObject, kind: 'console' | 'vnc'): void {
   const devices = obj(obj(obj(vmi.spec).domain).devices);
   if (kind === 'console' && devices.autoattachSerialConsole === false) throw badRequest('No serial consoles are present.');
   if (kind === 'vnc' && devices.autoattachGraphicsDevice === false) throw badRequest('No graphics devices are present.');
+  checkPhase(vmi);
+}
+
+/** KubeVirt's phase check before a connection: finished → 409, not yet running → 400. */
+function checkPhase(vmi: StoredObject): void {
   const phase = obj(vmi.status).phase;
   const name = vmi.metadata.name;
   if (phase === 'Failed' || phase === 'Succeeded') {
@@ -81,6 +95,16 @@ export function checkRunning(vmi: StoredObject, kind: 'console' | 'vnc'): void {
     });
   }
   if (phase !== 'Running') throw badRequest('VMI is not running');
+}
+
+/**
+ * guestosinfo: what KubeVirt answers for a VMI without a connected guest agent (pxevirt runs
+ * none): 409 "VMI is not running" first, then virt-api's 500 with the agent message.
+ */
+function guestOsInfo(vmi: StoredObject): never {
+  const name = vmi.metadata.name;
+  if (obj(vmi.status).phase !== 'Running') throw vmiConflict(name, 'VMI is not running');
+  throw new ApiError(500, Reason.InternalError, `Operation cannot be fulfilled on virtualmachineinstance.kubevirt.io "${name}": VMI does not have guest agent connected`, { name, group: 'kubevirt.io', kind: 'virtualmachineinstance' });
 }
 
 const unavailable = (what: string) => new ApiError(503, Reason.ServiceUnavailable, `${what} is not available: this server runs no guests (started without controllers)`);
@@ -126,6 +150,7 @@ export function lastLines(text: string, n: number): string {
 export function createVmiSubresources(options: { store: ObjectStore; guests?: GuestAccess }) {
   const sessions = new GuestSessions();
   const { store, guests } = options;
+  const portForward = createPortForward(guests);
 
   const websocket = (req: ApiRequest, vmi: StoredObject, kind: 'console' | 'vnc'): ApiResponse => {
     const uid = vmi.metadata.uid;
@@ -204,6 +229,13 @@ export function createVmiSubresources(options: { store: ObjectStore; guests?: Gu
           return screenshot(vmi);
         case 'log':
           return log(req, vmi);
+        case 'guestosinfo':
+          return guestOsInfo(vmi);
+        case 'portforward': {
+          const { port, protocol } = parsePortForward(route.port ?? '', route.protocol);
+          checkPhase(vmi);
+          return portForward(vmi, portForwardTarget(vmi, port, protocol));
+        }
       }
     },
     /** Closes every open session (server shutdown). */

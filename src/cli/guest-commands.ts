@@ -86,6 +86,8 @@ export function registerGuestCommands(program: Command): void {
       await run(opts, (s) => vncScreenshot(s, name, bare(opts.file) ?? ''));
     });
 
+  registerTunnelCommands(program);
+
   withGlobals(program.command('logs').description('print a VMI\'s serial log (what the guest wrote on its console)'))
     .argument('<name>', 'the VMI')
     .option('--tail <lines>', 'only the last N lines')
@@ -94,4 +96,91 @@ export function registerGuestCommands(program: Command): void {
       const { logsVerb } = await import('./verbs/logs.ts');
       await run(opts, (s) => logsVerb(s, name, tail !== undefined ? { tail } : {}));
     });
+}
+
+const collect = (v: string, all: string[] = []) => [...all, v];
+type SshFlags = GlobalOptions & { identityFile?: string; username?: string; port?: string; knownHosts?: string; localSshOpts?: string[] };
+
+function withSshFlags(cmd: Command): Command {
+  return withGlobals(cmd)
+    .option('-i, --identity-file <file>', 'the private key ssh uses')
+    .option('-l, --username <user>', 'the user to log in as (USER@ in the target wins)')
+    .option('-p, --port <port>', 'the guest\'s SSH port', '22')
+    .option('--known-hosts <file>', 'known hosts file (default ~/.ssh/kubevirt_known_hosts)')
+    .option('-t, --local-ssh-opts <option>', 'an option handed to ssh/scp as is, e.g. -t=-oStrictHostKeyChecking=accept-new (repeatable)', collect);
+}
+
+function sshOptions(opts: SshFlags) {
+  const port = intOption('--port', opts.port, 1);
+  const ns = bare(opts.namespace);
+  const kubeconfig = bare(opts.kubeconfig);
+  return {
+    ...(opts.identityFile ? { identityFile: bare(opts.identityFile) ?? '' } : {}),
+    ...(opts.username ? { username: bare(opts.username) ?? '' } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(opts.knownHosts ? { knownHosts: bare(opts.knownHosts) ?? '' } : {}),
+    ...(opts.localSshOpts ? { localSshOpts: opts.localSshOpts.map((o) => bare(o) ?? '') } : {}),
+    ...(ns ? { namespace: ns } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
+  };
+}
+
+/** How this CLI runs itself again (ssh's ProxyCommand): bin/pxevirt itself (its shebang sets Node's flags), else node with these flags and the script. */
+const self = (): string[] => {
+  const script = process.argv[1] ?? 'pxevirt';
+  return /(^|\/)pxevirt$/.test(script) ? [script] : [process.execPath, ...process.execArgv, script];
+};
+
+/** Adds port-forward, ssh and scp (virtctl's, with the system's OpenSSH client). */
+function registerTunnelCommands(program: Command): void {
+  withGlobals(program.command('port-forward').description('forward local ports to a VMI\'s ports (virtctl port-forward): TYPE/NAME[.NS] [LOCAL:]REMOTE[/udp]…'))
+    .argument('<target>', 'vmi/NAME or vm/NAME, optionally NAME.NAMESPACE')
+    .argument('<ports...>', 'REMOTE, LOCAL:REMOTE, each optionally /tcp or /udp')
+    .option('--address <address>', 'local address to listen on', '127.0.0.1')
+    .option('--stdio', 'join stdin/stdout to the one port given (an ssh ProxyCommand)')
+    .action(async (targetText: string, portTexts: string[], opts: GlobalOptions & { address: string; stdio?: boolean | string }) => {
+      const { parseTarget, parsePortSpec, portForwardVerb, portForwardStdio } = await import('./verbs/port-forward.ts');
+      const target = parseTarget(targetText);
+      const specs = portTexts.map(parsePortSpec);
+      const withNs = target.namespace ? { ...opts, namespace: target.namespace } : opts;
+      if (opts.stdio) {
+        if (specs.length !== 1 || !specs[0]) throw new Error(`--stdio takes exactly one port, found ${JSON.stringify(portTexts.join(' '))}`);
+        const spec = specs[0];
+        await run(withNs, (s, signal) => portForwardStdio(s, target, spec, { input: process.stdin, output: process.stdout, signal }));
+        (process.stdin as { unref?: () => void }).unref?.();
+        return;
+      }
+      await run(withNs, (s, signal) => portForwardVerb(s, target, specs, { address: bare(opts.address) ?? '127.0.0.1', signal }));
+    });
+
+  withSshFlags(program.command('ssh').description('open an SSH session to a VMI with the system\'s ssh (virtctl ssh --local-ssh): [USER@]vmi/NAME[.NS]'))
+    .argument('<destination>', '[USER@]vmi/NAME or [USER@]vm/NAME, optionally NAME.NAMESPACE')
+    .option('-c, --command <command>', 'run this command instead of a shell')
+    .action(async (destination: string, opts: SshFlags & { command?: string }) => {
+      const { sshArgv, runClient } = await import('./verbs/ssh.ts');
+      const o = sshOptions(opts);
+      const { namespace } = await namespaceOf(opts);
+      process.exitCode = await runClient('ssh', sshArgv(self(), destination, namespace, { ...o, ...(opts.command !== undefined ? { command: opts.command } : {}) }));
+    });
+
+  withSshFlags(program.command('scp').description('copy files to or from a VMI with the system\'s scp (virtctl scp --local-ssh): SOURCE DESTINATION, one of them [USER@]vmi/NAME:PATH'))
+    .argument('<source>')
+    .argument('<destination>')
+    .option('-r, --recursive', 'copy directories')
+    .option('--preserve', 'keep modification times and modes')
+    .action(async (source: string, destination: string, opts: SshFlags & { recursive?: boolean; preserve?: boolean }) => {
+      const { scpArgv, runClient } = await import('./verbs/ssh.ts');
+      const o = sshOptions(opts);
+      const { namespace } = await namespaceOf(opts);
+      process.exitCode = await runClient('scp', scpArgv(self(), source, destination, namespace, { ...o, ...(opts.recursive ? { recursive: true } : {}), ...(opts.preserve ? { preserve: true } : {}) }));
+    });
+}
+
+/** The namespace the kubeconfig and -n give (for ssh's host name), without opening a client. */
+async function namespaceOf(opts: GlobalOptions): Promise<{ namespace: string }> {
+  const ns = bare(opts.namespace);
+  if (ns) return { namespace: ns };
+  const { loadKubeconfig } = await import('./client/kubeconfig.ts');
+  const access = loadKubeconfig(bare(opts.kubeconfig), { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME, uid: process.getuid?.() });
+  return { namespace: access.namespace || 'default' };
 }

@@ -244,7 +244,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       token,
       ...(options.version ? { version: options.version } : {}),
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
-      ...(local ? { guests: localGuestAccess(local) } : {}),
+      ...(local ? { guests: localGuestAccess(local, options.nodeNetns ? { nodeNetns: options.nodeNetns } : {}) } : {}),
       mutate: chainMutators(
         instancetypeMutator(store),
         macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange }),

@@ -8,6 +8,7 @@ import { GuestNotRunningError, GuestStateError } from '../runtime/local-runtime.
 import { localGuestAccess } from './guest-access.ts';
 
 const noAct = async () => undefined;
+const observe = () => undefined;
 
 const paths = (runDir: string) => ({ runDir, serialSocket: join(runDir, 'serial.sock'), serialLog: join(runDir, 'serial.log'), vncSocket: join(runDir, 'vnc.sock'), qmpSocket: join(runDir, 'qmp.sock') });
 
@@ -22,6 +23,7 @@ test('a screenshot is a QMP screendump (PNG) to a temp file in QEMU\'s directory
     paths: () => paths(runDir),
     qemuFile: qemuFile(runDir),
     act: noAct,
+    observe,
     execute: async (_uid, command, args) => {
       calls.push({ command, ...(args ? { args } : {}) });
       writeFileSync(join(runDir, String(args?.filename).replace('/proc/self/fd/3/', '')), 'png-bytes');
@@ -39,13 +41,13 @@ test('a screenshot is a QMP screendump (PNG) to a temp file in QEMU\'s directory
 test('a failed screendump rejects and leaves no file', async (t) => {
   const runDir = mkdtempSync(join(tmpdir(), 'pxevirt-shot-'));
   t.after(() => rmSync(runDir, { recursive: true, force: true }));
-  const access = localGuestAccess({ paths: () => paths(runDir), qemuFile: qemuFile(runDir), act: noAct, execute: async () => Promise.reject(new Error('VMI u1: screendump needs a running guest')) });
+  const access = localGuestAccess({ paths: () => paths(runDir), qemuFile: qemuFile(runDir), act: noAct, observe, execute: async () => Promise.reject(new Error('VMI u1: screendump needs a running guest')) });
   await assert.rejects(access.screenshot('u1'), /needs a running guest/);
   assert.equal(existsSync(runDir) && readdirSync(runDir).length, 0);
 });
 
 test('pause, unpause and soft reboot refusals reach the API as KubeVirt words it', async () => {
-  const refuse = (err: Error) => localGuestAccess({ paths: () => paths('/nowhere'), qemuFile: qemuFile('/nowhere'), execute: async () => ({}), act: async () => Promise.reject(err) });
+  const refuse = (err: Error) => localGuestAccess({ paths: () => paths('/nowhere'), qemuFile: qemuFile('/nowhere'), observe, execute: async () => ({}), act: async () => Promise.reject(err) });
   await assert.rejects(refuse(new GuestStateError('u1', 'pause', 'VMI is already paused')).act?.('u1', 'pause') ?? Promise.resolve(), (e: unknown) => e instanceof GuestRefusedError && e.message === 'VMI is already paused');
   await assert.rejects(refuse(new GuestNotRunningError('u1', 'unpause')).act?.('u1', 'unpause') ?? Promise.resolve(), (e: unknown) => e instanceof GuestRefusedError && e.message === 'VMI is not running');
   await assert.rejects(refuse(new GuestNotRunningError('u1', 'pause')).act?.('u1', 'pause') ?? Promise.resolve(), (e: unknown) => e instanceof GuestRefusedError && e.message === 'VM is not running');

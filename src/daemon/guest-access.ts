@@ -3,11 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { GuestRefusedError, type GuestAccess } from '../api/guest-access.ts';
+import { localGuestPorts } from './guest-ports.ts';
 import { GuestNotRunningError, GuestStateError, type LocalRuntime } from '../runtime/local-runtime.ts';
 
 /** GuestAccess over the local runtime. */
-export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute' | 'act' | 'qemuFile'>): GuestAccess {
+export function localGuestAccess(runtime: Pick<LocalRuntime, 'paths' | 'execute' | 'act' | 'qemuFile' | 'observe'>, options: { nodeNetns?: string } = {}): GuestAccess {
   return {
+    ports: localGuestPorts(runtime, options),
     sockets(uid) {
       const p = runtime.paths(uid);
       return { serialSocket: p.serialSocket, vncSocket: p.vncSocket, serialLog: p.serialLog };

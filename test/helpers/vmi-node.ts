@@ -111,10 +111,10 @@ export function diskVmiSpec(image: string, options: { memory?: string; volumes?:
  * Builds the test disk `name`, pushes it to a new local registry as `pxevirt/<name>:latest`,
  * and starts the daemon with controllers, configured by a config file or flags (see the file comment).
  */
-export async function startVmiNode(t: TestContextLike, options: { name: string; nodeName?: string; settings?: 'config' | 'flags'; extraArgs?: string[] }): Promise<VmiNode> {
+export async function startVmiNode(t: TestContextLike, options: { name: string; nodeName?: string; settings?: 'config' | 'flags'; extraArgs?: string[]; sshServer?: boolean; nodeNetns?: boolean }): Promise<VmiNode> {
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-vmi-node-'));
   t.after(() => rm(work, { recursive: true, force: true }));
-  const disk = await buildTestDisk({ name: options.name });
+  const disk = await buildTestDisk({ name: options.name, ...(options.sshServer ? { sshServer: true } : {}) });
   const registry = await startRegistry(t);
   const image = `pxevirt/${options.name}:latest`;
   await registry.push(await buildContainerDiskLayout({ name: options.name, disk: disk.path, outDir: join(work, 'oci') }), image);
@@ -123,8 +123,13 @@ export async function startVmiNode(t: TestContextLike, options: { name: string; 
   const nodeName = options.nodeName ?? `node-${options.name}`;
   const dataDir = tempDataDir(t);
   const configPath = join(work, 'config.yaml');
-  writeFileSync(configPath, [`nodeName: ${nodeName}`, `netnsPrefix: ${prefix}`, 'registryMirrors:', `  docker.io: ${registry.url}`, ''].join('\n'));
-  const args = [...(options.settings === 'flags' ? ['--registry-mirror', `docker.io=${registry.url}`, '--node-name', nodeName, '--netns-prefix', prefix] : ['--config', configPath]), ...(options.extraArgs ?? [])];
+  // nodeNetns: the pod network's bridge lives in a namespace of this node (its prefix: removed after).
+  const nodeNetns = options.nodeNetns ? [`nodeNetns: ${prefix}node`] : [];
+  writeFileSync(configPath, [`nodeName: ${nodeName}`, `netnsPrefix: ${prefix}`, ...nodeNetns, 'registryMirrors:', `  docker.io: ${registry.url}`, ''].join('\n'));
+  const args = [
+    ...(options.settings === 'flags' ? ['--registry-mirror', `docker.io=${registry.url}`, '--node-name', nodeName, '--netns-prefix', prefix, ...(options.nodeNetns ? ['--node-netns', `${prefix}node`] : [])] : ['--config', configPath]),
+    ...(options.extraArgs ?? []),
+  ];
   const daemon = await startDaemonProcess(t, dataDir, { controllers: true, args });
   // Whatever happens, no guest and no pod of this node outlives the test.
   t.after(async () => {

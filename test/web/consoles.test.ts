@@ -1,7 +1,8 @@
 // The VMI page against a real guest (QEMU under TCG, containerDisk from a local registry, as
 // in test/vm/vmi-lifecycle.test.ts): noVNC draws the guest's screen on a canvas, the serial
 // console (xterm.js) runs what is typed, and the screenshot button shows a PNG — all through
-// the console/vnc websocket subresources the CLI uses, authenticated by the bearer subprotocol.
+// the console/vnc websocket subresources the CLI uses, authenticated by the bearer subprotocol;
+// its Pause and Unpause buttons act on the guest and Soft reboot asks for it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +35,7 @@ interface Img {
   decode(): Promise<void>;
 }
 
-test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the serial console, and takes a screenshot', { skip, timeout: 900_000 }, async (t) => {
+test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the serial console, takes a screenshot, pauses, unpauses and asks for a soft reboot', { skip, timeout: 900_000 }, async (t) => {
   await ensureUiBuilt();
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-web-e2e-'));
   t.after(() => rm(work, { recursive: true, force: true }));
@@ -114,4 +115,22 @@ test('the VMI page shows the guest\'s screen over VNC, runs what is typed in the
   await img.waitFor();
   assert.ok((await img.evaluate((el) => (el as unknown as Img).decode().then(() => (el as unknown as Img).naturalWidth))) > 0, 'the screenshot decodes');
   await saveScreenshot(page, 'web-vmi');
+
+  // Pause, unpause and soft reboot from the page (KubeVirt's subresources): the phase shows
+  // the pause and its end, and the buttons follow the state. The soft reboot is asked and
+  // accepted (the test guest has no ACPI power-button handler, so it does not reboot itself).
+  const pause = page.locator('button[data-action=pause]');
+  const unpause = page.locator('button[data-action=unpause]');
+  const softReboot = page.locator('button[data-action="soft reboot"]');
+  assert.equal(await unpause.isDisabled(), true, 'nothing to unpause yet');
+  await pause.click();
+  await page.locator('#phase', { hasText: 'Running (Paused)' }).waitFor({ timeout: 60_000 });
+  assert.equal(await pause.isDisabled(), true);
+  assert.equal(await softReboot.isDisabled(), true, 'a paused VMI is not soft-rebooted');
+  await unpause.click();
+  await page.locator('#phase', { hasText: /^Running$/ }).waitFor({ timeout: 60_000 });
+  const answer = page.waitForResponse((r) => r.url().endsWith('/virtualmachineinstances/webvmi/softreboot') && r.request().method() === 'PUT');
+  await softReboot.click();
+  assert.equal((await answer).status(), 200);
+  assert.equal(await page.locator('#flash').textContent(), '', 'no error shown');
 });

@@ -1,10 +1,10 @@
 // A VMI's page: phase, its disks (claims and DataVolumes with size, phase and import progress),
 // the graphical console (noVNC) and the serial console (xterm.js) once it runs, a screenshot
-// button, its events and its YAML — all live.
-import { auth, DV, EVENT, liveLists, pathOf, PVC, SUBRESOURCES, VMI, wsProtocols, type Obj } from './api.ts';
+// button, pause/unpause and soft-reboot buttons, its events and its YAML — all live.
+import { api, auth, DV, EVENT, liveLists, pathOf, PVC, SUBRESOURCES, VMI, wsProtocols, type Obj } from './api.ts';
 import { disksTable } from './disks-view.ts';
 import { age, h, section } from './dom.ts';
-import { deleteButton, field, report, str, vmiMacs } from './overview.ts';
+import { action, deleteButton, field, report, str, vmiMacs } from './overview.ts';
 import { yamlOf } from './yaml-view.ts';
 
 type Close = () => void;
@@ -51,6 +51,11 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
     const url = URL.createObjectURL(await res.blob());
     shot.replaceChildren(h('img', { src: url, alt: `screenshot of ${name}` }), h('a', { href: url, download: `${name}.png` }, 'Download PNG'));
   };
+  // KubeVirt's pause, unpause and softreboot subresources; enabled by the VMI's state as shown.
+  const put = (sub: string) => () => api('PUT', `${base}/${sub}`, {});
+  const pause = action('Pause', put('pause'));
+  const unpause = action('Unpause', put('unpause'));
+  const softReboot = action('Soft reboot', put('softreboot'));
   signal.addEventListener('abort', () => {
     vncClose?.();
     serialClose?.();
@@ -62,6 +67,7 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
     h('p', { class: 'actions' },
       h('button', { type: 'button', id: 'reconnect', onclick: () => void connect().catch(report) }, 'Connect consoles'),
       h('button', { type: 'button', id: 'take-screenshot', onclick: () => void screenshot().catch(report) }, 'Screenshot'),
+      pause, unpause, softReboot,
       h('button', { type: 'button', 'data-action': 'delete', onclick: () => object && deleteButton(VMI, object).click() }, 'Delete')),
     section('Disks', disks.table),
     h('div', { class: 'consoles' }, section('Screen', vncState, vnc), section('Serial console', serialState, serial)),
@@ -80,7 +86,12 @@ export function vmiPage(main: HTMLElement, ns: string, name: string, signal: Abo
     }
     disks.update(object.spec, dvs, pvcs);
     const p = str(field(object, 'status', 'phase')) || 'Pending';
-    phase.textContent = p;
+    const conditions = field(object, 'status', 'conditions');
+    const paused = Array.isArray(conditions) && conditions.some((c) => field(c, 'type') === 'Paused' && field(c, 'status') === 'True');
+    phase.textContent = paused ? `${p} (Paused)` : p;
+    pause.disabled = p !== 'Running' || paused;
+    unpause.disabled = !paused;
+    softReboot.disabled = p !== 'Running' || paused;
     phase.className = `phase ${p}`;
     facts.textContent = [`node ${str(field(object, 'status', 'nodeName')) || '—'}`, `MACs ${vmiMacs(object) || '—'}`, `age ${age(object.metadata.creationTimestamp)}`].join(' · ');
     void yamlOf(object).then((text) => (yaml.textContent = text));
