@@ -143,6 +143,9 @@ export function build(ctx: Ctx, type: number, fields: { yiaddr?: string; ciaddr?
   const req = ctx.packet;
   const all: Array<[number, Buffer]> = [[Opt.messageType, u8(type)], [Opt.serverId, addresses(ctx.cfg.server)], ...options];
   if (fields.boot) all.push(...bootOptions(ctx, fields.boot));
+  // RFC 3046 2.2: a reply to a relayed request carries the agent's option 82 back to it.
+  const agentInfo = req.giaddr !== ZERO ? req.options.get(Opt.relayAgentInfo) : undefined;
+  if (agentInfo) all.push([Opt.relayAgentInfo, agentInfo]);
   const file = fields.boot && Buffer.byteLength(fields.boot.file, 'latin1') < 128 ? fields.boot.file : '';
   return {
     op: BOOTREPLY,
