@@ -8,6 +8,7 @@ import { createPxeMetrics } from './metrics.ts';
 import { Timeline } from './timeline.ts';
 import { Transfers } from './transfers.ts';
 import { RelayMemory } from './relay-info.ts';
+import { grubConfigFor, isGrubConfigName } from './grub-config.ts';
 import { startDhcp, type DhcpServer } from './dhcp/server.ts';
 import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
@@ -122,6 +123,14 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
         timeline,
         metrics,
         transfers,
+        generated: (file, ip) => {
+          if (!isGrubConfigName(file)) return undefined;
+          const mac = timeline.macForIp(ip);
+          const host = address.includes(':') ? `[${address}]` : address;
+          const answer = grubConfigFor(spec, { mac, ip, relay: mac === undefined ? undefined : relayMemory.get(mac) }, `http://${host}:${spec.http.port}`);
+          timeline.record({ proto: 'tftp', event: 'grub-config', ip, file, ...(answer.image === undefined ? {} : { image: answer.image }), reason: answer.reason });
+          return Buffer.from(answer.text);
+        },
       });
       closers.push(() => tftp.close());
       tftps.push(tftp);

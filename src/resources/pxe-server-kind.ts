@@ -69,7 +69,7 @@ const statusSchema = object({
               from: dateTime(),
               to: dateTime(),
               seconds: number('Length of the gap.'),
-              cause: string('ipv6-router-discovery, dhcp-retry, proxy-dhcp-wait, tftp-retransmits, slow-http-read, menu, firmware, booting-image or unknown.'),
+              cause: string('ipv6-router-discovery, dhcp-retry, proxy-dhcp-wait, tftp-retransmits, slow-http-read, menu, firmware, booting-image, secure-boot-refused (the firmware fetched the unsigned iPXE and never ran it) or unknown.'),
               likely: string('What the client was most likely doing, from what the server saw.'),
             },
             ['from', 'to', 'likely'],

@@ -33,7 +33,11 @@ const dhcpSchema = object({
 const portSchema = object({ port: integer() });
 const TEMPLATE_NOTE = ' A template: {{mac}}, {{uuid}}, {{hostname}}, {{ip}}, {{arch}}, {{image}}, {{files}} and {{doneURL}} are filled in per host.';
 const imageSchema = object(
-  { name: string(), kernel: string(), initrd: array(string()), cmdline: string(`Kernel arguments.${TEMPLATE_NOTE}`), ipxeScript: string(`An iPXE script instead of kernel/initrd/cmdline.${TEMPLATE_NOTE}`) },
+  { name: string(), kernel: string(), initrd: array(string()), cmdline: string(`Kernel arguments.${TEMPLATE_NOTE}`), ipxeScript: string(`An iPXE script instead of kernel/initrd/cmdline.${TEMPLATE_NOTE}`),
+    secureBoot: boolean(
+      "Boot x64 UEFI firmware (not iPXE) through the signed chain instead of iPXE: Microsoft-signed shim, Debian-signed network GRUB, then this image's kernel, which must be signed by a key shim trusts (Debian's are). For hosts with Secure Boot on, which refuse the unsigned iPXE; whether a host has it on cannot be seen from its DHCP request. Kernel and initrds must be paths under root.",
+    ),
+  },
   ['name'],
 );
 const selectorSchema = object({
@@ -344,6 +348,11 @@ function validateImages(c: Checker, input: unknown, base: string): PxeImage[] {
       initrd: c.array(o.initrd, join(at, 'initrd')).flatMap((v, j) => c.location(v, join(join(at, 'initrd'), j)) ?? []),
       cmdline: c.string(o.cmdline, join(at, 'cmdline'), false) ?? '',
     };
+    if (o.secureBoot !== undefined) {
+      if (typeof o.secureBoot !== 'boolean') c.fail(CauseType.Invalid, join(at, 'secureBoot'), `expected true or false, found ${shown(o.secureBoot)}`);
+      else if (o.secureBoot && hasScript) c.fail(CauseType.Invalid, join(at, 'secureBoot'), 'expected an image with kernel (the signed chain boots a kernel through GRUB), found one with ipxeScript');
+      else if (o.secureBoot) image.secureBoot = true;
+    }
     c.template(image.cmdline, join(at, 'cmdline'));
     if (hasKernel) {
       const kernel = c.location(o.kernel, join(at, 'kernel'));

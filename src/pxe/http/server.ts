@@ -115,7 +115,7 @@ export function statusDocument(options: Pick<HttpOptions, 'spec' | 'transfers' |
     server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
     transfers: options.transfers.snapshot(),
     timelines,
-    gaps: gapsByMac(timelines),
+    gaps: gapsByMac(timelines, 1000, Date.now()),
     hosts: options.install.hosts(),
     ...options.status?.(),
   };
