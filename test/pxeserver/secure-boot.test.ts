@@ -5,18 +5,15 @@
 // (the unsigned iPXE), the same VMI does not boot, and the PXEServer's timeline says that Secure
 // Boot likely refused what it fetched.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildTestGuest } from '../../scripts/test-guest.ts';
 import { SIGNED_FILES } from '../../src/pxe/grub-config.ts';
-import { createNodeNamespace, removeNamespaces } from '../helpers/netns.ts';
 import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { cleanSerial, qemusWith, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
-import { startNodeDaemon } from './node-daemon.ts';
+import { startPxeVmNode } from './node-daemon.ts';
 
 const missing = Object.values(SIGNED_FILES).find((f) => !existsSync(f));
 const skip = (await vmiNodeUnavailable()) ?? (missing ? `${missing} missing (packages shim-signed, grub-efi-amd64-signed)` : undefined) ?? (existsSync('/usr/share/OVMF/OVMF_VARS_4M.ms.fd') ? undefined : 'OVMF with Microsoft keys missing (package ovmf)');
@@ -42,19 +39,9 @@ const vmi = {
 type Json = Record<string, any>;
 
 test('a Secure Boot VMI network-boots the signed chain; sent to the unsigned iPXE it fails and the timeline says why', { skip, timeout: 1_500_000 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pxv-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const node = await createNodeNamespace(t, { bridge: 'br1' });
-  const prefix = `pxsb${randomBytes(2).toString('hex')}-`;
-  t.after(() => removeNamespaces(prefix));
+  const { dataDir, d, kubectl, imagesDir } = await startPxeVmNode(t, 'pxsb', 1000);
   const guest = await buildTestGuest({ name: 'sbguest' });
-  for (const name of ['signed', 'unsigned']) await stageImage(join(dataDir, 'pxe', 'images'), name, guest);
-  const d = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`, '--pxe-status-poll-ms', '1000']);
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await d.kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  for (const name of ['signed', 'unsigned']) await stageImage(imagesDir, name, guest);
   const serverFor = (image: string) =>
     seedNadPxeServer('pxe', {
       dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },

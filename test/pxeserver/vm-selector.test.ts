@@ -7,17 +7,14 @@
 // `kubectl describe` / `pxevirt describe` show which VMs the entry matches.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { buildTestGuest } from '../../scripts/test-guest.ts';
-import { createNodeNamespace, removeNamespaces } from '../helpers/netns.ts';
 import { imageEntry, pxevirtBin, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { cleanSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
-import { startNodeDaemon } from './node-daemon.ts';
+import { startPxeVmNode } from './node-daemon.ts';
 
 const skip = await vmiNodeUnavailable();
 const SEED_NAD = join(process.env.PXEVIRT_SEED_DIR ?? '/work/shared/seed-scenario', 'pxe-net-conf.yaml');
@@ -39,18 +36,8 @@ const vm = (name: string, labels: Record<string, string>, running: boolean) => (
 });
 
 test('a vmSelector host entry boots the labelled VM into its image and gives the other VM the default, with no MAC written by hand', { skip, timeout: 900_000 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pxv-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const node = await createNodeNamespace(t, { bridge: 'br1' });
-  const prefix = `pxvs${randomBytes(2).toString('hex')}-`;
-  t.after(() => removeNamespaces(prefix));
-  for (const name of ['installer', 'tiny']) await stageImage(join(dataDir, 'pxe', 'images'), name, await buildTestGuest({ name }));
-  const d = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`, '--pxe-status-poll-ms', '500']);
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await d.kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { dataDir, node, d, kubectl, imagesDir } = await startPxeVmNode(t, 'pxvs', 500);
+  for (const name of ['installer', 'tiny']) await stageImage(imagesDir, name, await buildTestGuest({ name }));
 
   await kubectl(['apply', '-f', SEED_NAD]);
   await kubectl(['create', '-f', '-'], JSON.stringify(seedNadPxeServer('pxe', {
