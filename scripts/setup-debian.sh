@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # guests: QEMU, iPXE ROMs for its NICs, iPXE binaries for real PXE clients, UEFI firmware
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf
+  # Secure Boot network boot: the Microsoft-signed shim and the Debian-signed network GRUB
+  shim-signed grub-efi-amd64-signed
   # the test guest: a Debian kernel and a static busybox initramfs
   linux-image-amd64 busybox-static cpio kmod
   # VM volumes: a local OCI registry for containerDisk tests, cloud-init ISOs, bootable test disks

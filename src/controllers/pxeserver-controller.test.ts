@@ -56,6 +56,7 @@ function fakeHost(): FakeHost {
     adopt: async () => ({}),
     status: async () => ({ leases: [], boots: [] }),
     reprovision: async () => false,
+    replaceVms: async () => undefined,
     teardown: async (_pod, proc) => {
       h.teardowns++;
       await proc?.stop(0);

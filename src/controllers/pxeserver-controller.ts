@@ -8,6 +8,8 @@ import { isObject } from '../lib/is-object.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { CniManager } from '../network/cni/types.ts';
 import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
+import type { PxeVm } from '../resources/pxe-server.ts';
+import { hostVmMatches, selectsVms, vmOnNetwork, type VmObject } from '../resources/pxe-vms.ts';
 import type { ExitRecord } from '../runtime/detached-process.ts';
 import { createPxeServerHost, type PxeServerHost, type PxeServerProcess } from '../runtime/pxeserver-host.ts';
 import { nadRef, PxeServerSetupError, specHash, type PxeServerPod, type PxeServerPodOptions } from '../runtime/pxeserver-pod.ts';
@@ -22,6 +24,10 @@ import { createWorkQueue } from './work-queue.ts';
 
 export const PXESERVER_KEY: ResourceKey = { group: 'pxe.pxevirt.io', resource: 'pxeservers' };
 export const NAD_KEY: ResourceKey = { group: 'k8s.cni.cncf.io', resource: 'network-attachment-definitions' };
+const VM_KINDS: readonly ResourceKey[] = [
+  { group: 'kubevirt.io', resource: 'virtualmachines' },
+  { group: 'kubevirt.io', resource: 'virtualmachineinstances' },
+];
 /** Kept on a PXEServer until its server and pod are gone from the node. */
 export const PXESERVER_FINALIZER = 'pxe.pxevirt.io/pxeserver-cleanup';
 
@@ -58,6 +64,8 @@ interface Local {
   /** Exit found at adoption (the server ended while the daemon was away). */
   exitedAway?: ExitRecord;
   book: PxeServerBook;
+  /** The VM inventory the running server has (JSON), so a change is sent once. */
+  sentVms?: string;
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -89,6 +97,17 @@ export async function startPxeServerController(options: PxeServerControllerOptio
   // The recorder's component type names KubeVirt's components; PXEServer events are ours.
   const record = (o: StoredObject, e: ControllerEvent) => recorder.record(o, e, 'pxeserver-controller' as 'virt-controller');
   const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+  /** The VMs and VMIs on the server's NAD, when a host entry selects by VM (else none: nothing to send). */
+  const vmInventory = (spec: PxeServerResourceSpec, nad: string): PxeVm[] => {
+    if (!(spec.hosts ?? []).some((h) => selectsVms(h.selector))) return [];
+    const out: PxeVm[] = [];
+    for (const kind of VM_KINDS) for (const o of store.list(kind).items) {
+      const vm = vmOnNetwork(o as VmObject, nad);
+      if (vm) out.push(vm);
+    }
+    return out.sort((a, b) => `${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.kind}/${b.namespace}/${b.name}`));
+  };
 
   const queue = createWorkQueue({
     log,
@@ -128,6 +147,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
       ...(attached ? { address: servedAddresses(spec) } : {}),
       ...(attached && st.mac ? { mac: st.mac } : {}),
       ...(server === undefined ? {} : { server }),
+      vmMatches: hostVmMatches(spec.hosts ?? [], vmInventory(spec, nadRef(spec.network, o.metadata.namespace ?? 'default'))),
     };
     return updateStatus(store, PXESERVER_KEY, o, (current) => pxeServerStatus(current.status, obs, now()));
   };
@@ -159,6 +179,8 @@ export async function startPxeServerController(options: PxeServerControllerOptio
     const st = localFor(o);
     const spec = o.spec as PxeServerResourceSpec;
     const nad = nadRef(spec.network, ns);
+    const vms = vmInventory(spec, nad);
+    const vmMatches = hostVmMatches(spec.hosts ?? [], vms);
     const [nadNs, nadName] = nad.split('/') as [string, string];
     const hash = specHash(spec);
     const exit = st.proc?.state === 'exited' ? st.proc.exit : st.exitedAway;
@@ -198,7 +220,8 @@ export async function startPxeServerController(options: PxeServerControllerOptio
           break;
         case 'start':
           try {
-            const started = await host.start(st.pod, spec, hash, aborter.signal);
+            const started = await host.start(st.pod, { ...spec, vms }, hash, aborter.signal);
+            st.sentVms = JSON.stringify(vms);
             st.proc = started.proc;
             if (started.mac !== undefined) st.mac = started.mac;
           } catch (err) {
@@ -219,6 +242,16 @@ export async function startPxeServerController(options: PxeServerControllerOptio
               log.debug({ pxeserver: key, err: errorText(err) }, 'status socket did not answer');
               return undefined;
             });
+          const vmsJson = JSON.stringify(vms);
+          if (st.sentVms !== vmsJson) {
+            await host.replaceVms(st.pod, vms).then(
+              () => {
+                st.sentVms = vmsJson;
+                log.info({ pxeserver: key, vms: vms.length, matches: vmMatches }, 'VM inventory sent to the PXE server');
+              },
+              (err: unknown) => log.warn({ pxeserver: key, err: errorText(err) }, 'could not send the VM inventory; retrying on the next status read'),
+            );
+          }
           let doc = await read();
           // Reprovision annotations that still apply (the host was provisioned before them) go to the server.
           const pending = pendingReprovisions(reprovisionRequests(o.metadata.annotations), isObject(doc) ? doc.hosts : undefined);
@@ -259,6 +292,21 @@ export async function startPxeServerController(options: PxeServerControllerOptio
   log.info({ servers: adopted }, 'adopted running PXE servers');
 
   inform(store, PXESERVER_KEY, (e: WatchEvent) => queue.add(keyOf(e.object)), aborter.signal);
+  // A VM or VMI came, went or changed (labels, MACs): servers that select by VM look again.
+  for (const kind of VM_KINDS) {
+    store.watch(
+      kind,
+      { resourceVersion: store.currentResourceVersion() },
+      () => {
+        for (const key of uidByKey.keys()) {
+          const at = key.indexOf('/');
+          const o = getOrNone(store, PXESERVER_KEY, key.slice(0, at), key.slice(at + 1));
+          if (o && ((o.spec as PxeServerResourceSpec).hosts ?? []).some((h) => selectsVms(h.selector))) queue.add(key);
+        }
+      },
+      aborter.signal,
+    );
+  }
   // A NAD created after its PXEServer: retry the ones waiting for it now.
   store.watch(
     NAD_KEY,

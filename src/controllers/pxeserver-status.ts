@@ -4,6 +4,7 @@
 
 import { isObject as isObj } from '../lib/is-object.ts';
 import type { ControllerEvent } from './reconciler.ts';
+import type { HostVmMatches } from '../resources/pxe-vms.ts';
 
 export type PxeServerPhase = 'Pending' | 'Running' | 'Failed' | 'Terminating';
 
@@ -33,6 +34,8 @@ export interface PxeServerObservation {
   netns?: string;
   /** The server's /status document, when it answered. */
   server?: unknown;
+  /** For each host entry that selects by VM, the VMs it matches now. */
+  vmMatches?: readonly HostVmMatches[];
 }
 
 export interface StatusLimits {
@@ -169,5 +172,6 @@ export function pxeServerStatus(previous: unknown, obs: PxeServerObservation, no
     netns: obs.netns,
     observedGeneration: obs.generation,
     ...fields,
+    vmMatches: obs.vmMatches === undefined || obs.vmMatches.length === 0 ? undefined : obs.vmMatches.map((m) => ({ host: m.host, image: m.image, vms: [...m.vms] })),
   });
 }

@@ -31,3 +31,9 @@ test('UEFI HTTP boot gets an http URL and the HTTPClient vendor class', () => {
     vendorClass: 'HTTPClient',
   });
 });
+
+test('x64 UEFI firmware whose image boots through the signed chain gets shim, iPXE still its script', () => {
+  assert.deepEqual(bootFileFor({ mac: 'de:00:00:00:00:de', arch: 'efi-x64', ipxe: false }, server, true), { file: 'signed/shimx64.efi', vendorClass: 'PXEClient' });
+  assert.equal(bootFileFor({ mac: 'de:00:00:00:00:de', arch: 'efi-x64', ipxe: false }, server, false)?.file, 'ipxe/ipxe.efi');
+  assert.equal(bootFileFor({ mac: 'de:00:00:00:00:de', arch: 'bios', ipxe: false }, server, true)?.file, 'ipxe/undionly.kpxe', 'BIOS has no Secure Boot');
+});

@@ -1,6 +1,7 @@
 // What a PXE client is, and what file it is told to boot: iPXE gets the HTTP script URL,
 // other firmware gets an iPXE binary (no chainload loop), UEFI HTTP boot gets an http URL.
 import type { ClientArch } from '../resources/pxe-server.ts';
+import { SIGNED_BOOT_FILE } from './grub-config.ts';
 
 /** Option 93 codes (RFC 4578 with IANA's later assignments) mapped to pxevirt's arch names. */
 const ARCH_BY_CODE: ReadonlyMap<number, ClientArch> = new Map([
@@ -71,9 +72,14 @@ export function bootScriptUrl(server: BootServer, client: Pick<PxeClient, 'mac' 
   return `http://${hostPort(server)}/boot.ipxe?${q.toString()}`;
 }
 
-/** Decides the boot file for a client, or undefined when there is none for its arch. */
-export function bootFileFor(client: PxeClient, server: BootServer): BootFile | undefined {
+/**
+ * Decides the boot file for a client, or undefined when there is none for its arch. `secureBoot`:
+ * its image boots through the signed chain (shim → GRUB), which x64 UEFI PXE firmware gets
+ * instead of iPXE.
+ */
+export function bootFileFor(client: PxeClient, server: BootServer, secureBoot = false): BootFile | undefined {
   if (client.ipxe) return { file: bootScriptUrl(server, client), vendorClass: 'PXEClient' };
+  if (secureBoot && client.arch === 'efi-x64') return { file: SIGNED_BOOT_FILE, vendorClass: 'PXEClient' };
   const binary = IPXE_BINARIES[client.arch];
   if (!binary) return undefined;
   if (isHttpBootArch(client.arch)) return { file: `http://${hostPort(server)}/ipxe/${binary}`, vendorClass: 'HTTPClient' };

@@ -4,7 +4,8 @@
 // directory backed by the iPXE binaries of the node's administrator.
 import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { basename, dirname, sep } from 'node:path';
+import { SIGNED_FILES } from './grub-config.ts';
 
 /** Read-only, never a controlling terminal, never blocking on a FIFO/device at open. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK;
@@ -31,6 +32,8 @@ export interface OpenedFile {
 export interface FileRoots {
   root: string;
   ipxeDir: string;
+  /** The virtual `signed/` directory: name → the node's file (default SIGNED_FILES, Debian's shim and GRUB). */
+  signed?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -44,6 +47,9 @@ export function confine(roots: FileRoots, requested: string): [string, string, b
   if (parts.includes('..')) throw new FileRefusedError(requested, 'denied', 'expected a path inside the root, found ".."');
   if (parts.length === 0) throw new FileRefusedError(requested, 'not-found', 'expected a file name, found an empty path');
   if (parts[0] === 'ipxe' && parts.length === 2) return [roots.ipxeDir, parts[1] as string, true];
+  // The signed chain (shim, GRUB) is the node's own files, like the iPXE binaries.
+  const signed = parts[0] === 'signed' && parts.length === 2 ? (roots.signed ?? SIGNED_FILES)[parts[1] as string] : undefined;
+  if (signed !== undefined) return [dirname(signed), basename(signed), true];
   return [roots.root, parts.join('/'), false];
 }
 

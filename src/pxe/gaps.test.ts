@@ -61,3 +61,17 @@ test('nothing under a second is a gap; hosts without gaps are left out', () => {
     'de:00:00:00:00:02': [{ from: quick[0]!.time, to: '2026-12-05T08:00:02.000Z', seconds: 2, after: 'dhcp discover', before: 'dhcp discover', cause: 'dhcp-retry', likely: 'retrying DHCP: the client sent its request again (no answer reached it, or it ignored the one it got)' }],
   });
 });
+
+test('the unsigned iPXE fetched by firmware that then asks DHCP again, or goes quiet, is explained as a Secure Boot refusal', () => {
+  const ev = (s: number, proto: string, event: string, extra: Record<string, unknown> = {}) => ({ time: new Date(Date.UTC(2026, 11, 5, 12, 0, s)).toISOString(), proto, event, ...extra });
+  const fetched = [ev(0, 'dhcp', 'discover', { ipxe: false }), ev(1, 'dhcp', 'ack'), ev(3, 'tftp', 'rrq', { file: 'ipxe/ipxe.efi' }), ev(8, 'tftp', 'done', { file: 'ipxe/ipxe.efi' })];
+  const again = explainGaps([...fetched, ev(14, 'dhcp', 'discover', { ipxe: false })]);
+  assert.equal(again.at(-1)?.cause, 'secure-boot-refused');
+  assert.match(again.at(-1)?.likely ?? '', /ipxe\/ipxe\.efi, which is unsigned, and then it asked DHCP again as firmware instead of running it: likely refused by Secure Boot/);
+  const ran = explainGaps([...fetched, ev(14, 'dhcp', 'discover', { ipxe: true })]);
+  assert.notEqual(ran.at(-1)?.cause, 'secure-boot-refused', 'iPXE asking DHCP means it ran');
+  const quiet = explainGaps(fetched, 1000, Date.parse(fetched.at(-1)!.time) + 30_000);
+  assert.equal(quiet.at(-1)?.cause, 'secure-boot-refused');
+  assert.equal(quiet.at(-1)?.before, 'now');
+  assert.ok(!explainGaps(fetched, 1000, Date.parse(fetched.at(-1)!.time) + 5_000).some((g) => g.cause === 'secure-boot-refused'), 'not yet: iPXE may still be starting');
+});

@@ -23,6 +23,7 @@ export type GapCause =
   | 'menu'
   | 'firmware'
   | 'booting-image'
+  | 'secure-boot-refused'
   | 'unknown';
 
 export interface Gap {
@@ -41,9 +42,23 @@ export interface Gap {
 const same = (a: GapEvent, b: GapEvent, proto: string, event: string) => a.proto === proto && b.proto === proto && a.event === event && b.event === event;
 const isDownload = (e: GapEvent) => (e.proto === 'http' && e.event === 'get') || (e.proto === 'tftp' && (e.event === 'rrq' || e.event === 'oack'));
 
+/** The iPXE binaries served from `ipxe/` are unsigned (Debian's are): Secure Boot firmware refuses them. */
+export function isUnsignedNbp(e: GapEvent): boolean {
+  return e.event === 'done' && (e.proto === 'tftp' || e.proto === 'http') && typeof e.file === 'string' && /(^|\/)ipxe\/[^/]+\.efi$/.test(e.file);
+}
+
+/** What the timeline says when firmware fetched the unsigned iPXE and it never ran. */
+export function secureBootRefusal(file: string, then: string): string {
+  return `the firmware downloaded ${file}, which is unsigned, and ${then}: likely refused by Secure Boot (boot this host's image through the signed chain: images[].secureBoot: true)`;
+}
+
 /** Why the client was quiet between `a` and `b`; `seen` is everything up to and including `a`. */
 function explain(a: GapEvent, b: GapEvent, seen: readonly GapEvent[]): [GapCause, string] {
   const file = typeof b.file === 'string' ? b.file : typeof a.file === 'string' ? a.file : 'a file';
+  // iPXE that runs asks DHCP as iPXE; firmware asking again means the binary never ran.
+  if (isUnsignedNbp(a) && b.proto === 'dhcp' && b.ipxe !== true && b.event !== 'dropped') {
+    return ['secure-boot-refused', secureBootRefusal(String(a.file), 'then it asked DHCP again as firmware instead of running it')];
+  }
   if (a.proto === 'http' && a.event === 'get' && b.proto === 'http' && (b.event === 'done' || b.event === 'error') && a.file === b.file) {
     return ['slow-http-read', `a slow HTTP read: ${file} was still being read by the client`];
   }
@@ -80,8 +95,15 @@ function explain(a: GapEvent, b: GapEvent, seen: readonly GapEvent[]): [GapCause
   return ['unknown', 'no traffic from the client reached the server (busy in firmware or in the booted OS)'];
 }
 
-/** The gaps over `minMs` (default one second) in one host's events, oldest first. */
-export function explainGaps(events: readonly GapEvent[], minMs = 1000): Gap[] {
+/** After the unsigned iPXE, this long without a word means it did not run (iPXE asks DHCP within seconds). */
+export const REFUSED_SILENCE_MS = 15_000;
+
+/**
+ * The gaps over `minMs` (default one second) in one host's events, oldest first. With `now`, a
+ * host whose last event is the download of the unsigned iPXE and that stayed silent since gets
+ * an open gap saying Secure Boot likely refused it.
+ */
+export function explainGaps(events: readonly GapEvent[], minMs = 1000, now?: number): Gap[] {
   const gaps: Gap[] = [];
   for (let i = 1; i < events.length; i++) {
     const a = events[i - 1] as GapEvent;
@@ -91,14 +113,20 @@ export function explainGaps(events: readonly GapEvent[], minMs = 1000): Gap[] {
     const [cause, likely] = explain(a, b, events.slice(0, i));
     gaps.push({ from: a.time, to: b.time, seconds: Math.round(ms / 100) / 10, after: `${a.proto} ${a.event}`, before: `${b.proto} ${b.event}`, cause, likely });
   }
+  const last = events.at(-1);
+  if (now !== undefined && last && isUnsignedNbp(last) && now - Date.parse(last.time) > REFUSED_SILENCE_MS) {
+    const ms = now - Date.parse(last.time);
+    const to = new Date(now).toISOString();
+    gaps.push({ from: last.time, to, seconds: Math.round(ms / 100) / 10, after: `${last.proto} ${last.event}`, before: 'now', cause: 'secure-boot-refused', likely: secureBootRefusal(String(last.file), 'nothing has been heard from it since') });
+  }
   return gaps;
 }
 
 /** Gaps for every host of a timeline snapshot. */
-export function gapsByMac(timelines: Record<string, readonly GapEvent[]>, minMs = 1000): Record<string, Gap[]> {
+export function gapsByMac(timelines: Record<string, readonly GapEvent[]>, minMs = 1000, now?: number): Record<string, Gap[]> {
   const out: Record<string, Gap[]> = {};
   for (const [mac, list] of Object.entries(timelines)) {
-    const gaps = explainGaps(list, minMs);
+    const gaps = explainGaps(list, minMs, now);
     if (gaps.length) out[mac] = gaps;
   }
   return out;

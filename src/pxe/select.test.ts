@@ -78,3 +78,25 @@ test('skips a host that names an unknown image and says so', () => {
 test('never matches an empty selector', () => {
   assert.equal(matchSelector({}, { mac: 'de:00:00:00:00:de' }), undefined);
 });
+
+test('vmSelector picks the host whose MAC belongs to a matching VM; circuitId needs the relayed ID', () => {
+  const s = spec({
+    hosts: [
+      { selector: { vmSelector: { matchLabels: { role: 'installer' } } }, image: 'installer' },
+      { selector: { circuitId: 'rack1/port7' }, image: 'rescue' },
+    ],
+    defaultImage: 'tiny-linux',
+    vms: [
+      { kind: 'VirtualMachine', namespace: 'default', name: 'a', labels: { role: 'installer' }, macs: ['02:00:00:00:00:0a'] },
+      { kind: 'VirtualMachine', namespace: 'default', name: 'b', macs: ['02:00:00:00:00:0b'] },
+    ],
+  });
+  const a = selectImage(s, { mac: '02:00:00:00:00:0a' });
+  assert.equal(a.kind === 'image' && a.image.name, 'installer');
+  assert.equal(a.reason, 'hosts[0] matched vmSelector role=installer (VirtualMachine default/a)');
+  const b = selectImage(s, { mac: '02:00:00:00:00:0b' });
+  assert.equal(b.kind === 'image' && b.image.name, 'tiny-linux');
+  const relayed = selectImage(s, { mac: '02:00:00:00:00:0c', relay: { circuitId: Buffer.from('rack1/port7') } });
+  assert.equal(relayed.kind === 'image' && relayed.image.name, 'rescue');
+  assert.equal(relayed.reason, 'hosts[1] matched circuitId rack1/port7');
+});

@@ -1,7 +1,9 @@
 // Which image a PXE client boots: the first host entry whose selector matches all its
 // fields, else the default image, else the menu, else nothing. Pure.
 import { normalizeMac } from '../lib/mac.ts';
-import type { ClientArch, HostSelector, PxeImage, PxeServerSpec } from '../resources/pxe-server.ts';
+import type { ClientArch, HostSelector, PxeImage, PxeServerSpec, PxeVm } from '../resources/pxe-server.ts';
+import { selectsVms, vmMatch, vmsWithMac } from '../resources/pxe-vms.ts';
+import { formatRelayId, relayIdMatches, type RelayIds } from './relay-info.ts';
 
 /** What the server knows about a client when it asks for its boot script. */
 export interface SelectClient {
@@ -9,6 +11,8 @@ export interface SelectClient {
   uuid?: string;
   arch?: ClientArch;
   hostname?: string;
+  /** Option 82 IDs of the client's last relayed DHCP request. */
+  relay?: RelayIds;
 }
 
 /** The outcome of selection, with a human-readable reason for logs and the timeline. */
@@ -17,14 +21,15 @@ export type Selection =
   | { kind: 'menu'; reason: string }
   | { kind: 'none'; reason: string };
 
-type SelectSpec = Pick<PxeServerSpec, 'images' | 'hosts' | 'defaultImage' | 'menu'>;
+type SelectSpec = Pick<PxeServerSpec, 'images' | 'hosts' | 'defaultImage' | 'menu' | 'vms'>;
 
 /** Selects the image (or menu, or nothing) for a client. */
 export function selectImage(spec: SelectSpec, client: SelectClient): Selection {
   const byName = new Map(spec.images.map((i) => [i.name, i]));
   const skipped: string[] = [];
+  const vms = vmsWithMac(spec.vms, client.mac);
   for (const [index, host] of spec.hosts.entries()) {
-    const matched = matchSelector(host.selector, client);
+    const matched = matchSelector(host.selector, client, vms);
     if (!matched) continue;
     const image = byName.get(host.image);
     if (!image) {
@@ -44,9 +49,24 @@ export function selectImage(spec: SelectSpec, client: SelectClient): Selection {
   return { kind: 'none', reason: `${prefix}; no defaultImage and the menu is disabled` };
 }
 
-/** Describes the fields that matched (`mac de:…, arch efi-x64`), or undefined when any field differs. */
-export function matchSelector(selector: HostSelector, client: SelectClient): string | undefined {
+/**
+ * Describes the fields that matched (`mac de:…, arch efi-x64`), or undefined when any field
+ * differs. `vms` are the inventory's VMs that carry the client's MAC (for vmSelector and vmName).
+ */
+export function matchSelector(selector: HostSelector, client: SelectClient, vms: readonly PxeVm[] = []): string | undefined {
   const parts: string[] = [];
+  if (selectsVms(selector)) {
+    const found = vms.map((vm) => vmMatch(selector, vm)).find((m) => m !== undefined);
+    if (found === undefined) return undefined;
+    parts.push(found);
+  }
+  for (const key of ['circuitId', 'remoteId'] as const) {
+    const want = selector[key];
+    if (want === undefined) continue;
+    const got = client.relay?.[key];
+    if (!relayIdMatches(want, got)) return undefined;
+    parts.push(`${key} ${formatRelayId(got as Uint8Array)}`);
+  }
   if (selector.mac !== undefined) {
     const want = normalizeMac(selector.mac);
     const found = normalizeMac(client.mac);

@@ -3,10 +3,12 @@
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../lib/logger.ts';
 import { formatIpv4, parseCidr } from '../lib/ipv4.ts';
-import type { PxeServerSpec } from '../resources/pxe-server.ts';
+import type { PxeServerSpec, PxeVm } from '../resources/pxe-server.ts';
 import { createPxeMetrics } from './metrics.ts';
 import { Timeline } from './timeline.ts';
 import { Transfers } from './transfers.ts';
+import { RelayMemory } from './relay-info.ts';
+import { grubConfigFor, isGrubConfigName } from './grub-config.ts';
 import { startDhcp, type DhcpServer } from './dhcp/server.ts';
 import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
@@ -91,6 +93,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
   const metrics = createPxeMetrics();
   const timeline = new Timeline(log, options.now ? { now: options.now } : {});
   const transfers = new Transfers(options.now);
+  const relayMemory = new RelayMemory();
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err }, 'close failed'));
@@ -98,7 +101,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
   try {
     let dhcp: DhcpServer | undefined;
     if (spec.dhcp.mode !== 'off') {
-      dhcp = await startDhcp({ spec, stateDir: options.stateDir, log: log.child({ proto: 'dhcp' }), timeline, metrics, ...(options.now ? { now: options.now } : {}) });
+      dhcp = await startDhcp({ spec, relayMemory, stateDir: options.stateDir, log: log.child({ proto: 'dhcp' }), timeline, metrics, ...(options.now ? { now: options.now } : {}) });
       closers.push(() => dhcp!.close());
     }
     if (spec.ipv6.answerRouterSolicitations) {
@@ -120,6 +123,14 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
         timeline,
         metrics,
         transfers,
+        generated: (file, ip) => {
+          if (!isGrubConfigName(file)) return undefined;
+          const mac = timeline.macForIp(ip);
+          const host = address.includes(':') ? `[${address}]` : address;
+          const answer = grubConfigFor(spec, { mac, ip, relay: mac === undefined ? undefined : relayMemory.get(mac) }, `http://${host}:${spec.http.port}`);
+          timeline.record({ proto: 'tftp', event: 'grub-config', ip, file, ...(answer.image === undefined ? {} : { image: answer.image }), reason: answer.reason });
+          return Buffer.from(answer.text);
+        },
       });
       closers.push(() => tftp.close());
       tftps.push(tftp);
@@ -143,6 +154,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
         transfers,
         status: extra,
         install,
+        relayMemory,
       });
       closers.push(() => http.close());
       https.push(http);
@@ -154,7 +166,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
       closers.push(() => d6.close());
     }
     if (options.statusSocket !== undefined) {
-      const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra, install }), reprovision: reprovisionVia(install, timeline), metrics, log });
+      const socket = await startStatusSocket({ path: options.statusSocket, status: () => statusDocument({ spec, timeline, transfers, status: extra, install }), reprovision: reprovisionVia(install, timeline), replaceVms: replaceVmsOf(spec, log), metrics, log });
       closers.push(() => socket.close());
     }
     await options.afterBind?.();
@@ -192,4 +204,16 @@ export function advertisementFor(spec: PxeServerSpec, mac: string): Buffer {
     other: mode !== 'off',
     prefix: { network: ipv6Bytes(network6(cidr)), length: cidr.prefix, autonomous: mode === 'stateless' && cidr.prefix === 64, validSeconds: lifetime, preferredSeconds: lifetime },
   });
+}
+
+/**
+ * Replaces the VM inventory host selectors choose from (the status socket's PUT /vms). `vms`
+ * is the one part of the spec that changes while serving: the PXEServer controller keeps it
+ * current as VMs come, go and change labels, without restarting the server.
+ */
+export function replaceVmsOf(spec: PxeServerSpec, log: Logger) {
+  return (vms: PxeVm[]): void => {
+    spec.vms = vms;
+    log.info({ vms: vms.length }, 'VM inventory replaced');
+  };
 }

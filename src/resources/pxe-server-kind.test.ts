@@ -46,3 +46,23 @@ test('interface defaults to net1 and a relative root is kept as written', () => 
   assert.equal(out.spec.root, 'images/tiny');
   assertCause(pxeServerKind.validate(server({ network: 'n', ...rest, root: '../etc' }), create), 'spec.root', /relative to <data-dir>\/pxe without "\.\."/);
 });
+
+test('hosts may select by vmSelector, vmName and option 82; spec.vms is the controller\'s and refused', () => {
+  const hosts = [
+    { selector: { vmSelector: { matchLabels: { role: 'installer' } } }, image: 'tiny' },
+    { selector: { vmName: 'default/installer', circuitId: 'rack1/port7', remoteId: '0x0a0b' }, image: 'tiny' },
+  ];
+  const ok = defaultPxeServer(server({ network: 'pxe-net-conf', ...config, hosts }));
+  assert.deepEqual(pxeServerKind.validate(ok, create), []);
+  const bad = server({ network: 'pxe-net-conf', ...config, hosts: [{ selector: { vmSelector: { matchLabels: { role: 'a b' } }, vmName: 'Bad_Name', circuitId: '' }, image: 'tiny' }], vms: [] });
+  const causes = pxeServerKind.validate(bad, create);
+  assertCause(causes, 'spec.hosts[0].selector.vmSelector.matchLabels.role', /expected a label value/);
+  assertCause(causes, 'spec.hosts[0].selector.vmName', /expected a VM name like installer or default\/installer, found "Bad_Name"/);
+  assertCause(causes, 'spec.hosts[0].selector.circuitId', /expected 1 to 255 characters/);
+  assertCause(causes, 'spec.vms', /expected nothing: the controller fills in the VMs/);
+});
+
+test('secureBoot is for kernel images only', () => {
+  const causes = pxeServerKind.validate(server({ network: 'pxe-net-conf', ...config, images: [{ name: 'tiny', ipxeScript: '#!ipxe\nshell', secureBoot: true }] }), create);
+  assertCause(causes, 'spec.images[0].secureBoot', /expected an image with kernel .*found one with ipxeScript/);
+});

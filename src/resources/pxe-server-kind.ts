@@ -16,10 +16,12 @@ export type PxeServerResourceSpec = PxeServerSpec & Pick<Static<typeof specSchem
 /** The interface the server's pod gets on the NAD when the spec names none (Multus's first). */
 export const DEFAULT_PXE_INTERFACE = 'net1';
 
+// `vms` is the controller's to fill in (from the VMs on the network), not the user's.
+const { vms: _filledByController, ...specConfigFields } = pxeServerConfigFields;
 const specSchema = object(
   {
     network: string('NetworkAttachmentDefinition to serve on: `name` or `namespace/name`.'),
-    ...pxeServerConfigFields,
+    ...specConfigFields,
   },
   // `address` (IPv4) or `ipv6.address`: validatePxeServerSpec requires one of them.
   ['network', 'root'],
@@ -67,7 +69,7 @@ const statusSchema = object({
               from: dateTime(),
               to: dateTime(),
               seconds: number('Length of the gap.'),
-              cause: string('ipv6-router-discovery, dhcp-retry, proxy-dhcp-wait, tftp-retransmits, slow-http-read, menu, firmware, booting-image or unknown.'),
+              cause: string('ipv6-router-discovery, dhcp-retry, proxy-dhcp-wait, tftp-retransmits, slow-http-read, menu, firmware, booting-image, secure-boot-refused (the firmware fetched the unsigned iPXE and never ran it) or unknown.'),
               likely: string('What the client was most likely doing, from what the server saw.'),
             },
             ['from', 'to', 'likely'],
@@ -92,6 +94,10 @@ const statusSchema = object({
       ['mac', 'state'],
     ),
     'Install state per host, most recently changed first. Send a host back to install with `pxevirt pxe reprovision NAME MAC` or the annotation reprovision.pxe.pxevirt.io/<mac-with-dashes>: <RFC 3339 time>.',
+  ),
+  vmMatches: array(
+    object({ host: integer('Index in spec.hosts.'), image: string(), vms: array(string(), '`Kind namespace/name (MACs)` of each VM the entry selects.') }, ['host', 'image', 'vms']),
+    'For each host entry with vmSelector or vmName: the VirtualMachines and VMIs on this network it matches now.',
   ),
   transfers: array(
     object({ proto: oneOf(['tftp', 'http']), file: string(), ip: string(), mac: string(), size: integer(undefined, 'int64'), bytes: integer(undefined, 'int64'), startedAt: dateTime() }, ['proto', 'file', 'bytes']),
@@ -141,7 +147,8 @@ export function validatePxeServer(object: Obj): Cause[] {
       ? { ...c, message: `expected an absolute directory path or one relative to <data-dir>/pxe without "..", found ${shown(rest.root)}` }
       : c,
   );
-  return [...causes, ...validateNetworkRef(network, 'spec.network'), ...config];
+  const filled = rest.vms === undefined ? [] : [{ type: CauseType.Invalid, field: 'spec.vms', message: `expected nothing: the controller fills in the VMs from the network (select them with hosts[].selector.vmSelector or vmName), found ${shown(rest.vms)}` }];
+  return [...causes, ...validateNetworkRef(network, 'spec.network'), ...config, ...filled];
 }
 
 /** Fills the config defaults (ports, lease time, menu, ipxeDir) when the spec is valid. */

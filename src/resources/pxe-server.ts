@@ -5,8 +5,9 @@ import { CauseType, join, shown, type Cause, type Validated } from './causes.ts'
 import { broadcastOf, inSubnet, networkOf, parseCidr, parseIpv4, parseRange } from '../lib/ipv4.ts';
 import { isObject as isObj } from '../lib/is-object.ts';
 import { normalizeMac } from '../lib/mac.ts';
+import { labelSelectorSchema, parseLabelSelector } from './label-selector.ts';
 import { TEMPLATE_VARIABLES, unknownVariables } from './pxe-template.ts';
-import { array, boolean, integer, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
+import { array, boolean, integer, map, object, oneOf, string, type Static, type TObject } from './schema-builders.ts';
 import { ipv6Schema, validateIpv6, type Ipv6Spec } from './pxe-server-ipv6.ts';
 
 export const DHCP_MODES = ['server', 'proxy', 'off'] as const;
@@ -32,10 +33,35 @@ const dhcpSchema = object({
 const portSchema = object({ port: integer() });
 const TEMPLATE_NOTE = ' A template: {{mac}}, {{uuid}}, {{hostname}}, {{ip}}, {{arch}}, {{image}}, {{files}} and {{doneURL}} are filled in per host.';
 const imageSchema = object(
-  { name: string(), kernel: string(), initrd: array(string()), cmdline: string(`Kernel arguments.${TEMPLATE_NOTE}`), ipxeScript: string(`An iPXE script instead of kernel/initrd/cmdline.${TEMPLATE_NOTE}`) },
+  { name: string(), kernel: string(), initrd: array(string()), cmdline: string(`Kernel arguments.${TEMPLATE_NOTE}`), ipxeScript: string(`An iPXE script instead of kernel/initrd/cmdline.${TEMPLATE_NOTE}`),
+    secureBoot: boolean(
+      "Boot x64 UEFI firmware (not iPXE) through the signed chain instead of iPXE: Microsoft-signed shim, Debian-signed network GRUB, then this image's kernel, which must be signed by a key shim trusts (Debian's are). For hosts with Secure Boot on, which refuse the unsigned iPXE; whether a host has it on cannot be seen from its DHCP request. Kernel and initrds must be paths under root.",
+    ),
+  },
   ['name'],
 );
-const selectorSchema = object({ mac: string(), uuid: string(), arch: oneOf(CLIENT_ARCHES), hostname: string() });
+const selectorSchema = object({
+  mac: string(),
+  uuid: string(),
+  arch: oneOf(CLIENT_ARCHES),
+  hostname: string(),
+  vmSelector: { ...labelSelectorSchema, description: "VirtualMachines and VMIs on this server's network whose labels match; their MACs (from spec and status, MAC-pool ones included) select the host." },
+  vmName: string("A VirtualMachine or VMI on this server's network, by name (`name` in the server's namespace, or `namespace/name`)."),
+  circuitId: string('DHCP relay agent information (option 82) circuit ID of a relayed client: the text, or hex bytes like 0x0a0b or 0a:0b.'),
+  remoteId: string('DHCP relay agent information (option 82) remote ID of a relayed client: the text, or hex bytes like 0x0a0b or 0a:0b.'),
+});
+/** A VirtualMachine or VMI the server can select by (the PXEServer controller fills these in). */
+const vmSchema = object(
+  {
+    kind: oneOf(['VirtualMachine', 'VirtualMachineInstance'] as const),
+    namespace: string(),
+    name: string(),
+    labels: map(string()),
+    macs: array(string(), 'MACs of its interfaces on this network.'),
+  },
+  ['kind', 'namespace', 'name', 'macs'],
+);
+
 const hostSchema = object(
   {
     selector: selectorSchema,
@@ -60,6 +86,7 @@ export const pxeServerConfigFields = {
   defaultImage: string(),
   menu: menuSchema,
   ipv6: ipv6Schema,
+  vms: array(vmSchema, "The VirtualMachines and VMIs host selectors with vmSelector or vmName choose from. For a PXEServer the controller fills this in from the VMs on its network (and keeps it current); in a config file, list them by hand."),
 };
 const configSchema = object(pxeServerConfigFields);
 
@@ -71,9 +98,12 @@ export type DhcpSpec = Defaulted<Static<typeof dhcpSchema>, 'mode' | 'leaseSecon
 export type PxeImage = Defaulted<Static<typeof imageSchema>, 'initrd' | 'cmdline'>;
 export type HostSelector = Static<typeof selectorSchema>;
 export type PxeHost = Static<typeof hostSchema>;
+/** A VM the server selects by: its kind, name, labels and MACs on the server's network. */
+export type PxeVm = Static<typeof vmSchema>;
 
 /** A PXE server config after validatePxeServerSpec: every default filled in. */
-export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu' | 'ipv6'>, 'interface' | 'root' | 'ipxeDir' | 'hosts'> & {
+export type PxeServerSpec = Defaulted<Omit<Static<typeof configSchema>, 'dhcp' | 'images' | 'http' | 'tftp' | 'menu' | 'ipv6' | 'vms'>, 'interface' | 'root' | 'ipxeDir' | 'hosts'> & {
+  vms?: PxeVm[];
   dhcp: DhcpSpec;
   images: PxeImage[];
   http: Required<Static<typeof portSchema>>;
@@ -87,6 +117,7 @@ export type { Validated } from './causes.ts';
 
 const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const IMAGE_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+const VM_NAME = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Obj = Record<string, unknown>;
@@ -230,6 +261,8 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
   }
 
 
+  const vms = validateVms(c, top.vms, join(base, 'vms'));
+
   const value: PxeServerSpec = {
     interface: iface ?? '',
     ...(addressText === undefined ? {} : { address: addressText }),
@@ -246,6 +279,7 @@ export function validatePxeServerSpec(input: unknown, base = ''): Validated<PxeS
       timeoutSeconds: c.integer(menu.timeoutSeconds, join(base, 'menu.timeoutSeconds'), 10, 0, 3600),
     },
     ipv6,
+    ...(top.vms === undefined ? {} : { vms }),
   };
   return c.causes.length === 0 ? { value, causes: [] } : { causes: c.causes };
 }
@@ -314,6 +348,11 @@ function validateImages(c: Checker, input: unknown, base: string): PxeImage[] {
       initrd: c.array(o.initrd, join(at, 'initrd')).flatMap((v, j) => c.location(v, join(join(at, 'initrd'), j)) ?? []),
       cmdline: c.string(o.cmdline, join(at, 'cmdline'), false) ?? '',
     };
+    if (o.secureBoot !== undefined) {
+      if (typeof o.secureBoot !== 'boolean') c.fail(CauseType.Invalid, join(at, 'secureBoot'), `expected true or false, found ${shown(o.secureBoot)}`);
+      else if (o.secureBoot && hasScript) c.fail(CauseType.Invalid, join(at, 'secureBoot'), 'expected an image with kernel (the signed chain boots a kernel through GRUB), found one with ipxeScript');
+      else if (o.secureBoot) image.secureBoot = true;
+    }
     c.template(image.cmdline, join(at, 'cmdline'));
     if (hasKernel) {
       const kernel = c.location(o.kernel, join(at, 'kernel'));
@@ -357,8 +396,23 @@ function validateHosts(c: Checker, input: unknown, base: string, images: Readonl
     }
     const hostname = c.string(sel.hostname, join(at, 'selector.hostname'), false);
     if (hostname !== undefined) selector.hostname = hostname;
+    if (sel.vmSelector !== undefined) {
+      const vmSelector = parseLabelSelector(sel.vmSelector, join(at, 'selector.vmSelector'), c.causes);
+      if (vmSelector) selector.vmSelector = vmSelector;
+    }
+    const vmName = c.string(sel.vmName, join(at, 'selector.vmName'), false);
+    if (vmName !== undefined) {
+      if (VM_NAME.test(vmName)) selector.vmName = vmName;
+      else c.fail(CauseType.Invalid, join(at, 'selector.vmName'), `expected a VM name like installer or default/installer, found ${shown(vmName)}`);
+    }
+    for (const key of ['circuitId', 'remoteId'] as const) {
+      const id = c.string(sel[key], join(at, `selector.${key}`), false);
+      if (id === undefined) continue;
+      if (id === '' || id.length > 255) c.fail(CauseType.Invalid, join(at, `selector.${key}`), `expected 1 to 255 characters (text, or hex bytes like 0x0a0b), found ${shown(id)}`);
+      else selector[key] = id;
+    }
     if (Object.keys(sel).length === 0 && isObj(o.selector)) {
-      c.fail(CauseType.Required, join(at, 'selector'), 'expected at least one of mac, uuid, arch, hostname, found an empty selector');
+      c.fail(CauseType.Required, join(at, 'selector'), 'expected at least one of mac, uuid, arch, hostname, vmSelector, vmName, circuitId, remoteId, found an empty selector');
     }
     const image = c.string(o.image, join(at, 'image'), true) ?? '';
     if (o.image !== undefined && !images.has(image)) {
@@ -366,5 +420,39 @@ function validateHosts(c: Checker, input: unknown, base: string, images: Readonl
     }
     if (o.once !== undefined && typeof o.once !== 'boolean') c.fail(CauseType.Invalid, join(at, 'once'), `expected true or false, found ${shown(o.once)}`);
     return [{ selector, image, ...(o.once === true ? { once: true } : {}) }];
+  });
+}
+
+/** Parses a VM inventory on its own (the PXE server's live update of `vms`). */
+export function parsePxeVms(input: unknown, base = 'vms'): Validated<PxeVm[]> {
+  const c = new Checker();
+  const value = validateVms(c, input, base);
+  return c.causes.length === 0 ? { value, causes: [] } : { causes: c.causes };
+}
+
+/** The VM inventory: kind, namespace/name, string labels, MACs (normalised). */
+function validateVms(c: Checker, input: unknown, base: string): PxeVm[] {
+  return c.array(input, base).flatMap((raw, i): PxeVm[] => {
+    const at = join(base, i);
+    const o = c.object(raw, at, true);
+    if (!o) return [];
+    c.known(o, at, vmSchema);
+    const kind = o.kind === 'VirtualMachine' || o.kind === 'VirtualMachineInstance' ? o.kind : undefined;
+    if (kind === undefined) c.fail(CauseType.NotSupported, join(at, 'kind'), `expected VirtualMachine or VirtualMachineInstance, found ${shown(o.kind)}`);
+    const namespace = c.string(o.namespace, join(at, 'namespace'), true);
+    const name = c.string(o.name, join(at, 'name'), true);
+    const labels: Record<string, string> = {};
+    const rawLabels = c.object(o.labels, join(at, 'labels'), false) ?? {};
+    for (const [k, v] of Object.entries(rawLabels)) {
+      if (typeof v === 'string') labels[k] = v;
+      else c.fail(CauseType.Invalid, join(join(at, 'labels'), k), `expected a string, found ${shown(v)}`);
+    }
+    const macs = c.array(o.macs, join(at, 'macs')).flatMap((m, j) => {
+      const mac = typeof m === 'string' ? normalizeMac(m) : undefined;
+      if (mac === undefined) c.fail(CauseType.Invalid, join(join(at, 'macs'), j), `expected a MAC address like de:00:00:00:00:de, found ${shown(m)}`);
+      return mac === undefined ? [] : [mac];
+    });
+    if (kind === undefined || namespace === undefined || name === undefined) return [];
+    return [{ kind, namespace, name, ...(Object.keys(labels).length === 0 ? {} : { labels }), macs }];
   });
 }

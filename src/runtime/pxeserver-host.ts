@@ -6,7 +6,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
 import type { DetachedProcess, ExitRecord } from './detached-process.ts';
-import { reprovisionRequest, statusRequest } from './pxe-status-client.ts';
+import type { PxeVm } from '../resources/pxe-server.ts';
+import { replaceVmsRequest, reprovisionRequest, statusRequest } from './pxe-status-client.ts';
 import { adoptServer, attachNetwork, launchServer, podFiles, pxeServerPod, readPodRecord, serveConfig, teardownPod, teardownRunDir, type PxeServerPod, type PxeServerPodOptions } from './pxeserver-pod.ts';
 
 /** The running server as the controller sees it (a DetachedProcess on a real node). */
@@ -23,6 +24,8 @@ export interface PxeServerHost {
   status(pod: PxeServerPod): Promise<unknown>;
   /** Sends a host provisioned before `provisionedBefore` back to install; true when it changed. */
   reprovision(pod: PxeServerPod, mac: string, provisionedBefore: string): Promise<boolean>;
+  /** Replaces the running server's VM inventory (what vmSelector / vmName entries choose from). */
+  replaceVms(pod: PxeServerPod, vms: readonly PxeVm[]): Promise<void>;
   /** Stops the server and removes everything the pod had on the node. */
   teardown(pod: PxeServerPod, proc: PxeServerProcess | undefined): Promise<void>;
   /** Removes pods whose PXEServer is not among `known` (uids); returns the uids removed. */
@@ -46,6 +49,7 @@ export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
     },
     status: (pod) => statusRequest(podFiles(pod.runDir).statusSocket),
     reprovision: async (pod, mac, before) => (await reprovisionRequest(podFiles(pod.runDir).statusSocket, mac, before)).changed,
+    replaceVms: async (pod, vms) => void (await replaceVmsRequest(podFiles(pod.runDir).statusSocket, vms)),
     teardown: (pod, proc) => teardownPod(pod, proc, o),
     removeOrphans: async (known) => {
       const runRoot = join(o.dataDir, 'run', 'pxeserver');

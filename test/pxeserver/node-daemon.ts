@@ -3,7 +3,12 @@
 // `ip netns add` stay in the machine's namespaces, so pod netns are visible to the test and
 // to the next daemon after a restart. Started by the one launcher (test/api/daemon-process.ts);
 // killed and removed in t.after.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { createNodeNamespace, removeNamespaces } from '../helpers/netns.ts';
 import { startDaemonProcess } from '../api/daemon-process.ts';
 
 export interface NodeDaemon {
@@ -25,4 +30,20 @@ export async function startNodeDaemon(t: TestContext, nodeNetns: string, dataDir
     kill9: d.kill9,
     stop: async () => void (await d.stop()),
   };
+}
+
+/** A node for VM + PXEServer tests: a short data dir, a node netns with br1 (the seed NAD's bridge), the daemon with pod prefixes unique to the run, and a kubectl that must succeed. */
+export async function startPxeVmNode(t: TestContext, tag: string, pollMs: number) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pxv-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const node = await createNodeNamespace(t, { bridge: 'br1' });
+  const prefix = `${tag}${randomBytes(2).toString('hex')}-`;
+  t.after(() => removeNamespaces(prefix));
+  const d = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`, '--pxe-status-poll-ms', String(pollMs)]);
+  const kubectl = async (args: string[], input?: string): Promise<string> => {
+    const r = await d.kubectl(args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { dataDir, node, d, kubectl, imagesDir: join(dataDir, 'pxe', 'images') };
 }

@@ -3,6 +3,7 @@ import { macFromBytes } from '../../lib/mac.ts';
 import { archFromCode } from '../boot-plan.ts';
 import type { ClientArch } from '../../resources/pxe-server.ts';
 import type { DhcpPacket } from './codec.ts';
+import { parseRelayAgentInfo, type RelayIds } from '../relay-info.ts';
 import { getClientArches, getClientId, getClientUuid, getString, getUserClasses, Opt } from './options.ts';
 
 export interface ClientInfo {
@@ -17,6 +18,8 @@ export interface ClientInfo {
   arch?: ClientArch;
   ipxe: boolean;
   uuid?: string;
+  /** Option 82's circuit and remote IDs, only from a relayed request (giaddr set). */
+  relay?: RelayIds;
 }
 
 const ARCH_IN_VENDOR_CLASS = /^(?:PXEClient|HTTPClient):Arch:(\d{5})/;
@@ -39,6 +42,8 @@ export function clientInfo(packet: DhcpPacket): ClientInfo {
   const clientId = getClientId(options);
   const hostname = getString(options, Opt.hostname);
   const uuid = getClientUuid(options);
+  const agentInfo = packet.giaddr !== '0.0.0.0' ? options.get(Opt.relayAgentInfo) : undefined;
+  const relay = agentInfo === undefined ? undefined : parseRelayAgentInfo(agentInfo);
   return {
     mac: packet.htype === 1 && packet.hlen === 6 ? macFromBytes(packet.chaddr) : [...packet.chaddr].map((b) => b.toString(16).padStart(2, '0')).join(':'),
     pxe,
@@ -48,5 +53,6 @@ export function clientInfo(packet: DhcpPacket): ClientInfo {
     ...(archCode === undefined ? {} : { archCode }),
     ...(arch === undefined ? {} : { arch }),
     ...(uuid === undefined ? {} : { uuid }),
+    ...(relay === undefined ? {} : { relay }),
   };
 }

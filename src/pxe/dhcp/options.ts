@@ -23,6 +23,7 @@ export const Opt = {
   tftpServer: 66,
   bootfile: 67,
   userClass: 77,
+  relayAgentInfo: 82,
   clientArch: 93,
   clientNdi: 94,
   clientMachineId: 97,

@@ -3,6 +3,7 @@
 import { formatIpv4, inSubnet, parseCidr, parseIpv4, parseRange, prefixMask, type Ipv4Cidr, type Ipv4Range } from '../../lib/ipv4.ts';
 import type { ClientArch, PxeServerSpec } from '../../resources/pxe-server.ts';
 import { bootFileFor, type BootFile } from '../boot-plan.ts';
+import { selectImage } from '../select.ts';
 import type { ClientInfo } from './client-info.ts';
 import { BOOTREPLY, type DhcpPacket } from './codec.ts';
 import type { LeaseChange, LeaseView } from './leases.ts';
@@ -60,6 +61,15 @@ export interface Config {
   /** dhcp.relays: the only relay agents proxy and port-4011 answers go to. */
   relays: ReadonlySet<string>;
   httpPort: number;
+  /** Some image boots through the signed chain (so DHCP selects the image for x64 UEFI firmware). */
+  secureBootImages: boolean;
+  spec: PxeServerSpec;
+}
+
+/** Whether the image selected for this client boots through the signed chain. */
+function secureBootSelected(spec: PxeServerSpec, client: ClientInfo): boolean {
+  const s = selectImage(spec, { mac: client.mac, ...(client.arch ? { arch: client.arch } : {}), ...(client.uuid ? { uuid: client.uuid } : {}), ...(client.hostname ? { hostname: client.hostname } : {}), ...(client.relay ? { relay: client.relay } : {}) });
+  return s.kind === 'image' && s.image.secureBoot === true;
 }
 
 const configs = new WeakMap<PxeServerSpec, Config>();
@@ -80,6 +90,8 @@ export function configOf(spec: PxeServerSpec): Config {
     ...(spec.dhcp.dns === undefined || spec.dhcp.dns.length === 0 ? {} : { dns: spec.dhcp.dns }),
     relays: new Set(spec.dhcp.relays ?? []),
     httpPort: spec.http.port,
+    secureBootImages: spec.images.some((i) => i.secureBoot === true),
+    spec,
   };
   configs.set(spec, c);
   return c;
@@ -112,6 +124,7 @@ export function bootFor(ctx: Ctx): { boot?: BootFile; why?: string } {
   const boot = bootFileFor(
     { mac: client.mac, arch: client.arch, ipxe: client.ipxe, ...(client.uuid ? { uuid: client.uuid } : {}), ...(client.hostname ? { hostname: client.hostname } : {}) },
     { address: cfg.server, httpPort: cfg.httpPort },
+    cfg.secureBootImages && !client.ipxe && client.arch === 'efi-x64' ? secureBootSelected(cfg.spec, client) : false,
   );
   return boot ? { boot } : { why: `no boot file for architecture ${client.arch}${client.ipxe ? ' (iPXE)' : ''}` };
 }
@@ -143,6 +156,9 @@ export function build(ctx: Ctx, type: number, fields: { yiaddr?: string; ciaddr?
   const req = ctx.packet;
   const all: Array<[number, Buffer]> = [[Opt.messageType, u8(type)], [Opt.serverId, addresses(ctx.cfg.server)], ...options];
   if (fields.boot) all.push(...bootOptions(ctx, fields.boot));
+  // RFC 3046 2.2: a reply to a relayed request carries the agent's option 82 back to it.
+  const agentInfo = req.giaddr !== ZERO ? req.options.get(Opt.relayAgentInfo) : undefined;
+  if (agentInfo) all.push([Opt.relayAgentInfo, agentInfo]);
   const file = fields.boot && Buffer.byteLength(fields.boot.file, 'latin1') < 128 ? fields.boot.file : '';
   return {
     op: BOOTREPLY,

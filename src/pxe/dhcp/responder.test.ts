@@ -4,7 +4,7 @@ import type { DhcpPacket } from './codec.ts';
 import { getAddress, getAddresses, getMessageType, getString, getUint32, getVendorSubOptions, MessageType, Opt } from './options.ts';
 import { DECLINE_HOLD_MS, respond, type Arrival } from './responder.ts';
 import { clientPacket } from './test-packets.ts';
-import { harness, on67, proxySpec, server, T0 } from './test-harness.ts';
+import { harness, on67, proxySpec, server, specFor, T0 } from './test-harness.ts';
 
 const type = (p: DhcpPacket | undefined) => (p ? getMessageType(p.options) : undefined);
 
@@ -242,4 +242,27 @@ test('drops malformed or irrelevant packets with a reason', () => {
   const offer = clientPacket('discover');
   offer.options.set(Opt.messageType, Buffer.from([MessageType.offer]));
   assert.match(respond(server, h.table, offer, on67, T0).dropped ?? '', /client message/);
+});
+
+test('a reply to a relayed request carries option 82 back; an unrelayed one never does', () => {
+  const agent = Buffer.from([1, 3, 0x61, 0x62, 0x63]);
+  const relayed = clientPacket('discover', { giaddr: '192.168.100.2' });
+  relayed.options.set(Opt.relayAgentInfo, agent);
+  const r = respond(server, harness().table, relayed, on67, T0);
+  assert.deepEqual(r.reply?.packet.options.get(Opt.relayAgentInfo), agent);
+  assert.deepEqual([r.reply?.address, r.reply?.port], ['192.168.100.2', 67]);
+  const direct = clientPacket('discover');
+  direct.options.set(Opt.relayAgentInfo, agent);
+  assert.equal(respond(server, harness().table, direct, on67, T0).reply?.packet.options.has(Opt.relayAgentInfo), false);
+});
+
+test('x64 UEFI firmware whose selected image has secureBoot is sent shim; iPXE and other hosts are not', () => {
+  const spec = specFor({ mode: 'server', range: '192.168.100.10-192.168.100.12' });
+  spec.images = [{ name: 'signed', kernel: 'signed/vmlinuz', initrd: [], cmdline: '', secureBoot: true }, { name: 'plain', kernel: 'p/vmlinuz', initrd: [], cmdline: '' }];
+  spec.hosts = [{ selector: { mac: '02:00:00:00:00:01' }, image: 'signed' }];
+  spec.defaultImage = 'plain';
+  const file = (mac: string, ipxe = false) => respond(spec, harness(spec).table, clientPacket('discover', { mac, arch: 7, ipxe }), on67, T0).reply?.packet.file;
+  assert.equal(file('02:00:00:00:00:01'), 'signed/shimx64.efi');
+  assert.equal(file('02:00:00:00:00:02'), 'ipxe/ipxe.efi');
+  assert.match(file('02:00:00:00:00:01', true) ?? '', /^http:\/\/192\.168\.100\.1:8080\/boot\.ipxe\?/);
 });

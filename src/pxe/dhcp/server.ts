@@ -11,6 +11,9 @@ import { LogRateLimit } from '../log-file.ts';
 import { LeaseStore, type LeasesRecovered } from './lease-file.ts';
 import type { LeaseInfo } from './leases.ts';
 import { respond, type Arrival, type DhcpResponse } from './responder.ts';
+import { macFromBytes } from '../../lib/mac.ts';
+import { parseRelayAgentInfo, type RelayMemory } from '../relay-info.ts';
+import { Opt } from './options.ts';
 
 export interface DhcpServerOptions {
   spec: PxeServerSpec;
@@ -19,6 +22,8 @@ export interface DhcpServerOptions {
   timeline: Timeline;
   metrics: PxeMetrics;
   now?: () => number;
+  /** Where option 82 IDs of relayed requests are kept per MAC (the boot script selects by them). */
+  relayMemory?: RelayMemory;
   /** Ports to listen on, for tests; default 67 and 4011. */
   ports?: { dhcp: number; pxe: number };
 }
@@ -64,6 +69,13 @@ export async function startDhcp(options: DhcpServerOptions): Promise<DhcpServer>
       return;
     }
     const arrival: Arrival = { port: arrivalPort, sourceAddress: rinfo.address, sourcePort: rinfo.port };
+    const memory = options.relayMemory;
+    if (memory && packet.hlen === 6) {
+      // Only a relayed request's option 82 is the relay's word; an unrelayed one ends what was remembered.
+      const agentInfo = packet.giaddr !== '0.0.0.0' ? packet.options.get(Opt.relayAgentInfo) : undefined;
+      if (agentInfo) memory.record(macFromBytes(packet.chaddr), parseRelayAgentInfo(agentInfo));
+      else if (memory.size > 0) memory.record(macFromBytes(packet.chaddr), {});
+    }
     let response: DhcpResponse;
     try {
       response = respond(spec, store, packet, arrival, now());

@@ -6,6 +6,7 @@ import { doneUrl, hostValues, renderImageFor } from '../host-values.ts';
 import { renderChainBack, renderImageScript, renderLocalBoot, renderMenu, renderNoImage, ScriptRenderError } from '../ipxe-script.ts';
 import { selectImage } from '../select.ts';
 import { clientFromQuery, type QueryClient } from './routes.ts';
+import type { RelayIds } from '../relay-info.ts';
 
 /** A script to send, and what the timeline should say about it. */
 export interface ScriptAnswer {
@@ -26,6 +27,8 @@ export interface InstallHooks {
   begin(mac: string, image: string): string;
   /** The client's address, for {{ip}}. */
   ip?: string;
+  /** Option 82 IDs of the client's last relayed DHCP request (selection by circuitId/remoteId). */
+  relayOf?: (mac: string) => RelayIds | undefined;
 }
 
 /** Answers /boot.ipxe: the selected image's script, the menu, a no-image script, the local-boot answer, or a chain-back for the MAC. */
@@ -39,7 +42,8 @@ export function answerBoot(spec: PxeServerSpec, baseUrl: string, query: URLSearc
     const reason = `expected mac=<MAC address like de-00-00-00-00-de>, found ${JSON.stringify(client.rawMac ?? '')}`;
     return { status: 200, body: renderNoImage(reason), client, selection: 'none', reason };
   }
-  const selection = selectImage(spec, { mac: client.mac, ...pick(client) });
+  const relay = install?.relayOf?.(client.mac);
+  const selection = selectImage(spec, { mac: client.mac, ...pick(client), ...(relay ? { relay } : {}) });
   if (selection.kind === 'none') return { status: 200, body: renderNoImage(selection.reason), client, selection: 'none', reason: selection.reason };
   if (selection.kind === 'menu') return rendered(client, 'menu', undefined, selection.reason, () => menuOf(spec, baseUrl));
   const image = selection.image;

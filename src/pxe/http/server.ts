@@ -10,6 +10,7 @@ import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Transfers } from '../transfers.ts';
 import type { InstallStore } from '../install-store.ts';
+import type { RelayMemory } from '../relay-info.ts';
 import { answerDone, serveTemplate, type InstallRouteContext } from './install-routes.ts';
 import { ALLOWED_METHODS, DONE_METHODS, metricsKind, routeOf, type Route } from './routes.ts';
 import { answerBoot, answerImage, answerMenu, type InstallHooks, type ScriptAnswer } from './scripts.ts';
@@ -31,6 +32,8 @@ export interface HttpOptions {
   status?: () => Record<string, unknown>;
   /** Per-host install state: doneURLs, `once`, templates' doneURL. */
   install: InstallStore;
+  /** Option 82 IDs the DHCP side saw per MAC (selection by circuitId/remoteId). */
+  relayMemory?: RelayMemory;
 }
 
 export interface HttpBootServer {
@@ -112,7 +115,7 @@ export function statusDocument(options: Pick<HttpOptions, 'spec' | 'transfers' |
     server: { interface: options.spec.interface, address: options.spec.address, dhcpMode: options.spec.dhcp.mode },
     transfers: options.transfers.snapshot(),
     timelines,
-    gaps: gapsByMac(timelines),
+    gaps: gapsByMac(timelines, 1000, Date.now()),
     hosts: options.install.hosts(),
     ...options.status?.(),
   };
@@ -137,7 +140,7 @@ async function handle(options: HttpOptions, files: FileServeContext, base: strin
 
   switch (route.kind) {
     case 'boot':
-      return sendScript(options, req, res, ip, pathOf(route), answerBoot(options.spec, base, route.query, hooks(options.install, ip)));
+      return sendScript(options, req, res, ip, pathOf(route), answerBoot(options.spec, base, route.query, { ...hooks(options.install, ip), ...(options.relayMemory ? { relayOf: (mac: string) => options.relayMemory?.get(mac) } : {}) }));
     case 'menu':
       return sendScript(options, req, res, ip, pathOf(route), answerMenu(options.spec, base, route.query));
     case 'image':

@@ -6,6 +6,8 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from '../../lib/logger.ts';
 import { normalizeMac } from '../../lib/mac.ts';
 import type { PxeMetrics } from '../metrics.ts';
+import { formatCauses } from '../../resources/causes.ts';
+import { parsePxeVms, type PxeVm } from '../../resources/pxe-server.ts';
 
 export interface StatusSocketOptions {
   path: string;
@@ -15,7 +17,12 @@ export interface StatusSocketOptions {
   log: Logger;
   /** POST /reprovision?mac=M[&provisionedBefore=TIME]: send a host back to install; true when it changed. */
   reprovision?: (mac: string, provisionedBefore?: string) => Promise<boolean>;
+  /** PUT /vms with a JSON list: replaces the VM inventory host selectors choose from (vmSelector, vmName). */
+  replaceVms?: (vms: PxeVm[]) => void;
 }
+
+/** The largest PUT /vms body. */
+export const MAX_VMS_BODY = 4 << 20;
 
 export interface StatusSocket {
   close(): Promise<void>;
@@ -41,6 +48,30 @@ export async function startStatusSocket(options: StatusSocketOptions): Promise<S
         (changed) => send(200, 'application/json; charset=utf-8', `${JSON.stringify({ mac, changed })}\n`),
         (err: unknown) => send(500, 'text/plain; charset=utf-8', `reprovision failed: ${String(err)}\n`),
       );
+      return;
+    }
+    if (path === '/vms' && options.replaceVms) {
+      if (req.method !== 'PUT') return send(405, 'text/plain; charset=utf-8', `method ${req.method ?? ''} not allowed on /vms; expected PUT\n`);
+      const replace = options.replaceVms;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_VMS_BODY) return void (send(413, 'text/plain; charset=utf-8', `expected a body of at most ${MAX_VMS_BODY} bytes\n`), req.destroy());
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        let doc: unknown;
+        try {
+          doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch (err) {
+          return send(400, 'text/plain; charset=utf-8', `expected a JSON list of VMs, found invalid JSON: ${(err as Error).message}\n`);
+        }
+        const { value, causes } = parsePxeVms(doc);
+        if (!value) return send(400, 'text/plain; charset=utf-8', `${formatCauses(causes)}\n`);
+        replace(value);
+        send(200, 'application/json; charset=utf-8', `${JSON.stringify({ vms: value.length })}\n`);
+      });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain; charset=utf-8', `method ${req.method ?? ''} not allowed; expected GET or HEAD\n`);

@@ -11,7 +11,7 @@ export interface ReadAheadOptions {
 
 /** A chunked, read-ahead view of `size` bytes of an open file. */
 export class ReadAhead {
-  readonly #handle: FileHandle;
+  readonly #handle: Pick<FileHandle, 'read'>;
   readonly #size: number;
   readonly #chunkBytes: number;
   readonly #ahead: number;
@@ -23,7 +23,7 @@ export class ReadAhead {
   #lowest = 0;
   readonly #chunks: number;
 
-  constructor(handle: FileHandle, size: number, options: ReadAheadOptions = {}) {
+  constructor(handle: Pick<FileHandle, 'read'>, size: number, options: ReadAheadOptions = {}) {
     this.#handle = handle;
     this.#size = size;
     this.#chunkBytes = options.chunkBytes ?? 1 << 20;

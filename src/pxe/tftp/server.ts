@@ -4,6 +4,21 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import type { Logger } from '../../lib/logger.ts';
 import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
+import type { FileHandle } from 'node:fs/promises';
+
+/** A file to send: one opened under the roots, or content generated for this client. */
+type Source = Pick<OpenedFile, 'size'> & { handle: Pick<FileHandle, 'read' | 'close'> };
+
+/** Content as a file handle (generated answers such as the signed chain's GRUB config). */
+function memoryFile(content: Buffer): Source {
+  return {
+    size: content.length,
+    handle: {
+      read: async (buffer: Buffer, offset: number, length: number, position: number) => ({ bytesRead: content.copy(buffer, offset, position, position + length), buffer }),
+      close: async () => undefined,
+    } as unknown as Pick<FileHandle, 'read' | 'close'>,
+  };
+}
 import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
 import type { Transfers, TransferHandle } from '../transfers.ts';
@@ -29,6 +44,8 @@ export interface TftpServerOptions {
   transfers: Transfers;
   /** Overrides of the transfer limits (retries, default timeout, window, timeout clamp). */
   limits?: Partial<Omit<TransferLimits, 'maxBlksize'>>;
+  /** Content generated for a name not found under the roots (the signed chain's GRUB config), or undefined. */
+  generated?: (file: string, clientIp: string) => Buffer | undefined;
   /** Transfers allowed at once per client address and overall (default DEFAULT_CAPS). */
   caps?: TransferCapLimits;
   now?: () => number;
@@ -96,17 +113,28 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   };
 
   const serveRead = async (peer: Peer, request: Extract<TftpPacket, { op: 'rrq' | 'wrq' }>) => {
-    const file = request.filename;
+    // GRUB (the signed chain) asks for `/name`: the root is where every relative name starts.
+    const file = request.filename.replace(/^\/+/, '');
     timeline.record({ proto: 'tftp', event: 'rrq', ip: peer.address, file, mode: request.mode, options: Object.fromEntries(request.options) });
     if (request.mode === 'mail') return refuse(peer, file, ERROR_CODES.illegalOperation, 'mode "mail" is only for writes; expected octet or netascii', 'refused');
-    let opened: OpenedFile;
+    let opened: Source;
     try {
       opened = await openConfined(roots, file);
     } catch (err) {
       if (!(err instanceof FileRefusedError)) throw err;
-      const code = err.code === 'denied' ? ERROR_CODES.accessViolation : ERROR_CODES.fileNotFound;
-      return refuse(peer, file, code, code === ERROR_CODES.accessViolation ? `access violation: ${err.message}` : `file not found: ${err.message}`, 'refused');
+      const content = err.code === 'not-found' ? options.generated?.(file, peer.address) : undefined;
+      if (content === undefined) return refuseOpen(peer, file, err);
+      opened = memoryFile(content);
     }
+    return openedTransfer(peer, file, request, opened);
+  };
+
+  const refuseOpen = (peer: Peer, file: string, err: FileRefusedError) => {
+    const code = err.code === 'denied' ? ERROR_CODES.accessViolation : ERROR_CODES.fileNotFound;
+    return refuse(peer, file, code, code === ERROR_CODES.accessViolation ? `access violation: ${err.message}` : `file not found: ${err.message}`, 'refused');
+  };
+
+  const openedTransfer = async (peer: Peer, file: string, request: Extract<TftpPacket, { op: 'rrq' | 'wrq' }>, opened: Source) => {
     let socket: Socket | undefined;
     try {
       socket = await bindSocket(options.address, 0);
@@ -125,7 +153,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     runTransfer(peer, file, opened, socket, request.options);
   };
 
-  const runTransfer = (peer: Peer, file: string, opened: OpenedFile, socket: Socket, requested: Map<string, string>) => {
+  const runTransfer = (peer: Peer, file: string, opened: Source, socket: Socket, requested: Map<string, string>) => {
     const key = `${peer.address}:${peer.port}`;
     const started = now();
     const reader = new ReadAhead(opened.handle, opened.size, READ_AHEAD);

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PxeServerSpec } from '../resources/pxe-server.ts';
+import { grubConfigFor, grubImageConfig, grubQuote, isGrubConfigName } from './grub-config.ts';
+
+const spec: Pick<PxeServerSpec, 'images' | 'hosts' | 'defaultImage' | 'menu' | 'vms'> = {
+  images: [{ name: 'signed', kernel: 'signed/vmlinuz', initrd: ['signed/initrd.gz'], cmdline: 'console=ttyS0 mac={{mac}}', secureBoot: true }],
+  hosts: [{ selector: { mac: 'de:00:00:00:5b:01' }, image: 'signed' }],
+  menu: { enabled: false, timeoutSeconds: 0 },
+};
+
+test('network GRUB config names are recognised in any directory', () => {
+  for (const name of ['grub.cfg', 'grub/grub.cfg', 'debian-installer/amd64/grub/x86_64-efi/grub.cfg', 'grub/grub.cfg-01-de-00-00-00-5b-01']) assert.equal(isGrubConfigName(name), true, name);
+  for (const name of ['grub.cfgx', 'signed/grubx64.efi', 'grub']) assert.equal(isGrubConfigName(name), false, name);
+});
+
+test('the config boots the selected image with its rendered command line, every word quoted', () => {
+  const a = grubConfigFor(spec, { mac: 'de:00:00:00:5b:01', ip: '192.168.100.101' }, 'http://192.168.100.1:8080');
+  assert.equal(a.image, 'signed');
+  assert.match(a.text, /^linux '\/signed\/vmlinuz' 'console=ttyS0' 'mac=de:00:00:00:5b:01'$/m);
+  assert.match(a.text, /^initrd '\/signed\/initrd.gz'$/m);
+  assert.match(a.text, /^boot$/m);
+  assert.equal(grubQuote("it's"), "'it'\\''s'");
+});
+
+test('an unknown client or an image the chain cannot boot gets a config that says why', () => {
+  assert.match(grubConfigFor(spec, { ip: '192.168.100.9' }, 'http://x').text, /no DHCP exchange known for 192\.168\.100\.9/);
+  assert.match(grubConfigFor(spec, { mac: '02:00:00:00:00:01', ip: '192.168.100.9' }, 'http://x').text, /no host matched/);
+  assert.match(grubImageConfig({ name: 'u', kernel: 'http://e/vmlinuz', initrd: [], cmdline: '' }, 'r'), /loads files from this server'\\''s TFTP root only/);
+});
