@@ -28,6 +28,17 @@ export const GUEST_MODULES: readonly string[] = [
   'virtio_pci', 'virtio_net', 'e1000', 'e1000e',
   'virtio_blk', 'virtio_scsi', 'sd_mod', 'sr_mod', 'ahci', 'cdrom', 'isofs',
 ];
+/**
+ * With `acpi`: the ACPI power button reaches busybox acpid, whose handler prints a line and
+ * powers off, as a Linux guest with acpid or systemd-logind does (KubeVirt's graceful stop and
+ * soft reboot both press that button). Without it the guest ignores the button, which some
+ * tests rely on (a grace period that runs out).
+ */
+const ACPI_MODULES: readonly string[] = ['button', 'evdev'];
+export const ACPI_POWER_BUTTON_LINE = 'PXEVIRT-GUEST power button, powering off';
+const ACPI_POWER_BUTTON_SCRIPT = `#!/bin/sh\necho "${ACPI_POWER_BUTTON_LINE}" > /dev/console\npoweroff -f\n`;
+const ACPI_INIT_LINES = 'acpid -c /etc/acpi -l /run/acpid.log && echo "PXEVIRT-GUEST acpid up"\n';
+
 /** Of GUEST_MODULES, those without which the guest is no use (a build without them fails). */
 const REQUIRED_MODULES = new Set(['virtio_pci', 'virtio_net']);
 
@@ -143,7 +154,7 @@ async function busyboxApplets(): Promise<string[]> {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Builds (or reuses) the guest kernel + initramfs for `name`; see the file comment. */
-export async function buildTestGuest(options: { name: string; outDir?: string; log?: (line: string) => void; modules?: readonly string[]; sshServer?: boolean }): Promise<TestGuest> {
+export async function buildTestGuest(options: { name: string; outDir?: string; log?: (line: string) => void; modules?: readonly string[]; sshServer?: boolean; acpi?: boolean }): Promise<TestGuest> {
   const { name } = options;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
     throw new Error(`test guest name: expected letters, digits, '.', '_' or '-' (at most 63), found ${JSON.stringify(name)}`);
@@ -163,7 +174,7 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   const modDir = `/lib/modules/${version}`;
   const depText = await readFile(join(modDir, 'modules.dep'), 'utf8');
   const builtinText = await readFile(join(modDir, 'modules.builtin'), 'utf8').catch(() => '');
-  const wanted = options.modules ?? GUEST_MODULES;
+  const wanted = [...(options.modules ?? GUEST_MODULES), ...(options.acpi ? ACPI_MODULES : [])];
   const plan = resolveLoadOrder(depText, builtinText, wanted);
   const missingRequired = plan.missing.filter((m) => REQUIRED_MODULES.has(m));
   if (missingRequired.length > 0) {
@@ -171,7 +182,8 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   }
   if (plan.missing.length > 0) log(`test guest ${name}: modules not available, skipped: ${plan.missing.join(', ')}`);
 
-  const init = sshKeys ? initScript(name, { services: sshServerInitLines() }) : initScript(name);
+  const services = `${sshKeys ? sshServerInitLines() : ''}${options.acpi ? ACPI_INIT_LINES : ''}`;
+  const init = services ? initScript(name, { services }) : initScript(name);
   const udhcpc = udhcpcScript();
   const busybox = await readFile(BUSYBOX);
   const kernelImage = await readFile(`/boot/vmlinuz-${version}`);
@@ -238,6 +250,10 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   entries.push({ type: 'file', path: `lib/modules/${version}/modules.dep`, data: Buffer.from(`${guestDep}\n`) });
   entries.push({ type: 'file', path: 'etc/modules.load', data: Buffer.from(kos.map((k) => `${k}\n`).join('')) });
   if (sshKeys) entries.push(...(await sshServerEntries(name, sshKeys, dir)));
+  if (options.acpi) {
+    dir('etc/acpi/PWRF');
+    entries.push({ type: 'file', path: 'etc/acpi/PWRF/00000080', data: Buffer.from(ACPI_POWER_BUTTON_SCRIPT), mode: 0o755 });
+  }
 
   const initrd = gzipSync(encodeNewc(entries), { level: 9 });
   await mkdir(outDir, { recursive: true });

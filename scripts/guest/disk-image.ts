@@ -67,10 +67,10 @@ export function syslinuxConfig(): string {
 }
 
 /** Builds (or reuses) the bootable raw disk for `name`; see the file comment. */
-export async function buildTestDisk(options: { name: string; outDir?: string; log?: (line: string) => void; sshServer?: boolean }): Promise<TestDisk> {
+export async function buildTestDisk(options: { name: string; outDir?: string; log?: (line: string) => void; sshServer?: boolean; acpi?: boolean }): Promise<TestDisk> {
   const { name } = options;
   const log = options.log ?? (() => undefined);
-  const guest = await buildTestGuest({ name, log, ...(options.sshServer ? { sshServer: true } : {}) });
+  const guest = await buildTestGuest({ name, log, ...(options.sshServer ? { sshServer: true } : {}), ...(options.acpi ? { acpi: true } : {}) });
   const outDir = resolve(options.outDir ?? join(repoRoot, 'build', 'disk', name));
   const diskOut = join(outDir, 'disk.img');
   const stampPath = join(outDir, 'stamp.json');

@@ -111,10 +111,10 @@ export function diskVmiSpec(image: string, options: { memory?: string; volumes?:
  * Builds the test disk `name`, pushes it to a new local registry as `pxevirt/<name>:latest`,
  * and starts the daemon with controllers, configured by a config file or flags (see the file comment).
  */
-export async function startVmiNode(t: TestContextLike, options: { name: string; nodeName?: string; settings?: 'config' | 'flags'; extraArgs?: string[]; sshServer?: boolean; nodeNetns?: boolean }): Promise<VmiNode> {
+export async function startVmiNode(t: TestContextLike, options: { name: string; nodeName?: string; settings?: 'config' | 'flags'; extraArgs?: string[]; sshServer?: boolean; nodeNetns?: boolean; acpi?: boolean }): Promise<VmiNode> {
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-vmi-node-'));
   t.after(() => rm(work, { recursive: true, force: true }));
-  const disk = await buildTestDisk({ name: options.name, ...(options.sshServer ? { sshServer: true } : {}) });
+  const disk = await buildTestDisk({ name: options.name, ...(options.sshServer ? { sshServer: true } : {}), ...(options.acpi ? { acpi: true } : {}) });
   const registry = await startRegistry(t);
   const image = `pxevirt/${options.name}:latest`;
   await registry.push(await buildContainerDiskLayout({ name: options.name, disk: disk.path, outDir: join(work, 'oci') }), image);
