@@ -144,6 +144,14 @@ export function registerKubeCommands(program: Command): void {
     });
   }
 
+  // virtctl's guestosinfo (VMI).
+  verb(program, 'guestosinfo', "print a VirtualMachineInstance's guest OS info from its guest agent (virtctl guestosinfo): NAME")
+    .argument('<name>', 'the VMI')
+    .action(async (name: string, opts: GlobalOptions) => {
+      const { guestOsInfo } = await import('./verbs/guest-os-info.ts');
+      await run(opts, (s) => guestOsInfo(s, name));
+    });
+
   // virtctl's VMI verbs: pause and unpause (vm|vmi NAME), soft-reboot (NAME).
   for (const action of ['pause', 'unpause', 'soft-reboot'] as const) {
     verb(program, action, action === 'soft-reboot' ? 'soft-reboot a VirtualMachineInstance (virtctl soft-reboot): NAME' : `${action} a VirtualMachine's or VirtualMachineInstance's guest (virtctl ${action}): vm NAME or vmi NAME`)

@@ -21,7 +21,8 @@ const NAME_ANNOTATIONS = {
 
 /**
  * Expands `types` into `vmi` (built from the VM's template). Returns the VMI to create, or none
- * with the Warning that says why; GPUs and other fields pxevirt leaves out are named in a Warning.
+ * with the Warning that says why; GPUs and other fields pxevirt leaves out, and fields it keeps
+ * but does not enforce (dedicated CPUs, hugepages, TPM…), are named in Warnings.
  */
 export function expandVmi(vmi: NewObject, vmSpec: Record<string, unknown> | undefined, types: VmTypes | undefined): { vmi?: NewObject; events: ControllerEvent[] } {
   if (!types) return { vmi, events: [] };
@@ -37,7 +38,10 @@ export function expandVmi(vmi: NewObject, vmSpec: Record<string, unknown> | unde
     const kind = m?.name ? matcherKind(field, m) : undefined;
     if (m?.name && kind) out.annotations[NAME_ANNOTATIONS[kind as keyof typeof NAME_ANNOTATIONS]] = m.name;
   }
-  const events: ControllerEvent[] =
-    out.leftOut.length > 0 ? [{ type: 'Warning', reason: 'InstancetypeFieldsLeftOut', message: `pxevirt left out of the VMI: ${out.leftOut.join('; ')}` }] : [];
+  const events: ControllerEvent[] = [];
+  if (out.leftOut.length > 0) events.push({ type: 'Warning', reason: 'InstancetypeFieldsLeftOut', message: `pxevirt left out of the VMI: ${out.leftOut.join('; ')}` });
+  if (out.notEnforced.length > 0) {
+    events.push({ type: 'Warning', reason: 'InstancetypeFieldsNotEnforced', message: `in the VMI but not enforced by pxevirt: ${out.notEnforced.join('; ')}` });
+  }
   return { vmi: { ...vmi, metadata: { ...vmi.metadata, annotations: out.annotations }, spec: out.spec }, events };
 }

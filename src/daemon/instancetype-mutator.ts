@@ -1,7 +1,9 @@
 // The API's admission step for VMs with an instancetype or preference, as KubeVirt's VM webhooks
 // do it: the instancetype is applied to a copy of the template and every field both set is
 // refused with KubeVirt's conflict message; the preference's machine type goes into the template
-// (KubeVirt's VM mutator); a preference's requirements (minimum vCPUs, memory) must be met. What the matchers name may not exist yet: that is not refused here
+// (KubeVirt's VM mutator); a preference's requirements (minimum vCPUs, memory) must be met. First
+// a matcher with inferFromVolume gets its name from the volume's labels (instancetype-infer.ts).
+// What the matchers name may not exist yet: that is not refused here
 // (KubeVirt ignores it at admission), the VM controller reports it.
 import type { MutationDenial, Mutator } from '../api/admission.ts';
 import { findSpec, InstancetypeLookupError } from '../controllers/instancetype-resolve.ts';
@@ -11,14 +13,27 @@ import { defaultVmiSpec } from '../resources/vmi-defaults.ts';
 import type { MatcherField } from '../resources/instancetype-matcher.ts';
 import type { InstancetypeSpec, PreferenceSpec } from '../resources/instancetype-schema.ts';
 import { clone, ensureObj, isObj, objAt, type Obj } from '../resources/object-path.ts';
-import type { ObjectStore, StoredObject } from '../store/types.ts';
+import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.ts';
+import { getOrNone } from '../controllers/object-client.ts';
+import { CauseType } from '../resources/causes.ts';
+import { inferMatchers } from '../resources/instancetype-infer.ts';
 
 export const VM_WEBHOOK = 'virtualmachine-validator.kubevirt.io';
+/** KubeVirt's VM mutating webhook, which infers matchers from volumes. */
+export const VM_MUTATOR_WEBHOOK = 'virtualmachines-mutator.kubevirt.io';
+const VOLUME_KEYS = {
+  PersistentVolumeClaim: { group: '', resource: 'persistentvolumeclaims' },
+  DataVolume: { group: 'cdi.kubevirt.io', resource: 'datavolumes' },
+} as const satisfies Record<string, ResourceKey>;
 
 /** The VM admission step for instancetypes and preferences, reading them from `store`. */
 export function instancetypeMutator(store: ObjectStore): Mutator {
-  return (request) => {
-    if (request.kind.group !== 'kubevirt.io' || request.kind.kind !== 'VirtualMachine') return request.object;
+  return (original) => {
+    if (original.kind.group !== 'kubevirt.io' || original.kind.kind !== 'VirtualMachine') return original.object;
+    const inferred = inferMatchers(original.object, (kind, namespace, name) => getOrNone(store, VOLUME_KEYS[kind], namespace, name) as Obj | undefined);
+    if ('message' in inferred) return { webhook: VM_MUTATOR_WEBHOOK, causes: [{ type: CauseType.Invalid, field: inferred.field, message: inferred.message }] };
+    const mutatedByInference = inferred.vm !== original.object;
+    const request = { ...original, object: inferred.vm };
     const spec = objAt(request.object, 'spec');
     const templateSpec = objAt(objAt(spec, 'template'), 'spec');
     if (!spec || !templateSpec || (!isObj(spec.instancetype) && !isObj(spec.preference))) return request.object;
@@ -45,7 +60,7 @@ export function instancetypeMutator(store: ObjectStore): Mutator {
     const machineType = preference?.machine?.preferredMachineType;
     const domain = objAt(templateSpec, 'domain');
     if (!machineType || objAt(domain, 'machine')?.type) return request.object;
-    const mutated = clone(request.object);
+    const mutated = mutatedByInference ? request.object : clone(request.object);
     const target = objAt(objAt(objAt(mutated, 'spec'), 'template'), 'spec') as Obj;
     ensureObj(ensureObj(target, 'domain'), 'machine').type = machineType;
     return mutated;

@@ -7,6 +7,7 @@ import { parseQuantity, quantityValue } from '../lib/quantity.ts';
 import { clone, ensureObj, isObj, objAt, type Obj } from './object-path.ts';
 import type { InstancetypeSpec, PreferenceSpec } from './instancetype-schema.ts';
 import { applyPreference, preferredTopology, spreadOptions } from './preference-apply.ts';
+import { unenforcedFields } from './instancetype-unenforced.ts';
 
 /** What expansion produced: the VMI spec and annotations, KubeVirt's conflicts, and what pxevirt left out. */
 export interface Expansion {
@@ -16,6 +17,8 @@ export interface Expansion {
   conflicts: Cause[];
   /** Fields of the instancetype or preference pxevirt does not carry into the VMI, each said once. */
   leftOut: string[];
+  /** Fields carried into the VMI (as KubeVirt does) whose effect pxevirt's runtime does not produce. */
+  notEnforced: string[];
 }
 
 /** KubeVirt's conflict text: `VM field(s) <path> conflicts with selected instance type`. */
@@ -158,13 +161,13 @@ export function expandInstancetype(base: string, templateSpec: Obj, templateAnno
   const annotations = { ...templateAnnotations };
   const leftOut: string[] = [];
   const spread = spreadConflict(it, preference);
-  if (spread) return { spec, annotations, conflicts: [spread], leftOut };
+  if (spread) return { spec, annotations, conflicts: [spread], leftOut, notEnforced: [] };
   if (it) {
     const conflicts = applyInstancetype(base, it, preference, spec, annotations, leftOut);
-    if (conflicts.length > 0) return { spec, annotations, conflicts, leftOut };
+    if (conflicts.length > 0) return { spec, annotations, conflicts, leftOut, notEnforced: [] };
   }
   if (preference) leftOut.push(...applyPreference(preference, spec, annotations));
-  return { spec, annotations, conflicts: [], leftOut };
+  return { spec, annotations, conflicts: [], leftOut, notEnforced: unenforcedFields(it, preference) };
 }
 
 /** Whether an object is a usable spec (the stored kinds passed admission; a revision's data may not have). */

@@ -62,9 +62,16 @@ export function matcherCauses(vm: Obj, old: Obj | undefined): Cause[] {
     if (!m.name && !m.inferFromVolume) {
       causes.push({ type: CauseType.Required, field: `spec.${field}`, message: `Either Name or InferFromVolume should be provided within the ${MATCHER_TYPE[field]}` });
     }
+    // inferFromVolume itself is resolved by the daemon's admission step (instancetype-infer.ts),
+    // which replaces the matcher; what is checked here is its shape.
     if (m.inferFromVolume) {
-      // pxevirt reads no instancetype labels from volumes: said plainly rather than ignored.
-      causes.push({ type: CauseType.NotSupported, field: `spec.${field}.inferFromVolume`, message: `spec.${field}.inferFromVolume: pxevirt does not infer a ${field} from volumes; name one with spec.${field}.name (found inferFromVolume ${JSON.stringify(m.inferFromVolume)})` });
+      for (const key of ['name', 'kind'] as const) {
+        if (m[key]) causes.push({ type: CauseType.Invalid, field: `spec.${field}.${key}`, message: `${key === 'name' ? 'Name' : 'Kind'} should not be provided when InferFromVolume is used within the ${field} matcher` });
+      }
+    }
+    const policy = m.inferFromVolumeFailurePolicy;
+    if (policy !== undefined && policy !== 'Ignore' && policy !== 'Reject') {
+      causes.push({ type: CauseType.Invalid, field: `spec.${field}.inferFromVolumeFailurePolicy`, message: `Invalid value '${policy}' for InferFromVolumeFailurePolicy` });
     }
   }
   return causes;

@@ -3,7 +3,8 @@
 // memory and device models — in the stored spec and in the QEMU command line pxevirt builds from
 // it (no guest boots: the daemon runs in-process on the fake runtime). A later edit of the
 // instancetype does not reach the VM after a restart (its ControllerRevision pins it), and a VM
-// that sets CPU or memory itself is refused with KubeVirt's message.
+// that sets CPU or memory itself is refused with KubeVirt's message. A VM inferring its matchers
+// from a PVC's labels (inferFromVolume) gets them named; one whose PVC has none is refused.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,4 +125,26 @@ test('a VM from the common-instancetypes bundle gets u1.small and the linux pref
   assert.match(refused.stderr, /^\* spec\.template\.spec\.domain\.cpu\.sockets: VM field\(s\) spec\.template\.spec\.domain\.cpu\.sockets conflicts with selected instance type$/m);
   assert.match(refused.stderr, /^\* spec\.template\.spec\.domain\.memory\.guest: VM field\(s\) spec\.template\.spec\.domain\.memory\.guest conflicts with selected instance type$/m);
   assert.match((await kubectl(['get', 'vm', 'vm-conflict'])).stderr, /NotFound|not found/);
+
+  // inferFromVolume: the PVC's default-instancetype/-preference labels become the matchers.
+  const pvc = (name: string, labels: Record<string, string>) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, labels }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } });
+  await ok(['apply', '-f', '-'], pvc('golden', { 'instancetype.kubevirt.io/default-instancetype': 'u1.medium', 'instancetype.kubevirt.io/default-preference': 'fedora' }));
+  await ok(['apply', '-f', '-'], pvc('plain', {}));
+  const inferring = (name: string, claim: string) => {
+    const m = JSON.parse(vmManifest(name));
+    m.spec.instancetype = { inferFromVolume: 'root' };
+    m.spec.preference = { inferFromVolume: 'root' };
+    m.spec.runStrategy = 'Halted';
+    m.spec.template.spec.volumes = [{ name: 'root', persistentVolumeClaim: { claimName: claim } }];
+    return JSON.stringify(m);
+  };
+  await ok(['apply', '-f', '-'], inferring('vm-inferred', 'golden'));
+  const inferred = await json(['get', 'vm', 'vm-inferred']);
+  assert.deepEqual([inferred.spec.instancetype.name, inferred.spec.preference.name], ['u1.medium', 'fedora']);
+  assert.equal(inferred.spec.instancetype.inferFromVolume, undefined, 'the matcher is replaced, as KubeVirt does');
+  const unlabelled = await kubectl(['apply', '-f', '-'], inferring('vm-unlabelled', 'plain'));
+  assert.notEqual(unlabelled.code, 0);
+  assert.match(unlabelled.stderr, /The VirtualMachine "vm-unlabelled" is invalid: spec\.instancetype\.inferFromVolume: unable to find required instancetype\.kubevirt\.io\/default-instancetype label on the volume/);
+  assert.match((await kubectl(['get', 'vm', 'vm-unlabelled'])).stderr, /NotFound|not found/);
 });
