@@ -20,7 +20,7 @@ const run = promisify(execFile);
 
 export const LIBVIRTD = '/usr/sbin/libvirtd';
 export const VIRSH = '/usr/bin/virsh';
-/** Every namespace this module makes starts with it (a test checks none is left). */
+/** Every namespace this module makes starts with it. */
 export const NETNS_PREFIX = 'pxlv-';
 /** Debian's uid for libvirt-qemu; named only inside the mount namespace, nothing runs as it. */
 const FREE_ID = 64055;
