@@ -21,7 +21,8 @@ import { parse } from 'yaml';
 import { cleanSerial, diskVmiSpec, qemusWith, startVmiNode, until, type VmiNode } from '../test/helpers/vmi-node.ts';
 import { stepMedians } from './vmi.ts';
 import { startIsolatedLibvirt, VIRSH, type IsolatedLibvirt } from './libvirt-isolated.ts';
-import { domainXml, guestFiles, median, qemuArgvOf, QEMU_USER, type BootRun, type RedfishBenchResult } from './redfish-guest.ts';
+import { serconPortBytes } from '../src/runtime/qemu-args.ts';
+import { domainXml, guestFiles, median, p50Of, qemuArgvOf, QEMU_USER, type BootRun, type RedfishBenchResult } from './redfish-guest.ts';
 
 const run = promisify(execFile);
 const BIN = join(resolve(fileURLToPath(import.meta.url), '../..'), 'bin/pxevirt');
@@ -54,20 +55,25 @@ function client(cmd: string, args: string[]): Promise<number> {
   });
 }
 
-/** One timed boot: `start` spawns the client; the probes say when QEMU exists and the marker is out. */
-async function timedBoot(start: () => Promise<number>, qemuUp: () => Promise<boolean>, marker: () => Promise<boolean>): Promise<BootRun> {
+/** One timed boot: `start` spawns the client; the probes say when QEMU exists, the serial log has a byte, the marker is out. */
+async function timedBoot(start: () => Promise<number>, qemuUp: () => Promise<boolean>, serial: () => Promise<string>, marker: string): Promise<BootRun> {
   const load = loadavg()[0]!;
   const t0 = performance.now();
-  // All three settle (a failed client must not leave a rejection unhandled while the marker is awaited).
+  // All settle (a failed client must not leave a rejection unhandled while the marker is awaited).
   const failed = new AbortController();
   const commandAt = start().catch((err: unknown) => {
     failed.abort(err);
     throw err;
   });
-  const [command, qemu, mark] = await Promise.allSettled([commandAt, when('a QEMU process', qemuUp, failed.signal), when('the marker', marker, failed.signal)]);
-  for (const r of [command, qemu, mark]) if (r.status === 'rejected') throw r.reason;
-  const at = (r: PromiseSettledResult<number>) => (r.status === 'fulfilled' ? r.value : 0);
-  return { commandMs: at(command) - t0, qemuMs: at(qemu) - t0, markerMs: at(mark) - t0, load, first: false };
+  const settled = await Promise.allSettled([
+    commandAt,
+    when('a QEMU process', qemuUp, failed.signal),
+    when('the first serial byte', async () => (await serial()).length > 0, failed.signal),
+    when('the marker', async () => (await serial()).includes(marker), failed.signal),
+  ]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const [command, qemu, firstByte, mark] = settled.map((r) => (r.status === 'fulfilled' ? r.value - t0 : 0)) as [number, number, number, number];
+  return { commandMs: command, qemuMs: qemu, firstByteMs: firstByte, markerMs: mark, load, first: false };
 }
 
 interface Side {
@@ -91,12 +97,12 @@ async function pxevirtSide(node: VmiNode, log: Log): Promise<Side & { uids: stri
   };
   let uid: string | undefined;
   const uids: string[] = [];
-  const serialHas = async (text: string) => {
+  const serial = async () => {
     if (uid === undefined) {
       uid = await vmiUid();
       if (uid !== undefined) uids.push(uid);
     }
-    return uid !== undefined && (await node.serial(uid)).includes(text);
+    return uid === undefined ? '' : node.serial(uid);
   };
   log(`bench redfish: pxevirt system ${systemId}, reset by curl at ${url}`);
   return {
@@ -104,7 +110,7 @@ async function pxevirtSide(node: VmiNode, log: Log): Promise<Side & { uids: stri
     uids,
     boot: async () => {
       uid = undefined;
-      return timedBoot(() => reset('On'), async () => (await qemusWith(node.dataDir)).length > 0, () => serialHas(node.disk.marker));
+      return timedBoot(() => reset('On'), async () => (await qemusWith(node.dataDir)).length > 0, serial, node.disk.marker);
     },
     off: async () => {
       await reset('ForceOff');
@@ -133,9 +139,10 @@ async function libvirtSide(lv: IsolatedLibvirt, backing: { file: string; format:
   await copyFile(backing.file, base);
   await chmod(base, 0o444);
   const xmlPath = join(lv.dir, 'domain.xml');
-  await writeFile(xmlPath, domainXml({ name: DOMAIN, memoryMiB: MEMORY_MIB, disk: files.disk, serialLog: files.serialLog, vncSocket: files.vncSocket }));
+  await writeFile(xmlPath, domainXml({ name: DOMAIN, memoryMiB: MEMORY_MIB, disk: files.disk, serialLog: files.serialLog, vncSocket: files.vncSocket, serconPort: files.serconPort }));
   await lv.virsh(['define', xmlPath]);
-  const serialHas = async (text: string) => cleanSerial(await readFile(files.serialLog, 'utf8').catch(() => '')).includes(text);
+  const serial = async () => cleanSerial(await readFile(files.serialLog, 'utf8').catch(() => ''));
+  await writeFile(files.serconPort, serconPortBytes(), { mode: 0o644 });
   return {
     name: 'libvirt',
     boot: async () => {
@@ -144,7 +151,7 @@ async function libvirtSide(lv: IsolatedLibvirt, backing: { file: string; format:
       await rm(files.disk, { force: true });
       await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', backing.format, files.disk]);
       await chown(files.disk, uid, gid);
-      return timedBoot(() => client(VIRSH, ['-q', '-c', lv.uri, 'start', DOMAIN]), async () => (await qemusWith(lv.dir)).length > 0, () => serialHas(marker));
+      return timedBoot(() => client(VIRSH, ['-q', '-c', lv.uri, 'start', DOMAIN]), async () => (await qemusWith(lv.dir)).length > 0, serial, marker);
     },
     off: async () => {
       await lv.virsh(['destroy', DOMAIN]);
@@ -157,12 +164,6 @@ async function idsOf(user: string): Promise<{ uid: number; gid: number }> {
   const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
-
-const p50Of = (runs: BootRun[]) => ({
-  commandMs: Math.round(median(runs.map((r) => r.commandMs))),
-  qemuMs: Math.round(median(runs.map((r) => r.qemuMs))),
-  markerMs: Math.round(median(runs.map((r) => r.markerMs))),
-});
 
 /** Runs the bench (see the file comment); everything it started is gone when `scope`'s cleanups have run. */
 export async function benchRedfish(scope: Scope, options: { rounds?: number; log?: Log } = {}): Promise<RedfishBenchResult> {
@@ -196,7 +197,7 @@ export async function benchRedfish(scope: Scope, options: { rounds?: number; log
       const r = await side.boot();
       r.first = j === 0;
       runs[side.name].push(r);
-      log(`bench redfish: round ${i + 1} ${side.name}: command ${r.commandMs.toFixed(0)} ms, QEMU ${r.qemuMs.toFixed(0)} ms, marker ${r.markerMs.toFixed(0)} ms (load ${r.load.toFixed(2)})`);
+      log(`bench redfish: round ${i + 1} ${side.name}: command ${r.commandMs.toFixed(0)} ms, QEMU ${r.qemuMs.toFixed(0)} ms, first serial byte ${r.firstByteMs.toFixed(0)} ms, marker ${r.markerMs.toFixed(0)} ms (load ${r.load.toFixed(2)})`);
       await side.off();
     }
   }
@@ -208,6 +209,7 @@ export async function benchRedfish(scope: Scope, options: { rounds?: number; log
     pxevirt: { runs: runs.pxevirt, p50: p50Of(runs.pxevirt) },
     libvirt: { version: libvirtVersion, runs: runs.libvirt, p50: p50Of(runs.libvirt) },
     ratio: Math.round((median(runs.pxevirt.map((r) => r.markerMs)) / median(runs.libvirt.map((r) => r.markerMs))) * 100) / 100,
+    firstByteRatio: Math.round((median(runs.pxevirt.map((r) => r.firstByteMs)) / median(runs.libvirt.map((r) => r.firstByteMs))) * 100) / 100,
     load: { min: Math.min(...loads), max: Math.max(...loads) },
     argv: { pxevirt: argvPx, libvirt: argvLv },
     pxevirtStartSteps: stepMedians(node.daemon.log(), new Set(px.uids.slice(1))),
