@@ -103,11 +103,11 @@ export function renderRedfish(r: RedfishBenchResult): string[] {
   const row = (side: string, runs: BootRun[]) => runs.map((x) => `| ${side} | ${s(x.commandMs)} | ${s(x.qemuMs)} | ${s(x.firstByteMs)} | ${s(x.markerMs)} | ${x.load.toFixed(2)} | ${x.first ? 'first' : 'second'} |`);
   const p50 = (side: string, t: Timings) => `| **${side} p50** | ${s(t.commandMs)} | ${s(t.qemuMs)} | ${s(t.firstByteMs)} | **${s(t.markerMs)}** | | |`;
   return [
-    '## Power-on through a BMC → the guest\'s marker: pxevirt Redfish vs `virsh start` (libvirt)',
+    '## Power-on through a BMC → the guest\'s marker: pxevirt Redfish vs `virsh start` (libvirt), issue 16',
     '',
     `bench/redfish.ts: ${r.guest}. pxevirt: \`curl -X POST …/redfish/v1/Systems/<id>/Actions/ComputerSystem.Reset\``,
     `\`{"ResetType":"On"}\` to \`pxevirt up\`'s API port (a VirtualMachine, runStrategy Halted, containerDisk cached). Peer: \`virsh start\``,
-    `of a defined domain with the same disk (a fresh qcow2 overlay over the file pxevirt's cache holds), ${r.libvirt.version}, walled off in`,
+    `of a defined domain with the same disk (a fresh qcow2 overlay per boot over a copy of the file pxevirt's cache holds), libvirt ${r.libvirt.version}, walled off in`,
     'its own network and mount namespaces (bench/libvirt-isolated.ts). Both clients are spawned processes; clocks start at the spawn.',
     `${r.rounds} rounds, the two sides one after the other in each, the order alternating; the guest is powered off between runs.`,
     '',

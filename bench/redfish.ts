@@ -2,13 +2,13 @@
 // (`ComputerSystem.Reset` On, sent by curl to the API port) against `virsh start` under Debian's
 // libvirtd (the daemon sushy-tools and virtualbmc drive), same guest, interleaved in one run.
 //   - the same test disk (test/helpers/vmi-node.ts: pxevirt's containerDisk; libvirt gets a fresh
-//     qcow2 overlay over the very file pxevirt's cache holds, made before its clock starts),
+//     qcow2 overlay per boot, made before its clock starts, over a copy of pxevirt's cached file),
 //     the same firmware (SeaBIOS), machine (q35), memory (128 MiB), accelerator and QEMU binary,
 //     no NIC, QEMU as pxevirt-qemu on both sides;
 //   - libvirtd walled off by bench/libvirt-isolated.ts (its own netns and mount namespace);
 //   - each round runs both, the order alternating, and records the 1-minute load average;
-//   - timed from the client's spawn: → the client exits, → a QEMU process exists, → the marker
-//     (serial log polled every 50 ms on both sides).
+//   - timed from the client's spawn: → the client exits, → a QEMU process exists, → the first
+//     serial byte (SeaBIOS on COM1: the guest runs), → the marker (logs polled every 50 ms).
 //   node --import tsx bench/redfish.ts [ROUNDS]   prints the JSON result (default 5 rounds)
 import { execFile, spawn } from 'node:child_process';
 import { chmod, chown, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
