@@ -12,6 +12,7 @@ import { benchCli, renderCli, type CliBenchResult } from './cli.ts';
 import { benchWholeBoot, renderWholeBoot, type WholeBootResult } from './whole-boot.ts';
 import { benchImport, renderImport, type ImportBenchResult } from './import.ts';
 import { benchInstall, renderInstall, type InstallBenchResult } from './install.ts';
+import { benchRedfish, renderRedfish, type RedfishBenchResult } from './redfish.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -65,7 +66,15 @@ try {
   await closeScope();
 }
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, tftpStorm, dhcp, storm, api, vmi, cli, wholeBoot, dvImport, install };
+log('bench: BMC power-on → guest marker, pxevirt Redfish vs `virsh start` under an isolated libvirtd…');
+let redfish: RedfishBenchResult;
+try {
+  redfish = await benchRedfish(scope, { log });
+} finally {
+  await closeScope();
+}
+
+const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, tftpStorm, dhcp, storm, api, vmi, cli, wholeBoot, dvImport, install, redfish };
 const md = render(results);
 await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -130,6 +139,7 @@ function render(r: typeof results): string {
     ...renderWholeBoot(r.wholeBoot),
     ...renderImport(r.dvImport),
     ...renderInstall(r.install),
+    ...renderRedfish(r.redfish),
   ];
   return lines.join('\n');
 }

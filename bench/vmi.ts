@@ -110,7 +110,7 @@ async function phaseOf(node: VmiNode, name: string): Promise<string | undefined>
 }
 
 /** p50 of each step of the runtime's guest start ('QEMU started' log lines, src/runtime/local-runtime.ts) for these VMIs. */
-function stepMedians(daemonLog: string, uids: Set<string>): Record<string, number> {
+export function stepMedians(daemonLog: string, uids: Set<string>): Record<string, number> {
   const byStep = new Map<string, number[]>();
   for (const line of daemonLog.split('\n')) {
     if (!line.includes('"QEMU started"')) continue;

@@ -26,6 +26,11 @@ packages=(
   python3-kubernetes
   # Redfish clients driving the BMC (the library Ironic uses, DMTF's client, sushy's CLI)
   python3-sushy redfishtool python3-sushy-cli
+  # the BMC benchmark's peer: libvirtd and virsh (the stack sushy-tools and virtualbmc drive). Not
+  # libvirt-daemon-system: it would add the libvirt-qemu user, the `default` network (virbr0) and
+  # start libvirtd on the host. These three ship no unit and no maintainer script that starts
+  # anything; bench/libvirt-isolated.ts runs libvirtd in namespaces of its own for the run only.
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   # driving terminals in tests; a real VNC client and a real browser for the console and web UI tests
   tmux vncsnapshot chromium
   # peak memory of a process under attack (test/hostile)
