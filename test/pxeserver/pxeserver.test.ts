@@ -23,6 +23,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { imageEntry, pxevirtBin, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { startNodeDaemon, type NodeDaemon } from './node-daemon.ts';
+import { DEFAULT_PXE_USER, resolveRunAsUser } from '../../src/runtime/run-as.ts';
 
 const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await testGuestUnavailable());
 const SEED_NAD = '/work/shared/seed-scenario/pxe-net-conf.yaml';
@@ -161,6 +162,11 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.equal(servers.length, 1, `expected one pxe serve process for the run dir, found ${servers.join(', ')}`);
   const pid = servers[0] as number;
   assert.equal(Number(await readFile(join(runDir, 'pxe-serve.pid'), 'utf8')), pid);
+  // The server dropped to the node's PXE user; the data dir above its root and state stays closed to it.
+  const pxeUser = await resolveRunAsUser(DEFAULT_PXE_USER, 'pxeUser');
+  assert.match(await readFile(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\t${pxeUser.uid}\\t${pxeUser.uid}\\t${pxeUser.uid}\\t${pxeUser.uid}$`, 'm'), 'pxe serve runs as pxevirt-pxe');
+  assert.equal((await stat(dataDir)).mode & 0o777, 0o700, 'the data dir stays 0700');
+  assert.equal((await stat(join(runDir, 'state'))).uid, pxeUser.uid, 'the state dir is the user\'s');
 
   // A DHCP client on br1, then TFTP and HTTP downloads from the same MAC.
   const mac = 'de:00:00:00:00:de';
