@@ -25,7 +25,7 @@ pxe
     if (!/^\d+$/.test(v) || Number(v) < 4096) throw new InvalidArgumentError(`expected a number of bytes of at least 4096, found ${JSON.stringify(v)}`);
     return Number(v);
   })
-  .option('--user <name>', 'become this user once every port is bound (e.g. pxevirt-pxe); the root, the state dir and the log\'s directory must then be open to it (default: stay root)')
+  .option('--user <name>', 'become this user once every port is bound; the root and the log\'s directory must then be open to it (default: pxevirt-pxe when started as root and it exists; root stays root)')
   .action(async (opts: { config: string; stateDir?: string; logLevel: 'debug' | 'info' | 'warn' | 'error'; statusSocket?: string; logFile?: string; logMaxBytes?: number; user?: string }) => {
     const { pxeServe } = await import('./pxe-serve.ts');
     await pxeServe({
@@ -121,6 +121,7 @@ program
   .option('--host-network', 'let pxevirt change this machine\'s own network namespace when it is the node (refused otherwise)')
   .option('--cni-plugin-dirs <dirs...>', 'where CNI plugins are looked up (default /usr/lib/cni)')
   .option('--qemu-user <name>', 'the user each guest\'s QEMU drops to once it has opened its files (default pxevirt-qemu; root keeps QEMU root)')
+  .option('--pxe-user <name>', 'the user each PXEServer\'s server drops to once its ports are bound (default pxevirt-pxe; root keeps it root)')
   .option('--nncp-probe <gateway|none>', 'NNCP connectivity probe: ping the default gateway before and after an apply (gateway, the default) or only check the default route stays (none)')
   .action(async (opts: Record<string, unknown>, cmd: Command) => {
     const { up } = await import('./up.ts');

@@ -1,12 +1,31 @@
-// `pxe serve --user NAME`: root binds ports 67, 69 and 4011, opens its raw ICMPv6 socket and
-// reads its state, then becomes NAME for good. What it still touches afterwards must be open
-// to NAME: the PXE root (read), the state dir (leases.json, install.json: written) and the
-// log file's directory (rotation renames). The state dir is pxevirt's own and is handed over;
-// the root and the log's directory are the user's to open, and are checked before `ready`.
+// `pxe serve --user NAME` (by default `pxevirt-pxe` when started as root and that user exists):
+// root binds ports 67, 69 and 4011, opens its raw ICMPv6 socket and reads its state, then
+// becomes NAME for good. What it still touches afterwards must be open to NAME: the PXE root
+// (read), the state dir (leases.json, install.json: written) and the log file's directory
+// (rotation renames). They are held open by descriptor (src/pxe/held-dir.ts), so the
+// directories above them need not be open to NAME. The state dir is pxevirt's own and is handed
+// over; the root and the log's directory are the user's to open, and are checked before `ready`.
 import { constants } from 'node:fs';
 import { access, chown, lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RunAsUser } from '../runtime/run-as.ts';
+import { shownPath } from '../pxe/held-dir.ts';
+import { DEFAULT_PXE_USER, resolveRunAsUser, RunAsUserError, type RunAsUser } from '../runtime/run-as.ts';
+
+/**
+ * The user `pxe serve` becomes: `--user NAME`; `--user root` stays root; without `--user`,
+ * DEFAULT_PXE_USER when started as root and that user exists, else no drop.
+ */
+export async function serveUser(name: string | undefined, asRoot: boolean, resolve = resolveRunAsUser): Promise<RunAsUser | undefined> {
+  if (name === 'root') return undefined;
+  if (name !== undefined) return resolve(name, '--user');
+  if (!asRoot) return undefined;
+  try {
+    return await resolve(DEFAULT_PXE_USER, '--user');
+  } catch (err) {
+    if (err instanceof RunAsUserError && err.why === 'no such user') return undefined;
+    throw err;
+  }
+}
 
 /** Something the server needs after the drop is closed to the user. */
 export class PrivilegeDropError extends Error {
@@ -16,7 +35,7 @@ export class PrivilegeDropError extends Error {
     readonly expected: string,
     readonly found: string,
   ) {
-    super(`pxe serve --user ${user}: expected ${expected}, found ${found} at ${path}`);
+    super(`pxe serve --user ${user}: expected ${expected}, found ${found} at ${shownPath(path)} (--user root keeps root)`);
     this.name = 'PrivilegeDropError';
   }
 }
@@ -52,7 +71,7 @@ export function dropTo(user: RunAsUser): void {
 export async function checkAfterDrop(user: RunAsUser, needs: { root: string; stateDir: string; logFile?: string }): Promise<void> {
   const can = (path: string, mode: number) => access(path, mode).then(() => undefined, (err: NodeJS.ErrnoException) => err.code ?? 'error');
   const root = await can(needs.root, constants.R_OK | constants.X_OK);
-  if (root) throw new PrivilegeDropError(user.name, needs.root, `a root the user may read and search (every directory above it searchable, files readable by it: e.g. 0755 directories and 0644 files)`, root);
+  if (root) throw new PrivilegeDropError(user.name, needs.root, `a root the user may read and search (its directories searchable and its files readable by the user, e.g. 0755 and 0644; the directories above it need not be)`, root);
   const state = await can(needs.stateDir, constants.W_OK | constants.X_OK);
   if (state) throw new PrivilegeDropError(user.name, needs.stateDir, 'a state dir the user may write', state);
   if (needs.logFile !== undefined) {

@@ -1,11 +1,12 @@
 // `pxevirt pxe serve --config FILE`: runs the PXE server in the foreground until a signal.
 import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { createLogger, type LogLevel } from '../lib/logger.ts';
 import { loadPxeConfig } from '../pxe/config-file.ts';
 import { startPxeServer } from '../pxe/serve.ts';
 import { RotatingFile } from '../pxe/log-file.ts';
-import { resolveRunAsUser } from '../runtime/run-as.ts';
-import { checkAfterDrop, dropTo, handOver, handOverLog, PrivilegeDropError } from './privilege-drop.ts';
+import { holdDir, shownPath } from '../pxe/held-dir.ts';
+import { checkAfterDrop, dropTo, handOver, handOverLog, PrivilegeDropError, serveUser } from './privilege-drop.ts';
 
 export interface PxeServeArgs {
   config: string;
@@ -16,7 +17,7 @@ export interface PxeServeArgs {
   /** Log to this file (rotated at logMaxBytes to FILE.1, keeping the newest) instead of stdout. */
   logFile?: string;
   logMaxBytes?: number;
-  /** Become this user once every port is bound (`root` or absent: stay). */
+  /** Become this user once every port is bound (`root`: stay; absent: pxevirt-pxe when root and it exists). */
   user?: string;
 }
 
@@ -28,23 +29,28 @@ export function defaultStateDir(interfaceName: string): string {
 
 /** Runs the server; resolves when it has shut down after SIGINT/SIGTERM. */
 export async function pxeServe(args: PxeServeArgs): Promise<void> {
-  const spec = await loadPxeConfig(args.config);
-  const stateDir = args.stateDir ?? defaultStateDir(spec.interface);
+  const loaded = await loadPxeConfig(args.config);
+  const stateDir = args.stateDir ?? defaultStateDir(loaded.interface);
   await mkdir(stateDir, { recursive: true });
-  const user = args.user === undefined || args.user === 'root' ? undefined : await resolveRunAsUser(args.user, '--user');
-  if (user && process.getuid?.() !== 0) throw new PrivilegeDropError(user.name, '(process)', 'to be started as root to become another user', `uid ${process.getuid?.()}`);
-  const file = args.logFile === undefined ? undefined : new RotatingFile(args.logFile, args.logMaxBytes ?? 16 << 20);
+  const asRoot = process.getuid?.() === 0;
+  const user = await serveUser(args.user, asRoot);
+  if (user && !asRoot) throw new PrivilegeDropError(user.name, '(process)', 'to be started as root to become another user', `uid ${process.getuid?.()}`);
+  // With a user to become, the root, the state dir and the log's directory are held open and
+  // reached through their descriptors from here on (src/pxe/held-dir.ts).
+  const held = user ? holdPaths(loaded.root, stateDir, args.logFile) : { root: loaded.root, stateDir, logFile: args.logFile };
+  const spec = { ...loaded, root: held.root };
+  const file = held.logFile === undefined ? undefined : new RotatingFile(held.logFile, args.logMaxBytes ?? 16 << 20);
   const log = file ? createLogger({ level: args.logLevel ?? 'info', stream: file }) : createLogger({ level: args.logLevel ?? 'info', fd: 1, buffered: true });
   const afterBind = user
     ? async () => {
-        await handOver(stateDir, user);
-        if (args.logFile !== undefined) await handOverLog(args.logFile, user);
+        await handOver(held.stateDir, user);
+        if (held.logFile !== undefined) await handOverLog(held.logFile, user);
         dropTo(user);
-        await checkAfterDrop(user, { root: spec.root, stateDir, ...(args.logFile !== undefined ? { logFile: args.logFile } : {}) });
-        log.info({ user: user.name, uid: user.uid, gid: user.gid }, 'dropped root');
+        await checkAfterDrop(user, { root: held.root, stateDir: held.stateDir, ...(held.logFile !== undefined ? { logFile: held.logFile } : {}) });
+        log.info({ user: user.name, uid: user.uid, gid: user.gid, root: shownPath(held.root), stateDir: shownPath(held.stateDir) }, 'dropped root');
       }
     : undefined;
-  const server = await startPxeServer({ spec, stateDir, log, ...(args.statusSocket ? { statusSocket: args.statusSocket } : {}), ...(afterBind ? { afterBind } : {}) });
+  const server = await startPxeServer({ spec, stateDir: held.stateDir, log, ...(args.statusSocket ? { statusSocket: args.statusSocket } : {}), ...(afterBind ? { afterBind } : {}) });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'shutting down');
@@ -57,4 +63,16 @@ export async function pxeServe(args: PxeServeArgs): Promise<void> {
   log.info({}, 'stopped');
   log.flush();
   file?.close();
+}
+
+/** Holds the root, the state dir and the log's directory open; throws naming the one that is not a directory. */
+function holdPaths(root: string, stateDir: string, logFile: string | undefined): { root: string; stateDir: string; logFile: string | undefined } {
+  const hold = (what: string, dir: string) => {
+    try {
+      return holdDir(dir);
+    } catch (err) {
+      throw new Error(`expected ${what} ${dir} to be a directory, found ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
+  };
+  return { root: hold('root', root), stateDir: hold('state dir', stateDir), logFile: logFile === undefined ? undefined : join(hold('log directory', dirname(logFile)), basename(logFile)) };
 }

@@ -12,6 +12,7 @@ import type { PxeVm } from '../resources/pxe-server.ts';
 import { hostVmMatches, selectsVms, vmOnNetwork, type VmObject } from '../resources/pxe-vms.ts';
 import type { ExitRecord } from '../runtime/detached-process.ts';
 import { createPxeServerHost, type PxeServerHost, type PxeServerProcess } from '../runtime/pxeserver-host.ts';
+import type { RunAsUser } from '../runtime/run-as.ts';
 import { nadRef, PxeServerSetupError, specHash, type PxeServerPod, type PxeServerPodOptions } from '../runtime/pxeserver-pod.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
 import { createEventRecorder } from './events.ts';
@@ -42,6 +43,8 @@ export interface PxeServerControllerOptions {
   netnsPrefix?: string;
   /** The iPXE binaries' directory (the daemon's pxeIpxeDir; default /usr/lib/ipxe). */
   ipxeDir?: string;
+  /** The user `pxe serve` becomes after binding (the daemon's pxeUser); absent: root. */
+  user?: RunAsUser;
   /** argv of `pxevirt pxe serve` before its options (tests). */
   serveCommand?: readonly string[];
   /** How often running servers' status is read (default 3 s). */
@@ -83,6 +86,8 @@ export async function startPxeServerController(options: PxeServerControllerOptio
       ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}),
       ...(options.ipxeDir ? { ipxeDir: options.ipxeDir } : {}),
       ...(options.serveCommand ? { serveCommand: options.serveCommand } : {}),
+      ...(options.user ? { user: options.user } : {}),
+      storeId: store.identity(),
     };
     return createPxeServerHost(podOptions);
   };

@@ -76,6 +76,7 @@ export const CONFIG_KEYS = {
   pxeIpxeDir: path,
   nncpProbe: oneOf('gateway', 'none'),
   qemuUser: pattern(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name such as pxevirt-qemu (root keeps QEMU root)'),
+  pxeUser: pattern(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name such as pxevirt-pxe (root keeps the PXE servers root)'),
 } satisfies Record<string, Checker<unknown>>;
 
 type Keys = typeof CONFIG_KEYS;

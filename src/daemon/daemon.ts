@@ -42,7 +42,7 @@ import { macPoolMutator } from './mac-pool.ts';
 import { instancetypeMutator } from './instancetype-mutator.ts';
 import { nncpHost, nodeCniManager, vmiNetworking } from './node-network.ts';
 import type { NetworkAttacher } from '../runtime/nics.ts';
-import { DEFAULT_QEMU_USER, resolveRunAsUser, type RunAsUser } from '../runtime/run-as.ts';
+import { DEFAULT_PXE_USER, DEFAULT_QEMU_USER, resolveRunAsUser, type RunAsUser } from '../runtime/run-as.ts';
 
 export interface DaemonOptions {
   dataDir: string;
@@ -82,6 +82,8 @@ export interface DaemonOptions {
   nncpProbe?: 'gateway' | 'none';
   /** The user every guest's QEMU drops to once it has opened its files (default `pxevirt-qemu`); `root` keeps QEMU root. */
   qemuUser?: string;
+  /** The user each PXEServer's `pxe serve` drops to once its ports are bound (default `pxevirt-pxe`); `root` keeps it root. */
+  pxeUser?: string;
 }
 
 /** Creates the node namespace when it does not exist yet (loopback up). */
@@ -294,7 +296,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       options.log.info({ nodeName }, 'controllers started');
     }
     if (cni) {
+      // A missing PXE user stops the start here, naming the setting, as qemuUser does.
+      const pxeUserName = options.pxeUser ?? DEFAULT_PXE_USER;
+      const pxeUser = pxeUserName === 'root' ? undefined : await resolveRunAsUser(pxeUserName, 'pxeUser');
       pxeServers = await startPxeServerController({
+        ...(pxeUser ? { user: pxeUser } : {}),
         store,
         cni,
         dataDir: options.dataDir,

@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { confine, FileRefusedError, openConfined } from './files.ts';
+import { holdDir, shownPath } from './held-dir.ts';
 
 async function fixture(t: { after(fn: () => unknown): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'pxevirt-files-'));
@@ -53,4 +54,19 @@ test('a FIFO or a device in the root is refused without blocking', async (t) => 
   await assert.rejects(openConfined(roots, 'fifo'), /expected a regular file, found a FIFO/);
   await assert.rejects(openConfined(roots, 'zero'), /found a symbolic link/);
   await assert.rejects(openConfined({ ...roots, ipxeDir: '/dev' }, 'ipxe/zero'), /expected a regular file, found a device/);
+});
+
+test('a root held by descriptor serves the same files and refuses the same escapes', async (t) => {
+  const roots = await fixture(t);
+  await symlink(join(roots.root, '..'), join(roots.root, 'up'));
+  const held = { ...roots, root: holdDir(roots.root) };
+  assert.match(held.root, /^\/proc\/self\/fd\/\d+$/);
+  const f = await openConfined(held, 'tiny/vmlinuz');
+  assert.equal((await f.handle.readFile()).toString(), 'kernel');
+  assert.equal(f.path, join(roots.root, 'tiny', 'vmlinuz'), 'the real path, for logs');
+  await f.handle.close();
+  for (const path of ['../secret', 'leak', 'alias', 'up/secret']) {
+    await assert.rejects(openConfined(held, path), (err: unknown) => err instanceof FileRefusedError && err.code === 'denied', path);
+  }
+  assert.equal(shownPath(`${held.root}/leases.json`), join(roots.root, 'leases.json'));
 });

@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, sep } from 'node:path';
 import { SIGNED_FILES } from './grub-config.ts';
+import { isHeld } from './held-dir.ts';
 
 /** Read-only, never a controlling terminal, never blocking on a FIFO/device at open. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK;
@@ -56,9 +57,13 @@ export function confine(roots: FileRoots, requested: string): [string, string, b
 /** Opens a requested file for reading, refusing anything that resolves outside its base. */
 export async function openConfined(roots: FileRoots, requested: string): Promise<OpenedFile> {
   const [base, rel, inIpxeDir] = confine(roots, requested);
+  // A held root (/proc/self/fd/N, after `pxe serve` dropped root) is opened through its
+  // descriptor, and its real path is only compared with: walking it from / may be closed to us.
   let realBase: string;
+  let openBase: string;
   try {
-    realBase = await realpath(base);
+    realBase = isHeld(base) ? await readlink(base) : await realpath(base);
+    openBase = isHeld(base) ? base : realBase;
   } catch (err) {
     throw new FileRefusedError(requested, 'not-found', `no such file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
@@ -67,7 +72,7 @@ export async function openConfined(roots: FileRoots, requested: string): Promise
   // root a final link is never followed (O_NOFOLLOW), and where the descriptor really points is
   // read back from /proc (no window between a check and the open).
   const flags = OPEN_FLAGS | (inIpxeDir ? 0 : constants.O_NOFOLLOW);
-  const handle = await open(`${realBase}/${rel}`, flags).catch((err: NodeJS.ErrnoException) => {
+  const handle = await open(`${openBase}/${rel}`, flags).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ELOOP') throw new FileRefusedError(requested, 'denied', 'expected a regular file, found a symbolic link');
     throw new FileRefusedError(requested, err.code === 'EACCES' ? 'denied' : 'not-found', `cannot open (${err.code ?? 'error'})`);
   });

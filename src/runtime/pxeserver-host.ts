@@ -2,13 +2,13 @@
 // everything that touches the node — netns, CNI, address, image downloads, the detached
 // `pxe serve`, its status socket — is behind it, so the controller is a store loop around a
 // pure reconciler and tests can stand in for the node.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { PxeServerResourceSpec } from '../resources/pxe-server-kind.ts';
-import type { DetachedProcess, ExitRecord } from './detached-process.ts';
+import { detachedFiles, isProcessOf, type DetachedProcess, type ExitRecord } from './detached-process.ts';
 import type { PxeVm } from '../resources/pxe-server.ts';
 import { replaceVmsRequest, reprovisionRequest, statusRequest } from './pxe-status-client.ts';
-import { adoptServer, attachNetwork, launchServer, podFiles, pxeServerPod, readPodRecord, serveConfig, teardownPod, teardownRunDir, type PxeServerPod, type PxeServerPodOptions } from './pxeserver-pod.ts';
+import { adoptServer, attachNetwork, launchServer, podFiles, pxeServerPod, readPodRecord, SERVE_NAME, serveConfig, teardownPod, teardownRunDir, type PxeServerPod, type PxeServerPodOptions } from './pxeserver-pod.ts';
 
 /** The running server as the controller sees it (a DetachedProcess on a real node). */
 export type PxeServerProcess = Pick<DetachedProcess, 'pid' | 'state' | 'exit' | 'onExit' | 'stop' | 'detach'>;
@@ -28,7 +28,11 @@ export interface PxeServerHost {
   replaceVms(pod: PxeServerPod, vms: readonly PxeVm[]): Promise<void>;
   /** Stops the server and removes everything the pod had on the node. */
   teardown(pod: PxeServerPod, proc: PxeServerProcess | undefined): Promise<void>;
-  /** Removes pods whose PXEServer is not among `known` (uids); returns the uids removed. */
+  /**
+   * Removes this store's pods whose PXEServer is not among `known` (uids); returns the uids
+   * removed. Another store's pod (or one whose store is not recorded) is never removed: left alone
+   * while its server runs, its run dir moved to <data-dir>/run/quarantine/pxeserver/ otherwise.
+   */
   removeOrphans(known: ReadonlySet<string>): Promise<string[]>;
 }
 
@@ -43,7 +47,7 @@ export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
       return mac === undefined ? { proc } : { proc, mac };
     },
     adopt: async (pod) => {
-      const found = await adoptServer(pod, o.log);
+      const found = await adoptServer(pod, o.log, o.storeId);
       const mac = (await readPodRecord(pod.runDir))?.mac;
       return mac === undefined ? found : { ...found, mac };
     },
@@ -56,8 +60,14 @@ export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
       const removed: string[] = [];
       for (const uid of await readdir(runRoot).catch(() => [] as string[])) {
         if (known.has(uid)) continue;
+        const runDir = join(runRoot, uid);
+        const owner = (await readPodRecord(runDir))?.storeId;
+        if (o.storeId !== undefined && owner !== o.storeId) {
+          await quarantine(uid, runDir, owner, o);
+          continue;
+        }
         o.log.info({ uid }, 'removing the pod of a PXEServer that no longer exists');
-        await teardownRunDir(join(runRoot, uid), o).then(
+        await teardownRunDir(runDir, o).then(
           () => removed.push(uid),
           (err: unknown) => o.log.warn({ uid, err: err instanceof Error ? err.message : String(err) }, 'could not remove an orphaned PXE server pod'),
         );
@@ -65,4 +75,19 @@ export function createPxeServerHost(o: PxeServerPodOptions): PxeServerHost {
       return removed;
     },
   };
+}
+
+/** Leaves another store's pod alone; moves its run dir aside once its server no longer runs (its netns is left as it is). */
+async function quarantine(uid: string, runDir: string, owner: string | undefined, o: PxeServerPodOptions): Promise<void> {
+  const pid = Number((await readFile(detachedFiles(runDir, SERVE_NAME).pidfile, 'utf8').catch(() => '')).trim());
+  if (pid > 0 && isProcessOf(pid, runDir)) {
+    o.log.warn({ uid, runDir, pid, owner: owner ?? 'unknown' }, 'a PXE server of another store is running here: left alone (not adopted, not stopped)');
+    return;
+  }
+  const to = join(o.dataDir, 'run', 'quarantine', 'pxeserver', uid);
+  await mkdir(dirname(to), { recursive: true, mode: 0o700 });
+  await rename(runDir, to).then(
+    () => o.log.warn({ uid, from: runDir, to, owner: owner ?? 'unknown' }, 'the run dir of another store\'s PXE server pod was moved aside (nothing deleted)'),
+    (err: unknown) => o.log.warn({ uid, runDir, err: String(err) }, 'cannot move another store\'s PXE server run dir aside'),
+  );
 }

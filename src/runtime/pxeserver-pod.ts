@@ -1,13 +1,14 @@
 // A PXEServer's pod on the node (the runtime side of the PXEServer controller, reached through
 // the PxeServerHost port in pxeserver-host.ts): its own netns (`pxs-<uid8>`) attached to the NAD through the
 // CNI manager, the spec's address on that interface, a run dir <data-dir>/run/pxeserver/<uid>/
-// with the serve config, downloaded images, leases (state/) and the status socket, and
-// `pxevirt pxe serve` running there detached. Every step is idempotent; teardown leaves
-// nothing on the node.
+// with the serve config, downloaded images, leases and the log (state/) and the status socket,
+// and `pxevirt pxe serve` running there detached, dropping to the node's PXE user (`--user`)
+// once its ports are bound. Every step is idempotent; teardown leaves nothing on the node.
+// pod.json records the store that made the pod: another store's pods are never removed.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../lib/logger.ts';
@@ -15,6 +16,7 @@ import { DEFAULT_PXE_INTERFACE, type PxeServerResourceSpec } from '../resources/
 import type { PxeServerSpec } from '../resources/pxe-server.ts';
 import { DetachedProcess, type DetachedExit } from './detached-process.ts';
 import { download } from './download.ts';
+import type { RunAsUser } from './run-as.ts';
 import { createPod, removePod, type Pod } from './pod.ts';
 import { statusRequest } from './pxe-status-client.ts';
 
@@ -71,6 +73,8 @@ interface PodRecord {
   mac?: string;
   /** Hash of the spec the running server was started with. */
   specHash?: string;
+  /** The identity of the store whose daemon made the pod (absent in records written before). */
+  storeId?: string;
 }
 
 export interface PxeServerPodOptions {
@@ -84,6 +88,10 @@ export interface PxeServerPodOptions {
   serveCommand?: readonly string[];
   /** Deadline of one image download (default 10 min). */
   downloadTimeoutMs?: number;
+  /** The user `pxe serve` becomes after binding (the daemon's pxeUser); absent: it stays root. */
+  user?: RunAsUser;
+  /** This daemon's store identity, recorded in pod.json: only its own pods are ever removed. */
+  storeId?: string;
 }
 
 const UID = /^[A-Za-z0-9][A-Za-z0-9-]{7,63}$/;
@@ -104,12 +112,15 @@ export function pxeServerPod(object: { uid: string; namespace: string; name: str
 export const podFiles = (runDir: string) => ({
   record: join(runDir, 'pod.json'),
   config: join(runDir, 'serve.json'),
+  /** Leases, install state and the log: the one directory handed to the PXE user. */
   stateDir: join(runDir, 'state'),
+  log: join(runDir, 'state', 'pxe.log'),
   servedRoot: join(runDir, 'root'),
   statusSocket: join(runDir, 'status.sock'),
 });
 
 const cniPodOf = (p: PxeServerPod): CniPod => ({ namespace: p.namespace, name: p.name, uid: p.uid, netns: p.netns, containerId: `pxeserver-${p.uid}` });
+const newRecord = (p: PxeServerPod, storeId: string | undefined): PodRecord => ({ pod: cniPodOf(p), ...(storeId === undefined ? {} : { storeId }) });
 
 /** A stable hash of the spec (a changed spec restarts the server). */
 export function specHash(server: unknown): string {
@@ -146,7 +157,7 @@ export function nadRef(network: string, namespace: string): string {
  */
 export async function attachNetwork(p: PxeServerPod, server: PxeServerResourceSpec, o: PxeServerPodOptions & { signal?: AbortSignal }): Promise<{ mac?: string }> {
   await createPod(p);
-  const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
+  const record = (await readPodRecord(p.runDir)) ?? newRecord(p, o.storeId);
   const wanted = nadRef(server.network, p.namespace);
   let mac = record.mac;
   if (record.attached !== wanted || record.ifname !== p.ifname || !(await linkExists(p.netns, p.ifname))) {
@@ -219,7 +230,26 @@ export async function serveConfig(p: PxeServerPod, server: PxeServerResourceSpec
     for (const [i, r] of image.initrd.entries()) initrd.push(await place(r, `i${i}`));
     images.push({ ...image, ...(image.kernel === undefined ? {} : { kernel: await place(image.kernel, 'k') }), initrd });
   }
+  if (o.user) await shareServed(served, o.user);
   return { ...base, root: served, images };
+}
+
+/**
+ * Lets the PXE user read what the daemon put in the served root: its directories and the files
+ * it downloaded or copied become root:<the user's group>, 0750/0640. Files linked from the spec's
+ * root (more than one link) are the administrator's and keep their owner and mode.
+ */
+async function shareServed(dir: string, user: RunAsUser): Promise<void> {
+  await chown(dir, 0, user.gid);
+  await chmod(dir, 0o750);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await shareServed(path, user);
+    else if (entry.isFile() && (await lstat(path)).nlink === 1) {
+      await chown(path, 0, user.gid);
+      await chmod(path, 0o640);
+    }
+  }
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
@@ -245,14 +275,14 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
   await mkdir(files.stateDir, { recursive: true, mode: 0o700 });
   await writeFile(`${files.config}.tmp`, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await rename(`${files.config}.tmp`, files.config);
-  const record = (await readPodRecord(p.runDir)) ?? { pod: cniPodOf(p) };
-  await writePodRecord(p.runDir, { ...record, specHash: hash });
+  const record = (await readPodRecord(p.runDir)) ?? newRecord(p, o.storeId);
+  await writePodRecord(p.runDir, { ...record, specHash: hash, ...(o.storeId === undefined ? {} : { storeId: o.storeId }) });
   try {
     return await DetachedProcess.launch({
       netns: p.netns,
       runDir: p.runDir,
       name: SERVE_NAME,
-      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket, '--log-file', join(p.runDir, 'pxe.log')],
+      argv: [...(o.serveCommand ?? defaultServeCommand()), '--config', files.config, '--state-dir', files.stateDir, '--status-socket', files.statusSocket, '--log-file', files.log, '--user', o.user?.name ?? 'root'],
       log: o.log,
       ready: async () => (await statusRequest(files.statusSocket, '/status', 1000), true),
       startTimeoutMs: 60_000,
@@ -263,10 +293,14 @@ export async function launchServer(p: PxeServerPod, config: PxeServerSpec, hash:
   }
 }
 
-/** The server a previous daemon left running for this pod, with the spec hash it was started with. */
-export async function adoptServer(p: PxeServerPod, log: Logger): Promise<{ proc?: DetachedProcess; exit?: DetachedExit; specHash?: string }> {
+/**
+ * The server a previous daemon left running for this pod, with the spec hash it was started with.
+ * Its PXEServer is in this store, so a record written before stores were recorded is claimed.
+ */
+export async function adoptServer(p: PxeServerPod, log: Logger, storeId?: string): Promise<{ proc?: DetachedProcess; exit?: DetachedExit; specHash?: string }> {
   const found = await DetachedProcess.adopt({ runDir: p.runDir, name: SERVE_NAME, log });
   const record = await readPodRecord(p.runDir);
+  if (record && record.storeId === undefined && storeId !== undefined) await writePodRecord(p.runDir, { ...record, storeId });
   const hash = record?.specHash === undefined ? {} : { specHash: record.specHash };
   if (found instanceof DetachedProcess) return { proc: found, ...hash };
   return found === undefined ? hash : { exit: found, ...hash };

@@ -81,8 +81,8 @@ export interface VmiNode {
   configPath: string;
   /** The running daemon (replaced by restart()). */
   daemon: DaemonProcess;
-  /** kill -9 of the daemon, then a new one with the same settings on the same data dir. */
-  restart(): Promise<DaemonProcess>;
+  /** kill -9 of the daemon, then (after `between`, if given) a new one with the same settings on the same data dir. */
+  restart(between?: () => Promise<void>): Promise<DaemonProcess>;
   /** kubectl against the daemon; throws with its stderr unless it exits 0; resolves with stdout. */
   kubectl(args: string[], input?: string): Promise<string>;
   /** `kubectl get KIND NAME -o jsonpath=PATH` ('' when it fails). */
@@ -156,8 +156,9 @@ export async function startVmiNode(t: TestContextLike, options: { name: string; 
     nodeName,
     configPath,
     daemon,
-    restart: async () => {
+    restart: async (between) => {
       await node.daemon.kill9();
+      await between?.();
       node.daemon = await startDaemonProcess(t, dataDir, { controllers: true, args });
       return node.daemon;
     },

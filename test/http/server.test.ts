@@ -11,7 +11,8 @@ import { validatePxeServerSpec, type PxeServerSpec } from '../../src/resources/p
 import { createPxeMetrics } from '../../src/pxe/metrics.ts';
 import { Timeline } from '../../src/pxe/timeline.ts';
 import { Transfers } from '../../src/pxe/transfers.ts';
-import { startHttp, type HttpBootServer } from '../../src/pxe/http/server.ts';
+import { startHttp, type HttpBootServer, type HttpLimits } from '../../src/pxe/http/server.ts';
+import { connect, type Socket } from 'node:net';
 import { InstallStore } from '../../src/pxe/install-store.ts';
 
 interface CurlResult {
@@ -57,7 +58,7 @@ let initrd: Buffer;
 let ipxeEfi: Buffer;
 const running: Running[] = [];
 
-async function start(extra: Record<string, unknown> = {}, log: Logger = silentLogger): Promise<Running> {
+async function start(extra: Record<string, unknown> = {}, log: Logger = silentLogger, limits?: Partial<HttpLimits>): Promise<Running> {
   const { value, causes } = validatePxeServerSpec({
     interface: 'br-test',
     address: '192.168.100.1/24',
@@ -86,6 +87,7 @@ async function start(extra: Record<string, unknown> = {}, log: Logger = silentLo
     transfers,
     status: () => ({ leases: [{ mac: 'de:00:00:00:00:de', address: '192.168.100.100' }] }),
     install: await InstallStore.open(await mkdtemp(join(dir, 'state-')), { log: silentLogger }),
+    ...(limits ? { limits } : {}),
   });
   const r = { server, url: `http://127.0.0.1:${server.port}`, timeline, transfers };
   running.push(r);
@@ -302,4 +304,27 @@ test('closes while a download is in progress, recording the cut-short transfer',
   assert.ok(cut, 'an error event is logged for the download');
   assert.equal(cut.level, 'warn');
   assert.ok(typeof cut.bytes === 'number' && cut.bytes < kernel.length, `expected fewer than ${kernel.length} bytes sent, found ${String(cut.bytes)}`);
+});
+
+/** A raw connection to the server; resolves once connected, with a promise of its close. */
+async function rawConnection(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.on('data', () => undefined);
+  const closed = new Promise<void>((done) => socket.once('close', () => done()));
+  await new Promise<void>((done) => socket.once('connect', () => done()));
+  return { socket, closed };
+}
+
+test('connections past the cap are closed at accept, a half-sent request is cut at the header deadline, and the slots come back', { timeout: 30_000 }, async () => {
+  const s = await start({}, silentLogger, { maxConnections: 3, headersTimeoutMs: 500 });
+  // Three clients that send half a request line and stop (slowloris): they hold every slot.
+  const held = await Promise.all([0, 1, 2].map(() => rawConnection(s.server.port)));
+  for (const h of held) h.socket.write('GET /files/tiny/vmlinuz HTTP/1.1\r\nHost: x\r\n');
+  const extra = await rawConnection(s.server.port);
+  await extra.closed; // closed at accept: a fourth connection gets nothing
+  await Promise.all(held.map((h) => h.closed)); // each cut at the header deadline
+  const r = await curl([`${s.url}/files/tiny/vmlinuz`]);
+  assert.equal(r.code, 200, 'a real client is served once the slots are free');
+  assert.equal(sha(r.body), sha(kernel));
 });

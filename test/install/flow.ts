@@ -17,6 +17,7 @@ import { createNodeNamespace, netnsUnavailable, removeNamespaces, type TestConte
 import { pxevirtBin, seedPxeServer, stageImage } from '../helpers/pxe.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { cleanSerial, qemusWith, until } from '../helpers/vmi-node.ts';
+import { podFiles } from '../../src/runtime/pxeserver-pod.ts';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -82,7 +83,7 @@ export interface InstallFlow {
   /** The VMI's serial log, terminal escapes removed ('' before it exists). */
   serial(uid: string): Promise<string>;
   serialSocket(uid: string): string;
-  /** The PXEServer's own log (`pxe.log` in its run dir): JSON lines, parsed. */
+  /** The PXEServer's own log (`state/pxe.log` in its run dir): JSON lines, parsed. */
   pxeLog(serverUid: string): Promise<Array<Record<string, unknown>>>;
   /** Creates the PXEServer `pxe` and waits until it is Ready; resolves with its uid. */
   startPxeServer(): Promise<string>;
@@ -135,7 +136,7 @@ export async function startInstallFlow(t: TestContextLike, options: { name: stri
     serial: async (uid) => cleanSerial(await readFile(join(dataDir, 'run', 'vmi', uid, 'serial.log'), 'utf8').catch(() => '')),
     serialSocket: (uid) => join(dataDir, 'run', 'vmi', uid, 'serial.sock'),
     pxeLog: async (serverUid) =>
-      (await readFile(join(dataDir, 'run', 'pxeserver', serverUid, 'pxe.log'), 'utf8').catch(() => ''))
+      (await readFile(podFiles(join(dataDir, 'run', 'pxeserver', serverUid)).log, 'utf8').catch(() => ''))
         .split('\n')
         .flatMap((l) => {
           try {

@@ -1,8 +1,10 @@
 // `pxe serve --user pxevirt-pxe` (issue 13): root binds DHCP 67/4011, TFTP 69 and HTTP, then the
 // process becomes pxevirt-pxe for good — every thread, real/effective/saved/fs ids — before it
 // says `ready`. After that a real client still gets its lease (leases.json written by the
-// user) and a real TFTP client its file from the root; a root closed to the user stops the
-// start with a message naming the path and what it needs.
+// user) and a real TFTP client its file from the root, though the directory above the root and
+// the state dir is closed to the user (they are held open by descriptor); a root closed to the
+// user stops the start with a message naming the path and what it needs. Without `--user` it
+// becomes pxevirt-pxe all the same; `--user root` keeps root.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -16,7 +18,7 @@ const skip = await netnsUnavailable();
 
 async function setup(t: Parameters<typeof createNodeNamespace>[0]) {
   const dir = await scratchDir(t, 'pxvt-drop-');
-  await chmod(dir, 0o755); // the user must reach the root below it
+  await chmod(dir, 0o700); // closed to the user: it reaches the root and the state dir by descriptor
   const root = join(dir, 'root');
   await mkdir(root, { mode: 0o755 });
   const content = randomBytes(40_000);
@@ -70,4 +72,24 @@ test('pxe serve --user refuses to start when the root is closed to the user', { 
     assert.match(err.message, new RegExp(`pxe serve --user ${DEFAULT_PXE_USER}: expected a root the user may read and search .* found EACCES at ${root}`));
     return true;
   });
+});
+
+/** The uid the process's main thread runs as. */
+async function uidOf(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^Uid:\t(\d+)/m.exec(status)?.[1]);
+}
+
+test('pxe serve without --user becomes pxevirt-pxe; --user root keeps root', { skip, timeout: 120_000 }, async (t) => {
+  const user = await resolveRunAsUser(DEFAULT_PXE_USER, 'user');
+  const { root, ns, stateDir, dir } = await setup(t);
+  const dropped = await startDhcpProcess(ns, testConfig(root), stateDir);
+  t.after(() => dropped.stop());
+  assert.equal(await uidOf(dropped.pid), user.uid, 'the default is the dedicated user');
+  assert.ok(dropped.lines.some((l) => l.msg === 'dropped root' && l.user === user.name));
+  await dropped.stop();
+  const kept = await startDhcpProcess(ns, testConfig(root), join(dir, 'state-root'), { extraArgs: ['--user', 'root'] });
+  t.after(() => kept.stop());
+  assert.equal(await uidOf(kept.pid), 0, '--user root opts out');
+  assert.ok(!kept.lines.some((l) => l.msg === 'dropped root'));
 });

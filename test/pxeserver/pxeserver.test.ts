@@ -4,12 +4,14 @@
 // (busybox udhcpc) on br1 gets an address; TFTP and HTTP downloads join its timeline; status
 // shows Ready, the lease and the timeline; an image given by URL is downloaded and served.
 // The server outlives a kill -9 of the daemon and is adopted (not started twice); a killed
-// server is reported and restarted, and so is one whose spec changed; delete leaves nothing in the node namespace.
+// server is reported and restarted, and so is one whose spec changed; a zero-length leases.json
+// is moved aside and reported; a daemon on another database leaves the server alone; delete
+// leaves nothing in the node namespace. The server runs as pxevirt-pxe.
 // PXEServers on a missing NAD or one whose plugin fails report why.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { imageEntry, pxevirtBin, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { startNodeDaemon, type NodeDaemon } from './node-daemon.ts';
+import { DEFAULT_PXE_USER, resolveRunAsUser } from '../../src/runtime/run-as.ts';
 
 const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await testGuestUnavailable());
 const SEED_NAD = '/work/shared/seed-scenario/pxe-net-conf.yaml';
@@ -161,6 +164,11 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.equal(servers.length, 1, `expected one pxe serve process for the run dir, found ${servers.join(', ')}`);
   const pid = servers[0] as number;
   assert.equal(Number(await readFile(join(runDir, 'pxe-serve.pid'), 'utf8')), pid);
+  // The server dropped to the node's PXE user; the data dir above its root and state stays closed to it.
+  const pxeUser = await resolveRunAsUser(DEFAULT_PXE_USER, 'pxeUser');
+  assert.match(await readFile(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\t${pxeUser.uid}\\t${pxeUser.uid}\\t${pxeUser.uid}\\t${pxeUser.uid}$`, 'm'), 'pxe serve runs as pxevirt-pxe');
+  assert.equal((await stat(dataDir)).mode & 0o777, 0o700, 'the data dir stays 0700');
+  assert.equal((await stat(join(runDir, 'state'))).uid, pxeUser.uid, 'the state dir is the user\'s');
 
   // A DHCP client on br1, then TFTP and HTTP downloads from the same MAC.
   const mac = 'de:00:00:00:00:de';
@@ -310,11 +318,48 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   }, 120_000);
   assert.equal((await udhcpc(client, script)).lease, '900');
 
+  // A zero-length leases.json (a crash mid-write on a filesystem that lost it): the restarted
+  // server moves it aside and starts with no leases; the PXEServer stays Ready and says so.
+  process.kill(current, 'SIGKILL');
+  await writeFile(join(runDir, 'state', 'leases.json'), '');
+  const recovered = await until('Ready with a LeasesRecovered condition', async () => {
+    const o = await getJson(daemon, 'pxeserver', 'pxe1');
+    const now = await processesWith(runDir);
+    const cond = (o.status?.conditions ?? []).find((c: Json) => c.type === 'LeasesRecovered');
+    return now.length === 1 && now[0] !== current && readyOf(o)?.status === 'True' && cond ? { cond, pid: now[0] as number } : undefined;
+  }, 120_000);
+  assert.equal(recovered.cond.reason, 'LeasesFileEmpty');
+  assert.match(recovered.cond.message, /leases\.json.*moved it to .*leases\.json\.corrupt-.* and started with no leases/);
+  assert.ok(recovered.cond.message.includes(`moved it to ${join(runDir, 'state', 'leases.json.corrupt-')}`), `the real path, not the descriptor's: ${recovered.cond.message}`);
+  assert.ok((await readdir(join(runDir, 'state'))).some((f) => f.startsWith('leases.json.corrupt-')), 'the bad file is kept aside');
+  const recoveredEvent = await until('the LeasesRecovered Event', async () => (await getJson(daemon, 'events')).items.find((e: Json) => e.involvedObject?.name === 'pxe1' && e.reason === 'LeasesFileEmpty'), 60_000);
+  assert.equal(recoveredEvent.type, 'Warning');
+
+  // Another store: a daemon started on this data dir with an empty database leaves this
+  // store's running server alone (same process, run dir, leases, netns); back on its own
+  // database the daemon adopts it again.
+  await daemon.stop();
+  const dbFiles = ['pxevirt.db', 'pxevirt.db-wal', 'pxevirt.db-shm'];
+  for (const f of dbFiles) await rename(join(dataDir, f), join(dataDir, `${f}.kept`)).catch(() => undefined);
+  daemon = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`]);
+  assert.equal((await getJson(daemon, 'pxeservers')).items.length, 0, 'the new store has no PXEServer');
+  assert.match(daemon.log(), /a PXE server of another store is running here: left alone/);
+  assert.deepEqual(await processesWith(runDir), [recovered.pid], 'the other store\'s server still runs');
+  assert.ok(existsSync(join(runDir, 'pod.json')) && (await netnsWithPrefix(prefix)).length > 0, 'its run dir and netns are where they were');
+  await daemon.stop();
+  for (const f of dbFiles) {
+    await rm(join(dataDir, f), { force: true });
+    await rename(join(dataDir, `${f}.kept`), join(dataDir, f)).catch(() => undefined);
+  }
+  daemon = await startNodeDaemon(t, node.name, dataDir, ['--pxe-netns-prefix', prefix, '--netns-prefix', `${prefix}v`]);
+  await until('the server adopted again', async () => readyOf(await getJson(daemon, 'pxeserver', 'pxe1'))?.status === 'True' || undefined, 60_000);
+  assert.deepEqual(await processesWith(runDir), [recovered.pid], 'adopted, not restarted');
+
   // Delete: the servers stop, the pods and their files go; the node namespace is as before.
   const deleted = await daemon.kubectl(['delete', 'pxeserver', 'pxe1', 'pxe2', 'pxe3', '--timeout=120s']);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.deepEqual(await processesWith(runDir), []);
-  assert.equal(existsSync(`/proc/${current}`), false);
+  assert.equal(existsSync(`/proc/${recovered.pid}`), false);
   assert.deepEqual(await netnsWithPrefix(prefix), []);
   assert.equal(existsSync(runDir), false);
   assert.deepEqual(await readdir(join(dataDir, 'run', 'pxeserver')), []);

@@ -14,6 +14,7 @@ import { SIGNED_FILES } from '../../src/pxe/grub-config.ts';
 import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { cleanSerial, qemusWith, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
 import { startPxeVmNode } from './node-daemon.ts';
+import { podFiles } from '../../src/runtime/pxeserver-pod.ts';
 
 const missing = Object.values(SIGNED_FILES).find((f) => !existsSync(f));
 const skip = (await vmiNodeUnavailable()) ?? (missing ? `${missing} missing (packages shim-signed, grub-efi-amd64-signed)` : undefined) ?? (existsSync('/usr/share/OVMF/OVMF_VARS_4M.ms.fd') ? undefined : 'OVMF with Microsoft keys missing (package ovmf)');
@@ -72,7 +73,7 @@ test('a Secure Boot VMI network-boots the signed chain; sent to the unsigned iPX
   assert.match(argv, /smm=on/);
   // The server's whole log (status keeps only the newest events): every link of the chain went over TFTP.
   const serverUid = (await kubectl(['get', 'pxeserver', 'pxe', '-o', 'jsonpath={.metadata.uid}'])).trim();
-  const log = (await readFile(join(dataDir, 'run', 'pxeserver', serverUid, 'pxe.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
+  const log = (await readFile(podFiles(join(dataDir, 'run', 'pxeserver', serverUid)).log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
   const files = log.filter((e) => e.proto === 'tftp' && e.event === 'done' && e.mac === MAC).map((e) => e.file as string);
   for (const f of ['signed/shimx64.efi', 'signed/grubx64.efi', 'grub/grub.cfg', 'signed/vmlinuz', 'signed/initrd.gz']) assert.ok(files.includes(f), `expected ${f} sent over TFTP, found ${files.join(', ')}`);
   assert.ok(!files.some((f) => f.startsWith('ipxe/')), 'no iPXE binary on the signed path');

@@ -7,6 +7,7 @@
 import { chmod, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LeaseFileError, LeaseTable, parseLeases, serializeLeases, type LeaseChange, type LeaseTableLimits } from './leases.ts';
+import { shownPath } from '../held-dir.ts';
 
 export const LEASE_FILE = 'leases.json';
 /** Lease files are readable by root alone: they name every client on the segment. */
@@ -77,9 +78,9 @@ export class LeaseStore extends LeaseTable {
       text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new LeaseStore(stateDir, [], undefined, limits);
-      throw new LeaseFileError(file, 'a readable file', (err as NodeJS.ErrnoException).code ?? String(err), err);
+      throw new LeaseFileError(shownPath(file), 'a readable file', (err as NodeJS.ErrnoException).code ?? String(err), err);
     }
-    const read = readLeaseText(text, file);
+    const read = readLeaseText(text, shownPath(file));
     if ('leases' in read) {
       await chmod(file, FILE_MODE); // files written by older versions were 0644
       return new LeaseStore(stateDir, read.leases, undefined, limits);
@@ -88,8 +89,8 @@ export class LeaseStore extends LeaseTable {
     await rename(file, movedTo);
     await chmod(movedTo, FILE_MODE);
     await syncDir(stateDir);
-    const message = `${read.error.message.replace(/; fix or remove it$/, '')}; moved it to ${movedTo} and started with no leases`;
-    return new LeaseStore(stateDir, [], { reason: read.reason, movedTo, message, at: new Date(now()).toISOString() }, limits);
+    const message = `${read.error.message.replace(/; fix or remove it$/, '')}; moved it to ${shownPath(movedTo)} and started with no leases`;
+    return new LeaseStore(stateDir, [], { reason: read.reason, movedTo: shownPath(movedTo), message, at: new Date(now()).toISOString() }, limits);
   }
 
   override apply(changes: readonly LeaseChange[]): boolean {

@@ -34,7 +34,23 @@ export interface HttpOptions {
   install: InstallStore;
   /** Option 82 IDs the DHCP side saw per MAC (selection by circuitId/remoteId). */
   relayMemory?: RelayMemory;
+  /** Bounds on what clients hold open (default HTTP_LIMITS). */
+  limits?: Partial<HttpLimits>;
 }
+
+/** What clients on the PXE network may hold open on the HTTP server (anything on the bridge may connect). */
+export interface HttpLimits {
+  /** Open connections; more are closed at accept. */
+  maxConnections: number;
+  /** Until the request's headers are complete (slowloris). */
+  headersTimeoutMs: number;
+  /** Until the whole request (headers and body) is in; never cuts a download. */
+  requestTimeoutMs: number;
+  /** A connection with nothing sent or received for this long (a stalled reader, an idle keep-alive) is closed. */
+  idleTimeoutMs: number;
+}
+
+export const HTTP_LIMITS: HttpLimits = { maxConnections: 256, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000 };
 
 export interface HttpBootServer {
   readonly port: number;
@@ -67,7 +83,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
     transfers: options.transfers,
   };
 
-  const server = createServer((req, res) => {
+  const limits = { ...HTTP_LIMITS, ...options.limits };
+  // Header and request deadlines are checked every connectionsCheckingInterval (Node's 30 s is coarser than they are).
+  const server = createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, (req, res) => {
     handle(options, files, publicBase, req, res).catch((err: unknown) => {
       options.metrics.errors.inc({ proto: 'http', kind: 'io' });
       log.error({ err, url: req.url }, 'http request failed');
@@ -77,6 +95,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpBootServer> {
   });
   // iPXE fetches a script, then the kernel and initrds in a row: keep the connection for those.
   server.keepAliveTimeout = 15_000;
+  server.maxConnections = limits.maxConnections;
+  server.setTimeout(limits.idleTimeoutMs);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(new HttpListenError(options.address, options.port, err));

@@ -94,10 +94,11 @@ export async function startStatusSocket(options: StatusSocketOptions): Promise<S
   let closing: Promise<void> | undefined;
   return {
     close() {
+      // After `pxe serve --user` the socket's directory may be closed to us: the next start removes it.
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => rm(options.path, { force: true }));
+      }).then(() => rm(options.path, { force: true }).catch((err: NodeJS.ErrnoException) => options.log.debug({ path: options.path, err: err.code }, 'status socket left for the next start to remove')));
       return closing;
     },
   };
