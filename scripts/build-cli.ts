@@ -103,6 +103,10 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; 
       // import.meta has no meaning in CommonJS: a module on this path that uses it is a build error.
       logOverride: { 'empty-import-meta': 'error' },
       plugins: [lazyBuiltins],
+      // Every run reads, decodes and hashes this file before its code cache applies: without
+      // whitespace it is ~30% smaller. Names stay (stack traces, constructor names).
+      minifyWhitespace: true,
+      minifySyntax: true,
       metafile: true,
     });
     // bin/pxevirt decides whether kube.cjs is current from the sources bundled into it alone.
