@@ -4,6 +4,7 @@
 //   node --import tsx bench/cli.ts [RUNS]        prints the JSON result
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startDaemonProcess } from '../test/api/daemon-process.ts';
@@ -26,6 +27,8 @@ export interface CliBenchResult {
   nodeFloor: { medianMs: number; minMs: number; maxMs: number };
   /** pxevirt median / kubectl median: the goal is at most 1. */
   ratio: number;
+  /** The 1-minute load average before and after the measured runs (the machine is shared). */
+  load: { before: number; after: number };
 }
 
 /** Wall time of one run in ms; throws when the command fails. */
@@ -64,6 +67,7 @@ export async function benchCli(options: { runs?: number; vmis?: number; log?: (l
     floorEnv.SSL_CERT_FILE = '/dev/null';
     const floorArgs = ['--use-openssl-ca', FLOOR];
     await timed(process.execPath, floorArgs, floorEnv);
+    const loadBefore = loadavg()[0]!;
     const px: number[] = [];
     const kc: number[] = [];
     const fl: number[] = [];
@@ -75,7 +79,7 @@ export async function benchCli(options: { runs?: number; vmis?: number; log?: (l
     }
     const pxevirt = summary(px);
     const kubectl = summary(kc);
-    return { name: 'cli', runs, vmis, built, pxevirt, kubectl, nodeFloor: summary(fl), ratio: Number((pxevirt.medianMs / kubectl.medianMs).toFixed(2)) };
+    return { name: 'cli', runs, vmis, built, pxevirt, kubectl, nodeFloor: summary(fl), ratio: Number((pxevirt.medianMs / kubectl.medianMs).toFixed(2)), load: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0]!.toFixed(2)) } };
   } finally {
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   }
@@ -96,6 +100,8 @@ export function renderCli(c: CliBenchResult): string[] {
     `| kubectl get vmi | ${ms(c.kubectl.medianMs)} | ${ms(c.kubectl.minMs)} | ${ms(c.kubectl.maxMs)} |`,
     `| Node floor (bench/cli-floor.cjs) | ${ms(c.nodeFloor.medianMs)} | ${ms(c.nodeFloor.minMs)} | ${ms(c.nodeFloor.maxMs)} |`,
     `| **ratio pxevirt / kubectl** | **${c.ratio.toFixed(2)}** | | |`,
+    '',
+    `Load average (1 min) ${c.load.before} before the runs, ${c.load.after} after.`,
     '',
     'Goal: pxevirt at or below kubectl. The Node floor is a 20-line script that starts Node the way bin/pxevirt does and makes the one HTTPS GET: no CLI can be faster on Node; pxevirt minus the floor is what pxevirt itself costs.',
     '',

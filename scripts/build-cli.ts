@@ -6,7 +6,7 @@
 // are bundled; other packages (native addons, worker-thread loggers) stay imports. The kubectl-
 // and virtctl-like verbs are built a second time into one CommonJS file (src/cli/kube-main.ts).
 // Run by `make setup`; `bin/pxevirt` runs the result.
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,9 @@ export function cliSources(dir = SRC): string[] {
 /** The kube verbs' single-file entry in dist/cli/ (bin/pxevirt loads it first). */
 export const KUBE_ENTRY = 'kube.cjs';
 
+/** The source files bundled into kube.cjs, one path (relative to the root) a line. */
+export const KUBE_INPUTS = 'kube.inputs';
+
 /** Packages loaded by every command are bundled (one file instead of dozens); the rest stay imports. */
 const BUNDLED = new Set(['commander', 'yaml']);
 
@@ -40,6 +43,30 @@ function externalPackages(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
   return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
 }
+
+/**
+ * Built-ins that the kube verbs' start-up would load for nothing: commander requires
+ * child_process (for executable subcommands, which pxevirt has none of; it also loads dgram), and
+ * `node:fs/promises` (manifests) loads readline. Each costs ~11 M instructions of module
+ * compilation at every `pxevirt get` (docs/benchmarks.md). In kube.cjs such an import is a module
+ * of stand-ins, one per function the built-in exports (read from this Node at build time), that
+ * load the real module on their first call. Anything else imported from it is a build error.
+ */
+export const LAZY_BUILTINS = ['child_process', 'fs/promises'];
+
+export function lazyBuiltinSource(name: string, builtin: Record<string, unknown>): string {
+  const functions = Object.keys(builtin).filter((key) => /^[a-z]\w*$/.test(key) && typeof builtin[key] === 'function');
+  return [`let real;`, `const load = () => (real ??= require('node:${name}'));`, ...functions.map((key) => `export function ${key}(...args) { return load().${key}(...args); }`)].join('\n');
+}
+
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|').replace('/', '\\/')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => ({ contents: lazyBuiltinSource(args.path, (await import(`node:${args.path}`)) as Record<string, unknown>), loader: 'js' }));
+  },
+};
 
 /** Builds dist/ (replaced whole, so a half-built CLI is never run); returns the number of chunks and esbuild's metafile (paths relative to the root). */
 export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; metafile: Metafile }> {
@@ -75,8 +102,15 @@ export async function buildCli(outDir = CLI_OUT_DIR): Promise<{ chunks: number; 
       logLevel: 'warning',
       // import.meta has no meaning in CommonJS: a module on this path that uses it is a build error.
       logOverride: { 'empty-import-meta': 'error' },
+      plugins: [lazyBuiltins],
+      // Every run reads, decodes and hashes this file before its code cache applies: without
+      // whitespace it is ~30% smaller. Names stay (stack traces, constructor names).
+      minifyWhitespace: true,
+      minifySyntax: true,
       metafile: true,
     });
+    // bin/pxevirt decides whether kube.cjs is current from the sources bundled into it alone.
+    writeFileSync(join(staging, 'cli', KUBE_INPUTS), `${Object.keys(kube.metafile.inputs).filter((i) => i.startsWith('src/')).sort().join('\n')}\n`);
     writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
     return { inputs: { ...result.metafile.inputs, ...kube.metafile.inputs }, outputs: { ...result.metafile.outputs, ...kube.metafile.outputs } };
   });

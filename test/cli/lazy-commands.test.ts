@@ -2,11 +2,12 @@
 // (main.js, then the get verb's chunk and everything they import, without dynamic imports)
 // holds no QEMU, PXE, store, web or daemon code.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KUBE_ENTRY, buildCli } from '../../scripts/build-cli.ts';
+import { KUBE_ENTRY, LAZY_BUILTINS, buildCli, lazyBuiltinSource } from '../../scripts/build-cli.ts';
 
 test('pxevirt get loads no QEMU, PXE, store, web or daemon code', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pxevirt-cli-build-'));
@@ -44,4 +45,29 @@ test('the kube verbs\' single-file entry (kube.cjs) holds no QEMU, PXE, store, w
   assert.ok(inputs.includes('src/cli/verbs/get.ts') && inputs.includes('src/cli/verbs/console.ts'), 'the kube and guest verbs are in it');
   const heavy = inputs.filter((i) => /^src\/(runtime|pxe|store|web|daemon|controllers|network)\//.test(i));
   assert.deepEqual(heavy, [], 'modules the kube verbs should not load');
+});
+
+test('kube.cjs loads child_process and fs/promises only when a verb uses them, not for `get`', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-cli-build-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await buildCli(join(dir, 'dist'));
+  // `get vmi` with no kubeconfig: the get verb's modules are all initialised, then it fails.
+  const script = `require(${JSON.stringify(join(dir, 'dist/cli', KUBE_ENTRY))}).runKubeVerb(['node', 'pxevirt', 'get', 'vmi']).then(() => process.stdout.write(JSON.stringify(process.moduleLoadList)));`;
+  const loaded = await new Promise<string[]>((done, fail) =>
+    execFile(process.execPath, ['-e', script], { env: { ...process.env, KUBECONFIG: join(dir, 'none') } }, (err, stdout, stderr) => (stdout ? done(JSON.parse(stdout) as string[]) : fail(new Error(`${err?.message}: ${stderr}`)))),
+  );
+  assert.ok(loaded.includes('NativeModule https'), 'the REST client is loaded, so the get path ran');
+  for (const name of LAZY_BUILTINS) assert.ok(!loaded.includes(`NativeModule ${name}`), `${name} not loaded: ${loaded.filter((m) => m.startsWith('NativeModule')).join(' ')}`);
+});
+
+test('a lazy built-in stand-in calls the real function on first use', async () => {
+  const real = await import('node:fs/promises');
+  const source = lazyBuiltinSource('fs/promises', real as unknown as Record<string, unknown>);
+  assert.match(source, /export function readFile\(/);
+  assert.doesNotMatch(source, /constants/, 'only functions are stood in for');
+  const { build } = await import('esbuild');
+  const out = await build({ stdin: { contents: source, loader: 'js' }, format: 'cjs', platform: 'node', write: false });
+  const module = { exports: {} as Record<string, (...args: unknown[]) => Promise<unknown>> };
+  new Function('module', 'exports', 'require', out.outputFiles[0]!.text)(module, module.exports, (await import('node:module')).createRequire(import.meta.url));
+  assert.equal(await module.exports.readFile!(new URL(import.meta.url), 'utf8'), await real.readFile(new URL(import.meta.url), 'utf8'));
 });

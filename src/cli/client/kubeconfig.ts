@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KubeconfigError, NoKubeconfigError } from './cli-errors.ts';
+import { parseSimpleYaml } from './simple-yaml.ts';
 
 /** Where and how to talk to the API server. */
 export interface ClusterAccess {
@@ -59,7 +60,8 @@ const b64 = (v: unknown): string | undefined => {
 export function parseKubeconfig(text: string, path: string, readFile: (p: string) => string = (p) => readFileSync(p, 'utf8'), context?: string): ClusterAccess {
   let raw: RawConfig;
   try {
-    raw = (parse(text) ?? {}) as RawConfig;
+    // The block YAML kubeconfigs are written in is read without the yaml library (simple-yaml.ts).
+    raw = (parseSimpleYaml(text) ?? parse(text) ?? {}) as RawConfig;
   } catch (err) {
     throw new KubeconfigError(path, `not YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
