@@ -23,6 +23,7 @@ import { carriesToken } from '../api/auth.ts';
 import { ServerLimits, nodeListener, serverOptions } from '../api/node-adapter.ts';
 import { withWebUi } from '../web/web-handler.ts';
 import { createRedfishHandler, isRedfishPath } from '../redfish/service.ts';
+import { nodeMediaStore } from './media-store.ts';
 import { createEventRecorder } from '../controllers/events.ts';
 import { websocketUpgrades } from '../api/ws-adapter.ts';
 import { localGuestAccess } from './guest-access.ts';
@@ -31,7 +32,7 @@ import { NAD_KEY, startPxeServerController, type PxeServerController } from '../
 import { startNncpController } from '../controllers/nncp-controller.ts';
 import { createVmMetrics } from '../controllers/metrics.ts';
 import type { GuestAction, VmiRuntime } from '../runtime/types.ts';
-import { claimsDir, createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
+import { claimsDir, createLocalRuntime, mediaRoot, type LocalRuntime } from '../runtime/local-runtime.ts';
 import { startStorageController } from '../controllers/storage-controller.ts';
 import { builtInStorageClasses } from '../resources/pvc-kind.ts';
 import { DiskCache, prepareVolumes } from '../runtime/volumes/index.ts';
@@ -264,6 +265,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       uuid: store.identity(),
       ...(options.version ? { version: options.version } : {}),
       ...(runtime ? { guests: { act: (uid: string, action: GuestAction) => runtime.act(uid, action) } } : {}),
+      media: nodeMediaStore(mediaRoot(options.dataDir)),
       event: (vm, reason, message) => bmcEvents.record(vm, { type: 'Normal', reason, message }, 'pxevirt-bmc'),
     });
     const web = withWebUi(handler, { token });
