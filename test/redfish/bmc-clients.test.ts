@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -187,14 +189,35 @@ test('pxevirt bmc list and bmc baremetalhost print the Redfish address, credenti
   assert.match(text, /openstack baremetal node create --driver redfish/);
 });
 
-test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): session, systems, one-time PXE, power on, sign out', async (t) => {
+test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): session, one-time PXE, power, Hdd for good, ISO insert, Cd once, eject, bad media, sign out', async (t) => {
   const s = await setup(t);
+  // An ISO 9660 look-alike (CD001 where the volume descriptor has it), served on loopback.
+  const iso = Buffer.alloc(40_960);
+  iso.write('\x01CD001', 32768, 'latin1');
+  const server = createServer((_req, res) => res.end(iso));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  t.after(() => new Promise<void>((ok) => server.close(() => ok())));
+  const isoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/media.iso`;
   const script = new URL('./clients/curl-sequence.sh', import.meta.url).pathname;
-  const { stdout } = await run(script, [s.url, 'admin', s.token, s.caFile], { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` } });
+  const { stdout } = await run(script, [s.url, 'admin', s.token, s.caFile, isoUrl], { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` } });
   const lines = stdout.trim().split('\n');
   assert.equal(lines[0], 'root 200 1.15.0');
   assert.match(lines[1] ?? '', /^session 201 \/redfish\/v1\/SessionService\/Sessions\/[0-9a-f]+$/);
   assert.equal(lines[2], `systems 200 /redfish/v1/Systems/${s.uid}`);
-  assert.deepEqual([lines[3], lines[4], lines[6], lines[7]], ['boot 200 Pxe Once', 'reset 204', 'signout 204', 'after-signout 401']);
+  assert.deepEqual([lines[3], lines[4]], ['boot 200 Pxe Once', 'reset 204']);
   assert.match(lines[5] ?? '', /^state 200 (PoweringOn|On)$/);
+  assert.deepEqual(lines.slice(6), [
+    'off 204',
+    'hdd 200 Hdd Continuous',
+    'media 200 False NotConnected',
+    'insert 204',
+    `inserted 200 True ${isoUrl}`,
+    'cd 200 Cd Once',
+    'on 204',
+    'eject 204',
+    'ejected 200 False',
+    'bad-media 400 Base.1.15.ActionParameterValueFormatError',
+    'signout 204',
+    'after-signout 401',
+  ]);
 });
