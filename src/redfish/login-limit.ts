@@ -1,7 +1,8 @@
 // Failed Redfish logins, limited per client address: after MAX_FAILURES wrong passwords within
 // WINDOW_SECONDS, that address's logins (Basic or a new session) are refused with 429 for
-// BLOCK_SECONDS without checking the password. The table is bounded; the oldest entry goes when
-// it is full. The clock is injected.
+// BLOCK_SECONDS without checking the password. A success does not clear the count (else one
+// valid account could interleave guesses at another's password); failures age out with the
+// window. The table is bounded; the oldest entry goes when it is full. The clock is injected.
 import { RedfishError } from './errors.ts';
 
 export const LOGIN_LIMITS = { maxFailures: 5, windowSeconds: 60, blockSeconds: 30, maxClients: 1024 } as const;
@@ -41,11 +42,6 @@ export class LoginLimiter {
     }
     e.failures++;
     if (e.failures >= this.limits.maxFailures) e.blockedUntil = now + this.limits.blockSeconds * 1000;
-  }
-
-  /** A successful login: the client starts afresh. */
-  succeeded(client: string): void {
-    if (this.clients.size > 0) this.clients.delete(client);
   }
 
   get size(): number {

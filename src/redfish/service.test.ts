@@ -155,7 +155,11 @@ test('failed logins from one address are refused with 429 after five, until the 
   assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.10' }).status, 200, 'another address is not blocked');
   now += 30_000;
   assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 200, 'after the block the right password works');
-  assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401, 'and the count started afresh');
+  assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401);
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 429, 'a success does not clear the count: one more failure inside the window blocks again');
+  now += 60_000;
+  assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401, 'a new window: counted afresh');
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 200);
 });
 
 /** A MediaStore that records what it was asked and fails for URLs containing "missing" or "text". */

@@ -68,7 +68,6 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
       logins.failed(client);
       throw new RedfishError('NoValidSession', [], 'the user name or password is wrong');
     }
-    logins.succeeded(client);
     return p;
   };
   const { store } = o;

@@ -170,9 +170,25 @@ test('bad input gets the Base registry message ids and changes nothing', async (
   assert.match(String(wrong.headers['www-authenticate']), /^Basic /);
   assert.equal(id(await s.call('POST', reset, { headers: { 'x-auth-token': 'made-up' }, body: { ResetType: 'On' } })), '401 Base.1.15.NoValidSession');
   assert.equal(id(await s.call('GET', '/redfish/v1/Systems/00000000-0000-0000-0000-000000000000', { headers: auth })), '404 Base.1.15.ResourceNotFound');
+  // Bad media URLs: not http(s), nobody listening, a 404 — the virtual CD stays empty.
+  const insert = `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`;
+  assert.equal(id(await s.call('POST', insert, { headers: auth, body: { Image: 'file:///etc/shadow' } })), '400 Base.1.15.ActionParameterValueFormatError');
+  const closed = createServer();
+  await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
+  const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/gone.iso`;
+  await new Promise<void>((ok) => closed.close(() => ok()));
+  assert.equal(id(await s.call('POST', insert, { headers: auth, body: { Image: deadUrl } })), '400 Base.1.15.CouldNotEstablishConnection');
+  assert.equal((await s.call('GET', `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, { headers: auth })).body.Inserted, false);
   const after = (await s.kube('GET', '/apis/kubevirt.io/v1/namespaces/default/virtualmachines/node-a')).body.metadata.resourceVersion;
   assert.equal(after, before, 'the VM is unchanged');
   assert.deepEqual(s.runtime.calls.filter((c) => !c.startsWith('adopt')), [], 'no guest was started or touched');
+  // Wrong passwords from one address: after five (the one above counts), 429 with Retry-After, even for the right one.
+  const guesses = [];
+  for (let i = 0; i < 4; i++) guesses.push(id(await s.call('GET', '/redfish/v1/Systems', { headers: { authorization: `Basic ${Buffer.from(`admin:guess${i}`).toString('base64')}` } })));
+  assert.deepEqual(guesses, Array(4).fill('401 Base.1.15.NoValidSession'));
+  const blocked = await s.call('POST', '/redfish/v1/SessionService/Sessions', { body: { UserName: 'admin', Password: s.token } });
+  assert.equal(id(blocked), '429 Base.1.15.ServiceTemporarilyUnavailable');
+  assert.match(String(blocked.headers['retry-after']), /^[1-9]\d*$/);
 });
 
 test('pxevirt bmc list and bmc baremetalhost print the Redfish address, credentials and boot MAC', async (t) => {
