@@ -25,7 +25,7 @@ export { InvalidCapacityError } from './empty-disk.ts';
 export { UnsupportedDiskImageError } from './overlay.ts';
 export { VolumeToolError } from './run-tool.ts';
 export { ClaimNotProvisionedError, findClaim, openClaim, provisionClaim, removeClaim, type ClaimDisk, type ClaimRecord } from './claims.ts';
-export { fetchMedia, MEDIA_LIMITS, MediaFormatError, removeMedia } from './media.ts';
+export { fetchMedia, MEDIA_LIMITS, MediaFormatError, removeMedia, sweepMedia } from './media.ts';
 export { importFile, importHttp, ImportSourceError, type HttpSource, type ImportOptions } from './importer.ts';
 
 /** A volume ready for QEMU. */

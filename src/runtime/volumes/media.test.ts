@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fetchMedia, ImportSourceError, MediaFormatError, openMedia, removeMedia } from './media.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fetchMedia, ImportSourceError, MediaFormatError, openMedia, removeMedia, sweepMedia } from './media.ts';
 
 /** An ISO 9660 look-alike: "CD001" where the primary volume descriptor has it. */
 const iso = Buffer.alloc(40_960);
@@ -47,4 +48,15 @@ test('refused: not http(s), an unsafe uid, a 404, a body over the limit, a file 
   await assert.rejects(fetchMedia(dir, 'uid-1', `${base}/a.iso`, { maxBytes: 1000 }), /expected at most 1000 bytes, found Content-Length 40960/);
   await assert.rejects(fetchMedia(dir, 'uid-1', `${base}/text`), (e: unknown) => e instanceof MediaFormatError && /found "xxxxx"/.test(e.message));
   assert.deepEqual(await readdir(join(dir, 'uid-1')), [], 'no partial or refused file stays');
+});
+
+test("the media of VMs that are gone are swept; the others' and anything not named like a uid stay", async (t) => {
+  const dir = await root(t);
+  for (const d of ['live-vm', 'gone-vm', 'Not_A_Uid']) {
+    await mkdir(join(dir, d));
+    await writeFile(join(dir, d, 'cd.iso'), 'x');
+  }
+  assert.deepEqual(await sweepMedia(dir, new Set(['live-vm'])), ['gone-vm']);
+  assert.deepEqual((await readdir(dir)).sort(), ['Not_A_Uid', 'live-vm']);
+  assert.deepEqual(await sweepMedia(join(dir, 'absent'), new Set()), [], 'no media root yet: nothing to do');
 });

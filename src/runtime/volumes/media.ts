@@ -3,9 +3,9 @@
 // `<media-root>/<vm-uid>/cd.iso`, checks it is an ISO 9660 image, and moves it into place at
 // once (a running QEMU keeps the file it opened); EjectMedia removes it. The path comes from
 // the VM's uid alone (resources/virtual-media.ts), so no URL or annotation names a file.
-import { open, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { mediaFile, mediaUrlProblem } from '../../resources/virtual-media.ts';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isSafeUid, mediaFile, mediaUrlProblem } from '../../resources/virtual-media.ts';
 import { fetchToFile, ImportSourceError } from './http-source.ts';
 
 const GiB = 1024 ** 3;
@@ -87,4 +87,12 @@ export async function openMedia(mediaRoot: string, vmUid: string): Promise<strin
   const s = await stat(path).catch(() => undefined);
   if (!s?.isFile()) throw new Error(`virtual media of VM ${vmUid}: expected the inserted image at ${path}, found none (insert it again)`);
   return path;
+}
+
+/** Removes the media of VMs that are gone (their uid not in `keep`); resolves with the uids removed. */
+export async function sweepMedia(mediaRoot: string, keep: ReadonlySet<string>): Promise<string[]> {
+  const entries = await readdir(mediaRoot, { withFileTypes: true }).catch(() => []);
+  const gone = entries.filter((e) => e.isDirectory() && isSafeUid(e.name) && !keep.has(e.name)).map((e) => e.name);
+  for (const uid of gone) await rm(join(mediaRoot, uid), { recursive: true, force: true });
+  return gone;
 }
