@@ -151,7 +151,7 @@ test('every @odata.id reachable from the service root resolves, with its @odata.
     queue.push(...found.filter((f) => f !== path));
   }
   assert.deepEqual(dangling, []);
-  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, '/redfish/v1/SessionService/Sessions'])
+  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, '/redfish/v1/SessionService/Sessions'])
     assert.ok(seen.has(p), `${p} is reachable from the root`);
   assert.equal((await s.call('GET', '/redfish/v1/$metadata')).status, 200);
 });
