@@ -1,6 +1,6 @@
 // The Redfish BMC of `pxevirt up` driven by real clients from Debian — sushy (the library Ironic
 // uses), DMTF's redfishtool and sushycli — against a daemon whose runtime is the fake one (the
-// guest-side boots are in bmc-boot-override.test.ts); a walk of the whole tree from the service
+// guest-side boots are in bmc-install-flow.test.ts); a walk of the whole tree from the service
 // root that fails on any dangling @odata.id; and bad input that gets Base registry errors and
 // changes nothing.
 import { test } from 'node:test';

@@ -68,6 +68,9 @@ test('sushy: Pxe+Once installs the disk and the guest-made reset boots it; Cd+On
   if (first[5]?.power !== 'On') assert.fail(`the system did not power on: ${JSON.stringify(first)}\n${await diagnosis()}`);
   assert.equal(first[6]?.enabled, 'Disabled', 'powered on, the one-time override is used up');
   const uid = await runningUid();
+  const qemuArgs = (of: string) => JSON.parse(readFileSync(join(flow.dataDir, 'run', 'vmi', of, 'qemu.args'), 'utf8')) as string[];
+  assert.ok(qemuArgs(uid).some((a) => /^virtio-net-pci,id=net0,.*bootindex=1/.test(a)), `the NIC boots first this time: ${qemuArgs(uid).join(' ')}`);
+  assert.ok(qemuArgs(uid).some((a) => /^virtio-blk-pci,id=disk0,.*bootindex=2/.test(a)), 'the disk after it');
   await until('the installer to finish', async () => (await flow.serial(uid)).includes(`${installLinePrefix}done, rebooting`), 600_000);
   await until('the installed disk to boot after the reset', async () => (await flow.serial(uid)).includes(flow.disk.marker), 400_000);
   // SeaBIOS says what it boots: the NIC's iPXE ROM first, and after the reset the disk at once.
@@ -86,6 +89,7 @@ test('sushy: Pxe+Once installs the disk and the guest-made reset boots it; Cd+On
   assert.deepEqual([second[8]?.target, second[8]?.enabled], ['Cd', 'Once']);
   if (second[10]?.power !== 'On') assert.fail(`the system did not power on again: ${JSON.stringify(second)}\n${await diagnosis()}`);
   const uid2 = await runningUid(uid);
+  assert.ok(qemuArgs(uid2).some((a) => /^ide-cd,.*bootindex=1/.test(a)), `the virtual CD-ROM boots first: ${qemuArgs(uid2).join(' ')}`);
   await until('the ISO to boot', async () => (await flow.serial(uid2)).includes(iso.marker), 400_000);
   assert.ok(!(await flow.serial(uid2)).includes(flow.disk.marker), 'the CD booted, not the disk');
   assert.match(firstBoot(await flow.serial(uid2)) ?? '', /^Booting from DVD\/CD/);
