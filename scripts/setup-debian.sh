@@ -12,6 +12,8 @@ packages=(
   linux-image-amd64 busybox-static cpio kmod
   # VM volumes: a local OCI registry for containerDisk tests, cloud-init ISOs, bootable test disks
   docker-registry skopeo xorriso syslinux syslinux-common mtools dosfstools
+  # a bootable ISO of the test guest (El Torito boot loader) for the BMC's virtual media test
+  isolinux
   # DataVolume imports of .xz images
   xz-utils
   # networking in throwaway namespaces; socat carries port-forward connections into a guest's pod

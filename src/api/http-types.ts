@@ -12,6 +12,8 @@ export interface ApiRequest {
   body?: Buffer;
   /** Aborts when the client goes away (ends watches). */
   signal: AbortSignal;
+  /** The client's address (the TCP peer), for per-client limits such as failed logins. */
+  remoteAddress?: string;
 }
 
 /**

@@ -181,6 +181,7 @@ export function nodeListener(handler: Handler, log: Logger, options: NodeListene
             headers: headersOf(req),
             ...(body.length > 0 ? { body } : {}),
             signal: aborted.signal,
+            ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
           });
         } catch (err) {
           const status = toStatus(err);

@@ -183,3 +183,11 @@ test('a BMC boot override goes into the new VMI only; a one-time one is then cle
   assert.ok(!types(c).includes('clearBootOverride'), 'a continuous override stays on the VM');
   assert.equal(vmiFromTemplate(vm({})).metadata.annotations?.['bmc.pxevirt.io/boot-override'], undefined);
 });
+
+test("a BMC's virtual media goes into the new VMI with the VM's uid; a template cannot carry its own", () => {
+  const media = 'bmc.pxevirt.io/virtual-media';
+  const inserted = vmiFromTemplate(vm({}, undefined, { annotations: { [media]: JSON.stringify({ image: 'http://h/a.iso' }) } }));
+  assert.deepEqual(JSON.parse(inserted.metadata.annotations?.[media] ?? ''), { image: 'http://h/a.iso', vmUid: 'vm-uid' });
+  const forged = vmiFromTemplate(vm({ template: { metadata: { annotations: { [media]: JSON.stringify({ image: 'http://h/a.iso', vmUid: 'other-vm' }) } }, spec: { domain: { devices: {} } } } }));
+  assert.equal(forged.metadata.annotations?.[media], undefined);
+});

@@ -7,6 +7,7 @@ import type { ControllerEvent, Reconciled } from './reconciler.ts';
 import type { VmVolumeGate } from './volume-readiness.ts';
 import { expandVmi, TYPES_RETRY_SECONDS, type VmTypes } from './vm-instancetype.ts';
 import { BOOT_OVERRIDE_ANNOTATION, overrideActive, parseBootOverride } from '../resources/boot-override.ts';
+import { formatInsertedMedia, parseInsertedMedia, VIRTUAL_MEDIA_ANNOTATION } from '../resources/virtual-media.ts';
 
 /** KubeVirt's VM finalizer: deleting a VM first deletes its VMI (pxevirt has no garbage collector). */
 export const VM_FINALIZER = 'kubevirt.io/virtualMachineControllerFinalize';
@@ -72,6 +73,10 @@ export function vmiFromTemplate(vm: VmLike): NewObject {
   // The VM's boot override (a BMC's setting) goes to this VMI only; the template stays as written.
   const override = vm.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION];
   if (override !== undefined && overrideActive(parseBootOverride(override))) metadata.annotations = { ...metadata.annotations, [BOOT_OVERRIDE_ANNOTATION]: override };
+  // Its inserted virtual media too, with the VM's uid: the VMI's CD-ROM opens that VM's file.
+  const media = parseInsertedMedia(vm.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION]);
+  if (media) metadata.annotations = { ...metadata.annotations, [VIRTUAL_MEDIA_ANNOTATION]: formatInsertedMedia({ image: media.image, vmUid: vm.metadata.uid }) };
+  else if (metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION] !== undefined) delete metadata.annotations[VIRTUAL_MEDIA_ANNOTATION];
   return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata, spec: structuredClone(template.spec ?? {}) };
 }
 

@@ -22,7 +22,8 @@ import { startEventExpiry } from '../store/event-expiry.ts';
 import { carriesToken } from '../api/auth.ts';
 import { ServerLimits, nodeListener, serverOptions } from '../api/node-adapter.ts';
 import { withWebUi } from '../web/web-handler.ts';
-import { createRedfishHandler, isRedfishPath } from '../redfish/service.ts';
+import { createRedfishHandler, isRedfishPath, VM_KEY } from '../redfish/service.ts';
+import { nodeMediaStore } from './media-store.ts';
 import { createEventRecorder } from '../controllers/events.ts';
 import { websocketUpgrades } from '../api/ws-adapter.ts';
 import { localGuestAccess } from './guest-access.ts';
@@ -31,10 +32,10 @@ import { NAD_KEY, startPxeServerController, type PxeServerController } from '../
 import { startNncpController } from '../controllers/nncp-controller.ts';
 import { createVmMetrics } from '../controllers/metrics.ts';
 import type { GuestAction, VmiRuntime } from '../runtime/types.ts';
-import { claimsDir, createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.ts';
+import { claimsDir, createLocalRuntime, mediaRoot, type LocalRuntime } from '../runtime/local-runtime.ts';
 import { startStorageController } from '../controllers/storage-controller.ts';
 import { builtInStorageClasses } from '../resources/pvc-kind.ts';
-import { DiskCache, prepareVolumes } from '../runtime/volumes/index.ts';
+import { DiskCache, prepareVolumes, sweepMedia } from '../runtime/volumes/index.ts';
 import { createCa, createServerCert, type KeyPairPem } from './certs.ts';
 import { imageCacheDir } from './config.ts';
 import { kubeconfigText, serverUrl } from './kubeconfig.ts';
@@ -259,6 +260,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const bodyLimit = (headers: Record<string, string | undefined>, path: string) =>
       carriesToken(headers, token) ? MAX_BODY_BYTES : path === '/ui/login' ? LOGIN_BODY_BYTES : isRedfishPath(path) ? REDFISH_BODY_BYTES : 0;
     // The Redfish BMC of every VM (/redfish/v1), beside the API and apart from its handler.
+    const vmUids = () => new Set(store.list(VM_KEY).items.map((vm) => vm.metadata.uid));
+    await sweepMedia(mediaRoot(options.dataDir), vmUids()).catch((err: unknown) => options.log.warn({ err: String(err) }, 'cannot sweep the virtual media of deleted VMs'));
     const bmcEvents = createEventRecorder({ store, host: nodeName, log: options.log.child({ component: 'redfish' }) });
     const redfish = createRedfishHandler({
       store,
@@ -266,6 +269,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       uuid: store.identity(),
       ...(options.version ? { version: options.version } : {}),
       ...(runtime ? { guests: { act: (uid: string, action: GuestAction) => runtime.act(uid, action) } } : {}),
+      media: nodeMediaStore(mediaRoot(options.dataDir), vmUids),
       event: (vm, reason, message) => bmcEvents.record(vm, { type: 'Normal', reason, message }, 'pxevirt-bmc'),
     });
     const web = withWebUi(handler, { token });

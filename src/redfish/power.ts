@@ -2,6 +2,7 @@
 // ComputerSystem.Reset type means for a VM in that state — a run-strategy change (through the
 // same start/stop/restart KubeVirt's subresources do) or a QMP action on the running guest.
 import { BOOT_OVERRIDE_ANNOTATION, overrideActive, parseBootOverride } from '../resources/boot-override.ts';
+import { parseInsertedMedia, VIRTUAL_MEDIA_ANNOTATION } from '../resources/virtual-media.ts';
 
 export const RESET_TYPES = ['On', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart', 'Nmi', 'ForceOn', 'PushPowerButton'] as const;
 export type ResetType = (typeof RESET_TYPES)[number];
@@ -45,10 +46,12 @@ export function powerState(vm: VmView, vmi: VmView | undefined): PowerState {
 }
 
 /**
- * Whether the VM's boot override is not in its running VMI yet: a reset must then start a new
- * VMI (a restart), since QEMU's devices only take their boot order from the VMI's plan.
+ * Whether the VM's boot override or virtual media is not in its running VMI yet: a reset must
+ * then start a new VMI (a restart), since QEMU's devices and boot order come from the VMI's plan.
  */
 export function overridePending(vm: VmView, vmi: VmView | undefined): boolean {
+  const media = (o: VmView | undefined) => parseInsertedMedia(o?.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION])?.image;
+  if (vmi !== undefined && media(vm) !== media(vmi)) return true;
   const value = vm.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION];
   if (value === undefined || !overrideActive(parseBootOverride(value))) return false;
   return vmi?.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION] !== value;

@@ -45,6 +45,10 @@ export const paths = {
   reset: (uid: string) => `${ROOT}/Systems/${uid}/Actions/ComputerSystem.Reset`,
   managers: `${ROOT}/Managers`,
   manager: (uid: string) => `${ROOT}/Managers/${uid}`,
+  virtualMediaCollection: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia`,
+  virtualMedia: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia/Cd`,
+  insertMedia: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`,
+  ejectMedia: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia`,
   chassisCollection: `${ROOT}/Chassis`,
   chassis: (uid: string) => `${ROOT}/Chassis/${uid}`,
   sessionService: `${ROOT}/SessionService`,
@@ -140,7 +144,36 @@ export function manager(v: SystemView, version: string): Json {
     FirmwareVersion: version,
     PowerState: 'On',
     Status: { State: 'Enabled', Health: 'OK' },
+    VirtualMedia: link(paths.virtualMediaCollection(v.uid)),
     Links: { ManagerForServers: [link(paths.system(v.uid))], ManagerForChassis: [link(paths.chassis(v.uid))] },
+  };
+}
+
+/** The virtual media of a system's BMC: one CD. */
+export function virtualMediaCollection(v: SystemView): Json {
+  return collection(paths.virtualMediaCollection(v.uid), 'VirtualMediaCollection', `Virtual media of ${v.name}`, [paths.virtualMedia(v.uid)]);
+}
+
+/** The virtual CD: what is inserted (the image's URL) and the actions that change it. */
+export function virtualMedia(v: SystemView, image: string | undefined): Json {
+  const name = image === undefined ? undefined : decodeURIComponent(new URL(image).pathname.split('/').pop() ?? '');
+  return {
+    ...odata(paths.virtualMedia(v.uid), 'VirtualMedia.VirtualMedia', 'v1_6_0'),
+    Id: 'Cd',
+    Name: `Virtual CD of ${v.name}`,
+    MediaTypes: ['CD', 'DVD'],
+    Image: image ?? null,
+    ImageName: name ?? null,
+    Inserted: image !== undefined,
+    ConnectedVia: image === undefined ? 'NotConnected' : 'URI',
+    WriteProtected: true,
+    TransferMethod: 'Upload',
+    ...(image === undefined ? {} : { TransferProtocolType: image.startsWith('https:') ? 'HTTPS' : 'HTTP' }),
+    Status: { State: image === undefined ? 'Disabled' : 'Enabled', Health: 'OK' },
+    Actions: {
+      '#VirtualMedia.InsertMedia': { target: paths.insertMedia(v.uid), 'TransferProtocolType@Redfish.AllowableValues': ['HTTP', 'HTTPS'] },
+      '#VirtualMedia.EjectMedia': { target: paths.ejectMedia(v.uid) },
+    },
   };
 }
 
@@ -197,7 +230,7 @@ export function odataService(): Json {
 
 /** The CSDL $metadata document: references to DMTF's schemas for every type served. */
 export function metadataXml(): string {
-  const types = ['ServiceRoot.v1_15_0', 'ComputerSystemCollection', 'ComputerSystem.v1_20_0', 'EthernetInterfaceCollection', 'EthernetInterface.v1_10_0', 'ManagerCollection', 'Manager.v1_17_0', 'ChassisCollection', 'Chassis.v1_23_0', 'SessionService.v1_1_8', 'SessionCollection', 'Session.v1_7_0', 'Message.v1_1_1'];
+  const types = ['ServiceRoot.v1_15_0', 'ComputerSystemCollection', 'ComputerSystem.v1_20_0', 'EthernetInterfaceCollection', 'EthernetInterface.v1_10_0', 'ManagerCollection', 'Manager.v1_17_0', 'VirtualMediaCollection', 'VirtualMedia.v1_6_0', 'ChassisCollection', 'Chassis.v1_23_0', 'SessionService.v1_1_8', 'SessionCollection', 'Session.v1_7_0', 'Message.v1_1_1'];
   const refs = types.map((t) => {
     const ns = t.split('.')[0];
     return `  <edmx:Reference Uri="http://redfish.dmtf.org/schemas/v1/${ns}_v1.xml">\n    <edmx:Include Namespace="${ns}"/>${t.includes('.v') ? `\n    <edmx:Include Namespace="${t}"/>` : ''}\n  </edmx:Reference>`;

@@ -1,11 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestStore } from '../store/test-fixture.ts';
-import type { ApiRequest, ApiResponse } from '../api/http-types.ts';
+import { isDeferred, type ApiRequest, type ApiResponse } from '../api/http-types.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { BOOT_OVERRIDE_ANNOTATION } from '../resources/boot-override.ts';
 import { CREDENTIALS_ANNOTATION } from './auth.ts';
 import { createRedfishHandler, VM_KEY } from './service.ts';
+import { MediaFetchError, type MediaStore } from './virtual-media.ts';
+import { VIRTUAL_MEDIA_ANNOTATION } from '../resources/virtual-media.ts';
 
 const TOKEN = 'api-token';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -28,11 +30,11 @@ function vm(store: ObjectStore, name: string, annotations: Record<string, string
   });
 }
 
-function setup(t: TestContext) {
+function setup(t: TestContext, extra: { media?: MediaStore; now?: () => number } = {}) {
   const { store } = openTestStore(t);
   const events: string[] = [];
-  const handler = createRedfishHandler({ store, adminPassword: TOKEN, uuid: 'svc-uuid', event: (_vm, reason, message) => events.push(`${reason}: ${message}`) });
-  const call = (method: string, path: string, o: { auth?: string; token?: string; body?: unknown } = {}): ApiResponse =>
+  const handler = createRedfishHandler({ store, adminPassword: TOKEN, uuid: 'svc-uuid', event: (_vm, reason, message) => events.push(`${reason}: ${message}`), ...extra });
+  const call = (method: string, path: string, o: { auth?: string; token?: string; body?: unknown; from?: string } = {}): ApiResponse =>
     handler({
       method,
       path,
@@ -40,6 +42,7 @@ function setup(t: TestContext) {
       headers: { ...(o.auth ? { authorization: o.auth } : {}), ...(o.token ? { 'x-auth-token': o.token } : {}), 'content-type': 'application/json' },
       ...(o.body !== undefined ? { body: Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body)) } : {}),
       signal: new AbortController().signal,
+      ...(o.from ? { remoteAddress: o.from } : {}),
     } satisfies ApiRequest);
   return { store, call, events };
 }
@@ -71,7 +74,7 @@ test('a system per VM: Id the uid, Name the VM name, namespace/name shown, MACs,
   assert.equal(sys.Description, 'VirtualMachine default/node-a');
   assert.equal(sys.PowerState, 'Off');
   assert.equal(sys.MemorySummary.TotalSystemMemoryGiB, 0.5);
-  assert.deepEqual(sys.Boot['BootSourceOverrideTarget@Redfish.AllowableValues'], ['None', 'Pxe', 'Hdd', 'UefiHttp']);
+  assert.deepEqual(sys.Boot['BootSourceOverrideTarget@Redfish.AllowableValues'], ['None', 'Pxe', 'Hdd', 'Cd', 'UefiHttp']);
   assert.ok(sys.Actions['#ComputerSystem.Reset']['ResetType@Redfish.AllowableValues'].includes('GracefulShutdown'));
   const nic = body(call('GET', `/redfish/v1/Systems/${a.metadata.uid}/EthernetInterfaces/pxe`, { auth: ADMIN }));
   assert.equal(nic.MACAddress, '02:00:00:aa:00:01');
@@ -139,4 +142,90 @@ test('boot override Pxe/Once goes to the VM annotation; power On starts the VM; 
   const off = call('POST', `${sys}/Actions/ComputerSystem.Reset`, { auth: ADMIN, body: { ResetType: 'Nmi' } });
   assert.deepEqual([off.status, messageId(off)], [409, 'Base.1.15.GeneralError']);
   assert.deepEqual(events, ['BMCBootOverride: Redfish boot override set by admin: Pxe Once (UEFI)', 'BMCReset: Redfish ComputerSystem.Reset On by admin: VirtualMachine start']);
+});
+
+test('failed logins from one address are refused with 429 after five, until the block ends; others are not', (t) => {
+  let now = 1_000_000;
+  const { call } = setup(t, { now: () => now });
+  const wrong = { auth: basic('admin', 'guess'), from: '10.0.0.9' };
+  for (let i = 0; i < 5; i++) assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401);
+  const blocked = call('POST', '/redfish/v1/SessionService/Sessions', { body: { UserName: 'admin', Password: TOKEN }, from: '10.0.0.9' });
+  assert.deepEqual([blocked.status, messageId(blocked), blocked.headers['retry-after']], [429, 'Base.1.15.ServiceTemporarilyUnavailable', '30']);
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 429, 'even the right password waits');
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.10' }).status, 200, 'another address is not blocked');
+  now += 30_000;
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 200, 'after the block the right password works');
+  assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401);
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 429, 'a success does not clear the count: one more failure inside the window blocks again');
+  now += 60_000;
+  assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401, 'a new window: counted afresh');
+  assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 200);
+});
+
+/** A MediaStore that records what it was asked and fails for URLs containing "missing" or "text". */
+function fakeMedia(): MediaStore & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    insert: async (uid, url) => {
+      calls.push(`insert ${uid} ${url}`);
+      if (url.includes('missing')) throw new MediaFetchError('unreachable', url, `cannot reach ${url}`);
+      if (url.includes('text')) throw new MediaFetchError('format', url, `${url} is not an ISO`);
+      return { bytes: 2048 };
+    },
+    eject: async (uid) => void calls.push(`eject ${uid}`),
+  };
+}
+
+const settle = async (r: ApiResponse): Promise<ApiResponse> => (isDeferred(r.body) ? r.body.deferred : r);
+
+test('virtual media: InsertMedia downloads, sets the VM annotation (not the spec), shows Inserted; EjectMedia clears it', async (t) => {
+  const media = fakeMedia();
+  const { store, call, events } = setup(t, { media });
+  const a = vm(store, 'node-a');
+  const uid = a.metadata.uid;
+  const mgr = body(call('GET', `/redfish/v1/Managers/${uid}`, { auth: ADMIN }));
+  assert.equal(mgr.VirtualMedia['@odata.id'], `/redfish/v1/Managers/${uid}/VirtualMedia`);
+  assert.deepEqual(body(call('GET', mgr.VirtualMedia['@odata.id'], { auth: ADMIN })).Members, [{ '@odata.id': `/redfish/v1/Managers/${uid}/VirtualMedia/Cd` }]);
+  const cd = `/redfish/v1/Managers/${uid}/VirtualMedia/Cd`;
+  const empty = body(call('GET', cd, { auth: ADMIN }));
+  assert.deepEqual([empty.Inserted, empty.Image, empty.ConnectedVia, empty['@odata.type']], [false, null, 'NotConnected', '#VirtualMedia.v1_6_0.VirtualMedia']);
+  const inserted = await settle(call('POST', empty.Actions['#VirtualMedia.InsertMedia'].target, { auth: ADMIN, body: { Image: 'http://10.0.0.1/boot%20me.iso', TransferProtocolType: 'HTTP' } }));
+  assert.equal(inserted.status, 204);
+  const shown = body(call('GET', cd, { auth: ADMIN }));
+  assert.deepEqual([shown.Inserted, shown.Image, shown.ImageName, shown.ConnectedVia], [true, 'http://10.0.0.1/boot%20me.iso', 'boot me.iso', 'URI']);
+  const stored = store.get(VM_KEY, 'default', 'node-a');
+  assert.deepEqual(JSON.parse(stored.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION] ?? ''), { image: 'http://10.0.0.1/boot%20me.iso' });
+  assert.deepEqual(stored.spec, a.spec, 'the spec is untouched');
+  assert.equal((await settle(call('POST', empty.Actions['#VirtualMedia.EjectMedia'].target, { auth: ADMIN }))).status, 204);
+  assert.equal(body(call('GET', cd, { auth: ADMIN })).Inserted, false);
+  assert.equal(store.get(VM_KEY, 'default', 'node-a').metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION], undefined);
+  assert.deepEqual(media.calls, [`insert ${uid} http://10.0.0.1/boot%20me.iso`, `eject ${uid}`]);
+  assert.match(events.join('\n'), /BMCVirtualMedia: Redfish InsertMedia by admin: inserted http:\/\/10\.0\.0\.1\/boot%20me\.iso \(2048 bytes\)/);
+});
+
+test('virtual media: a bad media URL gets Base registry errors and changes nothing', async (t) => {
+  const media = fakeMedia();
+  const { store, call } = setup(t, { media });
+  const a = vm(store, 'node-a');
+  const insert = `/redfish/v1/Managers/${a.metadata.uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`;
+  const before = store.get(VM_KEY, 'default', 'node-a').metadata.resourceVersion;
+  const cases: Array<[unknown, number, string]> = [
+    [{}, 400, 'ActionParameterMissing'],
+    [{ Image: 'file:///etc/shadow' }, 400, 'ActionParameterValueFormatError'],
+    [{ Image: 'nfs://10.0.0.1/x.iso' }, 400, 'ActionParameterValueFormatError'],
+    [{ Image: 42 }, 400, 'ActionParameterValueFormatError'],
+    [{ Image: 'http://10.0.0.1/a.iso', TransferProtocolType: 'NFS' }, 400, 'ActionParameterValueNotInList'],
+    [{ Image: 'http://10.0.0.1/a.iso', WriteProtected: false }, 400, 'ActionParameterValueNotInList'],
+    [{ Image: 'http://10.0.0.1/missing.iso' }, 400, 'CouldNotEstablishConnection'],
+    [{ Image: 'http://10.0.0.1/text.iso' }, 400, 'ResourceAtUriInUnknownFormat'],
+  ];
+  for (const [b, status, id] of cases) {
+    const r = await settle(call('POST', insert, { auth: ADMIN, body: b }));
+    assert.deepEqual([r.status, messageId(r)], [status, `Base.1.15.${id}`], JSON.stringify(b));
+  }
+  assert.deepEqual(media.calls, ['insert', 'insert'].map((w, i) => `${w} ${a.metadata.uid} http://10.0.0.1/${i === 0 ? 'missing' : 'text'}.iso`), 'only well-formed URLs were fetched');
+  assert.equal(store.get(VM_KEY, 'default', 'node-a').metadata.resourceVersion, before, 'the VM is unchanged');
+  assert.equal(messageId(call('POST', `/redfish/v1/Managers/${a.metadata.uid}/VirtualMedia/Floppy/Actions/VirtualMedia.InsertMedia`, { auth: ADMIN, body: {} })), 'Base.1.15.ResourceNotFound');
+  assert.equal(messageId(call('GET', insert, { auth: ADMIN })), 'Base.1.15.OperationNotAllowed');
 });

@@ -7,14 +7,16 @@ import { ApiError } from '../api/errors.ts';
 import type { GuestAccess } from '../api/guest-access.ts';
 import type { ApiRequest, ApiResponse } from '../api/http-types.ts';
 import { BOOT_OVERRIDE_ANNOTATION, formatBootOverride, overrideActive } from '../resources/boot-override.ts';
-import { NotFoundError } from '../store/errors.ts';
+import { ConflictError, NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
 import { ADMIN_USER, authenticate, basicCredentials, CREDENTIALS_ANNOTATION, mayReach, SESSION_LIMITS, SessionTable, type Principal, type VmAccount } from './auth.ts';
 import { bootPatch } from './boot-patch.ts';
+import { LoginLimiter } from './login-limit.ts';
 import { errorBody, RedfishError } from './errors.ts';
 import { RESET_TYPES, resetStep, type ResetType } from './power.ts';
 import * as R from './resources.ts';
 import { systemView } from './system-view.ts';
+import { DownloadSlots, fetchFailure, insertedImage, parseInsertMedia, withMedia, type MediaStore } from './virtual-media.ts';
 
 export const VM_KEY = { group: 'kubevirt.io', resource: 'virtualmachines' };
 const VMI_KEY = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
@@ -26,6 +28,8 @@ export interface RedfishOptions {
   adminPassword: string;
   /** Reaches running guests (reset, NMI, ACPI reboot); without it those answer 409. */
   guests?: Pick<GuestAccess, 'act'>;
+  /** Downloads and removes virtual CD images on the node; without it InsertMedia answers 409. */
+  media?: MediaStore;
   /** Records a BMC action as an Event on the VM. */
   event?: (vm: StoredObject, reason: string, message: string) => void;
   /** The service's UUID (the store's identity). */
@@ -40,14 +44,32 @@ export const isRedfishPath = (path: string): boolean => path === '/redfish' || p
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'odata-version': '4.0', 'cache-control': 'no-store' };
 const reply = (status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse => ({ status, headers: { ...HEADERS, ...headers }, body: body === undefined ? '' : body });
 
+const allow = (req: ApiRequest, ok: boolean): void => {
+  if (!ok) throw new RedfishError('OperationNotAllowed', [], `${req.method} is not allowed on ${req.path}`);
+};
+
 function failure(err: unknown): ApiResponse {
   const e = err instanceof RedfishError ? err : new RedfishError('InternalError', [], err instanceof Error ? err.message : String(err));
-  return reply(e.status, errorBody(e), e.status === 401 ? { 'www-authenticate': 'Basic realm="pxevirt Redfish"' } : {});
+  const headers: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Basic realm="pxevirt Redfish"' } : e.status === 429 ? { 'retry-after': e.args[0] ?? '1' } : {};
+  return reply(e.status, errorBody(e), headers);
 }
 
 /** Creates the Redfish handler. */
 export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => ApiResponse {
   const sessions = new SessionTable(o.now ?? Date.now);
+  const downloads = new DownloadSlots();
+  const logins = new LoginLimiter(o.now ?? Date.now);
+  /** A user name and password checked under the failed-login limit of the client's address. */
+  const login = (req: ApiRequest, username: string, password: string): Principal => {
+    const client = req.remoteAddress ?? 'unknown';
+    logins.check(client);
+    const p = authenticate(username, password, o.adminPassword, accounts());
+    if (!p) {
+      logins.failed(client);
+      throw new RedfishError('NoValidSession', [], 'the user name or password is wrong');
+    }
+    return p;
+  };
   const { store } = o;
 
   const accounts = (): VmAccount[] =>
@@ -80,9 +102,7 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     }
     const basic = basicCredentials(req.headers.authorization);
     if (!basic) throw new RedfishError('NoValidSession', [], 'send HTTP Basic credentials or an X-Auth-Token from POST /redfish/v1/SessionService/Sessions');
-    const p = authenticate(basic.username, basic.password, o.adminPassword, accounts());
-    if (!p) throw new RedfishError('NoValidSession', [], 'the user name or password is wrong');
-    return p;
+    return login(req, basic.username, basic.password);
   };
 
   const vms = (p: Principal): StoredObject[] => store.list(VM_KEY).items.filter((vm) => mayReach(p, vm.metadata.uid)).sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
@@ -160,11 +180,66 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     return reply(200, R.computerSystem(view));
   }
 
+  /** Sets or clears the VM's inserted image: the VM read afresh (the download took a while), the same VM only. */
+  function setMedia(vm: StoredObject, image: string | undefined): StoredObject | undefined {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const now = tryGet(VM_KEY, vm.metadata.namespace, vm.metadata.name);
+      if (!now || now.metadata.uid !== vm.metadata.uid) return undefined;
+      if (insertedImage(now.metadata.annotations) === image) return now;
+      try {
+        return store.update(VM_KEY, { ...now, metadata: { ...now.metadata, annotations: withMedia(now.metadata.annotations, image) } }, { preserveStatus: true, expectedResourceVersion: now.metadata.resourceVersion });
+      } catch (err) {
+        if (attempt === 4 || !(err instanceof ConflictError)) throw err;
+      }
+    }
+    return undefined;
+  }
+
+  /** Managers/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia. */
+  function virtualMedia(req: ApiRequest, p: Principal, vm: StoredObject, rest: string[]): ApiResponse {
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const view = viewOf(vm);
+    if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view));
+    if (rest[0] !== 'Cd') throw new RedfishError('ResourceNotFound', ['VirtualMedia', rest[0] ?? '']);
+    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, insertedImage(vm.metadata.annotations)));
+    const action = rest[1] === 'Actions' && rest.length === 3 ? rest[2] : undefined;
+    if (action !== 'VirtualMedia.InsertMedia' && action !== 'VirtualMedia.EjectMedia') {
+      if (rest[1] === 'Actions' && rest.length === 3) throw new RedfishError('ActionNotSupported', [action ?? '']);
+      throw new RedfishError('ResourceNotFound', ['Resource', req.path]);
+    }
+    allow(req, req.method === 'POST');
+    const said = (what: string) => o.event?.(vm, 'BMCVirtualMedia', `Redfish ${action.split('.')[1]} by ${p.user}: ${what}`);
+    if (action === 'VirtualMedia.EjectMedia') {
+      const was = insertedImage(vm.metadata.annotations);
+      setMedia(vm, undefined);
+      const deferred = (o.media?.eject(vm.metadata.uid) ?? Promise.resolve()).then(
+        () => (said(was === undefined ? 'nothing was inserted' : `ejected ${was}; the VM's next power-on has no virtual CD`), reply(204, undefined)),
+        (err: unknown) => failure(err),
+      );
+      return { status: 204, headers: {}, body: { deferred } };
+    }
+    const url = parseInsertMedia(bodyOf(req));
+    if (!o.media) throw new RedfishError('ResourceStateConflict', ['this server keeps no virtual media']);
+    const release = downloads.take(vm.metadata.uid);
+    const deferred = o.media
+      .insert(vm.metadata.uid, url, req.signal)
+      .then(
+        ({ bytes }) => {
+          if (!setMedia(vm, url)) throw new RedfishError('ResourceNotFound', ['Manager', vm.metadata.uid], 'the VM was deleted during the download');
+          said(`inserted ${url} (${bytes} bytes); the VM's next power-on has it as a CD-ROM`);
+          return reply(204, undefined);
+        },
+        (err: unknown) => failure(fetchFailure(err, url)),
+      )
+      .catch((err: unknown) => failure(err))
+      .finally(release);
+    return { status: 204, headers: {}, body: { deferred } };
+  }
+
   function sessionsPost(req: ApiRequest): ApiResponse {
     const body = bodyOf(req) as Record<string, unknown>;
     for (const field of ['UserName', 'Password']) if (typeof body?.[field] !== 'string') throw new RedfishError('CreateFailedMissingReqProperties', [field]);
-    const p = authenticate(body.UserName as string, body.Password as string, o.adminPassword, accounts());
-    if (!p) throw new RedfishError('NoValidSession', [], 'the user name or password is wrong');
+    const p = login(req, body.UserName as string, body.Password as string);
     const s = sessions.create(p);
     return reply(201, R.session({ id: s.id, user: p.user, createdAt: s.createdAt }), { 'x-auth-token': s.token, location: R.paths.session(s.id) });
   }
@@ -192,6 +267,7 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
         return only(get), reply(200, R.ethernetInterface(view, nic));
       }
     }
+    if (top === 'Managers' && id !== undefined && sub === 'VirtualMedia') return virtualMedia(req, p, findVm(p, id, 'Manager'), parts.slice(3));
     if ((top === 'Managers' || top === 'Chassis') && sub === undefined) {
       only(get);
       if (id === undefined) return top === 'Managers' ? reply(200, R.collection(R.paths.managers, 'ManagerCollection', 'Manager Collection', vms(p).map((v) => R.paths.manager(v.metadata.uid)))) : reply(200, R.collection(R.paths.chassisCollection, 'ChassisCollection', 'Chassis Collection', vms(p).map((v) => R.paths.chassis(v.metadata.uid))));

@@ -1,5 +1,5 @@
 // A VM (and its VMI) read once into the typed view the resource builders take: power, boot
-// override, firmware mode, the override targets it has devices for, size and NICs with MACs.
+// override, firmware mode, the override targets it has devices for (the virtual CD always), size and NICs with MACs.
 import { guestMemoryMiB } from '../resources/device-plan.ts';
 import { BOOT_OVERRIDE_ANNOTATION, parseBootOverride, type OverrideTarget } from '../resources/boot-override.ts';
 import { powerState, type VmView } from './power.ts';
@@ -18,9 +18,8 @@ export function systemView(vm: VmObject, vmi: VmView | undefined): SystemView {
   const spec = obj(obj(vm.spec).template).spec;
   const domain = obj(obj(spec).domain);
   const efi = obj(obj(domain.firmware).bootloader).efi !== undefined;
-  const disks = list(obj(domain.devices).disks);
-  const targets: OverrideTarget[] = ['None', 'Pxe', 'Hdd'];
-  if (disks.some((d) => d.cdrom !== undefined)) targets.push('Cd');
+  // Cd always: the BMC's virtual CD can be inserted at any time (virtual-media.ts).
+  const targets: OverrideTarget[] = ['None', 'Pxe', 'Hdd', 'Cd'];
   if (efi) targets.push('UefiHttp');
   const cpu = obj(domain.cpu);
   const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 1);

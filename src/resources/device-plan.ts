@@ -7,6 +7,7 @@ import { parseQuantity } from '../lib/quantity.ts';
 import { bootIndex } from './boot-index.ts';
 import { applyBootOverride, BOOT_OVERRIDE_ANNOTATION, overrideActive, parseBootOverride } from './boot-override.ts';
 import { planNics, type NicPlan } from './nic-plan.ts';
+import { parseInsertedMedia, VIRTUAL_CD_NAME, VIRTUAL_MEDIA_ANNOTATION } from './virtual-media.ts';
 import type { DomainSpec } from './vmi-domain-schema.ts';
 import type { VmiVolume } from './vmi-schema.ts';
 import type { Vmi } from './vmi-spec.ts';
@@ -57,6 +58,8 @@ export type VolumePlan =
   | { name: string; type: 'claim'; claimName: string; from: 'persistentVolumeClaim' | 'dataVolume'; readonly: boolean }
   /** A ConfigMap's or Secret's keys as files on an ISO 9660 disk (KubeVirt's config disks); `optional`: a missing object gives an empty disk. */
   | { name: string; type: 'config'; kind: ConfigVolumeKind; objectName: string; optional: boolean; label: string }
+  /** A BMC's virtual CD (virtual-media.ts): the VM's downloaded image, added by the annotation, not the spec. */
+  | { name: string; type: 'media'; vmUid: string; image: string }
   | { name: string; type: 'unsupported'; found: string };
 
 /** The volumes of a VMI and what cloud-init is told (instance-id, local-hostname). */
@@ -205,6 +208,17 @@ export function rngAddedFor(vmi: Vmi): boolean {
 /** The Event message when pxevirt adds the RNG. */
 export const RNG_ADDED_MESSAGE = `Added a virtio-rng device: EFI firmware lists no network boot entries without an entropy source (annotate ${AUTO_RNG_ANNOTATION}: "false" to leave it out)`;
 
+/**
+ * The BMC's virtual CD-ROM when the VMI carries inserted media (the VM's copy, with its uid):
+ * a read-only SATA CD-ROM after the spec's disks. A spec disk of the same name wins.
+ */
+function virtualCd(vmi: Vmi, disks: readonly DiskPlan[]): { disk: DiskPlan; volume: VolumePlan } | undefined {
+  const media = parseInsertedMedia(vmi.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION]);
+  if (!media?.vmUid || disks.some((d) => d.name === VIRTUAL_CD_NAME)) return undefined;
+  const volume: VolumePlan = { name: VIRTUAL_CD_NAME, type: 'media', vmUid: media.vmUid, image: media.image };
+  return { disk: { name: VIRTUAL_CD_NAME, at: `metadata.annotations[${VIRTUAL_MEDIA_ANNOTATION}]`, kind: 'cdrom', bus: 'sata', readonly: true, volume }, volume };
+}
+
 /** The device plan of a VMI; throws DevicePlanError or NetworkPlanError naming the field it cannot run. */
 export function planVmi(vmi: Vmi): DevicePlan {
   const domain = vmi.spec.domain;
@@ -213,6 +227,11 @@ export function planVmi(vmi: Vmi): DevicePlan {
   const devices = domain.devices;
   const specNics = planNics(vmi.spec);
   const specDisks = planDisks(domain, volumes.volumes);
+  const media = virtualCd(vmi, specDisks);
+  if (media) {
+    specDisks.push(media.disk);
+    volumes.volumes.push(media.volume);
+  }
   const override = parseBootOverride(vmi.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION]);
   const { disks, nics } = applyBootOverride(specDisks, specNics, override);
   const firmware = planFirmware(domain);

@@ -23,10 +23,13 @@ export const claimsDir = (dataDir: string): string => join(dataDir, 'volumes');
 
 export { generatedMac, type NetworkAttacher, type NetworkAttachment, type NicBackend } from './nics.ts';
 
+/** Where a BMC's virtual CDs are downloaded to: `<data-dir>/media`. */
+export const mediaRoot = (dataDir: string): string => join(dataDir, 'media');
+
 /** Prepares a VMI's planned volumes as files in its run dir (src/runtime/volumes: prepareVolumes). */
 export type VolumePreparer = (
   plan: DevicePlan,
-  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal; claimsDir?: string; namespace?: string; configVolumes?: ReadonlyMap<string, ConfigVolumeFiles> },
+  options: { runDir: string; cacheDir: string; mirrors?: Readonly<Record<string, string>>; onProgress?: (p: PullProgress) => void; signal?: AbortSignal; claimsDir?: string; namespace?: string; configVolumes?: ReadonlyMap<string, ConfigVolumeFiles>; mediaRoot?: string },
 ) => Promise<ResolvedDisk[]>;
 
 /** Debian's OVMF (package ovmf): plain, and secure-boot capable (needs SMM) with Microsoft's keys enrolled. */
@@ -229,7 +232,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     }
     const took = stepTimes();
     const files = runFiles(p.runDir);
-    const volumeOptions: Parameters<VolumePreparer>[1] = { runDir: p.runDir, cacheDir: options.cacheDir ?? join(options.dataDir, 'cache', 'images'), claimsDir: claimsDir(options.dataDir), namespace: plan.namespace };
+    const volumeOptions: Parameters<VolumePreparer>[1] = { runDir: p.runDir, cacheDir: options.cacheDir ?? join(options.dataDir, 'cache', 'images'), claimsDir: claimsDir(options.dataDir), mediaRoot: mediaRoot(options.dataDir), namespace: plan.namespace };
     if (options.mirrors) volumeOptions.mirrors = options.mirrors;
     if (startOptions.onProgress) volumeOptions.onProgress = startOptions.onProgress;
     if (startOptions.signal) volumeOptions.signal = startOptions.signal;

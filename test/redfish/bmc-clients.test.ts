@@ -1,13 +1,15 @@
 // The Redfish BMC of `pxevirt up` driven by real clients from Debian — sushy (the library Ironic
 // uses), DMTF's redfishtool and sushycli — against a daemon whose runtime is the fake one (the
-// guest-side boots are in bmc-boot-override.test.ts); a walk of the whole tree from the service
+// guest-side boots are in bmc-install-flow.test.ts); a walk of the whole tree from the service
 // root that fails on any dangling @odata.id; and bad input that gets Base registry errors and
 // changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -149,7 +151,7 @@ test('every @odata.id reachable from the service root resolves, with its @odata.
     queue.push(...found.filter((f) => f !== path));
   }
   assert.deepEqual(dangling, []);
-  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, '/redfish/v1/SessionService/Sessions'])
+  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, '/redfish/v1/SessionService/Sessions'])
     assert.ok(seen.has(p), `${p} is reachable from the root`);
   assert.equal((await s.call('GET', '/redfish/v1/$metadata')).status, 200);
 });
@@ -168,9 +170,25 @@ test('bad input gets the Base registry message ids and changes nothing', async (
   assert.match(String(wrong.headers['www-authenticate']), /^Basic /);
   assert.equal(id(await s.call('POST', reset, { headers: { 'x-auth-token': 'made-up' }, body: { ResetType: 'On' } })), '401 Base.1.15.NoValidSession');
   assert.equal(id(await s.call('GET', '/redfish/v1/Systems/00000000-0000-0000-0000-000000000000', { headers: auth })), '404 Base.1.15.ResourceNotFound');
+  // Bad media URLs: not http(s), nobody listening, a 404 — the virtual CD stays empty.
+  const insert = `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`;
+  assert.equal(id(await s.call('POST', insert, { headers: auth, body: { Image: 'file:///etc/shadow' } })), '400 Base.1.15.ActionParameterValueFormatError');
+  const closed = createServer();
+  await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
+  const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/gone.iso`;
+  await new Promise<void>((ok) => closed.close(() => ok()));
+  assert.equal(id(await s.call('POST', insert, { headers: auth, body: { Image: deadUrl } })), '400 Base.1.15.CouldNotEstablishConnection');
+  assert.equal((await s.call('GET', `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, { headers: auth })).body.Inserted, false);
   const after = (await s.kube('GET', '/apis/kubevirt.io/v1/namespaces/default/virtualmachines/node-a')).body.metadata.resourceVersion;
   assert.equal(after, before, 'the VM is unchanged');
   assert.deepEqual(s.runtime.calls.filter((c) => !c.startsWith('adopt')), [], 'no guest was started or touched');
+  // Wrong passwords from one address: after five (the one above counts), 429 with Retry-After, even for the right one.
+  const guesses = [];
+  for (let i = 0; i < 4; i++) guesses.push(id(await s.call('GET', '/redfish/v1/Systems', { headers: { authorization: `Basic ${Buffer.from(`admin:guess${i}`).toString('base64')}` } })));
+  assert.deepEqual(guesses, Array(4).fill('401 Base.1.15.NoValidSession'));
+  const blocked = await s.call('POST', '/redfish/v1/SessionService/Sessions', { body: { UserName: 'admin', Password: s.token } });
+  assert.equal(id(blocked), '429 Base.1.15.ServiceTemporarilyUnavailable');
+  assert.match(String(blocked.headers['retry-after']), /^[1-9]\d*$/);
 });
 
 test('pxevirt bmc list and bmc baremetalhost print the Redfish address, credentials and boot MAC', async (t) => {
@@ -187,14 +205,35 @@ test('pxevirt bmc list and bmc baremetalhost print the Redfish address, credenti
   assert.match(text, /openstack baremetal node create --driver redfish/);
 });
 
-test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): session, systems, one-time PXE, power on, sign out', async (t) => {
+test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): session, one-time PXE, power, Hdd for good, ISO insert, Cd once, eject, bad media, sign out', async (t) => {
   const s = await setup(t);
+  // An ISO 9660 look-alike (CD001 where the volume descriptor has it), served on loopback.
+  const iso = Buffer.alloc(40_960);
+  iso.write('\x01CD001', 32768, 'latin1');
+  const server = createServer((_req, res) => res.end(iso));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  t.after(() => new Promise<void>((ok) => server.close(() => ok())));
+  const isoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/media.iso`;
   const script = new URL('./clients/curl-sequence.sh', import.meta.url).pathname;
-  const { stdout } = await run(script, [s.url, 'admin', s.token, s.caFile], { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` } });
+  const { stdout } = await run(script, [s.url, 'admin', s.token, s.caFile, isoUrl], { env: { ...s.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` } });
   const lines = stdout.trim().split('\n');
   assert.equal(lines[0], 'root 200 1.15.0');
   assert.match(lines[1] ?? '', /^session 201 \/redfish\/v1\/SessionService\/Sessions\/[0-9a-f]+$/);
   assert.equal(lines[2], `systems 200 /redfish/v1/Systems/${s.uid}`);
-  assert.deepEqual([lines[3], lines[4], lines[6], lines[7]], ['boot 200 Pxe Once', 'reset 204', 'signout 204', 'after-signout 401']);
+  assert.deepEqual([lines[3], lines[4]], ['boot 200 Pxe Once', 'reset 204']);
   assert.match(lines[5] ?? '', /^state 200 (PoweringOn|On)$/);
+  assert.deepEqual(lines.slice(6), [
+    'off 204',
+    'hdd 200 Hdd Continuous',
+    'media 200 False NotConnected',
+    'insert 204',
+    `inserted 200 True ${isoUrl}`,
+    'cd 200 Cd Once',
+    'on 204',
+    'eject 204',
+    'ejected 200 False',
+    'bad-media 400 Base.1.15.ActionParameterValueFormatError',
+    'signout 204',
+    'after-signout 401',
+  ]);
 });

@@ -13,6 +13,7 @@ import { createEmptyDisk } from './empty-disk.ts';
 import type { RegistryMirrors } from './image-ref.ts';
 import { createOverlay } from './overlay.ts';
 import { openClaim } from './claims.ts';
+import { openMedia } from './media.ts';
 
 export { DiskCache, ContainerDiskLayoutError, ContainerDiskPathError, ImageNotCachedError, UnsupportedLayerError } from './disk-cache.ts';
 export { RegistryError, DigestMismatchError, ManifestError } from './registry-client.ts';
@@ -24,6 +25,7 @@ export { InvalidCapacityError } from './empty-disk.ts';
 export { UnsupportedDiskImageError } from './overlay.ts';
 export { VolumeToolError } from './run-tool.ts';
 export { ClaimNotProvisionedError, findClaim, openClaim, provisionClaim, removeClaim, type ClaimDisk, type ClaimRecord } from './claims.ts';
+export { fetchMedia, MEDIA_LIMITS, MediaFormatError, removeMedia, sweepMedia } from './media.ts';
 export { importFile, importHttp, ImportSourceError, type HttpSource, type ImportOptions } from './importer.ts';
 
 /** A volume ready for QEMU. */
@@ -57,6 +59,8 @@ export interface PrepareVolumesOptions {
   namespace?: string;
   /** The files of each configMap/secret volume, by volume name (StartOptions.configVolumes). */
   configVolumes?: ReadonlyMap<string, ConfigVolumeFiles>;
+  /** Where a BMC's virtual CDs are (`<data-dir>/media`): the media volume opens its VM's file there. */
+  mediaRoot?: string;
 }
 
 /** Raised for a volume type the runtime cannot prepare. */
@@ -110,6 +114,9 @@ export async function prepareVolumes(plan: VolumesPlan, options: PrepareVolumesO
     } else if (v.type === 'config') {
       const iso = await buildConfigDisk({ name, kind: v.kind, objectName: v.objectName, label: v.label }, options.configVolumes?.get(name), options.runDir, signal);
       prepared.push({ name, path: iso, format: 'raw', readonly: true, cdrom: true });
+    } else if (v.type === 'media') {
+      if (options.mediaRoot === undefined) throw new UnsupportedVolumeError(name, 'virtual media');
+      prepared.push({ name, path: await openMedia(options.mediaRoot, v.vmUid), format: 'raw', readonly: true, cdrom: true });
     }
   }
   return prepared;

@@ -1,7 +1,8 @@
 """Drives one pxevirt BMC with sushy (the library Ironic uses) and prints what it saw as JSON.
 
 Usage: sushy_drive.py URL USER PASSWORD CA_FILE STEP...
-Steps: state, boot:TARGET:ENABLED, reset:TYPE, wait:STATE[:SECONDS] (on/off, default 60 s), nics, allowed.
+Steps: state, boot:TARGET:ENABLED, reset:TYPE, wait:STATE[:SECONDS] (on/off, default 60 s), nics, allowed,
+media (the system's manager's virtual CD), insert:URL, eject.
 Every step appends {"step", ...} to the output list; an exception fails the run (exit 1).
 """
 import json
@@ -39,6 +40,16 @@ def main():
                 time.sleep(0.2)
                 system.refresh()
             out.append({"step": step, "power": system.power_state.value})
+        elif kind in ("media", "insert", "eject"):
+            cd = [m for m in system.managers[0].virtual_media.get_members() if m.identity == "Cd"][0]
+            if kind == "insert":
+                cd.insert_media(arg)
+            elif kind == "eject":
+                cd.eject_media()
+            cd.refresh()
+            out.append({"step": step, "inserted": cd.inserted, "image": cd.image,
+                        "connected_via": cd.connected_via.value if cd.connected_via else None,
+                        "types": sorted(t.value for t in cd.media_types)})
         elif kind == "nics":
             out.append({"step": step, "macs": sorted(n.mac_address for n in system.ethernet_interfaces.get_members())})
         elif kind == "allowed":
