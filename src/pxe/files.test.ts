@@ -54,3 +54,12 @@ test('a FIFO or a device in the root is refused without blocking', async (t) => 
   await assert.rejects(openConfined(roots, 'zero'), /found a symbolic link/);
   await assert.rejects(openConfined({ ...roots, ipxeDir: '/dev' }, 'ipxe/zero'), /expected a regular file, found a device/);
 });
+
+test('the virtual arm64/ and signed/ directories name only their node files; other names there fall to the root', () => {
+  const roots = { root: '/r', ipxeDir: '/i', arm64: { 'grubaa64.efi': '/n/arm64/grubaa64.efi' } };
+  assert.deepEqual(confine(roots, 'arm64/grubaa64.efi'), ['/n/arm64', 'grubaa64.efi', true]);
+  // GRUB's config is generated; a name that is an Object property is no node file either.
+  assert.deepEqual(confine(roots, 'arm64/grub.cfg'), ['/r', 'arm64/grub.cfg', false]);
+  assert.deepEqual(confine(roots, 'arm64/constructor'), ['/r', 'arm64/constructor', false]);
+  assert.deepEqual(confine(roots, 'signed/__proto__'), ['/r', 'signed/__proto__', false]);
+});
