@@ -15,6 +15,7 @@ import { ARCHITECTURES, architectureOf, type Architecture } from './vmi-arch-rul
 export { bootIndex } from './boot-index.ts';
 export { generatedMac, nicMac, NetworkPlanError, planNics, type Binding, type NicPlan } from './nic-plan.ts';
 export type { Vmi } from './vmi-spec.ts';
+export type { Architecture } from './vmi-arch-rules.ts';
 
 /** BIOS (SeaBIOS) or UEFI (OVMF); secureBoot only when the spec asks for it explicitly. */
 export interface FirmwarePlan {

@@ -1,7 +1,7 @@
 // What a QEMU command line differs in per guest architecture (spec.architecture): the binary,
 // the machine types, the CPU under software emulation, the display device, and which boot
 // paths the machine has. amd64 runs natively (KVM when it works); arm64 under TCG with AAVMF.
-import type { Architecture } from '../resources/vmi-arch-rules.ts';
+import type { Architecture } from '../resources/device-plan.ts';
 
 /** What differs per guest architecture: QEMU's binary, machine types, and the devices the machine has. */
 export interface ArchProfile {
