@@ -49,7 +49,11 @@ if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && [ -f "$out/gru
 fi
 
 rm -f "$out/stamp"
-(cd "$out/debs" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download $versions >&2)
+# Lists up to a day old may name a version the mirror has since replaced: refresh once and retry.
+if ! (cd "$out/debs" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download $versions >&2); then
+  apt-get "${apt_opts[@]}" update >&2
+  exec bash "$0" "$out"
+fi
 rm -rf "$out/root.tmp"
 mkdir -p "$out/root.tmp"
 for deb in "$out"/debs/*.deb; do dpkg-deb -x "$deb" "$out/root.tmp"; done
