@@ -51,8 +51,9 @@ fi
 rm -f "$out/stamp"
 # Lists up to a day old may name a version the mirror has since replaced: refresh once and retry.
 if ! (cd "$out/debs" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download $versions >&2); then
+  [ -z "${PXEVIRT_ARM64_LISTS_REFRESHED:-}" ] || { echo "arm64-files: apt-get download $(echo $versions) failed with fresh lists" >&2; exit 1; }
   apt-get "${apt_opts[@]}" update >&2
-  exec bash "$0" "$out"
+  PXEVIRT_ARM64_LISTS_REFRESHED=1 exec bash "$0" "$out"
 fi
 rm -rf "$out/root.tmp"
 mkdir -p "$out/root.tmp"
