@@ -200,7 +200,7 @@ function planVolume(v: VmiVolume): VolumePlan {
 
 /** The volumes of a VMI, in spec order, and the cloud-init identity (firmware UUID else uid; hostname else name). */
 export function planVolumes(vmi: Vmi): VolumesPlan {
-  const firmware = planFirmware(vmi.spec.domain, 'amd64');
+  const firmware = planFirmware(vmi.spec.domain);
   const hostname = vmi.spec.hostname !== undefined && vmi.spec.hostname !== '' ? vmi.spec.hostname : vmi.metadata.name;
   return { volumes: (vmi.spec.volumes ?? []).map(planVolume), cloudInit: { instanceId: firmware.uuid ?? vmi.metadata.uid, hostname } };
 }
