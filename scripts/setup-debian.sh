@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   # guests: QEMU, iPXE ROMs for its NICs, iPXE binaries for real PXE clients, UEFI firmware
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf
+  # arm64 guests (software emulation) and their UEFI firmware; grub-mkimage for the arm64
+  # network GRUB (its modules come from Debian's arm64 grub-efi-arm64-bin: scripts/arm64-files.sh)
+  qemu-system-arm qemu-efi-aarch64 grub-common
   # Secure Boot network boot: the Microsoft-signed shim and the Debian-signed network GRUB
   shim-signed grub-efi-amd64-signed
   # the test guest: a Debian kernel and a static busybox initramfs
@@ -52,6 +55,23 @@ for user in pxevirt-qemu pxevirt-pxe; do
   fi
 done
 
+# The arm64 network GRUB the PXE server serves as arm64/grubaa64.efi (src/pxe/grub-config.ts
+# ARM64_FILES), built from Debian's arm64 packages without adding arm64 to dpkg (cached).
+arm64_grub=/usr/local/lib/pxevirt/arm64/grubaa64.efi
+arm64_files() {
+  local built
+  built="$(dirname "$0")/../build/arm64"
+  bash "$(dirname "$0")/arm64-files.sh" "$built"
+  if ! cmp -s "$built/grubaa64.efi" "$arm64_grub"; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: $arm64_grub missing or stale; run 'make setup' as root or: install -D -m 0644 $built/grubaa64.efi $arm64_grub" >&2
+      exit 1
+    fi
+    install -D -m 0644 "$built/grubaa64.efi" "$arm64_grub"
+    echo "setup: installed $arm64_grub"
+  fi
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -61,6 +81,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: Debian packages present"
+  arm64_files
   exit 0
 fi
 
@@ -80,3 +101,4 @@ if [ ! -e "$policy" ]; then
 fi
 trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+arm64_files

@@ -1,9 +1,11 @@
 // Builds the small guest the end-to-end tests boot: the newest installed Debian kernel and
 // a gzip'd newc initramfs with busybox, the NIC/disk/CD modules and an /init that prints
 // what the tests look for (see guest/init-script.ts). Cached under build/guest/<name>/,
-// rebuilt only when an input changes (a hash of them is kept in stamp.json).
+// rebuilt only when an input changes (a hash of them is kept in stamp.json). With
+// `arch: 'arm64'` the kernel, modules and busybox come from Debian's arm64 packages, fetched
+// and unpacked under build/arm64/root by scripts/arm64-files.sh (the host stays amd64-only).
 //
-//   node --import tsx scripts/test-guest.ts NAME [OUTDIR]   → prints {kernel, initrd, marker}
+//   node --import tsx scripts/test-guest.ts NAME [OUTDIR] [arm64]   → prints {kernel, initrd, marker}
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -18,6 +20,9 @@ import { encodeNewc, type NewcEntry } from './guest/newc.ts';
 import { ensureSshKeys, sshServerEntries, sshServerInitLines, type GuestSshKeys } from './guest/ssh-server.ts';
 
 const run = promisify(execFile);
+
+/** Guest architectures: the host's own (amd64) or Debian's arm64 packages. */
+export type GuestArch = 'amd64' | 'arm64';
 
 /** Bump when the image layout changes in a way the inputs do not show. */
 const FORMAT = 2;
@@ -81,17 +86,17 @@ function compareVersions(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-/** The newest kernel version with both /boot/vmlinuz-V and /lib/modules/V. */
-export async function newestKernelVersion(): Promise<string> {
-  const boot = await readdir('/boot').catch(() => [] as string[]);
+/** The newest kernel version with both <sysroot>/boot/vmlinuz-V and <sysroot>/lib/modules/V. */
+export async function newestKernelVersion(sysroot = '/'): Promise<string> {
+  const boot = await readdir(join(sysroot, 'boot')).catch(() => [] as string[]);
   const versions = boot
     .filter((f) => f.startsWith('vmlinuz-'))
     .map((f) => f.slice('vmlinuz-'.length))
-    .filter((v) => existsSync(`/lib/modules/${v}/modules.dep`))
+    .filter((v) => existsSync(join(sysroot, 'lib/modules', v, 'modules.dep')))
     .sort(compareVersions);
   const newest = versions.at(-1);
   if (newest === undefined) {
-    throw new GuestInputMissingError('kernel', '/boot/vmlinuz-VERSION with /lib/modules/VERSION/modules.dep', 'install linux-image-amd64');
+    throw new GuestInputMissingError('kernel', `${join(sysroot, 'boot')}/vmlinuz-VERSION with ${join(sysroot, 'lib/modules')}/VERSION/modules.dep`, sysroot === '/' ? 'install linux-image-amd64' : `run scripts/arm64-files.sh`);
   }
   return newest;
 }
@@ -107,11 +112,29 @@ export async function testGuestUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-async function isStaticBusybox(): Promise<boolean> {
-  // A dynamically linked busybox would need its libraries in the initramfs.
-  const head = (await readFile(BUSYBOX)).subarray(0, 4096);
-  return !head.includes(Buffer.from('/lib64/ld-linux'));
+async function isStaticBusybox(path: string): Promise<boolean> {
+  // A dynamically linked busybox would need its libraries in the initramfs (its ELF
+  // interpreter is /lib64/ld-linux-x86-64.so.2 or /lib/ld-linux-aarch64.so.1).
+  const head = (await readFile(path)).subarray(0, 4096);
+  return !head.includes(Buffer.from('/ld-linux'));
 }
+
+const repoBuild = (...parts: string[]) => join(repoRoot, 'build', ...parts);
+
+/**
+ * The tree a guest of `arch` is made from: `/` for amd64; for arm64 Debian's arm64 packages
+ * unpacked by scripts/arm64-files.sh (run here, cached: a fresh clone fetches them once).
+ */
+export async function guestSysroot(arch: GuestArch, log: (line: string) => void = () => undefined): Promise<string> {
+  if (arch === 'amd64') return '/';
+  const out = repoBuild('arm64');
+  const { stderr } = await run('bash', [join(repoRoot, 'scripts/arm64-files.sh'), out], { maxBuffer: 16 << 20 });
+  for (const line of stderr.split('\n').filter((l) => l.startsWith('arm64-files:'))) log(line);
+  return join(out, 'root');
+}
+
+/** The network GRUB for arm64 UEFI that scripts/arm64-files.sh builds (see src/pxe/boot-plan.ts). */
+export const arm64GrubImage = (): string => repoBuild('arm64', 'grubaa64.efi');
 
 async function readModule(path: string): Promise<Buffer> {
   if (path.endsWith('.ko')) return readFile(path);
@@ -146,6 +169,8 @@ async function extractVmlinux(bzImage: Buffer, out: string): Promise<boolean> {
 
 const plainKo = (path: string) => path.replace(/\.ko\.(xz|zst|gz)$/, '.ko');
 
+// The host's busybox names the applets: an arm64 busybox cannot run here, and Debian builds
+// busybox-static with one configuration for every architecture.
 async function busyboxApplets(): Promise<string[]> {
   const { stdout } = await run(BUSYBOX, ['--list']);
   return stdout.split('\n').filter((a) => /^[A-Za-z0-9_.[\]-]+$/.test(a) && a !== 'busybox');
@@ -154,7 +179,7 @@ async function busyboxApplets(): Promise<string[]> {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Builds (or reuses) the guest kernel + initramfs for `name`; see the file comment. */
-export async function buildTestGuest(options: { name: string; outDir?: string; log?: (line: string) => void; modules?: readonly string[]; sshServer?: boolean; acpi?: boolean }): Promise<TestGuest> {
+export async function buildTestGuest(options: { name: string; outDir?: string; log?: (line: string) => void; modules?: readonly string[]; sshServer?: boolean; acpi?: boolean; arch?: GuestArch }): Promise<TestGuest> {
   const { name } = options;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
     throw new Error(`test guest name: expected letters, digits, '.', '_' or '-' (at most 63), found ${JSON.stringify(name)}`);
@@ -168,10 +193,13 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   const sshKeys = options.sshServer ? await ensureSshKeys(join(outDir, 'ssh')) : undefined;
   const result: TestGuest = { kernel: kernelOut, initrd: initrdOut, marker: guestMarker(name), ...(sshKeys ? { ssh: { privateKey: sshKeys.privateKey, publicKey: sshKeys.publicKey, hostPublicKey: sshKeys.hostPublicKey } } : {}) };
 
-  const version = await newestKernelVersion();
-  if (!existsSync(BUSYBOX)) throw new GuestInputMissingError('busybox', BUSYBOX, 'install busybox-static');
-  if (!(await isStaticBusybox())) throw new GuestInputMissingError('static busybox', `a statically linked ${BUSYBOX}`, 'install busybox-static');
-  const modDir = `/lib/modules/${version}`;
+  const arch = options.arch ?? 'amd64';
+  const sysroot = await guestSysroot(arch, log);
+  const version = await newestKernelVersion(sysroot);
+  const busyboxPath = join(sysroot, BUSYBOX);
+  if (!existsSync(busyboxPath)) throw new GuestInputMissingError('busybox', busyboxPath, 'install busybox-static');
+  if (!(await isStaticBusybox(busyboxPath))) throw new GuestInputMissingError('static busybox', `a statically linked ${busyboxPath}`, 'install busybox-static');
+  const modDir = join(sysroot, 'lib/modules', version);
   const depText = await readFile(join(modDir, 'modules.dep'), 'utf8');
   const builtinText = await readFile(join(modDir, 'modules.builtin'), 'utf8').catch(() => '');
   const wanted = [...(options.modules ?? GUEST_MODULES), ...(options.acpi ? ACPI_MODULES : [])];
@@ -185,11 +213,13 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   const services = `${sshKeys ? sshServerInitLines() : ''}${options.acpi ? ACPI_INIT_LINES : ''}`;
   const init = services ? initScript(name, { services }) : initScript(name);
   const udhcpc = udhcpcScript();
-  const busybox = await readFile(BUSYBOX);
-  const kernelImage = await readFile(`/boot/vmlinuz-${version}`);
+  const busybox = await readFile(busyboxPath);
+  const kernelPath = join(sysroot, 'boot', `vmlinuz-${version}`);
+  const kernelImage = await readFile(kernelPath);
   const hash = sha256(
     JSON.stringify({
       format: FORMAT,
+      arch,
       version,
       kernel: sha256(kernelImage),
       busybox: sha256(busybox),
@@ -260,11 +290,12 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
   // Write beside, then rename: a reader never sees half a file.
   const tmp = `.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
   await rm(stampPath, { force: true });
-  await copyFile(`/boot/vmlinuz-${version}`, kernelOut + tmp);
+  await copyFile(kernelPath, kernelOut + tmp);
   await rename(kernelOut + tmp, kernelOut);
   await writeFile(initrdOut + tmp, initrd);
   await rename(initrdOut + tmp, initrdOut);
-  const vmlinux = await extractVmlinux(kernelImage, vmlinuxOut + tmp);
+  // arm64's Image is uncompressed already (and direct kernel boot is for the x86 tests).
+  const vmlinux = arch === 'amd64' && (await extractVmlinux(kernelImage, vmlinuxOut + tmp));
   if (vmlinux) await rename(vmlinuxOut + tmp, vmlinuxOut);
   else {
     await rm(vmlinuxOut + tmp, { force: true });
@@ -276,12 +307,12 @@ export async function buildTestGuest(options: { name: string; outDir?: string; l
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [name, outDir] = process.argv.slice(2);
+  const [name, outDir, arch] = process.argv.slice(2);
   if (name === undefined) {
     process.stderr.write('usage: node --import tsx scripts/test-guest.ts NAME [OUTDIR]\n');
     process.exit(2);
   }
-  buildTestGuest({ name, ...(outDir === undefined ? {} : { outDir }), log: (line) => process.stderr.write(`${line}\n`) }).then(
+  buildTestGuest({ name, ...(outDir === undefined || outDir === '' ? {} : { outDir }), ...(arch === 'arm64' ? { arch } : {}), log: (line) => process.stderr.write(`${line}\n`) }).then(
     (guest) => process.stdout.write(`${JSON.stringify(guest)}\n`),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

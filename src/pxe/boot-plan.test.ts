@@ -37,3 +37,12 @@ test('x64 UEFI firmware whose image boots through the signed chain gets shim, iP
   assert.equal(bootFileFor({ mac: 'de:00:00:00:00:de', arch: 'efi-x64', ipxe: false }, server, false)?.file, 'ipxe/ipxe.efi');
   assert.equal(bootFileFor({ mac: 'de:00:00:00:00:de', arch: 'bios', ipxe: false }, server, true)?.file, 'ipxe/undionly.kpxe', 'BIOS has no Secure Boot');
 });
+
+test('arm64 UEFI (option 93 codes 11 and 19) gets the arm64 network GRUB: over TFTP, or as an http URL for HTTP boot', () => {
+  assert.equal(archFromCode(11), 'efi-arm64');
+  assert.equal(archFromCode(19), 'efi-arm64-http');
+  assert.deepEqual(bootFileFor({ mac, arch: 'efi-arm64', ipxe: false }, server), { file: 'arm64/grubaa64.efi', vendorClass: 'PXEClient' });
+  assert.deepEqual(bootFileFor({ mac, arch: 'efi-arm64-http', ipxe: false }, server), { file: 'http://192.168.100.1:8080/arm64/grubaa64.efi', vendorClass: 'HTTPClient' });
+  // The signed chain is x64's: an arm64 client never gets shim.
+  assert.equal(bootFileFor({ mac, arch: 'efi-arm64', ipxe: false }, server, true)?.file, 'arm64/grubaa64.efi');
+});

@@ -1,7 +1,8 @@
 // What a PXE client is, and what file it is told to boot: iPXE gets the HTTP script URL,
-// other firmware gets an iPXE binary (no chainload loop), UEFI HTTP boot gets an http URL.
+// other firmware gets an iPXE binary (no chainload loop), UEFI HTTP boot gets an http URL;
+// arm64 UEFI gets the arm64 network GRUB (Debian ships no arm64 iPXE).
 import type { ClientArch } from '../resources/pxe-server.ts';
-import { SIGNED_BOOT_FILE } from './grub-config.ts';
+import { ARM64_BOOT_FILE, SIGNED_BOOT_FILE } from './grub-config.ts';
 
 /** Option 93 codes (RFC 4578 with IANA's later assignments) mapped to pxevirt's arch names. */
 const ARCH_BY_CODE: ReadonlyMap<number, ClientArch> = new Map([
@@ -80,6 +81,8 @@ export function bootScriptUrl(server: BootServer, client: Pick<PxeClient, 'mac' 
 export function bootFileFor(client: PxeClient, server: BootServer, secureBoot = false): BootFile | undefined {
   if (client.ipxe) return { file: bootScriptUrl(server, client), vendorClass: 'PXEClient' };
   if (secureBoot && client.arch === 'efi-x64') return { file: SIGNED_BOOT_FILE, vendorClass: 'PXEClient' };
+  if (client.arch === 'efi-arm64') return { file: ARM64_BOOT_FILE, vendorClass: 'PXEClient' };
+  if (client.arch === 'efi-arm64-http') return { file: `http://${hostPort(server)}/${ARM64_BOOT_FILE}`, vendorClass: 'HTTPClient' };
   const binary = IPXE_BINARIES[client.arch];
   if (!binary) return undefined;
   if (isHttpBootArch(client.arch)) return { file: `http://${hostPort(server)}/ipxe/${binary}`, vendorClass: 'HTTPClient' };

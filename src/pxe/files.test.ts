@@ -69,4 +69,12 @@ test('a root held by descriptor serves the same files and refuses the same escap
     await assert.rejects(openConfined(held, path), (err: unknown) => err instanceof FileRefusedError && err.code === 'denied', path);
   }
   assert.equal(shownPath(`${held.root}/leases.json`), join(roots.root, 'leases.json'));
+
+test('the virtual arm64/ and signed/ directories name only their node files; other names there fall to the root', () => {
+  const roots = { root: '/r', ipxeDir: '/i', arm64: { 'grubaa64.efi': '/n/arm64/grubaa64.efi' } };
+  assert.deepEqual(confine(roots, 'arm64/grubaa64.efi'), ['/n/arm64', 'grubaa64.efi', true]);
+  // GRUB's config is generated; a name that is an Object property is no node file either.
+  assert.deepEqual(confine(roots, 'arm64/grub.cfg'), ['/r', 'arm64/grub.cfg', false]);
+  assert.deepEqual(confine(roots, 'arm64/constructor'), ['/r', 'arm64/constructor', false]);
+  assert.deepEqual(confine(roots, 'signed/__proto__'), ['/r', 'signed/__proto__', false]);
 });

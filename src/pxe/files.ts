@@ -8,6 +8,8 @@ import { basename, dirname, sep } from 'node:path';
 import { SIGNED_FILES } from './grub-config.ts';
 import { isHeld } from './held-dir.ts';
 
+import { ARM64_FILES, SIGNED_FILES } from './grub-config.ts';
+
 /** Read-only, never a controlling terminal, never blocking on a FIFO/device at open. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK;
 
@@ -35,6 +37,8 @@ export interface FileRoots {
   ipxeDir: string;
   /** The virtual `signed/` directory: name → the node's file (default SIGNED_FILES, Debian's shim and GRUB). */
   signed?: Readonly<Record<string, string>>;
+  /** The virtual `arm64/` directory: name → the node's file (default ARM64_FILES, the arm64 network GRUB). */
+  arm64?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,8 +53,9 @@ export function confine(roots: FileRoots, requested: string): [string, string, b
   if (parts.length === 0) throw new FileRefusedError(requested, 'not-found', 'expected a file name, found an empty path');
   if (parts[0] === 'ipxe' && parts.length === 2) return [roots.ipxeDir, parts[1] as string, true];
   // The signed chain (shim, GRUB) is the node's own files, like the iPXE binaries.
-  const signed = parts[0] === 'signed' && parts.length === 2 ? (roots.signed ?? SIGNED_FILES)[parts[1] as string] : undefined;
-  if (signed !== undefined) return [dirname(signed), basename(signed), true];
+  const nodeDir = parts.length !== 2 ? undefined : parts[0] === 'signed' ? (roots.signed ?? SIGNED_FILES) : parts[0] === 'arm64' ? (roots.arm64 ?? ARM64_FILES) : undefined;
+  const nodeFile = nodeDir !== undefined && Object.hasOwn(nodeDir, parts[1] as string) ? nodeDir[parts[1] as string] : undefined;
+  if (nodeFile !== undefined) return [dirname(nodeFile), basename(nodeFile), true];
   return [roots.root, parts.join('/'), false];
 }
 

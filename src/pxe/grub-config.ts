@@ -1,7 +1,9 @@
-// The Secure Boot chain's last step, pure: the GRUB config the Debian-signed network GRUB
-// (grubnetx64, loaded by the Microsoft-signed shim) fetches over TFTP, generated per client from
-// the selected image. GRUB asks shim to verify the kernel, so the image's kernel must be signed
-// by a key shim trusts (Debian's kernels are); the initrd is not verified.
+// Network GRUB's config, pure, generated per client from the selected image, for the two
+// chains that boot through GRUB: Secure Boot (the Debian-signed grubnetx64, loaded by the
+// Microsoft-signed shim; GRUB asks shim to verify the kernel, so it must be signed by a key
+// shim trusts — Debian's are; the initrd is not verified) and arm64 UEFI (a network GRUB made
+// with grub-mkimage from Debian's grub-efi-arm64-bin, whose prefix is /arm64: Debian's ipxe
+// has no arm64 build). GRUB fetches the config over TFTP from the server it came from.
 import type { PxeImage, PxeServerSpec } from '../resources/pxe-server.ts';
 import { hostValues, renderImageFor } from './host-values.ts';
 import type { RelayIds } from './relay-info.ts';
@@ -16,6 +18,22 @@ export const SIGNED_FILES: Readonly<Record<string, string>> = {
 
 /** The boot file a Secure Boot x64 UEFI client is told to fetch. */
 export const SIGNED_BOOT_FILE = 'signed/shimx64.efi';
+
+/**
+ * Files served from the node for arm64 UEFI clients, under the virtual `arm64/` directory: the
+ * network GRUB scripts/arm64-files.sh builds and scripts/setup-debian.sh installs here.
+ */
+export const ARM64_FILES: Readonly<Record<string, string>> = {
+  'grubaa64.efi': '/usr/local/lib/pxevirt/arm64/grubaa64.efi',
+};
+
+/** The boot file an arm64 UEFI client is told to fetch; its GRUB then reads `arm64/grub.cfg`. */
+export const ARM64_BOOT_FILE = 'arm64/grubaa64.efi';
+
+/** The architecture a GRUB config request comes from: arm64's GRUB asks under `arm64/`, the signed x64 one elsewhere. */
+export function grubConfigArch(file: string): 'efi-x64' | 'efi-arm64' {
+  return file.replace(/^\/+/, '').startsWith('arm64/') ? 'efi-arm64' : 'efi-x64';
+}
 
 /**
  * True for the names network GRUB looks for its config under ($prefix/grub.cfg,
@@ -37,14 +55,15 @@ export function grubNoImage(reason: string): string {
 }
 
 /** The GRUB script that boots `image` (cmdline already rendered); kernel and initrds are paths on this TFTP server. */
-export function grubImageConfig(image: PxeImage, reason: string): string {
-  if (image.kernel === undefined) return grubNoImage(`image ${image.name} is an iPXE script; the signed chain boots kernel images only`);
+export function grubImageConfig(image: PxeImage, reason: string, arch: 'efi-x64' | 'efi-arm64' = 'efi-x64'): string {
+  const chain = arch === 'efi-arm64' ? 'the arm64 network GRUB' : 'the signed chain';
+  if (image.kernel === undefined) return grubNoImage(`image ${image.name} is an iPXE script; ${chain} boots kernel images only`);
   const remote = [image.kernel, ...image.initrd].find((p) => /^https?:\/\//.test(p));
-  if (remote !== undefined) return grubNoImage(`image ${image.name} names ${remote}; the signed chain loads files from this server's TFTP root only`);
+  if (remote !== undefined) return grubNoImage(`image ${image.name} names ${remote}; ${chain} loads files from this server's TFTP root only`);
   const args = image.cmdline.split(/\s+/).filter((w) => w !== '').map(grubQuote);
   const lines = [
     `# pxevirt: image ${image.name} (${reason.replaceAll('\n', ' ')})`,
-    `echo ${grubQuote(`pxevirt: booting image ${image.name} through the signed chain`)}`,
+    `echo ${grubQuote(`pxevirt: booting image ${image.name} through ${chain}`)}`,
     `linux ${grubQuote(`/${image.kernel}`)}${args.length ? ` ${args.join(' ')}` : ''}`,
     ...(image.initrd.length ? [`initrd ${image.initrd.map((i) => grubQuote(`/${i}`)).join(' ')}`] : []),
     'boot',
@@ -59,14 +78,19 @@ export interface GrubAnswer {
   reason: string;
 }
 
-/** The signed chain's GRUB config for a client known by its DHCP lease (`mac`), or why there is none. */
-export function grubConfigFor(spec: Pick<PxeServerSpec, 'images' | 'hosts' | 'defaultImage' | 'menu' | 'vms'>, client: { mac?: string | undefined; ip: string; relay?: RelayIds | undefined }, baseUrl: string): GrubAnswer {
+/** Network GRUB's config for a client known by its DHCP lease (`mac`) and its GRUB's arch, or why there is none. */
+export function grubConfigFor(
+  spec: Pick<PxeServerSpec, 'images' | 'hosts' | 'defaultImage' | 'menu' | 'vms'>,
+  client: { mac?: string | undefined; ip: string; relay?: RelayIds | undefined; arch?: 'efi-x64' | 'efi-arm64' },
+  baseUrl: string,
+): GrubAnswer {
+  const arch = client.arch ?? 'efi-x64';
   if (client.mac === undefined) {
     const reason = `no DHCP exchange known for ${client.ip}, so no host to select an image for`;
     return { text: grubNoImage(reason), reason };
   }
-  const selection = selectImage(spec, { mac: client.mac, arch: 'efi-x64', ...(client.relay ? { relay: client.relay } : {}) });
+  const selection = selectImage(spec, { mac: client.mac, arch, ...(client.relay ? { relay: client.relay } : {}) });
   if (selection.kind !== 'image') return { text: grubNoImage(selection.reason), reason: selection.reason };
-  const image = renderImageFor(selection.image, hostValues({ mac: client.mac, ip: client.ip, arch: 'efi-x64', image: selection.image.name, baseUrl }));
-  return { text: grubImageConfig(image, selection.reason), image: image.name, reason: selection.reason };
+  const image = renderImageFor(selection.image, hostValues({ mac: client.mac, ip: client.ip, arch, image: selection.image.name, baseUrl }));
+  return { text: grubImageConfig(image, selection.reason, arch), image: image.name, reason: selection.reason };
 }

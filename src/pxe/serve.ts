@@ -8,7 +8,7 @@ import { createPxeMetrics } from './metrics.ts';
 import { Timeline } from './timeline.ts';
 import { Transfers } from './transfers.ts';
 import { RelayMemory } from './relay-info.ts';
-import { grubConfigFor, isGrubConfigName } from './grub-config.ts';
+import { grubConfigArch, grubConfigFor, isGrubConfigName } from './grub-config.ts';
 import { startDhcp, type DhcpServer } from './dhcp/server.ts';
 import { startTftp } from './tftp/server.ts';
 import { startHttp, statusDocument } from './http/server.ts';
@@ -127,7 +127,7 @@ export async function startPxeServer(options: PxeServeOptions): Promise<PxeServe
           if (!isGrubConfigName(file)) return undefined;
           const mac = timeline.macForIp(ip);
           const host = address.includes(':') ? `[${address}]` : address;
-          const answer = grubConfigFor(spec, { mac, ip, relay: mac === undefined ? undefined : relayMemory.get(mac) }, `http://${host}:${spec.http.port}`);
+          const answer = grubConfigFor(spec, { mac, ip, relay: mac === undefined ? undefined : relayMemory.get(mac), arch: grubConfigArch(file) }, `http://${host}:${spec.http.port}`);
           timeline.record({ proto: 'tftp', event: 'grub-config', ip, file, ...(answer.image === undefined ? {} : { image: answer.image }), reason: answer.reason });
           return Buffer.from(answer.text);
         },

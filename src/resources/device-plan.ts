@@ -11,10 +11,12 @@ import { parseInsertedMedia, VIRTUAL_CD_NAME, VIRTUAL_MEDIA_ANNOTATION } from '.
 import type { DomainSpec } from './vmi-domain-schema.ts';
 import type { VmiVolume } from './vmi-schema.ts';
 import type { Vmi } from './vmi-spec.ts';
+import { ARCHITECTURES, architectureOf, type Architecture } from './vmi-arch-rules.ts';
 
 export { bootIndex } from './boot-index.ts';
 export { generatedMac, nicMac, NetworkPlanError, planNics, type Binding, type NicPlan } from './nic-plan.ts';
 export type { Vmi } from './vmi-spec.ts';
+export type { Architecture } from './vmi-arch-rules.ts';
 
 /** BIOS (SeaBIOS) or UEFI (OVMF); secureBoot only when the spec asks for it explicitly. */
 export interface FirmwarePlan {
@@ -72,7 +74,9 @@ export interface DevicePlan extends VolumesPlan {
   name: string;
   namespace: string;
   uid: string;
-  /** The machine type as asked (q35 when unset); qemu-args checks QEMU can run it. */
+  /** The guest's architecture (spec.architecture): amd64, or arm64 (UEFI only, virt machine). */
+  arch: Architecture;
+  /** The machine type as asked (q35 when unset, virt on arm64); qemu-args checks QEMU can run it. */
   machine: string;
   firmware: FirmwarePlan;
   cpu: { sockets: number; cores: number; threads: number; model: string };
@@ -136,10 +140,18 @@ export function guestMemoryMiB(domain: Pick<DomainSpec, 'memory' | 'resources'>)
   throw new DevicePlanError('spec.domain.memory.guest', 'a guest memory size (memory.guest or resources.requests.memory)', undefined);
 }
 
-/** The one reading of spec.domain.firmware. */
-export function planFirmware(domain: Pick<DomainSpec, 'firmware'>): FirmwarePlan {
+/** spec.architecture as one pxevirt runs; throws DevicePlanError for another. */
+export function planArch(spec: { architecture?: string | undefined }): Architecture {
+  const arch = architectureOf(spec);
+  if (!(ARCHITECTURES as readonly string[]).includes(arch)) throw new DevicePlanError('spec.architecture', ARCHITECTURES.join(' or '), spec.architecture);
+  return arch as Architecture;
+}
+
+/** The one reading of spec.domain.firmware; arm64 is UEFI only (no bootloader means EFI). */
+export function planFirmware(domain: Pick<DomainSpec, 'firmware'>, arch: Architecture = 'amd64'): FirmwarePlan {
   const firmware = domain.firmware ?? {};
-  const efi = firmware.bootloader?.efi;
+  if (arch === 'arm64' && firmware.bootloader?.bios) throw new DevicePlanError('spec.domain.firmware.bootloader.bios', 'bootloader.efi (arm64 boots UEFI only)', firmware.bootloader.bios);
+  const efi = firmware.bootloader?.efi ?? (arch === 'arm64' ? {} : undefined);
   const plan: FirmwarePlan = { bootloader: efi ? 'efi' : 'bios', secureBoot: efi?.secureBoot === true };
   if (firmware.uuid !== undefined && firmware.uuid !== '') plan.uuid = firmware.uuid;
   if (firmware.serial !== undefined && firmware.serial !== '') plan.serial = firmware.serial;
@@ -148,7 +160,7 @@ export function planFirmware(domain: Pick<DomainSpec, 'firmware'>): FirmwarePlan
 
 const positive = (v: number | undefined): number => (v !== undefined && Number.isInteger(v) && v > 0 ? v : 1);
 
-function planDisks(domain: DomainSpec, volumes: readonly VolumePlan[]): DiskPlan[] {
+function planDisks(domain: DomainSpec, volumes: readonly VolumePlan[], defaultBus: string): DiskPlan[] {
   return (domain.devices.disks ?? []).map((disk, i) => {
     const kind = disk.cdrom ? 'cdrom' : disk.lun ? 'lun' : 'disk';
     const target = disk.cdrom ?? disk.lun ?? disk.disk ?? {};
@@ -156,7 +168,7 @@ function planDisks(domain: DomainSpec, volumes: readonly VolumePlan[]): DiskPlan
       name: disk.name,
       at: `spec.domain.devices.disks[${i}]`,
       kind,
-      bus: target.bus !== undefined && target.bus !== '' ? target.bus : 'sata',
+      bus: target.bus !== undefined && target.bus !== '' ? target.bus : defaultBus,
       readonly: target.readonly === true || (kind === 'cdrom' && target.readonly !== false),
     };
     const boot = bootIndex(disk.bootOrder);
@@ -199,7 +211,7 @@ export function planVolumes(vmi: Vmi): VolumesPlan {
 /** Whether the runtime will add an RNG to this VMI (autoRng over its plan); false when the plan refuses the spec. */
 export function rngAddedFor(vmi: Vmi): boolean {
   try {
-    return autoRng(vmi, planFirmware(vmi.spec.domain), planNics(vmi.spec));
+    return autoRng(vmi, planFirmware(vmi.spec.domain, planArch(vmi.spec)), planNics(vmi.spec));
   } catch {
     return false;
   }
@@ -232,16 +244,20 @@ export function planVmi(vmi: Vmi): DevicePlan {
     specDisks.push(media.disk);
     volumes.volumes.push(media.volume);
   }
+
+  const arch = planArch(vmi.spec);
+  const specDisks = planDisks(domain, volumes.volumes, arch === 'arm64' ? 'virtio' : 'sata');
   const override = parseBootOverride(vmi.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION]);
   const { disks, nics } = applyBootOverride(specDisks, specNics, override);
-  const firmware = planFirmware(domain);
+  const firmware = planFirmware(domain, arch);
   const rngAdded = autoRng(vmi, firmware, nics);
   const bootRestore = overrideActive(override) && override.enabled === 'Once' ? { disks: specDisks.map((d) => d.bootOrder), nics: specNics.map((n) => n.bootOrder) } : undefined;
   return {
     name: vmi.metadata.name,
     namespace: vmi.metadata.namespace ?? 'default',
     uid: vmi.metadata.uid,
-    machine: domain.machine?.type ?? 'q35',
+    arch,
+    machine: domain.machine?.type ?? (arch === 'arm64' ? 'virt' : 'q35'),
     firmware,
     cpu: { sockets: positive(cpu.sockets), cores: positive(cpu.cores), threads: positive(cpu.threads), model: cpu.model ?? 'host-model' },
     memoryMiB: guestMemoryMiB(domain),

@@ -19,6 +19,9 @@ export function firmwareUuidFor(name: string): string {
 
 export const DEFAULT_MACHINE_TYPE = 'q35';
 export const DEFAULT_DISK_BUS = 'sata';
+/** KubeVirt's arm64 defaults (SetArm64Defaults): the virt machine, virtio disks, UEFI. */
+export const ARM64_MACHINE_TYPE = 'virt';
+export const ARM64_DISK_BUS = 'virtio';
 export const DEFAULT_CPU_MODEL = 'host-model';
 
 /**
@@ -36,10 +39,11 @@ export interface TemplateDefaults {
 export function defaultVmiSpec(spec: Obj, name: string, leave: TemplateDefaults = {}): void {
   const domain = ensureObj(spec, 'domain');
   if (!leave.preference && (spec.architecture === undefined || spec.architecture === '')) spec.architecture = 'amd64';
+  const arm64 = spec.architecture === 'arm64';
 
   if (!leave.preference) {
     const machine = ensureObj(domain, 'machine');
-    if (machine.type === undefined || machine.type === '') machine.type = DEFAULT_MACHINE_TYPE;
+    if (machine.type === undefined || machine.type === '') machine.type = arm64 ? ARM64_MACHINE_TYPE : DEFAULT_MACHINE_TYPE;
   }
 
   if (!leave.instancetype) {
@@ -49,9 +53,11 @@ export function defaultVmiSpec(spec: Obj, name: string, leave: TemplateDefaults 
   defaultPullPolicies(spec);
   defaultNetwork(spec, domain);
   defaultVolumeDisks(spec, domain);
-  if (!leave.preference) defaultDisks(domain);
+  if (!leave.preference) defaultDisks(domain, arm64 ? ARM64_DISK_BUS : DEFAULT_DISK_BUS);
 
   const firmware = ensureObj(domain, 'firmware');
+  // arm64 boots UEFI only: no bootloader means EFI without Secure Boot (KubeVirt's arm64 default).
+  if (arm64 && !isObj(firmware.bootloader)) firmware.bootloader = { efi: { secureBoot: false } };
   if (firmware.uuid === undefined || firmware.uuid === '') firmware.uuid = firmwareUuidFor(name);
   ensureObj(domain, 'features');
 }
@@ -115,13 +121,13 @@ function defaultVolumeDisks(spec: Obj, domain: Obj): void {
   if (disks.length > 0 || Array.isArray(devices.disks)) devices.disks = disks;
 }
 
-/** A disk with no target becomes `disk: {}`; an unset bus becomes sata (amd64); CD-ROMs are read-only. */
-function defaultDisks(domain: Obj): void {
+/** A disk with no target becomes `disk: {}`; an unset bus becomes `bus` (sata on amd64, virtio on arm64); CD-ROMs are read-only. */
+function defaultDisks(domain: Obj, bus: string): void {
   for (const disk of listAt(objAt(domain, 'devices'), 'disks')) {
     if (!isObj(disk.disk) && !isObj(disk.cdrom) && !isObj(disk.lun)) disk.disk = {};
     for (const target of ['disk', 'cdrom', 'lun'] as const) {
       const t = objAt(disk, target);
-      if (t && (t.bus === undefined || t.bus === '')) t.bus = DEFAULT_DISK_BUS;
+      if (t && (t.bus === undefined || t.bus === '')) t.bus = bus;
     }
     const cdrom = objAt(disk, 'cdrom');
     if (cdrom) {

@@ -6,8 +6,10 @@ import { parseQuantity, quantityValue, type Quantity } from '../lib/quantity.ts'
 import { dns1123LabelErrors, dns1123SubdomainErrors } from './names.ts';
 import { objAt, type Obj } from './object-path.ts';
 
+import { architectureOf, EMULATED_MACHINES_BY_ARCH, type Architecture } from './vmi-arch-rules.ts';
+
 /** The machine types KubeVirt allows on amd64 by default (DefaultAMD64EmulatedMachines), as globs. */
-export const EMULATED_MACHINES = ['q35*', 'pc-q35*'] as const;
+export const EMULATED_MACHINES = EMULATED_MACHINES_BY_ARCH.amd64;
 const globMatch = (glob: string, text: string): boolean => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(text);
 const ONE_M = 1e6;
 /** A CPU model name as QEMU lists them (`Skylake-Client-v4`, `qemu64`, `host-model`); empty means the default. */
@@ -55,9 +57,10 @@ export function validateDomain(spec: Obj, base: string): Cause[] {
   }
 
   const machineType = objAt(domain, 'machine')?.type;
-  if (typeof machineType === 'string' && machineType !== '' && !EMULATED_MACHINES.some((g) => globMatch(g, machineType))) {
+  const machines = EMULATED_MACHINES_BY_ARCH[architectureOf(spec) as Architecture] ?? EMULATED_MACHINES;
+  if (typeof machineType === 'string' && machineType !== '' && !machines.some((g) => globMatch(g, machineType))) {
     const field = join(base, 'domain.machine.type');
-    causes.push(cause(CauseType.Invalid, field, `${field} is not supported: ${machineType} (allowed values: [${EMULATED_MACHINES.join(' ')}])`));
+    causes.push(cause(CauseType.Invalid, field, `${field} is not supported: ${machineType} (allowed values: [${machines.join(' ')}])`));
   }
 
   const firmware = objAt(domain, 'firmware');

@@ -7,6 +7,7 @@ import { isObj } from './object-path.ts';
 import { schemaCauses } from './schema-check.ts';
 import { vmiSpecSchema, type VmiSpec } from './vmi-schema.ts';
 import { validateDomain } from './vmi-domain-rules.ts';
+import { validateArchitecture } from './vmi-arch-rules.ts';
 import { validateNetworks } from './vmi-network-rules.ts';
 import { validateBootOrderAndDiskVolumes, validateDisks, validateVolumes, validateVolumesHaveDisks } from './vmi-storage-rules.ts';
 import type { Obj } from './object-path.ts';
@@ -23,6 +24,7 @@ export interface Vmi {
 function validateVmiSpec(spec: Obj, base: string): Cause[] {
   return [
     ...validateDomain(spec, base),
+    ...validateArchitecture(spec, base),
     ...validateNetworks(spec, base),
     ...validateBootOrderAndDiskVolumes(spec, base),
     ...validateVolumes(spec, base),

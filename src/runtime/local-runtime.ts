@@ -11,6 +11,7 @@ import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
 import { createPod, podFor, removePod } from './pod.ts';
+import { ARCH_PROFILES, hostArchitecture } from './qemu-arch.ts';
 import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { mkdirPrivate, writePrivateFile } from '../lib/private-file.ts';
 import type { RunAsUser } from './run-as.ts';
@@ -40,6 +41,12 @@ export const OVMF_FILES: OvmfFiles = {
   secureVars: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd',
 };
 
+/** Debian's AAVMF (package qemu-efi-aarch64): the arm64 UEFI firmware (no Secure Boot on arm64 here). */
+export const AAVMF_FILES: OvmfFiles = {
+  code: '/usr/share/AAVMF/AAVMF_CODE.fd',
+  vars: '/usr/share/AAVMF/AAVMF_VARS.fd',
+};
+
 export interface OvmfFiles {
   code: string;
   vars: string;
@@ -62,12 +69,15 @@ export interface LocalRuntimeOptions {
    * and moved under `<dataDir>/run/quarantine/` once it has ended.
    */
   storeId?: string;
+  /** The amd64 QEMU (default qemu-system-x86_64 from PATH); other architectures use their profile's binary. */
   qemuBinary?: string;
   accel?: () => Promise<AccelProbeResult>;
   network?: NetworkAttacher;
   /** More QEMU arguments per VMI (tests: direct kernel boot). */
   extraArgs?: (vmi: VmiObject) => readonly string[];
   ovmf?: OvmfFiles;
+  /** arm64 UEFI firmware; default AAVMF_FILES. */
+  aavmf?: OvmfFiles;
   /**
    * The user QEMU drops to (`-runas`) once it has opened its files; absent: QEMU stays root.
    * It owns only the run dir's `qemu/` directory, which QEMU inherits open (QEMU_DIR_FD).
@@ -244,7 +254,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (podMade.status === 'rejected') throw podMade.reason;
     if (probed.status === 'rejected') throw probed.reason;
     if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
-    const probe = probed.value;
+    // KVM runs only the host's own architecture: any other is software-emulated.
+    const probe: AccelProbeResult = plan.arch === hostArchitecture() ? probed.value : { accel: 'tcg', reason: `architecture ${plan.arch} is emulated on this ${process.arch} host` };
     const disks: ResolvedDisk[] = prepared.value;
     took.step('pod+volumes');
     // Overlays and the cloud-init ISO come from qemu-img and xorriso, which follow the umask.
@@ -262,12 +273,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     const nics = nicsFor(plan, attachment.nics);
     took.step('network');
 
-    const ovmfFiles = options.ovmf ?? OVMF_FILES;
+    const ovmfFiles = plan.arch === 'arm64' ? (options.aavmf ?? AAVMF_FILES) : (options.ovmf ?? OVMF_FILES);
     let ovmf: { code: string; vars: string; secureBoot?: boolean } | undefined;
     if (plan.firmware.bootloader === 'efi') {
       // secureBoot only when asked for explicitly (KubeVirt would default it on with SMM).
       const secure = plan.firmware.secureBoot && ovmfFiles.secureCode !== undefined && ovmfFiles.secureVars !== undefined;
-      const vars = join(p.runDir, 'OVMF_VARS.fd');
+      const vars = join(p.runDir, plan.arch === 'arm64' ? 'AAVMF_VARS.fd' : 'OVMF_VARS.fd');
       // Per-VMI variables, copied once: kept for the VMI's lifetime.
       if (!existsSync(vars)) await copyFile(secure && ovmfFiles.secureVars ? ovmfFiles.secureVars : ovmfFiles.vars, vars);
       await chmod(vars, 0o600); // copyFile gives the copy the source's mode (0644)
@@ -310,12 +321,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     await writeGuestRecord(p.runDir, record);
     await writePrivateFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));
     took.step('files');
-    log.info({ uid, netns: p.netns, accel: probe.accel, accelReason: probe.reason }, 'starting QEMU');
+    log.info({ uid, netns: p.netns, arch: plan.arch, accel: probe.accel, accelReason: probe.reason }, 'starting QEMU');
+    const qemuBinary = plan.arch === 'amd64' ? options.qemuBinary : ARCH_PROFILES[plan.arch].binary;
     const g: Guest = { record, pid: 0 };
     guests.set(uid, g);
     const qemuDirFd = openSync(files.qemuDir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
-      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, fds: [qemuDirFd], ...(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
+      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, fds: [qemuDirFd], ...(qemuBinary ? { qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
       watch(g, proc);
       // A one-time boot override: this boot used it; every later reset boots as the spec says.
       try {

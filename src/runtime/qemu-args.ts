@@ -5,6 +5,7 @@
 // OVMF vars copy) are written by the runtime before QEMU starts.
 import { join } from 'node:path';
 import type { DevicePlan, DiskPlan } from '../resources/device-plan.ts';
+import { ARCH_PROFILES, type ArchProfile } from './qemu-arch.ts';
 
 export interface ResolvedDisk {
   /** The disk/volume name in the spec. */
@@ -54,7 +55,7 @@ export interface QemuArgsContext {
   accel: 'kvm' | 'tcg';
   disks: readonly ResolvedDisk[];
   nics: readonly ResolvedNic[];
-  /** UEFI firmware: the read-only code and the per-VMI copy of the variables. */
+  /** UEFI firmware (OVMF, AAVMF on arm64): the read-only code and the per-VMI copy of the variables. */
   ovmf?: { code: string; vars: string; secureBoot?: boolean };
   /** Appended as given (tests: direct kernel boot). */
   extraArgs?: readonly string[];
@@ -118,20 +119,22 @@ export const NIC_DEVICES: Readonly<Record<string, string>> = {
 // QEMU option values: a comma is written as two.
 const opt = (s: string): string => s.replaceAll(',', ',,');
 
-function cpuArgs(cpu: DevicePlan['cpu'], accel: 'kvm' | 'tcg'): string[] {
+function cpuArgs(cpu: DevicePlan['cpu'], accel: 'kvm' | 'tcg', profile: ArchProfile): string[] {
   const { sockets, cores, threads, model } = cpu;
   const args = ['-smp', `${sockets * cores * threads},sockets=${sockets},cores=${cores},threads=${threads}`];
   // host-model/host-passthrough mean "like the host": `host` under KVM; under TCG there is
-  // no host CPU to copy, and QEMU's default model boots the guests we run.
+  // no host CPU to copy: QEMU's default model boots the x86 guests we run, arm64's virt
+  // machine defaults to a 32-bit CPU, so it gets `max`.
   if (model === 'host-model' || model === 'host-passthrough' || model === '') {
     if (accel === 'kvm') args.push('-cpu', 'host');
+    else if (profile.tcgCpu !== undefined) args.push('-cpu', profile.tcgCpu);
   } else {
     args.push('-cpu', opt(model));
   }
   return args;
 }
 
-function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext): string[] {
+function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext, profile: ArchProfile): string[] {
   const args: string[] = [];
   const controllers = new Set<string>();
   let ahciPort = 0;
@@ -153,6 +156,7 @@ function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext): string[] {
         device = `virtio-blk-pci,id=${id},drive=drive-${id}`;
         break;
       case 'sata':
+        if (!profile.sata) throw new QemuArgsError(`${disk.at}.${disk.kind}.bus`, 'virtio, scsi or usb (the virt machine has no SATA controller)', disk.bus);
         // q35's built-in ICH9 AHCI controller: six ports, ide.0 … ide.5.
         if (ahciPort > 5) throw new QemuArgsError(`spec.domain.devices.disks[${i}]`, 'at most 6 sata disks (the q35 AHCI ports)', name);
         device = `${cdrom ? 'ide-cd' : 'ide-hd'},id=${id},bus=ide.${ahciPort++},drive=drive-${id}`;
@@ -189,7 +193,7 @@ function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext): string[] {
  * "no peer" and the guest sees a NIC whose frames go nowhere — honest for a network that
  * is not wired yet (a slirp placeholder would hand the guest an address that means nothing).
  */
-function nicArgs(ctx: QemuArgsContext): string[] {
+function nicArgs(ctx: QemuArgsContext, profile: ArchProfile): string[] {
   const args: string[] = [];
   ctx.nics.forEach((nic, i) => {
     const model = NIC_DEVICES[nic.model];
@@ -202,14 +206,13 @@ function nicArgs(ctx: QemuArgsContext): string[] {
       args.push('-netdev', userNetdev(`netdev${i}`, nic.user));
       device += `,netdev=netdev${i}`;
     }
-    if (nic.bootOrder !== undefined) device += `,bootindex=${nic.bootOrder}`;
+    // QEMU's NIC ROMs are x86 code: on arm64 AAVMF drives the NIC itself (VirtioNetDxe).
+    if (nic.bootOrder !== undefined) device += `,bootindex=${nic.bootOrder}${profile.bios ? '' : ',romfile='}`;
     else device += ',romfile=';
     args.push('-device', device);
   });
   return args;
 }
-
-const MACHINE_TYPE = /^(q35|pc-q35-[0-9.]+)$/;
 
 /** QEMU's seccomp sandbox with every optional deny (QEMU 7.2's set). */
 export const SANDBOX = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
@@ -223,15 +226,18 @@ export const SANDBOX_RUNAS = 'on,obsolete=deny,spawn=deny,resourcecontrol=deny';
 /** The QEMU arguments (without the binary) that run this VMI. */
 export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
   const files = runFiles(ctx.runDir);
-  if (!MACHINE_TYPE.test(plan.machine)) throw new QemuArgsError('spec.domain.machine.type', 'q35 or pc-q35-<version>', plan.machine);
+  const profile = ARCH_PROFILES[plan.arch];
+  if (!profile.machine.test(plan.machine)) throw new QemuArgsError('spec.domain.machine.type', `${profile.machineExpected} (architecture ${plan.arch})`, plan.machine);
   const efi = plan.firmware.bootloader === 'efi';
+  if (!efi && !profile.bios) throw new QemuArgsError('spec.domain.firmware.bootloader', `efi (architecture ${plan.arch} boots UEFI only)`, 'bios');
+  if (plan.firmware.secureBoot && plan.arch !== 'amd64') throw new QemuArgsError('spec.domain.firmware.bootloader.efi.secureBoot', `false (no Secure Boot firmware for ${plan.arch})`, true);
   if (efi && !ctx.ovmf) throw new QemuArgsError('spec.domain.firmware.bootloader.efi', 'OVMF files from the runtime', undefined);
   const secureBoot = efi && ctx.ovmf?.secureBoot === true;
 
   const args = ['-name', `guest=${opt(`${plan.namespace}_${plan.name}`)}`];
   args.push('-machine', `${plan.machine}${secureBoot ? ',smm=on' : ''}`, '-accel', ctx.accel);
   args.push('-m', String(plan.memoryMiB));
-  args.push(...cpuArgs(plan.cpu, ctx.accel));
+  args.push(...cpuArgs(plan.cpu, ctx.accel, profile));
   // -nodefaults drops QEMU's implicit NIC, serial, monitor and VGA; what we want is added back.
   args.push('-nodefaults', '-no-user-config', '-display', 'none');
   // QEMU's seccomp filter: a guest that breaks out of the device model still cannot exec,
@@ -254,12 +260,12 @@ export function qemuArgs(plan: DevicePlan, ctx: QemuArgsContext): string[] {
 
   args.push('-chardev', `socket,id=serial0,path=${opt(files.serialSocket)},server=on,wait=off,logfile=${opt(files.serialLog)},logappend=on`);
   args.push('-serial', 'chardev:serial0');
-  if (plan.graphics) args.push('-vga', 'std', '-vnc', `unix:${opt(files.vncSocket)}`);
+  if (plan.graphics) args.push(...profile.display, '-vnc', `unix:${opt(files.vncSocket)}`);
   args.push('-qmp', `unix:${opt(files.qmpSocket)},server=on,wait=off`);
   args.push('-pidfile', files.pidfile);
 
-  args.push(...diskArgs(plan.disks, ctx));
-  args.push(...nicArgs(ctx));
+  args.push(...diskArgs(plan.disks, ctx, profile));
+  args.push(...nicArgs(ctx, profile));
   if (plan.rng) args.push('-device', 'virtio-rng-pci');
 
   const anyBootOrder = ctx.nics.some((n) => n.bootOrder !== undefined) || plan.disks.some((d) => d.bootOrder !== undefined);

@@ -266,3 +266,15 @@ test('x64 UEFI firmware whose selected image has secureBoot is sent shim; iPXE a
   assert.equal(file('02:00:00:00:00:02'), 'ipxe/ipxe.efi');
   assert.match(file('02:00:00:00:00:01', true) ?? '', /^http:\/\/192\.168\.100\.1:8080\/boot\.ipxe\?/);
 });
+
+test('arm64 UEFI clients get the arm64 network GRUB: code 11 over TFTP, code 19 (HTTP boot) as an http URL, x86 answers unchanged', () => {
+  const h = harness();
+  const pxe = h.send('discover', { mac: '02:00:00:00:00:11', arch: 11, vendorClass: 'PXEClient:Arch:00011:UNDI:003000' });
+  assert.equal(pxe.reply?.packet.file, 'arm64/grubaa64.efi');
+  assert.equal(getString(pxe.reply!.packet.options, Opt.vendorClass), 'PXEClient');
+  assert.equal(pxe.events[0]?.arch, 'efi-arm64');
+  const http = h.send('discover', { mac: '02:00:00:00:00:13', arch: 19, vendorClass: 'HTTPClient:Arch:00019:UNDI:003000' }).reply!.packet;
+  assert.equal(getString(http.options, Opt.bootfile), 'http://192.168.100.1:8080/arm64/grubaa64.efi');
+  assert.equal(getString(http.options, Opt.vendorClass), 'HTTPClient');
+  assert.equal(h.send('discover', { mac: '02:00:00:00:00:07', arch: 7 }).reply?.packet.file, 'ipxe/ipxe.efi');
+});
