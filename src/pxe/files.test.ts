@@ -69,6 +69,7 @@ test('a root held by descriptor serves the same files and refuses the same escap
     await assert.rejects(openConfined(held, path), (err: unknown) => err instanceof FileRefusedError && err.code === 'denied', path);
   }
   assert.equal(shownPath(`${held.root}/leases.json`), join(roots.root, 'leases.json'));
+});
 
 test('the virtual arm64/ and signed/ directories name only their node files; other names there fall to the root', () => {
   const roots = { root: '/r', ipxeDir: '/i', arm64: { 'grubaa64.efi': '/n/arm64/grubaa64.efi' } };

@@ -5,10 +5,8 @@
 import { constants } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, sep } from 'node:path';
-import { SIGNED_FILES } from './grub-config.ts';
-import { isHeld } from './held-dir.ts';
-
 import { ARM64_FILES, SIGNED_FILES } from './grub-config.ts';
+import { isHeld } from './held-dir.ts';
 
 /** Read-only, never a controlling terminal, never blocking on a FIFO/device at open. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK;

@@ -238,15 +238,13 @@ export function planVmi(vmi: Vmi): DevicePlan {
   const volumes = planVolumes(vmi);
   const devices = domain.devices;
   const specNics = planNics(vmi.spec);
-  const specDisks = planDisks(domain, volumes.volumes);
+  const arch = planArch(vmi.spec);
+  const specDisks = planDisks(domain, volumes.volumes, arch === 'arm64' ? 'virtio' : 'sata');
   const media = virtualCd(vmi, specDisks);
   if (media) {
     specDisks.push(media.disk);
     volumes.volumes.push(media.volume);
   }
-
-  const arch = planArch(vmi.spec);
-  const specDisks = planDisks(domain, volumes.volumes, arch === 'arm64' ? 'virtio' : 'sata');
   const override = parseBootOverride(vmi.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION]);
   const { disks, nics } = applyBootOverride(specDisks, specNics, override);
   const firmware = planFirmware(domain, arch);
