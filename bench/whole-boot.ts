@@ -109,6 +109,9 @@ export function renderWholeBoot(r: WholeBootResult): string[] {
     ...rows,
     ...Object.entries(r.skipped).map(([k, why]) => `| ${LABELS[k as Row]} | not run: ${why} | | | | | |`),
     '',
+    'Where the time goes and whose it is (firmware, the download iPXE paces, the guest kernel under TCG; the waits pxevirt',
+    'removes): docs/boot-waits.md, "What remains".',
+    '',
   ];
 }
 
