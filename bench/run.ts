@@ -43,13 +43,9 @@ const vmi: VmiBenchResult = await benchVmi({ log });
 log('bench: CLI, `pxevirt get vmi` vs `kubectl get vmi`, 20 runs each…');
 const cli: CliBenchResult = await benchCli({ log });
 
-log('bench: whole network boot, power-on to the guest marker, pxevirt vs dnsmasq + httpd (BIOS, UEFI)…');
-let wholeBoot: WholeBootResult;
-try {
-  wholeBoot = await benchWholeBoot(scope, log);
-} finally {
-  await closeScope();
-}
+log('bench: whole network boot, power-on to the guest marker, pxevirt vs dnsmasq + httpd (BIOS, UEFI, IPv6, Secure Boot), interleaved…');
+// Each boot cleans up after itself; rounds alternate which side goes first.
+const wholeBoot: WholeBootResult = await benchWholeBoot(log, { rounds: Number(process.env.PXEVIRT_BENCH_BOOT_ROUNDS ?? 2) });
 
 log('bench: DataVolume http import of a 256 MiB qcow2, pxevirt vs curl + qemu-img convert…');
 let dvImport: ImportBenchResult;

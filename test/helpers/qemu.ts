@@ -17,6 +17,8 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
 export const IPXE_ROM_DIR = '/usr/lib/ipxe/qemu';
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+export const OVMF_SECURE_CODE = '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd';
+export const OVMF_SECURE_VARS = '/usr/share/OVMF/OVMF_VARS_4M.ms.fd';
 
 export type NicModel = 'virtio-net-pci' | 'e1000';
 /** QEMU's own ROM for each model (an iPXE build, BIOS and UEFI in one file). */
@@ -43,6 +45,11 @@ export interface StartGuestOptions {
   /** Kernel command line for direct kernel boot; default `console=ttyS0`. */
   append?: string;
   memoryMiB?: number;
+  /**
+   * UEFI only: OVMF's Secure Boot build with Microsoft's keys enrolled (SMM on, the pflash
+   * marked secure), as the runtime runs a VMI with efi.secureBoot.
+   */
+  secureBoot?: boolean;
   /** Where the serial console is logged; default a file in the guest's temp dir. */
   serialLog?: string;
   /** More QEMU arguments (disks, CD-ROMs, -vnc …), appended as given. */
@@ -157,7 +164,8 @@ const optValue = (s: string) => s.replaceAll(',', ',,');
 
 function qemuArgs(o: StartGuestOptions, dir: string, serialLog: string, firmwareFiles: { varsCopy?: string; sercon?: string }): string[] {
   const { varsCopy, sercon } = firmwareFiles;
-  const args = ['-name', 'pxevirt-test', '-machine', 'q35', '-accel', 'tcg', '-smp', '1', '-m', String(o.memoryMiB ?? 256)];
+  const secure = o.secureBoot === true && varsCopy !== undefined;
+  const args = ['-name', 'pxevirt-test', '-machine', secure ? 'q35,smm=on' : 'q35', '-accel', 'tcg', '-smp', '1', '-m', String(o.memoryMiB ?? 256)];
   // -nodefaults drops QEMU's implicit NIC, serial, monitor and VGA; add back what we want.
   args.push('-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'std');
   args.push('-chardev', `socket,id=s0,path=${optValue(join(dir, 'serial.sock'))},server=on,wait=off,logfile=${optValue(serialLog)},logappend=off`);
@@ -168,7 +176,8 @@ function qemuArgs(o: StartGuestOptions, dir: string, serialLog: string, firmware
     args.push('-fw_cfg', `name=etc/sercon-port,file=${optValue(sercon)}`);
   }
   if (varsCopy !== undefined) {
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${optValue(OVMF_CODE)}`);
+    if (secure) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${optValue(secure ? OVMF_SECURE_CODE : OVMF_CODE)}`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${optValue(varsCopy)}`);
   }
   o.nics.forEach((nic, i) => {
@@ -216,6 +225,7 @@ function tailOf(text: string, lines = 25): string {
 export async function startGuest(t: TestContextLike, options: StartGuestOptions): Promise<Guest> {
   const firmware = options.firmware ?? 'bios';
   const roms = options.nics.filter((n) => n.rom ?? options.kernel === undefined).map((n) => n.model ?? 'virtio-net-pci');
+  if (options.secureBoot && firmware !== 'uefi') throw new Error(`guest: secureBoot: expected firmware uefi, found ${firmware}`);
   const unavailable = missing({ firmware, roms, taps: options.nics.some((n) => n.tap !== undefined) });
   if (unavailable) throw unavailable;
   for (const f of [options.kernel, options.initrd]) if (f !== undefined && !existsSync(f)) throw new Error(`guest: expected a kernel/initrd file at ${f}, found nothing`);
@@ -234,7 +244,7 @@ export async function startGuest(t: TestContextLike, options: StartGuestOptions)
   const firmwareFiles: { varsCopy?: string; sercon?: string } = {};
   if (firmware === 'uefi') {
     firmwareFiles.varsCopy = join(dir, 'OVMF_VARS.fd');
-    await copyFile(OVMF_VARS, firmwareFiles.varsCopy);
+    await copyFile(options.secureBoot ? OVMF_SECURE_VARS : OVMF_VARS, firmwareFiles.varsCopy);
   } else {
     firmwareFiles.sercon = join(dir, 'sercon-port');
     await writeFile(firmwareFiles.sercon, Buffer.from([0xf8, 0x03])); // 0x3f8, little-endian
