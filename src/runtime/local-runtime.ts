@@ -1,7 +1,7 @@
 // The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
 // injected VolumePreparer, QEMU started detached and supervised (qemu-process.ts over detached-process.ts). guest.json
 // in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
-import { chmod, chown, copyFile, mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +14,7 @@ import { createPod, DEFAULT_NETNS_PREFIX, podFor, removePod } from './pod.ts';
 import { createSpareNetns } from './netns-spare.ts';
 import { ARCH_PROFILES, hostArchitecture } from './qemu-arch.ts';
 import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
-import { mkdirPrivate, mkdirPrivateSync, writePrivateFile, writePrivateFileSync } from '../lib/private-file.ts';
+import { mkdirPrivateSync, writePrivateFileSync } from '../lib/private-file.ts';
 import type { RunAsUser } from './run-as.ts';
 import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
