@@ -200,7 +200,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let pxeServers: PxeServerController | undefined;
   let nncp: Controllers | undefined;
   let storage: Controllers | undefined;
-  let closeRuntime: (() => void) | undefined;
+  let closeRuntime: (() => Promise<void>) | undefined;
   // Events expire an hour after their last write, as with kube-apiserver's --event-ttl.
   const stopEventExpiry = startEventExpiry({ store, now: Date.now });
   try {
@@ -349,8 +349,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
                 listening.closeAllConnections();
               }),
           )
-          .finally(() => {
-            detach?.();
+          .finally(async () => {
+            await detach?.();
             stopEventExpiry();
             store.close();
           });
@@ -362,7 +362,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await pxeServers?.stop();
     await nncp?.stop();
     await storage?.stop();
-    closeRuntime?.();
+    await closeRuntime?.();
     server?.close();
     stopEventExpiry();
     store.close();

@@ -2,7 +2,7 @@
 // start so that a restarted daemon can adopt the guest.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mkdirPrivate, writePrivateFile } from '../lib/private-file.ts';
+import { mkdirPrivateSync, writePrivateFileSync } from '../lib/private-file.ts';
 import type { GuestObservation } from './types.ts';
 
 /** What guest.json holds. */
@@ -39,6 +39,6 @@ export async function readGuestRecord(runDir: string): Promise<GuestRecord | und
 
 /** Writes guest.json atomically. */
 export async function writeGuestRecord(runDir: string, record: GuestRecord): Promise<void> {
-  await mkdirPrivate(runDir);
-  await writePrivateFile(join(runDir, 'guest.json'), `${JSON.stringify(record, null, 2)}\n`, { atomic: true });
+  mkdirPrivateSync(runDir);
+  writePrivateFileSync(join(runDir, 'guest.json'), `${JSON.stringify(record, null, 2)}\n`, { atomic: true });
 }

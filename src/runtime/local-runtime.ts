@@ -1,8 +1,8 @@
 // The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
 // injected VolumePreparer, QEMU started detached and supervised (qemu-process.ts over detached-process.ts). guest.json
 // in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
-import { chmod, chown, copyFile, mkdir, readdir, rename } from 'node:fs/promises';
-import { closeSync, constants as fsConstants, existsSync, openSync } from 'node:fs';
+import { mkdir, readdir, rename } from 'node:fs/promises';
+import { chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
@@ -10,10 +10,11 @@ import { createAccelProbe, type AccelProbeResult } from './accel.ts';
 import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
-import { createPod, podFor, removePod } from './pod.ts';
+import { createPod, DEFAULT_NETNS_PREFIX, podFor, removePod } from './pod.ts';
+import { createSpareNetns } from './netns-spare.ts';
 import { ARCH_PROFILES, hostArchitecture } from './qemu-arch.ts';
 import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
-import { mkdirPrivate, writePrivateFile } from '../lib/private-file.ts';
+import { mkdirPrivateSync, writePrivateFileSync } from '../lib/private-file.ts';
 import type { RunAsUser } from './run-as.ts';
 import { isProcessOf } from './detached-process.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
@@ -140,8 +141,11 @@ export interface LocalRuntime extends VmiRuntime {
    * the one to give QEMU (`qemu`), which differ when QEMU reaches it through its inherited directory.
    */
   qemuFile(uid: string, name: string): { host: string; qemu: string };
-  /** Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown). */
-  close(): void;
+  /**
+   * Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown).
+   * Deletes the spare network namespace.
+   */
+  close(): Promise<void>;
 }
 
 /** Creates the runtime; call adopt() once before starting anything. */
@@ -152,6 +156,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const starting = new Map<string, Promise<GuestObservation>>();
   const accel = options.accel ?? createAccelProbe(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {});
   const pod = (uid: string) => podFor(uid, { dataDir: options.dataDir, ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}) });
+  // Made after the first start (a daemon that starts no guest keeps none).
+  const spare = createSpareNetns({ prefix: options.netnsPrefix ?? DEFAULT_NETNS_PREFIX, log });
 
   const observation = (g: Guest): GuestObservation => {
     const exit = g.proc?.exit ?? g.exit;
@@ -249,8 +255,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (startOptions.configVolumes) volumeOptions.configVolumes = startOptions.configVolumes;
     // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
     // once, each a process or two, so a start waits for the slower of them, not their sum.
-    await mkdirPrivate(p.runDir);
-    const [podMade, probed, prepared] = await Promise.allSettled([createPod(p), accel(), options.volumes(plan, volumeOptions)]);
+    mkdirPrivateSync(p.runDir);
+    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', createPod(p, spare)), accel(), took.part('volumes', options.volumes(plan, volumeOptions))]);
     if (podMade.status === 'rejected') throw podMade.reason;
     if (probed.status === 'rejected') throw probed.reason;
     if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
@@ -259,7 +265,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     const disks: ResolvedDisk[] = prepared.value;
     took.step('pod+volumes');
     // Overlays and the cloud-init ISO come from qemu-img and xorriso, which follow the umask.
-    for (const d of disks) if (d.path.startsWith(`${p.runDir}/`)) await chmod(d.path, 0o600);
+    // The files step is synchronous: small files, and each libuv round trip costs a reschedule
+    // on a loaded machine (docs/benchmarks.md, create → Running).
+    for (const d of disks) if (d.path.startsWith(`${p.runDir}/`)) chmodSync(d.path, 0o600);
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
       try {
@@ -280,15 +288,15 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       const secure = plan.firmware.secureBoot && ovmfFiles.secureCode !== undefined && ovmfFiles.secureVars !== undefined;
       const vars = join(p.runDir, plan.arch === 'arm64' ? 'AAVMF_VARS.fd' : 'OVMF_VARS.fd');
       // Per-VMI variables, copied once: kept for the VMI's lifetime.
-      if (!existsSync(vars)) await copyFile(secure && ovmfFiles.secureVars ? ovmfFiles.secureVars : ovmfFiles.vars, vars);
-      await chmod(vars, 0o600); // copyFile gives the copy the source's mode (0644)
+      if (!existsSync(vars)) copyFileSync(secure && ovmfFiles.secureVars ? ovmfFiles.secureVars : ovmfFiles.vars, vars);
+      chmodSync(vars, 0o600); // copyFile gives the copy the source's mode (0644)
       ovmf = { code: secure && ovmfFiles.secureCode ? ovmfFiles.secureCode : ovmfFiles.code, vars, secureBoot: secure };
     } else {
-      await writePrivateFile(files.serconPort, serconPortBytes());
+      writePrivateFileSync(files.serconPort, serconPortBytes());
     }
     // QEMU's one writable place once it runs as its user: opened by it (as root) at start.
-    await mkdirPrivate(files.qemuDir);
-    if (options.qemuUser) await chown(files.qemuDir, options.qemuUser.uid, options.qemuUser.gid);
+    mkdirPrivateSync(files.qemuDir);
+    if (options.qemuUser) chownSync(files.qemuDir, options.qemuUser.uid, options.qemuUser.gid);
 
     let args: string[];
     try {
@@ -319,7 +327,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       qemuDirFd: QEMU_DIR_FD,
     };
     await writeGuestRecord(p.runDir, record);
-    await writePrivateFile(join(p.runDir, 'qemu.args'), JSON.stringify(args));
+    writePrivateFileSync(join(p.runDir, 'qemu.args'), JSON.stringify(args));
     took.step('files');
     log.info({ uid, netns: p.netns, arch: plan.arch, accel: probe.accel, accelReason: probe.reason }, 'starting QEMU');
     const qemuBinary = plan.arch === 'amd64' ? options.qemuBinary : ARCH_PROFILES[plan.arch].binary;
@@ -404,6 +412,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
 
     async adopt() {
+      await spare.sweep();
       const root = join(options.dataDir, 'run', 'vmi');
       const uids = await readdir(root).catch(() => [] as string[]);
       const found: GuestObservation[] = [];
@@ -455,10 +464,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       return { host: join(runFiles(runDir).qemuDir, name), qemu: inQemuDir(name) };
     },
 
-    close() {
+    async close() {
       for (const g of guests.values()) g.proc?.detach();
       guests.clear();
       listeners.clear();
+      await spare.close();
     },
 
     paths(uid) {
@@ -471,11 +481,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 }
 
 /** Milliseconds spent in each named step of a guest start, for the start log (docs/benchmarks.md). */
-function stepTimes(): { step(name: string): void; ms: Record<string, number> } {
+function stepTimes(): { step(name: string): void; part<T>(name: string, p: Promise<T>): Promise<T>; ms: Record<string, number> } {
   let last = performance.now();
   const ms: Record<string, number> = {};
+  const since = (t: number) => Math.round((performance.now() - t) * 10) / 10;
   return {
     ms,
+    /** The time of one of several concurrent parts of the next step (informational: not summed). */
+    part(name, p) {
+      const t = performance.now();
+      return p.finally(() => (ms[name] = since(t)));
+    },
     step(name) {
       const now = performance.now();
       ms[name] = Math.round((now - last) * 10) / 10;

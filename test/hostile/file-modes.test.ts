@@ -76,7 +76,7 @@ test('a guest\'s run files are root\'s alone under umask 000, and its QEMU runs 
   const uid = randomUUID();
   t.after(async () => {
     await runtime.cleanup(uid).catch(() => undefined);
-    runtime.close();
+    await runtime.close();
   });
   const obs = await runtime.start({ metadata: { name: 'modes', namespace: 'default', uid }, spec: spec as VmiSpec });
   assert.equal(obs.state, 'running');

@@ -27,7 +27,7 @@ import type { VmiSpec } from '../../src/resources/vmi-schema.ts';
 import type { GuestObservation, VmiObject } from '../../src/runtime/types.ts';
 import { netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
-import { cleanSerial, qemusWith, typeOnSerial } from '../helpers/vmi-node.ts';
+import { cleanSerial, netnsWithPrefix, qemusWith, typeOnSerial } from '../helpers/vmi-node.ts';
 
 const run = promisify(execFile);
 const skip = (await netnsUnavailable()) ?? (await qemuUnavailable({ roms: ['virtio-net-pci'] })) ?? (await testGuestUnavailable());
@@ -110,7 +110,9 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
   t.after(async () => {
     const rt = make();
     for (const uid of uids) await rt.cleanup(uid).catch(() => undefined);
-    for (const r of runtimes) r.close();
+    for (const r of runtimes) await r.close();
+    // The runner was SIGKILLed: its spare namespace has no one left to delete it.
+    for (const ns of await netnsWithPrefix(netnsPrefix)) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -151,7 +153,7 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
 
   // A restarted daemon: the first runtime lets go; while nothing watches, bravo powers itself
   // off; a new runtime adopts the guests still running and learns how bravo ended.
-  rt1.close();
+  await rt1.close();
   await typeOnSerial(rt1.paths(b.metadata.uid).serialSocket, '\npoweroff -f\n');
   for (let i = 0; (await qemusWith(rt1.paths(b.metadata.uid).runDir)).length > 0; i++) {
     assert.ok(i < 300, 'bravo powered off within 60 s');
@@ -196,7 +198,7 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
   assert.match(cExit.exit?.reason ?? '', /SIGKILL/);
 
   // The outcomes survive another restart (exit.json in the run dir).
-  rt2.close();
+  await rt2.close();
   const rt3 = make();
   await rt3.adopt();
   assert.equal(rt3.observe(b.metadata.uid)?.exit?.kind, 'shutdown');
@@ -225,7 +227,7 @@ test('a QEMU that refuses its command line fails the start with what QEMU said, 
   const v = vmi('broken');
   t.after(async () => {
     await rt.cleanup(v.metadata.uid).catch(() => undefined);
-    rt.close();
+    await rt.close();
     await rm(dataDir, { recursive: true, force: true });
   });
   await assert.rejects(rt.start(v), (err: unknown) => err instanceof Error && err.name === 'GuestStartError' && /no-such-device/.test(err.message));

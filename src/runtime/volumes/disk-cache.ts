@@ -4,7 +4,7 @@
 // reference last resolved to (`<cacheDir>/refs/`), so a pull of a cached digest downloads
 // nothing and `IfNotPresent` needs no network at all.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
@@ -16,6 +16,17 @@ import { checkDigest, DEFAULT_PULL_LIMITS, insideRoot, PullLimitError, type Pull
 import { QCOW2_HEADER_BYTES, qcow2Refusal } from './qcow2-header.ts';
 import { RegistryClient, type Descriptor, type FetchLike } from './registry-client.ts';
 import { TarReader } from './tar-reader.ts';
+
+/** The cached resolution of an image reference (read synchronously: see cachedDiskNow). */
+function readRefRecord(path: string): RefRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as RefRecord;
+    // A record from an older pxevirt may hold a digest nobody checked: treat it as absent.
+    return typeof r.layerDigest === 'string' && /^sha256:[0-9a-f]{64}$/.test(r.layerDigest) && typeof r.manifestDigest === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Raised when an image is not a containerDisk: no file, or more than one, under /disk/. */
 export class ContainerDiskLayoutError extends Error {
@@ -149,8 +160,19 @@ export class DiskCache {
 
   /** The cached disk file extracted from layer `digest`, or undefined. */
   async cachedDisk(digest: string, filePath?: string): Promise<string | undefined> {
+    return this.cachedDiskNow(digest, filePath);
+  }
+
+  // Synchronous: a start on a cached disk is a handful of tiny reads, and on a loaded machine each
+  // round trip through libuv's pool waits for the daemon to be scheduled again (docs/benchmarks.md).
+  private cachedDiskNow(digest: string, filePath?: string): string | undefined {
     const dir = this.diskDir(digest, filePath);
-    const files = await readdir(dir).catch(() => [] as string[]);
+    let files: string[];
+    try {
+      files = readdirSync(dir);
+    } catch {
+      return undefined;
+    }
     const file = files.find((f) => !f.startsWith('.'));
     return file === undefined ? undefined : insideRoot(dir, join(dir, file));
   }
@@ -174,15 +196,8 @@ export class DiskCache {
       options.onProgress?.({ image, bytes, ...(total !== undefined ? { total } : {}), done });
 
     if (policy !== 'Always' || ref.digest !== undefined) {
-      const record = await readFile(this.refPath(key), 'utf8').then(
-        (t) => {
-          const r = JSON.parse(t) as RefRecord;
-          // A record from an older pxevirt may hold a digest nobody checked: treat it as absent.
-          return typeof r.layerDigest === 'string' && /^sha256:[0-9a-f]{64}$/.test(r.layerDigest) && typeof r.manifestDigest === 'string' ? r : undefined;
-        },
-        () => undefined,
-      );
-      const path = record && (await this.cachedDisk(record.layerDigest, filePath));
+      const record = readRefRecord(this.refPath(key));
+      const path = record && this.cachedDiskNow(record.layerDigest, filePath);
       if (record && path !== undefined && (ref.digest === undefined || ref.digest === record.manifestDigest)) {
         progress(0, 0, true);
         return { path, layerDigest: record.layerDigest, manifestDigest: record.manifestDigest, downloaded: 0 };

@@ -1,0 +1,12 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { staleSpares } from './netns-spare.ts';
+
+test('a spare is stale only under its prefix, in its exact shape, and when its daemon has ended', () => {
+  const dead = new Set([111, 333]);
+  const isAlive = (pid: number) => !dead.has(pid);
+  const names = ['pxv-spare-111-ab12', 'pxv-spare-222-ab12', 'pxv-spare-333-zz12', 'pxv-spare-333-00ff', 'pxv.spare-111-ab12', 'pxvXspare-111-ab12', 'other-spare-111-ab12', 'pxv-0123abcd', 'pxv-spare-111-ab12x'];
+  assert.deepEqual(staleSpares('pxv-', names, isAlive), ['pxv-spare-111-ab12', 'pxv-spare-333-00ff']);
+  // A prefix's dot is a dot, not any character.
+  assert.deepEqual(staleSpares('p.v-', ['pxv-spare-111-ab12', 'p.v-spare-111-ab12'], isAlive), ['p.v-spare-111-ab12']);
+});
