@@ -21,8 +21,12 @@ export function durableWriter(durable: () => Promise<void> | undefined, write: (
   const held: Array<{ chunk: string; ready: boolean }> = [];
   let ending = false;
   let failed = false;
+  let draining = false;
   const drain = () => {
-    while (held[0]?.ready) write(held.shift()!.chunk);
+    // The ready lines leave as one chunk: one HTTP chunk and one TLS record per watcher per batch.
+    let ready = 0;
+    while (held[ready]?.ready) ready++;
+    if (ready > 0) write(held.splice(0, ready).map((h) => h.chunk).join(''));
     if (ending && held.length === 0) end();
   };
   return {
@@ -36,7 +40,14 @@ export function durableWriter(durable: () => Promise<void> | undefined, write: (
       pending.then(
         () => {
           entry.ready = true;
-          drain();
+          // Every line of a batch settles in this same microtask run: drain once, after the last.
+          if (!draining) {
+            draining = true;
+            queueMicrotask(() => {
+              draining = false;
+              drain();
+            });
+          }
         },
         () => {
           failed = true;
