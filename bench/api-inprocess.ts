@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parse as parseYaml } from 'yaml';
 import { createApiHandler } from '../src/api/handler.ts';
+import { apiRequest } from '../src/api/handler-fixture.ts';
 import { RawJson, isDeferred, isStream, type ApiResponse } from '../src/api/http-types.ts';
 import { chainMutators } from '../src/daemon/pxe-roots.ts';
 import { macPoolMutator } from '../src/daemon/mac-pool.ts';
@@ -35,17 +36,7 @@ const handler = createApiHandler({
 });
 const settle = async (r: ApiResponse): Promise<ApiResponse> => (isDeferred(r.body) ? settle(await r.body.deferred) : r);
 const call = async (method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> => {
-  const u = new URL(url, 'https://x');
-  const r = await settle(
-    handler({
-      method,
-      path: u.pathname,
-      query: u.searchParams,
-      headers: { authorization: 'Bearer t', 'content-type': contentType },
-      ...(body !== undefined ? { body: Buffer.from(JSON.stringify(body)) } : {}),
-      signal: new AbortController().signal,
-    }),
-  );
+  const r = await settle(handler(apiRequest(method, url, { ...(body !== undefined ? { body } : {}), contentType, token: 't' })));
   if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   return r;
 };
