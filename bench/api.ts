@@ -5,10 +5,13 @@
 // per stored object. There is no peer: the figures are absolute.
 //   node --import tsx bench/api.ts [COUNT]        prints the JSON result
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
+import type { WatchersReport, WatchersStart } from './api-watchers.ts';
 import { parse as parseYaml } from 'yaml';
 import { startDaemonProcess } from '../test/api/daemon-process.ts';
 
@@ -61,6 +64,10 @@ export interface ApiBenchResult {
     /** From the patch request being sent to a watcher receiving the event. */
     deliveryFromRequest: { p50Ms: number; p99Ms: number; maxMs: number };
   };
+  /** The 1-minute load average at the start, after the creates and after the patches (the machine is shared). */
+  loadAverage: { start: number; afterCreates: number; afterPatches: number };
+  /** The patch phase on the monotonic clock (µs), to cut a daemon CPU profile to it. */
+  patchWindowUs: { fromUs: number; toUs: number };
 }
 
 export interface ApiBenchOptions {
@@ -73,6 +80,8 @@ export interface ApiBenchOptions {
   updates?: number;
   /** Log progress lines here (default: none). */
   log?: (line: string) => void;
+  /** Node options for the daemon (PXEVIRT_BENCH_DAEMON_PROF=DIR on the command line gives --cpu-prof --cpu-prof-dir=DIR). */
+  daemonNodeArgs?: string[];
 }
 
 /** The bench found a watcher that did not receive every event. */
@@ -135,13 +144,13 @@ interface Daemon {
 }
 
 /** The daemon through the tests' launcher (test/api/daemon-process.ts), controllers off (the bench measures the API; with them every stored VMI would get a pod netns and a start attempt); stop() is graceful, SIGKILL after 10 s. */
-async function startDaemon(dataDir: string): Promise<Daemon> {
+async function startDaemon(dataDir: string, nodeArgs?: string[]): Promise<Daemon> {
   const cleanups: Array<() => unknown> = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
   };
   try {
-    const d = await startDaemonProcess({ after: (fn) => void cleanups.push(fn) }, dataDir, { controllers: false });
+    const d = await startDaemonProcess({ after: (fn) => void cleanups.push(fn) }, dataDir, { controllers: false, ...(nodeArgs ? { nodeArgs } : {}) });
     const stop = async () => {
       const killer = setTimeout(() => void d.kill9(), 10_000);
       await d.stop();
@@ -156,13 +165,14 @@ async function startDaemon(dataDir: string): Promise<Daemon> {
 }
 
 interface Client {
-  call(method: string, path: string, expected: number, body?: unknown, contentType?: string): Promise<Record<string, unknown>>;
+  /** `received` is called when the whole response has arrived, before it is parsed. */
+  call(method: string, path: string, expected: number, body?: unknown, contentType?: string, received?: () => void): Promise<Record<string, unknown>>;
   close(): void;
 }
 
 function clientFor(daemon: Daemon, maxSockets: number): Client {
   const agent = new Agent({ keepAlive: true, maxSockets, ca: daemon.ca });
-  const call: Client['call'] = (method, path, expected, body, contentType = 'application/json') =>
+  const call: Client['call'] = (method, path, expected, body, contentType = 'application/json', received) =>
     new Promise((done, fail) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string> = { authorization: `Bearer ${daemon.token}`, accept: 'application/json' };
@@ -171,6 +181,7 @@ function clientFor(daemon: Daemon, maxSockets: number): Client {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
+          received?.();
           const text = Buffer.concat(chunks).toString();
           if (res.statusCode !== expected) return fail(new ApiRequestError(method, path, expected, res.statusCode ?? 0, text));
           try {
@@ -187,58 +198,58 @@ function clientFor(daemon: Daemon, maxSockets: number): Client {
   return { call, close: () => agent.destroy() };
 }
 
-interface Watcher {
-  received: Set<number>;
-  /** Closes the stream. */
-  close(): void;
-  /** Resolves once the response headers arrive (the watch is registered). */
+/** The watchers' child process (bench/api-watchers.ts): raw TLS streams, scanned, not parsed. */
+interface Watchers {
+  /** Resolves once every watch answered 200 (the watches are registered). */
   opened: Promise<void>;
+  /** Resolves when every watcher has every update, or rejects on a failure. */
+  complete: Promise<void>;
+  /** Closes the streams and returns each watcher's receipts (seq and µs on the monotonic clock). */
+  finish(): Promise<{ seqs: number[][]; atUs: number[][] }>;
+  kill(): void;
 }
 
-/** One watch on every VMI from `resourceVersion`, noting when each `bench-seq` label value arrives. */
-function watch(daemon: Daemon, agent: Agent, resourceVersion: string, onEvent: (seq: number, at: number) => void, onFailure: (err: Error) => void): Watcher {
-  const received = new Set<number>();
-  let closing = false;
-  let openedOk: () => void = () => undefined;
-  let openedFail: (err: Error) => void = () => undefined;
-  const opened = new Promise<void>((ok, fail) => ((openedOk = ok), (openedFail = fail)));
+function startWatchers(daemon: Daemon, resourceVersion: string, watchers: number, updates: number): Watchers {
+  const child = fork(fileURLToPath(new URL('./api-watchers.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  type Receipts = { seqs: number[][]; atUs: number[][] };
+  const waiters: { opened: Array<[() => void, (e: Error) => void]>; complete: Array<[() => void, (e: Error) => void]>; receipts: Array<[(r: Receipts) => void, (e: Error) => void]> } = { opened: [], complete: [], receipts: [] };
+  let failure: Error | undefined;
+  const failAll = (err: Error) => {
+    failure ??= err;
+    for (const [, fail] of [...waiters.opened.splice(0), ...waiters.complete.splice(0), ...waiters.receipts.splice(0)]) fail(err);
+  };
+  let isOpened = false;
+  let isComplete = false;
+  child.on('message', (m: WatchersReport) => {
+    if (m.type === 'opened') (isOpened = true), waiters.opened.splice(0).forEach(([ok]) => ok());
+    else if (m.type === 'complete') (isComplete = true), waiters.complete.splice(0).forEach(([ok]) => ok());
+    else if (m.type === 'failed') failAll(new Error(m.message));
+    else waiters.receipts.splice(0).forEach(([ok]) => ok(m));
+  });
+  let receipted = false;
+  child.on('message', (m: WatchersReport) => void (m.type === 'receipts' && (receipted = true)));
+  child.on('exit', (code) => receipted || failAll(new Error(`the watchers process exited with ${code} before reporting`)));
   const path = `${VMIS}?watch=true&resourceVersion=${encodeURIComponent(resourceVersion)}&labelSelector=bench`;
-  const req = request({ host: '127.0.0.1', port: daemon.port, method: 'GET', path, agent, headers: { authorization: `Bearer ${daemon.token}`, accept: 'application/json' } }, (res) => {
-    if (res.statusCode !== 200) {
-      const err = new ApiRequestError('GET', path, 200, res.statusCode ?? 0, '');
-      openedFail(err);
-      return onFailure(err);
-    }
-    openedOk();
-    let buffered = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const at = performance.now();
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as { type: string; object: { metadata?: { labels?: Record<string, string> }; message?: string } };
-        if (event.type === 'ERROR') return onFailure(new Error(`watch got an ERROR event: ${event.object.message ?? line}`));
-        const seq = event.object.metadata?.labels?.['bench-seq'];
-        if (event.type === 'MODIFIED' && seq !== undefined && !received.has(Number(seq))) {
-          received.add(Number(seq));
-          onEvent(Number(seq), at);
-        }
-      }
-    });
-    res.on('end', () => closing || onFailure(new Error('a watch stream ended before the updates were all delivered')));
-  });
-  req.on('error', (err) => {
-    if (closing) return;
-    openedFail(err);
-    onFailure(err);
-  });
-  req.end();
-  return { received, opened, close: () => ((closing = true), req.destroy()) };
+  const start: WatchersStart = { type: 'start', port: daemon.port, ca: daemon.ca.toString(), token: daemon.token, path, watchers, updates };
+  child.send(start);
+  const wait = (which: 'opened' | 'complete', done: () => boolean) =>
+    new Promise<void>((ok, fail) => (failure ? fail(failure) : done() ? ok() : waiters[which].push([ok, fail])));
+  return {
+    opened: wait('opened', () => isOpened),
+    get complete() {
+      return wait('complete', () => isComplete);
+    },
+    finish: () =>
+      new Promise((ok, fail) => {
+        if (failure) return fail(failure);
+        waiters.receipts.push([ok, fail]);
+        child.send({ type: 'finish' });
+      }),
+    kill: () => child.kill('SIGKILL'),
+  };
 }
+
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** The seed VMI with a unique name, namespace and MAC. */
 function vmiBody(seed: Record<string, unknown>, i: number, namespace: string): Record<string, unknown> {
@@ -273,12 +284,11 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
   const dataDir = mkdtempSync(join(tmpdir(), 'pxevirt-bench-api-'));
   let daemon: Daemon | undefined;
   let client: Client | undefined;
-  let watchAgent: Agent | undefined;
-  const watchers: Watcher[] = [];
+  let watchers: Watchers | undefined;
   try {
-    daemon = await startDaemon(dataDir);
+    const loadAtStart = loadavg()[0]!;
+    daemon = await startDaemon(dataDir, options.daemonNodeArgs);
     client = clientFor(daemon, concurrency);
-    watchAgent = new Agent({ keepAlive: false, maxSockets: Infinity, ca: daemon.ca });
     const api = client;
     // Warm up (TLS sessions, JIT) and let the daemon settle before the idle reading.
     for (const ns of namespaces) await api.call('POST', '/api/v1/namespaces', 201, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -290,6 +300,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
     const created = await timed(count, concurrency, (i) => api.call('POST', nsVmis(nsOf(i)), 201, vmiBody(seed, i, nsOf(i))));
     await sleep(1_000);
     const filledRssBytes = rssOf(daemon.pid);
+    const loadAfterCreates = loadavg()[0]!;
     log(`api bench: created in ${(created.wallMs / 1000).toFixed(1)} s; RSS ${(filledRssBytes / 2 ** 20).toFixed(1)} MiB; gets and lists…`);
 
     const got = await timed(gets, 1, () => {
@@ -297,8 +308,11 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
       return api.call('GET', `${nsVmis(nsOf(i))}/${nameOf(i)}`, 200);
     });
     const perNs = count / nsCount;
+    // Lists are timed to the last byte received: parsing 2 MB of JSON is the bench's cost, not the server's.
+    const listSamples: number[] = [];
     const listedNs = await timed(lists, 1, async (k) => {
-      const list = await api.call('GET', nsVmis(nsOf(k)), 200);
+      const t0 = performance.now();
+      const list = await api.call('GET', nsVmis(nsOf(k)), 200, undefined, undefined, () => listSamples.push(performance.now() - t0));
       const n = (list.items as unknown[]).length;
       if (Math.abs(n - perNs) > 1) throw new Error(`list of namespace ${nsOf(k)}: expected about ${perNs} items, found ${n}`);
     });
@@ -310,10 +324,11 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
       let items = 0;
       do {
         const t0 = performance.now();
-        const page = await api.call('GET', `${VMIS}?limit=${limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, 200);
-        const ms = performance.now() - t0;
-        pageSamples.push(ms);
-        pageWallMs += ms;
+        const page = await api.call('GET', `${VMIS}?limit=${limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, 200, undefined, undefined, () => {
+          const ms = performance.now() - t0;
+          pageSamples.push(ms);
+          pageWallMs += ms;
+        });
         items += (page.items as unknown[]).length;
         cont = (page.metadata as { continue?: string }).continue || undefined;
       } while (cont);
@@ -325,44 +340,34 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
     const resourceVersion = (top.metadata as { resourceVersion: string }).resourceVersion;
     const responseAt = new Array<number>(updates);
     const requestAt = new Array<number>(updates);
-    const fromResponse: number[] = [];
-    const fromRequest: number[] = [];
-    // Receipts that arrive before their write's response are settled once it arrives.
-    const early = new Map<number, number[]>();
-    let delivered = 0;
-    let failure: Error | undefined;
-    let allDelivered: () => void = () => undefined;
-    const done = new Promise<void>((ok) => (allDelivered = ok));
-    const onEvent = (seq: number, at: number) => {
-      delivered++;
-      if (requestAt[seq] !== undefined) fromRequest.push(at - requestAt[seq]);
-      if (responseAt[seq] !== undefined) fromResponse.push(at - responseAt[seq]);
-      else early.set(seq, [...(early.get(seq) ?? []), at]);
-      if (delivered === watcherCount * updates) allDelivered();
-    };
-    const onFailure = (err: Error) => {
-      failure ??= err;
-      allDelivered();
-    };
-    for (let w = 0; w < watcherCount; w++) watchers.push(watch(daemon, watchAgent, resourceVersion, onEvent, onFailure));
-    await Promise.all(watchers.map((w) => w.opened));
+    watchers = startWatchers(daemon, resourceVersion, watcherCount, updates);
+    await watchers.opened;
+    const patchWindow = { fromUs: nowUs(), toUs: 0 };
     const updated = await timed(updates, concurrency, async (seq) => {
       const i = (seq * 7919) % count;
-      requestAt[seq] = performance.now();
+      requestAt[seq] = nowUs();
       await api.call('PATCH', `${nsVmis(nsOf(i))}/${nameOf(i)}`, 200, { metadata: { labels: { 'bench-seq': String(seq) } } }, 'application/merge-patch+json');
-      const at = performance.now();
-      responseAt[seq] = at;
-      for (const receipt of early.get(seq) ?? []) fromResponse.push(receipt - at);
-      early.delete(seq);
+      responseAt[seq] = nowUs();
     });
-    const deadline = setTimeout(allDelivered, 60_000);
-    await done;
-    clearTimeout(deadline);
-    if (failure) throw failure;
-    const counts = watchers.map((w) => w.received.size);
+    patchWindow.toUs = nowUs();
+    const loadAfterPatches = loadavg()[0]!;
+    await Promise.race([watchers.complete, sleep(60_000)]);
+    const receipts = await watchers.finish();
+    watchers = undefined;
+    const counts = receipts.seqs.map((s) => s.length);
     const short = counts.map((received, watcher) => ({ watcher, received })).filter((c) => c.received !== updates);
     if (short.length > 0) throw new WatchDeliveryError(updates, short);
-    for (const w of watchers.splice(0)) w.close();
+    const fromResponse: number[] = [];
+    const fromRequest: number[] = [];
+    receipts.seqs.forEach((seqs, w) =>
+      seqs.forEach((seq, k) => {
+        const at = receipts.atUs[w]![k]!;
+        fromResponse.push((at - responseAt[seq]!) / 1000);
+        fromRequest.push((at - requestAt[seq]!) / 1000);
+      }),
+    );
+    const delivered = fromResponse.length;
+    log(`api bench: patch window ${patchWindow.fromUs}–${patchWindow.toUs} µs (monotonic; bench/profile-summary.mjs FILE N FROM TO)`);
     await sleep(1_000);
     const finalRssBytes = rssOf(daemon.pid);
 
@@ -375,7 +380,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
       memory: { idleRssBytes, filledRssBytes, finalRssBytes, perObjectBytes: Math.round((filledRssBytes - idleRssBytes) / count) },
       create: figure(created.samples, created.wallMs, concurrency),
       get: figure(got.samples, got.wallMs, 1),
-      listNamespace: { ...figure(listedNs.samples, listedNs.wallMs, 1), items: perNs },
+      listNamespace: { ...figure(listSamples, listedNs.wallMs, 1), items: perNs },
       listPage: { ...figure(pageSamples, pageWallMs, 1), limit, pagesPerWalk: Math.ceil(count / limit), walk: figure(walks.samples, walks.wallMs, 1) },
       watch: {
         watchers: watcherCount,
@@ -387,10 +392,11 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
         deliveryFromResponse: q(fromResponse),
         deliveryFromRequest: q(fromRequest),
       },
+      loadAverage: { start: loadAtStart, afterCreates: loadAfterCreates, afterPatches: loadAfterPatches },
+      patchWindowUs: patchWindow,
     };
   } finally {
-    for (const w of watchers) w.close();
-    watchAgent?.destroy();
+    watchers?.kill();
     client?.close();
     await daemon?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -399,6 +405,8 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const objects = process.argv[2] ? Number(process.argv[2]) : undefined;
-  const result = await benchApi({ ...(objects ? { objects } : {}), log: (line) => process.stderr.write(`${line}\n`) });
+  const prof = process.env.PXEVIRT_BENCH_DAEMON_PROF;
+  const daemonNodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : undefined;
+  const result = await benchApi({ ...(objects ? { objects } : {}), ...(daemonNodeArgs ? { daemonNodeArgs } : {}), log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { KINDS } from '../resources/kinds.ts';
 import { openTestStore } from '../store/test-fixture.ts';
 import { createApiHandler, type ApiHandlerOptions } from './handler.ts';
-import { RawJson, isStream, type ApiResponse } from './http-types.ts';
+import { RawJson, isStream, type ApiRequest, type ApiResponse } from './http-types.ts';
 
 export const TOKEN = 'sekret';
 export const NADS = '/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions';
@@ -15,6 +15,19 @@ export interface CallOptions {
   accept?: string;
   token?: string;
   signal?: AbortSignal;
+}
+
+/** A request as the node adapter would make it, for driving a handler as a function. */
+export function apiRequest(method: string, url: string, options: { body?: unknown; contentType?: string; token: string }): ApiRequest {
+  const u = new URL(url, 'https://x');
+  return {
+    method,
+    path: u.pathname,
+    query: u.searchParams,
+    headers: { authorization: `Bearer ${options.token}`, 'content-type': options.contentType ?? 'application/json' },
+    ...(options.body !== undefined ? { body: Buffer.from(JSON.stringify(options.body)) } : {}),
+    signal: new AbortController().signal,
+  };
 }
 
 /** A store with the `default` namespace and a handler over it; `call` makes one request. */

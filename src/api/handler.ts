@@ -14,6 +14,7 @@ import { encodeOpenapiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.ts';
 import { getObject, listObjects } from './read.ts';
 import { WatchRegistry, watchObjects, type WatchSettings } from './watch-stream.ts';
 import { queryBool } from './query.ts';
+import { afterDurable } from './durable.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { route, type ResourceRoute } from './route.ts';
 import { createObject, patchObject, replaceObject } from './write.ts';
@@ -78,7 +79,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler & ApiHa
   const handler = (req: ApiRequest): ApiResponse => {
     try {
       if (!carriesToken(req.headers, options.token)) throw new ApiError(401, Reason.Unauthorized, 'Unauthorized');
-      return dispatch(req);
+      // A response leaves only once the writes before it are durable (one sync per burst of writes).
+      return afterDurable(options.store, dispatch(req));
     } catch (err) {
       const status = toStatus(err);
       const retry = status.details?.retryAfterSeconds;

@@ -5,6 +5,7 @@ import { KINDS } from '../resources/kinds.ts';
 import { openTestStore } from '../store/test-fixture.ts';
 import type { MutationRequest, Mutator } from './admission.ts';
 import { createApiHandler } from './handler.ts';
+import { apiRequest } from './handler-fixture.ts';
 import type { ApiResponse } from './http-types.ts';
 
 const VMIS = '/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances';
@@ -14,17 +15,8 @@ function setup(t: TestContext, mutate: Mutator) {
   const { store } = openTestStore(t);
   store.create({ group: '', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   const handler = createApiHandler({ store, kinds: KINDS, token: 't', mutate });
-  const call = (method: string, url: string, body?: unknown, contentType = 'application/json'): ApiResponse => {
-    const u = new URL(url, 'https://x');
-    return handler({
-      method,
-      path: u.pathname,
-      query: u.searchParams,
-      headers: { authorization: 'Bearer t', 'content-type': contentType },
-      ...(body !== undefined ? { body: Buffer.from(JSON.stringify(body)) } : {}),
-      signal: new AbortController().signal,
-    });
-  };
+  const call = (method: string, url: string, body?: unknown, contentType = 'application/json'): ApiResponse =>
+    handler(apiRequest(method, url, { ...(body !== undefined ? { body } : {}), contentType, token: 't' }));
   return { store, call };
 }
 

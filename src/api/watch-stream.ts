@@ -10,6 +10,7 @@ import { watchParams } from './list-params.ts';
 import { asRequested, type ApiContext, type ResourceCall } from './objects.ts';
 import { headersOf, tableOf } from './read.ts';
 import { renderTable } from './table.ts';
+import { durableWriter } from './durable.ts';
 
 export interface WatchSettings {
   /** Watches open at once across all clients; one more is refused with 429 (default 1,000). */
@@ -69,7 +70,9 @@ export function watchObjects(ctx: ApiContext, call: ResourceCall, req: ApiReques
   const bookmark = (annotations?: Record<string, string>): string =>
     `${JSON.stringify({ type: 'BOOKMARK', object: { kind: call.kind.kind, apiVersion: call.apiVersion, metadata: { resourceVersion: ctx.store.currentResourceVersion(), ...(annotations ? { annotations } : {}) } } })}\n`;
   const body: StreamBody = {
-    stream: (write, end, signal) => {
+    stream: (rawWrite, rawEnd, signal) => {
+      // Lines leave only once the writes they carry are durable.
+      const { write, end } = durableWriter(() => ctx.store.durable(), rawWrite, rawEnd);
       const controller = new AbortController();
       registry.active++;
       let timer: NodeJS.Timeout | undefined;

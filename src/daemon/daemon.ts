@@ -17,6 +17,7 @@ import { openSqliteStore } from '../store/sqlite-store.ts';
 import { AlreadyExistsError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { createApiHandler } from '../api/handler.ts';
+import { afterDurable } from '../api/durable.ts';
 import { MAX_BODY_BYTES } from '../api/body.ts';
 import { startEventExpiry } from '../store/event-expiry.ts';
 import { carriesToken } from '../api/auth.ts';
@@ -273,7 +274,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       event: (vm, reason, message) => bmcEvents.record(vm, { type: 'Normal', reason, message }, 'pxevirt-bmc'),
     });
     const web = withWebUi(handler, { token });
-    const front = (req: Parameters<typeof web>[0]) => (isRedfishPath(req.path) ? redfish(req) : web(req));
+    // Redfish writes (power state, events) are acknowledged once durable, like the API's.
+    const front = (req: Parameters<typeof web>[0]) => (isRedfishPath(req.path) ? afterDurable(store, redfish(req)) : web(req));
     server = createServer({ cert: cert.certPem, key: cert.keyPem, ...serverOptions }, nodeListener(front, options.log.child({ component: 'api' }), { bodyLimit }));
     server.maxConnections = ServerLimits.maxConnections;
     // console and vnc: websockets through the same handler (and its auth).

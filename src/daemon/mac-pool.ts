@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import type { Mutator } from '../api/admission.ts';
 import { createMacAdmission, interfacesOf, macsInUse, type MacHolders } from '../network/mac-admission.ts';
 
-type MacEntries = ReturnType<typeof macsInUse>;
-type MacEntry = MacEntries extends Map<string, infer E> ? E : never;
+/** One object's hold on a MAC: the holder's id, the object's id (the holder's label), the interface name. */
+interface Holding {
+  readonly holder: string;
+  readonly object: string;
+  readonly iface: string;
+}
 import { macCursorFile, MAC_CURSOR_FILE } from '../network/mac-cursor-file.ts';
 import { DEFAULT_MAC_RANGE, parseMacRange } from '../network/mac-pool.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
@@ -35,17 +39,28 @@ export function macProjection(object: StoredObject): Obj {
 export function macPoolMutator(options: { store: ObjectStore; dataDir: string; range?: string | undefined; signal?: AbortSignal }): Mutator {
   const range = parseMacRange(options.range ?? DEFAULT_MAC_RANGE, 'macRange');
   // The MACs in use, kept up to date per object: an admission reads them in O(1) per MAC.
-  const byObject = new Map<string, MacEntries>();
-  const byMac = new Map<string, Map<string, MacEntry>>();
+  // Compact, as it holds an entry per stored VM and VMI: per MAC the holder's id, the object's
+  // id (the holder's label) and the interface name, strings shared with the object's key.
+  const byObject = new Map<string, string[]>();
+  const byMac = new Map<string, Holding | Holding[]>();
+  const interned = new Map<string, string>();
+  const intern = (text: string) => interned.get(text) ?? (interned.size < 10_000 ? (interned.set(text, text), text) : text);
+  const first = (h: Holding | Holding[]): Holding | undefined => (Array.isArray(h) ? h[0] : h);
   const holders: MacHolders = {
-    get: (mac) => byMac.get(mac)?.values().next().value,
+    get: (mac) => {
+      const h = byMac.get(mac);
+      const one = h && first(h);
+      return one && { holder: { id: one.holder, label: one.object }, iface: one.iface };
+    },
     keys: () => byMac.keys(),
   };
   const forget = (id: string) => {
-    for (const mac of byObject.get(id)?.keys() ?? []) {
-      const set = byMac.get(mac);
-      set?.delete(id);
-      if (set?.size === 0) byMac.delete(mac);
+    for (const mac of byObject.get(id) ?? []) {
+      const h = byMac.get(mac);
+      if (!h) continue;
+      const rest = (Array.isArray(h) ? h : [h]).filter((x) => x.object !== id);
+      if (rest.length === 0) byMac.delete(mac);
+      else byMac.set(mac, rest.length === 1 ? rest[0]! : rest);
     }
     byObject.delete(id);
   };
@@ -56,11 +71,12 @@ export function macPoolMutator(options: { store: ObjectStore; dataDir: string; r
       forget(id);
       if (event.type === 'DELETED') return;
       const entries = macsInUse([macProjection(event.object)]);
-      byObject.set(id, entries);
+      if (entries.size === 0) return;
+      byObject.set(id, [...entries.keys()]);
       for (const [mac, entry] of entries) {
-        let set = byMac.get(mac);
-        if (!set) byMac.set(mac, (set = new Map()));
-        set.set(id, entry);
+        const holding: Holding = { holder: entry.holder.id === id ? id : entry.holder.id, object: id, iface: intern(entry.iface) };
+        const h = byMac.get(mac);
+        byMac.set(mac, h === undefined ? holding : [...(Array.isArray(h) ? h : [h]), holding]);
       }
     }, signal);
   }

@@ -88,3 +88,13 @@ export class StoreLockedError extends Error {
     this.path = path;
   }
 }
+
+/** Syncing committed writes to disk failed: they were not acknowledged (HTTP 500). */
+export class DurabilityError extends Error {
+  readonly file: string;
+  constructor(file: string, options?: { cause?: unknown }) {
+    super(`the store could not sync ${file} to disk; the write may not survive a power loss and was not acknowledged`, options);
+    this.name = 'DurabilityError';
+    this.file = file;
+  }
+}

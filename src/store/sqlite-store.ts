@@ -20,6 +20,7 @@ import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { openDatabase, prepareStatements } from './sqlite-schema.ts';
 import type { EventRow, Synchronous } from './sqlite-schema.ts';
 import { WatchHub } from './watch-hub.ts';
+import { GroupCommit } from './group-commit.ts';
 import { MemoryIndex, type IndexEntry } from './memory-index.ts';
 
 export interface SqliteStoreOptions {
@@ -28,7 +29,11 @@ export interface SqliteStoreOptions {
   now?: () => Date;
   /** How many changes are kept for watches resuming from a resourceVersion (default 10,000). */
   historyLimit?: number;
-  /** FULL (default) fsyncs every commit; NORMAL survives kill -9 but not power loss (see sqlite-schema.ts). */
+  /**
+   * GROUP (default): one sync per batch of commits, and durable() says when a write may be
+   * acknowledged; FULL syncs every commit before it returns; NORMAL survives kill -9 but not
+   * power loss (see sqlite-schema.ts).
+   */
   synchronous?: Synchronous;
   /** Extra fields a resource can be selected by; defaults to Event's involvedObject.* and friends. */
   selectableFields?: SelectableFields;
@@ -45,7 +50,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError(`historyLimit must be an integer >= 1: current value is ${historyLimit}`);
   const now = options.now ?? (() => new Date());
   const selectable = options.selectableFields ?? defaultSelectableFields;
-  const db = openDatabase(options.path, options.synchronous ?? 'FULL');
+  const synchronous = options.synchronous ?? 'GROUP';
+  const db = openDatabase(options.path, synchronous);
+  const group = synchronous === 'GROUP' ? new GroupCommit(options.path, options.logger ?? silentLogger) : undefined;
   // This database's identity, made once: guests record it, so a daemon reaps only its own.
   db.prepare('INSERT OR IGNORE INTO identity (id) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM identity)').run(randomUUID());
   const storeId = (db.prepare('SELECT id FROM identity LIMIT 1').get() as { id: string }).id;
@@ -69,6 +76,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   /** Runs `fn` in one immediate transaction, then tells the watchers what it committed. */
   function write<T>(fn: () => Written<T>): T {
     const { result, changes } = db.transaction(fn).immediate();
+    if (changes.length > 0) group?.committed();
     for (const c of changes) {
       const table = memory.table(c.group, c.resource);
       table.lastChange = c.resourceVersion;
@@ -276,8 +284,10 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     currentResourceVersion: () => String(currentRv()),
     identity: () => storeId,
     lastChangeOf: (key) => String(memory.table(key.group, key.resource).lastChange),
+    durable: () => group?.durable(),
     close() {
       hub.clear();
+      group?.close();
       if (db.open) db.close();
     },
   };

@@ -108,7 +108,11 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
 }
 
-/** The store. Every write is durable when it returns (an acknowledged write survives kill -9). */
+/**
+ * The store. A write is visible to reads and in-process watchers when it returns, and survives
+ * kill -9 from then on; it survives a power loss once durable() settles, and only then may it be
+ * acknowledged outside the process (an HTTP response, a watch event sent to a client).
+ */
 export interface ObjectStore {
   /** Creates an object; AlreadyExistsError when the name is taken in that namespace. */
   create(key: ResourceKey, object: NewObject): StoredObject;
@@ -135,5 +139,7 @@ export interface ObjectStore {
   identity(): string;
   /** The resourceVersion of the newest change to one resource ('0' when none is known). */
   lastChangeOf(key: ResourceKey): string;
+  /** Settles once every write made so far is synced to disk (rejects with DurabilityError when the sync fails); undefined when they all are. */
+  durable(): Promise<void> | undefined;
   close(): void;
 }

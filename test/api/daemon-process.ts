@@ -74,12 +74,15 @@ export interface DaemonProcessOptions {
   startTimeoutMs?: number;
   /** Timeout of each `kubectl` run (default 60 s). */
   kubectlTimeoutMs?: number;
+  /** Node options for the daemon (e.g. --cpu-prof for a benchmark's profile, which NODE_OPTIONS may not carry): runs `node OPTIONS bin/pxevirt`. */
+  nodeArgs?: string[];
 }
 
 /** Starts the daemon on `dataDir` (a new temp dir when omitted) and waits for its KUBECONFIG line. */
 export async function startDaemonProcess(t: TestContextLike, dataDir = tempDataDir(t), options: DaemonProcessOptions = {}): Promise<DaemonProcess> {
   const upArgs = ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(options.controllers ? [] : ['--no-controllers']), ...(options.args ?? [])];
-  const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, BIN, ...upArgs]] : [BIN, upArgs];
+  const bin = options.nodeArgs ? [process.execPath, ...options.nodeArgs, BIN] : [BIN];
+  const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, ...bin, ...upArgs]] : [bin[0], [...bin.slice(1), ...upArgs]];
   const child = spawn(cmd as string, argv as string[], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -1,0 +1,137 @@
+// Group commit: SQLite commits with synchronous=NORMAL (the WAL is written with write(2), which
+// survives kill -9 of the process), and one fdatasync of the WAL file, on libuv's thread pool,
+// makes every commit made so far durable against power loss too. At most one sync is in flight;
+// commits made while it runs share the next one. Callers hold acknowledgements (HTTP responses,
+// watch events sent to clients) until durable() settles, so nothing leaves the process before it
+// would survive a power loss, while the event loop keeps serving during the sync and a burst of N
+// concurrent writes costs one sync instead of N. fdatasync on our own descriptor flushes the
+// file's data whoever wrote it (it is per inode); the WAL file keeps its inode while the database
+// is open (SQLite resets it by overwriting from the start, never by unlinking it).
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '../lib/logger.ts';
+import { DurabilityError } from './errors.ts';
+
+/** What fdatasync is called through (a test passes a slow or failing one). */
+export type SyncFile = (fd: number, done: (err: Error | null) => void) => void;
+
+interface Waiter {
+  seq: number;
+  ok: () => void;
+  fail: (err: Error) => void;
+}
+
+/** The durability of one database's commits: note each commit, then wait for durable(). */
+export class GroupCommit {
+  readonly #walPath: string;
+  readonly #logger: Logger;
+  readonly #sync: SyncFile;
+  #fd: number | undefined;
+  #committed = 0;
+  #durable = 0;
+  #inFlight = false;
+  #scheduled = false;
+  #closed = false;
+  /** The promise of the commits up to #committed (one per batch, shared by its callers). */
+  #pending: { seq: number; promise: Promise<void> } | undefined;
+  readonly #waiters: Waiter[] = [];
+
+  constructor(databasePath: string, logger: Logger, sync: SyncFile = fdatasync) {
+    this.#walPath = `${databasePath}-wal`;
+    this.#logger = logger;
+    this.#sync = sync;
+    // The WAL file's directory entry must be durable too (SQLite syncs it only when it syncs the WAL).
+    const dir = openSync(dirname(databasePath), 'r');
+    try {
+      fdatasyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
+
+  /** Notes a commit (call right after it returns); its sync starts once this turn of the event loop ends. */
+  committed(): void {
+    this.#committed++;
+    if (this.#scheduled || this.#inFlight) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flush();
+    });
+  }
+
+  /** Settles when every commit noted so far is durable; undefined when they all are already. */
+  durable(): Promise<void> | undefined {
+    if (this.#durable >= this.#committed) return undefined;
+    const seq = this.#committed;
+    if (this.#pending?.seq === seq) return this.#pending.promise;
+    const promise = new Promise<void>((ok, fail) => this.#waiters.push({ seq, ok, fail }));
+    this.#pending = { seq, promise };
+    return promise;
+  }
+
+  /** Syncs what is left (synchronously) and releases the descriptor; the database closes after this. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#durable < this.#committed && this.#fd !== undefined) {
+      try {
+        fdatasyncSync(this.#fd);
+        this.#settle(this.#committed);
+      } catch (error) {
+        this.#fail(this.#committed, error);
+      }
+    }
+    // A sync still running on the thread pool closes the descriptor when it returns.
+    if (!this.#inFlight) this.#release();
+    // Whatever is still unsynced is synced by SQLite's own checkpoint at close.
+    this.#settle(this.#committed);
+  }
+
+  #release(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  /** The WAL's descriptor, reopened if the file was replaced. */
+  #walFd(): number {
+    if (this.#fd !== undefined && statSync(this.#walPath).ino === fstatSync(this.#fd).ino) return this.#fd;
+    this.#release();
+    this.#fd = openSync(this.#walPath, 'r');
+    return this.#fd;
+  }
+
+  #flush(): void {
+    if (this.#inFlight || this.#closed || this.#durable >= this.#committed) return;
+    const target = this.#committed;
+    let fd: number;
+    try {
+      fd = this.#walFd();
+    } catch (error) {
+      this.#fail(target, error);
+      return;
+    }
+    this.#inFlight = true;
+    this.#sync(fd, (err) => {
+      this.#inFlight = false;
+      if (err) this.#fail(target, err);
+      else this.#settle(target);
+      if (this.#closed) this.#release();
+      else this.#flush();
+    });
+  }
+
+  #settle(upTo: number): void {
+    this.#durable = Math.max(this.#durable, upTo);
+    while (this.#waiters.length > 0 && this.#waiters[0]!.seq <= upTo) this.#waiters.shift()!.ok();
+  }
+
+  #fail(upTo: number, error: unknown): void {
+    const failure = new DurabilityError(this.#walPath, { cause: error });
+    this.#logger.error({ err: error, wal: this.#walPath }, 'syncing the store to disk failed; the writes waiting for it are refused');
+    // Counted as settled so later commits are not held behind a sync that will never succeed for them.
+    this.#durable = Math.max(this.#durable, upTo);
+    while (this.#waiters.length > 0 && this.#waiters[0]!.seq <= upTo) this.#waiters.shift()!.fail(failure);
+  }
+}
