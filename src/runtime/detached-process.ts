@@ -5,7 +5,7 @@
 // goes to `<name>.log`. A later daemon adopts it from the pidfile. A process is "ours" when it
 // is alive (not a zombie) and its command line names the run dir — never found by name.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fchmodSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,15 @@ export const detachedFiles = (runDir: string, name: string, exitFile = `${name}.
   status: join(runDir, `${name}.status`),
   exit: join(runDir, exitFile),
 });
+
+/** A small file's text, or '' when it is not there (yet). */
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 /** Whether pid is a live (not zombie) process whose command line names runDir. */
 export function isProcessOf(pid: number, runDir: string): boolean {
@@ -192,7 +201,9 @@ export class DetachedProcess {
   /** Starts the child detached (in the netns if given); resolves once `ready()` says so. */
   static async launch(o: DetachedLaunchOptions): Promise<DetachedProcess> {
     const files = detachedFiles(o.runDir, o.name, o.exitFile);
-    await Promise.all([files.pidfile, files.status, files.exit].map((f) => rm(f, { force: true })));
+    // Synchronous, as the pidfile polls below: tiny files, and on a loaded machine each libuv
+    // round trip waits for a reschedule (docs/benchmarks.md, create → Running).
+    for (const f of [files.pidfile, files.status, files.exit]) rmSync(f, { force: true });
     const logFd = openSync(files.log, 'a', 0o600);
     fchmodSync(logFd, 0o600); // whatever the umask, and over an older log's mode
     const shArgv = ['sh', '-c', WRAPPER, `pxevirt-${o.name}`, files.pidfile, files.status, ...o.argv];
@@ -215,7 +226,7 @@ export class DetachedProcess {
     const pause = pollPauses(2, 50);
     let pid: number | undefined;
     while (pid === undefined) {
-      const text = await readFile(files.pidfile, 'utf8').catch(() => '');
+      const text = readIfThere(files.pidfile);
       if (/^\d+\s*$/.test(text)) pid = Number(text.trim());
       else if (launcherExit !== undefined) return fail(`did not start (its launcher ended: ${launcherExit})`);
       else if (o.signal?.aborted) return fail('start aborted');

@@ -41,7 +41,10 @@ export function openSession(options: GlobalOptions, io: Io, env: NodeJS.ProcessE
   return { access, client, discovery, namespace: options.namespace || access.namespace, namespaceExplicit: Boolean(options.namespace), io };
 }
 
-/** OpenSSL's default CA file on Debian and what it links to: the system store, also in the hashed directory. */
+/**
+ * OpenSSL's default CA file on Debian and what it links to: the system store, also in the hashed directory.
+ * bin/pxevirt's systemStore() lists the same two (it cannot import this): keep them in step.
+ */
 const SYSTEM_CA_FILES = ['/usr/lib/ssl/cert.pem', '/etc/ssl/certs/ca-certificates.crt'];
 
 function sameFile(a: string, b: string): boolean {
