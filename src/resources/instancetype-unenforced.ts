@@ -25,7 +25,7 @@ const preferences = (p: PreferenceSpec): string[] => {
   if (p.clock?.preferredTimer !== undefined) out.push("spec.clock.preferredTimer (the guest gets QEMU's default timers)");
   if (p.firmware?.preferredEfi?.persistent === true) out.push('spec.firmware.preferredEfi.persistent (EFI variables last as long as the VMI, not the VM)');
   if (p.annotations?.['kubevirt.io/disablePCIHole64'] !== undefined) out.push("spec.annotations kubevirt.io/disablePCIHole64 (the 64-bit PCI hole is QEMU's default)");
-  if (p.preferredArchitecture === 's390x') out.push('spec.preferredArchitecture (s390x: pxevirt does not emulate s390x; the guest is started for the host architecture)');
+  if (p.preferredArchitecture === 's390x') out.push('spec.preferredArchitecture (s390x: pxevirt runs amd64 and arm64 guests only; the VMI is refused at spec.architecture)');
   return out;
 };
 
