@@ -73,7 +73,7 @@ test('an arm64 VMI PXE-boots the arm64 test guest through the arm64 network GRUB
   assert.match(line, new RegExp(`${uid}/AAVMF_VARS\\.fd`));
   // The server's whole log: DHCP saw an arm64 UEFI client; GRUB, its config and the image went over TFTP.
   const serverUid = (await kubectl(['get', 'pxeserver', 'pxe', '-o', 'jsonpath={.metadata.uid}'])).trim();
-  const log = (await readFile(join(dataDir, 'run', 'pxeserver', serverUid, 'pxe.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
+  const log = (await readFile(join(dataDir, 'run', 'pxeserver', serverUid, 'state', 'pxe.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
   assert.ok(log.some((e) => e.proto === 'dhcp' && e.mac === MAC && e.arch === 'efi-arm64'), 'DHCP saw option 93 code 11 (efi-arm64)');
   const files = log.filter((e) => e.proto === 'tftp' && e.event === 'done' && e.mac === MAC).map((e) => e.file as string);
   for (const f of ['arm64/grubaa64.efi', 'arm64-guest/vmlinuz', 'arm64-guest/initrd.gz']) assert.ok(files.includes(f), `expected ${f} sent over TFTP, found ${files.join(', ')}`);
