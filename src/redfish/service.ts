@@ -11,10 +11,12 @@ import { ConflictError, NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
 import { ADMIN_USER, authenticate, basicCredentials, CREDENTIALS_ANNOTATION, mayReach, SESSION_LIMITS, SessionTable, type Principal, type VmAccount } from './auth.ts';
 import { bootPatch } from './boot-patch.ts';
+import { bios, checkSecureBootPatch, secureBoot } from './firmware.ts';
 import { LoginLimiter } from './login-limit.ts';
 import { errorBody, RedfishError } from './errors.ts';
 import { RESET_TYPES, resetStep, type ResetType } from './power.ts';
 import * as R from './resources.ts';
+import type { SystemView } from './resources.ts';
 import { systemView } from './system-view.ts';
 import { DownloadSlots, fetchFailure, insertedImage, parseInsertMedia, withMedia, type MediaStore } from './virtual-media.ts';
 
@@ -195,13 +197,13 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     return undefined;
   }
 
-  /** Managers/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia. */
-  function virtualMedia(req: ApiRequest, p: Principal, vm: StoredObject, rest: string[]): ApiResponse {
+  /** {Managers,Systems}/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia; both parents hold the same CD. */
+  function virtualMedia(req: ApiRequest, p: Principal, vm: StoredObject, rest: string[], under: R.MediaParent): ApiResponse {
     const get = req.method === 'GET' || req.method === 'HEAD';
     const view = viewOf(vm);
-    if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view));
+    if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view, under));
     if (rest[0] !== 'Cd') throw new RedfishError('ResourceNotFound', ['VirtualMedia', rest[0] ?? '']);
-    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, insertedImage(vm.metadata.annotations)));
+    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, insertedImage(vm.metadata.annotations), under));
     const action = rest[1] === 'Actions' && rest.length === 3 ? rest[2] : undefined;
     if (action !== 'VirtualMedia.InsertMedia' && action !== 'VirtualMedia.EjectMedia') {
       if (rest[1] === 'Actions' && rest.length === 3) throw new RedfishError('ActionNotSupported', [action ?? '']);
@@ -236,6 +238,15 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     return { status: 204, headers: {}, body: { deferred } };
   }
 
+  /** Systems/{id}/Bios (read-only) and Systems/{id}/SecureBoot (a PATCH may only restate what is). */
+  function firmwareResource(req: ApiRequest, which: 'Bios' | 'SecureBoot', view: SystemView, vmi: StoredObject | undefined): ApiResponse {
+    if (which === 'Bios') return allow(req, req.method === 'GET' || req.method === 'HEAD'), reply(200, bios(view));
+    const current = secureBoot(view, (vmi?.status as { phase?: unknown } | undefined)?.phase === 'Running');
+    if (req.method === 'PATCH') checkSecureBootPatch(bodyOf(req), current);
+    else allow(req, req.method === 'GET' || req.method === 'HEAD');
+    return reply(200, current);
+  }
+
   function sessionsPost(req: ApiRequest): ApiResponse {
     const body = bodyOf(req) as Record<string, unknown>;
     for (const field of ['UserName', 'Password']) if (typeof body?.[field] !== 'string') throw new RedfishError('CreateFailedMissingReqProperties', [field]);
@@ -259,6 +270,8 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
         return only(get), reply(200, R.computerSystem(viewOf(vm)));
       }
       if (sub === 'Actions' && subId === 'ComputerSystem.Reset' && extra === undefined) return only(req.method === 'POST'), reset(req, p, vm);
+      if (sub === 'VirtualMedia') return virtualMedia(req, p, vm, parts.slice(3), 'Systems');
+      if ((sub === 'Bios' || sub === 'SecureBoot') && subId === undefined) return firmwareResource(req, sub, viewOf(vm), vmiOf(vm));
       if (sub === 'EthernetInterfaces' && extra === undefined) {
         const view = viewOf(vm);
         if (subId === undefined) return only(get), reply(200, R.ethernetInterfaces(view));
@@ -267,7 +280,7 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
         return only(get), reply(200, R.ethernetInterface(view, nic));
       }
     }
-    if (top === 'Managers' && id !== undefined && sub === 'VirtualMedia') return virtualMedia(req, p, findVm(p, id, 'Manager'), parts.slice(3));
+    if (top === 'Managers' && id !== undefined && sub === 'VirtualMedia') return virtualMedia(req, p, findVm(p, id, 'Manager'), parts.slice(3), 'Managers');
     if ((top === 'Managers' || top === 'Chassis') && sub === undefined) {
       only(get);
       if (id === undefined) return top === 'Managers' ? reply(200, R.collection(R.paths.managers, 'ManagerCollection', 'Manager Collection', vms(p).map((v) => R.paths.manager(v.metadata.uid)))) : reply(200, R.collection(R.paths.chassisCollection, 'ChassisCollection', 'Chassis Collection', vms(p).map((v) => R.paths.chassis(v.metadata.uid))));
