@@ -79,6 +79,7 @@ export function serviceRoot(uuid: string): Json {
     Managers: link(paths.managers),
     Chassis: link(paths.chassisCollection),
     SessionService: link(paths.sessionService),
+    Tasks: link(`${ROOT}/TaskService`),
     Links: { Sessions: link(paths.sessions) },
     ProtocolFeaturesSupported: { ExpandQuery: { ExpandAll: false }, FilterQuery: false, SelectQuery: false, OnlyMemberQuery: false },
   };
@@ -236,13 +237,13 @@ export function odataService(): Json {
   const set = (name: string, url: string) => ({ name, kind: 'Singleton', url });
   return {
     '@odata.context': `${ROOT}/$metadata`,
-    value: [set('Service', `${ROOT}/`), set('Systems', paths.systems), set('Managers', paths.managers), set('Chassis', paths.chassisCollection), set('SessionService', paths.sessionService)],
+    value: [set('Service', `${ROOT}/`), set('Systems', paths.systems), set('Managers', paths.managers), set('Chassis', paths.chassisCollection), set('SessionService', paths.sessionService), set('TaskService', `${ROOT}/TaskService`)],
   };
 }
 
 /** The CSDL $metadata document: references to DMTF's schemas for every type served. */
 export function metadataXml(): string {
-  const types = ['ServiceRoot.v1_15_0', 'ComputerSystemCollection', 'ComputerSystem.v1_20_0', 'EthernetInterfaceCollection', 'EthernetInterface.v1_10_0', 'ManagerCollection', 'Manager.v1_17_0', 'VirtualMediaCollection', 'VirtualMedia.v1_6_0', 'Bios.v1_2_0', 'SecureBoot.v1_1_0', 'ChassisCollection', 'Chassis.v1_23_0', 'SessionService.v1_1_8', 'SessionCollection', 'Session.v1_7_0', 'Message.v1_1_1'];
+  const types = ['ServiceRoot.v1_15_0', 'ComputerSystemCollection', 'ComputerSystem.v1_20_0', 'EthernetInterfaceCollection', 'EthernetInterface.v1_10_0', 'ManagerCollection', 'Manager.v1_17_0', 'VirtualMediaCollection', 'VirtualMedia.v1_6_0', 'Bios.v1_2_0', 'SecureBoot.v1_1_0', 'ChassisCollection', 'Chassis.v1_23_0', 'SessionService.v1_1_8', 'SessionCollection', 'Session.v1_7_0', 'TaskService.v1_2_0', 'TaskCollection', 'Task.v1_7_0', 'Message.v1_1_1'];
   const refs = types.map((t) => {
     const ns = t.split('.')[0];
     return `  <edmx:Reference Uri="http://redfish.dmtf.org/schemas/v1/${ns}_v1.xml">\n    <edmx:Include Namespace="${ns}"/>${t.includes('.v') ? `\n    <edmx:Include Namespace="${t}"/>` : ''}\n  </edmx:Reference>`;

@@ -18,6 +18,7 @@ import { RESET_TYPES, resetStep, type ResetType } from './power.ts';
 import * as R from './resources.ts';
 import type { SystemView } from './resources.ts';
 import { systemView } from './system-view.ts';
+import { TaskTable, task as taskBody, taskPaths, taskRoute, wantsAsync } from './tasks.ts';
 import { DownloadSlots, fetchFailure, insertedImage, parseInsertMedia, withMedia, type MediaStore } from './virtual-media.ts';
 
 export const VM_KEY = { group: 'kubevirt.io', resource: 'virtualmachines' };
@@ -60,6 +61,7 @@ function failure(err: unknown): ApiResponse {
 export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => ApiResponse {
   const sessions = new SessionTable(o.now ?? Date.now);
   const downloads = new DownloadSlots();
+  const tasks = new TaskTable(o.now ?? Date.now);
   const logins = new LoginLimiter(o.now ?? Date.now);
   /** A user name and password checked under the failed-login limit of the client's address. */
   const login = (req: ApiRequest, username: string, password: string): Principal => {
@@ -223,8 +225,10 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     const url = parseInsertMedia(bodyOf(req));
     if (!o.media) throw new RedfishError('ResourceStateConflict', ['this server keeps no virtual media']);
     const release = downloads.take(vm.metadata.uid);
+    // Asked for asynchronously, the download outlives the request: it is not tied to its signal.
+    const async = wantsAsync(req.headers.prefer);
     const deferred = o.media
-      .insert(vm.metadata.uid, url, req.signal)
+      .insert(vm.metadata.uid, url, async ? undefined : req.signal)
       .then(
         ({ bytes }) => {
           if (!setMedia(vm, url)) throw new RedfishError('ResourceNotFound', ['Manager', vm.metadata.uid], 'the VM was deleted during the download');
@@ -235,7 +239,9 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
       )
       .catch((err: unknown) => failure(err))
       .finally(release);
-    return { status: 204, headers: {}, body: { deferred } };
+    if (!async) return { status: 204, headers: {}, body: { deferred } };
+    const t = tasks.start(`InsertMedia ${url.slice(0, 200)} into ${vm.metadata.name}`, vm.metadata.uid, p, deferred);
+    return reply(202, taskBody(t), { location: taskPaths.monitor(t.id) });
   }
 
   /** Systems/{id}/Bios (read-only) and Systems/{id}/SecureBoot (a PATCH may only restate what is). */
@@ -287,6 +293,7 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
       const view = viewOf(findVm(p, id, top === 'Managers' ? 'Manager' : 'Chassis'));
       return reply(200, top === 'Managers' ? R.manager(view, o.version ?? '0.0.0') : R.chassis(view));
     }
+    if (top === 'TaskService') return taskRoute(tasks, req.method, p, parts.slice(1));
     if (top === 'SessionService' && id === undefined) return only(get), reply(200, R.sessionService(SESSION_LIMITS.timeoutSeconds));
     if (top === 'SessionService' && id === 'Sessions' && subId === undefined) {
       if (sub === undefined) return only(get), reply(200, R.collection(R.paths.sessions, 'SessionCollection', 'Session Collection', sessions.list(p).map((s) => R.paths.session(s.id))));

@@ -33,12 +33,12 @@ export function setup(t: TestContext, extra: { media?: MediaStore; now?: () => n
   const { store } = openTestStore(t);
   const events: string[] = [];
   const handler = createRedfishHandler({ store, adminPassword: TOKEN, uuid: 'svc-uuid', event: (_vm, reason, message) => events.push(`${reason}: ${message}`), ...extra });
-  const call = (method: string, path: string, o: { auth?: string; token?: string; body?: unknown; from?: string } = {}): ApiResponse =>
+  const call = (method: string, path: string, o: { auth?: string; token?: string; body?: unknown; from?: string; prefer?: string } = {}): ApiResponse =>
     handler({
       method,
       path,
       query: new URLSearchParams(),
-      headers: { ...(o.auth ? { authorization: o.auth } : {}), ...(o.token ? { 'x-auth-token': o.token } : {}), 'content-type': 'application/json' },
+      headers: { ...(o.auth ? { authorization: o.auth } : {}), ...(o.token ? { 'x-auth-token': o.token } : {}), ...(o.prefer ? { prefer: o.prefer } : {}), 'content-type': 'application/json' },
       ...(o.body !== undefined ? { body: Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body)) } : {}),
       signal: new AbortController().signal,
       ...(o.from ? { remoteAddress: o.from } : {}),

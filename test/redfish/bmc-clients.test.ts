@@ -153,7 +153,7 @@ test('every @odata.id reachable from the service root resolves, with its @odata.
     queue.push(...found.filter((f) => f !== path));
   }
   assert.deepEqual(dangling, []);
-  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, `/redfish/v1/Systems/${s.uid}/VirtualMedia/Cd`, `/redfish/v1/Systems/${s.uid}/Bios`, `/redfish/v1/Systems/${s.uid}/SecureBoot`, '/redfish/v1/SessionService/Sessions'])
+  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, `/redfish/v1/Systems/${s.uid}/VirtualMedia/Cd`, `/redfish/v1/Systems/${s.uid}/Bios`, `/redfish/v1/Systems/${s.uid}/SecureBoot`, '/redfish/v1/SessionService/Sessions', '/redfish/v1/TaskService/Tasks'])
     assert.ok(seen.has(p), `${p} is reachable from the root`);
   assert.equal((await s.call('GET', '/redfish/v1/$metadata')).status, 200);
 });
@@ -238,4 +238,18 @@ test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): sessi
     'signout 204',
     'after-signout 401',
   ]);
+  // The same insert asked for asynchronously, through the System's CD: 202, a task monitor, then the operation's 204.
+  const auth = { authorization: s.admin };
+  const started = await s.call('POST', `/redfish/v1/Systems/${s.uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`, { headers: { ...auth, prefer: 'respond-async' }, body: { Image: isoUrl } });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const monitor = String(started.headers.location);
+  assert.match(monitor, /^\/redfish\/v1\/TaskService\/TaskMonitors\/\d+$/);
+  let polled = await s.call('GET', monitor, { headers: auth });
+  while (polled.status === 202) {
+    await new Promise((r) => setTimeout(r, 20)); // a poll interval, as a client's
+    polled = await s.call('GET', monitor, { headers: auth });
+  }
+  assert.equal(polled.status, 204);
+  assert.equal((await s.call('GET', started.body['@odata.id'], { headers: auth })).body.TaskState, 'Completed');
+  assert.equal((await s.call('GET', `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, { headers: auth })).body.Image, isoUrl);
 });
