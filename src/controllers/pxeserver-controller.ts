@@ -16,6 +16,7 @@ import type { RunAsUser } from '../runtime/run-as.ts';
 import { nadRef, PxeServerSetupError, specHash, type PxeServerPod, type PxeServerPodOptions } from '../runtime/pxeserver-pod.ts';
 import type { ObjectStore, ResourceKey, StoredObject, WatchEvent } from '../store/types.ts';
 import { createEventRecorder } from './events.ts';
+import { bmcActions } from './pxe-bmc-actions.ts';
 import { inform } from './informer.ts';
 import { addFinalizer, getOrNone, removeFinalizer, updateStatus, updateWithRetry } from './object-client.ts';
 import type { Controllers, ControllerEvent } from './reconciler.ts';
@@ -25,6 +26,7 @@ import { createWorkQueue } from './work-queue.ts';
 
 export const PXESERVER_KEY: ResourceKey = { group: 'pxe.pxevirt.io', resource: 'pxeservers' };
 export const NAD_KEY: ResourceKey = { group: 'k8s.cni.cncf.io', resource: 'network-attachment-definitions' };
+const EVENTS_KEY: ResourceKey = { group: '', resource: 'events' };
 const VM_KINDS: readonly ResourceKey[] = [
   { group: 'kubevirt.io', resource: 'virtualmachines' },
   { group: 'kubevirt.io', resource: 'virtualmachineinstances' },
@@ -103,15 +105,23 @@ export async function startPxeServerController(options: PxeServerControllerOptio
   const record = (o: StoredObject, e: ControllerEvent) => recorder.record(o, e, 'pxeserver-controller' as 'virt-controller');
   const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-  /** The VMs and VMIs on the server's NAD, when a host entry selects by VM (else none: nothing to send). */
-  const vmInventory = (spec: PxeServerResourceSpec, nad: string): PxeVm[] => {
-    if (!(spec.hosts ?? []).some((h) => selectsVms(h.selector))) return [];
+  /** The VMs and VMIs on a NAD. */
+  const vmsOn = (nad: string): PxeVm[] => {
     const out: PxeVm[] = [];
     for (const kind of VM_KINDS) for (const o of store.list(kind).items) {
       const vm = vmOnNetwork(o as VmObject, nad);
       if (vm) out.push(vm);
     }
     return out.sort((a, b) => `${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.kind}/${b.namespace}/${b.name}`));
+  };
+  /** The VMs and VMIs on the server's NAD, when a host entry selects by VM (else none: nothing to send). */
+  const vmInventory = (spec: PxeServerResourceSpec, nad: string): PxeVm[] => ((spec.hosts ?? []).some((h) => selectsVms(h.selector)) ? vmsOn(nad) : []);
+
+  /** The BMC actions on the VMs on this NAD, when the server's document has timelines to put them in. */
+  const bmcOnNetwork = (server: unknown, nad: string) => {
+    if (!isObject(server) || !isObject(server.timelines) || Object.keys(server.timelines).length === 0) return undefined;
+    const vms = vmsOn(nad);
+    return vms.length === 0 ? undefined : bmcActions(store.list(EVENTS_KEY).items, vms);
   };
 
   const queue = createWorkQueue({
@@ -151,7 +161,7 @@ export async function startPxeServerController(options: PxeServerControllerOptio
       netns: st.pod.netns,
       ...(attached ? { address: servedAddresses(spec) } : {}),
       ...(attached && st.mac ? { mac: st.mac } : {}),
-      ...(server === undefined ? {} : { server }),
+      ...(server === undefined ? {} : { server, bmc: bmcOnNetwork(server, nadRef(spec.network, o.metadata.namespace ?? 'default')) }),
       vmMatches: hostVmMatches(spec.hosts ?? [], vmInventory(spec, nadRef(spec.network, o.metadata.namespace ?? 'default'))),
     };
     return updateStatus(store, PXESERVER_KEY, o, (current) => pxeServerStatus(current.status, obs, now()));

@@ -5,6 +5,7 @@
 import { isObject as isObj } from '../lib/is-object.ts';
 import type { ControllerEvent } from './reconciler.ts';
 import type { HostVmMatches } from '../resources/pxe-vms.ts';
+import { withBmcActions, type BmcAction } from './pxe-bmc-actions.ts';
 
 export type PxeServerPhase = 'Pending' | 'Running' | 'Failed' | 'Terminating';
 
@@ -36,6 +37,8 @@ export interface PxeServerObservation {
   server?: unknown;
   /** For each host entry that selects by VM, the VMs it matches now. */
   vmMatches?: readonly HostVmMatches[];
+  /** The BMC actions on the VMs on the server's network (pxe-bmc-actions.ts), for the timelines. */
+  bmc?: readonly BmcAction[] | undefined;
 }
 
 export interface StatusLimits {
@@ -84,7 +87,7 @@ export function bootEventOf(e: unknown): Obj | undefined {
 }
 
 /** Leases, boot timelines, install state and transfers from the server's /status document. */
-export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits = DEFAULT_LIMITS): { leases: Obj[]; boots: Obj[]; hosts: Obj[]; transfers: Obj[] } {
+export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits = DEFAULT_LIMITS, bmc: readonly BmcAction[] = []): { leases: Obj[]; boots: Obj[]; hosts: Obj[]; transfers: Obj[] } {
   const d = isObj(doc) ? doc : {};
   const leases = (Array.isArray(d.leases) ? d.leases : [])
     .filter(isObj)
@@ -104,7 +107,7 @@ export function serverStatusFields(doc: unknown, now: Date, limits: StatusLimits
     .slice(0, limits.hosts)
     .map(([mac, list]) => {
       const events = (Array.isArray(list) ? list : []).map(bootEventOf).filter((e): e is Obj => e !== undefined);
-      const kept = events.slice(-limits.eventsPerHost);
+      const kept = withBmcActions(events, mac, bmc, limits.eventsPerHost);
       const ip = [...events].reverse().find((e) => e.ip !== undefined && e.proto === 'dhcp')?.ip ?? [...events].reverse().find((e) => e.ip !== undefined)?.ip;
       const image = [...events].reverse().find((e) => e.image !== undefined)?.image;
       return compact({ mac, ip, image, lastSeen: events.at(-1)?.time, events: kept, gaps: gapsOf(mac) });
@@ -157,7 +160,7 @@ export function pxeServerStatus(previous: unknown, obs: PxeServerObservation, no
   let fields: Obj = {};
   let recovered: Obj | undefined;
   if (obs.server !== undefined) {
-    fields = serverStatusFields(obs.server, now, limits);
+    fields = serverStatusFields(obs.server, now, limits, obs.bmc);
     recovered = leasesRecoveredCondition(obs.server);
   } else if (obs.phase === 'Running') {
     fields = compact({ leases: prev.leases, boots: prev.boots, hosts: prev.hosts, transfers: prev.transfers });

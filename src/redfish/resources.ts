@@ -1,6 +1,7 @@
 // The Redfish resources pxevirt serves, as pure builders from a typed view of a VM: each with
 // the @odata.id, @odata.type and @odata.context the specification requires, and its links.
 import type { BootOverride, OverrideMode, OverrideTarget } from '../resources/boot-override.ts';
+import type { FirmwareView } from './firmware.ts';
 import { RESET_TYPES, type PowerState } from './power.ts';
 
 export const ROOT = '/redfish/v1';
@@ -15,6 +16,8 @@ export interface SystemView {
   override: BootOverride;
   /** The VM's firmware: the only override mode it can boot in. */
   mode: OverrideMode;
+  /** The firmware of the running VMI, else of the VM's template (firmware.ts). */
+  firmware: FirmwareView;
   /** Override targets this VM has devices for. */
   targets: readonly OverrideTarget[];
   cpus: number;
@@ -37,6 +40,9 @@ function odata(id: string, type: string, version: string | undefined): Json {
   };
 }
 
+/** Where a virtual media collection hangs. */
+export type MediaParent = 'Managers' | 'Systems';
+
 export const paths = {
   systems: `${ROOT}/Systems`,
   system: (uid: string) => `${ROOT}/Systems/${uid}`,
@@ -45,10 +51,13 @@ export const paths = {
   reset: (uid: string) => `${ROOT}/Systems/${uid}/Actions/ComputerSystem.Reset`,
   managers: `${ROOT}/Managers`,
   manager: (uid: string) => `${ROOT}/Managers/${uid}`,
-  virtualMediaCollection: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia`,
-  virtualMedia: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia/Cd`,
-  insertMedia: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`,
-  ejectMedia: (uid: string) => `${ROOT}/Managers/${uid}/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia`,
+  bios: (uid: string) => `${ROOT}/Systems/${uid}/Bios`,
+  secureBoot: (uid: string) => `${ROOT}/Systems/${uid}/SecureBoot`,
+  /** The virtual CD is served under the Manager and, the same CD, under the System (where newer sushy and Metal3 look). */
+  virtualMediaCollection: (uid: string, under: MediaParent = 'Managers') => `${ROOT}/${under}/${uid}/VirtualMedia`,
+  virtualMedia: (uid: string, under: MediaParent = 'Managers') => `${ROOT}/${under}/${uid}/VirtualMedia/Cd`,
+  insertMedia: (uid: string, under: MediaParent = 'Managers') => `${ROOT}/${under}/${uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`,
+  ejectMedia: (uid: string, under: MediaParent = 'Managers') => `${ROOT}/${under}/${uid}/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia`,
   chassisCollection: `${ROOT}/Chassis`,
   chassis: (uid: string) => `${ROOT}/Chassis/${uid}`,
   sessionService: `${ROOT}/SessionService`,
@@ -70,6 +79,7 @@ export function serviceRoot(uuid: string): Json {
     Managers: link(paths.managers),
     Chassis: link(paths.chassisCollection),
     SessionService: link(paths.sessionService),
+    Tasks: link(`${ROOT}/TaskService`),
     Links: { Sessions: link(paths.sessions) },
     ProtocolFeaturesSupported: { ExpandQuery: { ExpandAll: false }, FilterQuery: false, SelectQuery: false, OnlyMemberQuery: false },
   };
@@ -107,6 +117,9 @@ export function computerSystem(v: SystemView): Json {
     ProcessorSummary: { Count: v.cpus, Status: { State: 'Enabled', Health: 'OK' } },
     MemorySummary: { TotalSystemMemoryGiB: v.memoryGiB, Status: { State: 'Enabled', Health: 'OK' } },
     EthernetInterfaces: link(paths.ethernetInterfaces(v.uid)),
+    Bios: link(paths.bios(v.uid)),
+    SecureBoot: link(paths.secureBoot(v.uid)),
+    VirtualMedia: link(paths.virtualMediaCollection(v.uid, 'Systems')),
     Links: { Chassis: [link(paths.chassis(v.uid))], ManagedBy: [link(paths.manager(v.uid))] },
     Actions: {
       '#ComputerSystem.Reset': { target: paths.reset(v.uid), 'ResetType@Redfish.AllowableValues': [...RESET_TYPES] },
@@ -150,15 +163,15 @@ export function manager(v: SystemView, version: string): Json {
 }
 
 /** The virtual media of a system's BMC: one CD. */
-export function virtualMediaCollection(v: SystemView): Json {
-  return collection(paths.virtualMediaCollection(v.uid), 'VirtualMediaCollection', `Virtual media of ${v.name}`, [paths.virtualMedia(v.uid)]);
+export function virtualMediaCollection(v: SystemView, under: MediaParent = 'Managers'): Json {
+  return collection(paths.virtualMediaCollection(v.uid, under), 'VirtualMediaCollection', `Virtual media of ${v.name}`, [paths.virtualMedia(v.uid, under)]);
 }
 
 /** The virtual CD: what is inserted (the image's URL) and the actions that change it. */
-export function virtualMedia(v: SystemView, image: string | undefined): Json {
+export function virtualMedia(v: SystemView, image: string | undefined, under: MediaParent = 'Managers'): Json {
   const name = image === undefined ? undefined : decodeURIComponent(new URL(image).pathname.split('/').pop() ?? '');
   return {
-    ...odata(paths.virtualMedia(v.uid), 'VirtualMedia.VirtualMedia', 'v1_6_0'),
+    ...odata(paths.virtualMedia(v.uid, under), 'VirtualMedia.VirtualMedia', 'v1_6_0'),
     Id: 'Cd',
     Name: `Virtual CD of ${v.name}`,
     MediaTypes: ['CD', 'DVD'],
@@ -171,8 +184,8 @@ export function virtualMedia(v: SystemView, image: string | undefined): Json {
     ...(image === undefined ? {} : { TransferProtocolType: image.startsWith('https:') ? 'HTTPS' : 'HTTP' }),
     Status: { State: image === undefined ? 'Disabled' : 'Enabled', Health: 'OK' },
     Actions: {
-      '#VirtualMedia.InsertMedia': { target: paths.insertMedia(v.uid), 'TransferProtocolType@Redfish.AllowableValues': ['HTTP', 'HTTPS'] },
-      '#VirtualMedia.EjectMedia': { target: paths.ejectMedia(v.uid) },
+      '#VirtualMedia.InsertMedia': { target: paths.insertMedia(v.uid, under), 'TransferProtocolType@Redfish.AllowableValues': ['HTTP', 'HTTPS'] },
+      '#VirtualMedia.EjectMedia': { target: paths.ejectMedia(v.uid, under) },
     },
   };
 }
@@ -224,13 +237,13 @@ export function odataService(): Json {
   const set = (name: string, url: string) => ({ name, kind: 'Singleton', url });
   return {
     '@odata.context': `${ROOT}/$metadata`,
-    value: [set('Service', `${ROOT}/`), set('Systems', paths.systems), set('Managers', paths.managers), set('Chassis', paths.chassisCollection), set('SessionService', paths.sessionService)],
+    value: [set('Service', `${ROOT}/`), set('Systems', paths.systems), set('Managers', paths.managers), set('Chassis', paths.chassisCollection), set('SessionService', paths.sessionService), set('TaskService', `${ROOT}/TaskService`)],
   };
 }
 
 /** The CSDL $metadata document: references to DMTF's schemas for every type served. */
 export function metadataXml(): string {
-  const types = ['ServiceRoot.v1_15_0', 'ComputerSystemCollection', 'ComputerSystem.v1_20_0', 'EthernetInterfaceCollection', 'EthernetInterface.v1_10_0', 'ManagerCollection', 'Manager.v1_17_0', 'VirtualMediaCollection', 'VirtualMedia.v1_6_0', 'ChassisCollection', 'Chassis.v1_23_0', 'SessionService.v1_1_8', 'SessionCollection', 'Session.v1_7_0', 'Message.v1_1_1'];
+  const types = ['ServiceRoot.v1_15_0', 'ComputerSystemCollection', 'ComputerSystem.v1_20_0', 'EthernetInterfaceCollection', 'EthernetInterface.v1_10_0', 'ManagerCollection', 'Manager.v1_17_0', 'VirtualMediaCollection', 'VirtualMedia.v1_6_0', 'Bios.v1_2_0', 'SecureBoot.v1_1_0', 'ChassisCollection', 'Chassis.v1_23_0', 'SessionService.v1_1_8', 'SessionCollection', 'Session.v1_7_0', 'TaskService.v1_2_0', 'TaskCollection', 'Task.v1_7_0', 'Message.v1_1_1'];
   const refs = types.map((t) => {
     const ns = t.split('.')[0];
     return `  <edmx:Reference Uri="http://redfish.dmtf.org/schemas/v1/${ns}_v1.xml">\n    <edmx:Include Namespace="${ns}"/>${t.includes('.v') ? `\n    <edmx:Include Namespace="${t}"/>` : ''}\n  </edmx:Reference>`;

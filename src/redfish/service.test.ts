@@ -1,54 +1,10 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestStore } from '../store/test-fixture.ts';
-import { isDeferred, type ApiRequest, type ApiResponse } from '../api/http-types.ts';
-import type { ObjectStore } from '../store/types.ts';
 import { BOOT_OVERRIDE_ANNOTATION } from '../resources/boot-override.ts';
 import { CREDENTIALS_ANNOTATION } from './auth.ts';
-import { createRedfishHandler, VM_KEY } from './service.ts';
-import { MediaFetchError, type MediaStore } from './virtual-media.ts';
+import { VM_KEY } from './service.ts';
 import { VIRTUAL_MEDIA_ANNOTATION } from '../resources/virtual-media.ts';
-
-const TOKEN = 'api-token';
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const ADMIN = basic('admin', TOKEN);
-
-function vm(store: ObjectStore, name: string, annotations: Record<string, string> = {}) {
-  return store.create(VM_KEY, {
-    apiVersion: 'kubevirt.io/v1',
-    kind: 'VirtualMachine',
-    metadata: { name, namespace: 'default', annotations },
-    spec: {
-      runStrategy: 'Halted',
-      template: {
-        spec: {
-          domain: { memory: { guest: '512Mi' }, firmware: { bootloader: { efi: {} } }, devices: { disks: [{ name: 'root', disk: {}, bootOrder: 1 }], interfaces: [{ name: 'pxe', bridge: {}, macAddress: '02:00:00:AA:00:01' }] } },
-          networks: [{ name: 'pxe', multus: { networkName: 'pxe-net' } }],
-        },
-      },
-    },
-  });
-}
-
-function setup(t: TestContext, extra: { media?: MediaStore; now?: () => number } = {}) {
-  const { store } = openTestStore(t);
-  const events: string[] = [];
-  const handler = createRedfishHandler({ store, adminPassword: TOKEN, uuid: 'svc-uuid', event: (_vm, reason, message) => events.push(`${reason}: ${message}`), ...extra });
-  const call = (method: string, path: string, o: { auth?: string; token?: string; body?: unknown; from?: string } = {}): ApiResponse =>
-    handler({
-      method,
-      path,
-      query: new URLSearchParams(),
-      headers: { ...(o.auth ? { authorization: o.auth } : {}), ...(o.token ? { 'x-auth-token': o.token } : {}), 'content-type': 'application/json' },
-      ...(o.body !== undefined ? { body: Buffer.from(typeof o.body === 'string' ? o.body : JSON.stringify(o.body)) } : {}),
-      signal: new AbortController().signal,
-      ...(o.from ? { remoteAddress: o.from } : {}),
-    } satisfies ApiRequest);
-  return { store, call, events };
-}
-
-const body = (r: ApiResponse) => r.body as Record<string, any>;
-const messageId = (r: ApiResponse): string => body(r).error?.['@Message.ExtendedInfo']?.[0]?.MessageId;
+import { ADMIN, basic, body, fakeMedia, messageId, settle, setup, TOKEN, vm } from './test-fixture.ts';
 
 test('the service root is anonymous; everything else needs credentials (401 NoValidSession)', (t) => {
   const { call } = setup(t);
@@ -161,23 +117,6 @@ test('failed logins from one address are refused with 429 after five, until the 
   assert.equal(call('GET', '/redfish/v1/Systems', wrong).status, 401, 'a new window: counted afresh');
   assert.equal(call('GET', '/redfish/v1/Systems', { auth: ADMIN, from: '10.0.0.9' }).status, 200);
 });
-
-/** A MediaStore that records what it was asked and fails for URLs containing "missing" or "text". */
-function fakeMedia(): MediaStore & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    insert: async (uid, url) => {
-      calls.push(`insert ${uid} ${url}`);
-      if (url.includes('missing')) throw new MediaFetchError('unreachable', url, `cannot reach ${url}`);
-      if (url.includes('text')) throw new MediaFetchError('format', url, `${url} is not an ISO`);
-      return { bytes: 2048 };
-    },
-    eject: async (uid) => void calls.push(`eject ${uid}`),
-  };
-}
-
-const settle = async (r: ApiResponse): Promise<ApiResponse> => (isDeferred(r.body) ? r.body.deferred : r);
 
 test('virtual media: InsertMedia downloads, sets the VM annotation (not the spec), shows Inserted; EjectMedia clears it', async (t) => {
   const media = fakeMedia();

@@ -11,11 +11,14 @@ import { ConflictError, NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
 import { ADMIN_USER, authenticate, basicCredentials, CREDENTIALS_ANNOTATION, mayReach, SESSION_LIMITS, SessionTable, type Principal, type VmAccount } from './auth.ts';
 import { bootPatch } from './boot-patch.ts';
+import { bios, checkSecureBootPatch, secureBoot } from './firmware.ts';
 import { LoginLimiter } from './login-limit.ts';
 import { errorBody, RedfishError } from './errors.ts';
 import { RESET_TYPES, resetStep, type ResetType } from './power.ts';
 import * as R from './resources.ts';
+import type { SystemView } from './resources.ts';
 import { systemView } from './system-view.ts';
+import { TaskTable, task as taskBody, taskPaths, taskRoute, wantsAsync } from './tasks.ts';
 import { DownloadSlots, fetchFailure, insertedImage, parseInsertMedia, withMedia, type MediaStore } from './virtual-media.ts';
 
 export const VM_KEY = { group: 'kubevirt.io', resource: 'virtualmachines' };
@@ -58,6 +61,7 @@ function failure(err: unknown): ApiResponse {
 export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => ApiResponse {
   const sessions = new SessionTable(o.now ?? Date.now);
   const downloads = new DownloadSlots();
+  const tasks = new TaskTable(o.now ?? Date.now);
   const logins = new LoginLimiter(o.now ?? Date.now);
   /** A user name and password checked under the failed-login limit of the client's address. */
   const login = (req: ApiRequest, username: string, password: string): Principal => {
@@ -195,13 +199,13 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     return undefined;
   }
 
-  /** Managers/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia. */
-  function virtualMedia(req: ApiRequest, p: Principal, vm: StoredObject, rest: string[]): ApiResponse {
+  /** {Managers,Systems}/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia; both parents hold the same CD. */
+  function virtualMedia(req: ApiRequest, p: Principal, vm: StoredObject, rest: string[], under: R.MediaParent): ApiResponse {
     const get = req.method === 'GET' || req.method === 'HEAD';
     const view = viewOf(vm);
-    if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view));
+    if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view, under));
     if (rest[0] !== 'Cd') throw new RedfishError('ResourceNotFound', ['VirtualMedia', rest[0] ?? '']);
-    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, insertedImage(vm.metadata.annotations)));
+    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, insertedImage(vm.metadata.annotations), under));
     const action = rest[1] === 'Actions' && rest.length === 3 ? rest[2] : undefined;
     if (action !== 'VirtualMedia.InsertMedia' && action !== 'VirtualMedia.EjectMedia') {
       if (rest[1] === 'Actions' && rest.length === 3) throw new RedfishError('ActionNotSupported', [action ?? '']);
@@ -221,8 +225,10 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     const url = parseInsertMedia(bodyOf(req));
     if (!o.media) throw new RedfishError('ResourceStateConflict', ['this server keeps no virtual media']);
     const release = downloads.take(vm.metadata.uid);
+    // Asked for asynchronously, the download outlives the request: it is not tied to its signal.
+    const async = wantsAsync(req.headers.prefer);
     const deferred = o.media
-      .insert(vm.metadata.uid, url, req.signal)
+      .insert(vm.metadata.uid, url, async ? undefined : req.signal)
       .then(
         ({ bytes }) => {
           if (!setMedia(vm, url)) throw new RedfishError('ResourceNotFound', ['Manager', vm.metadata.uid], 'the VM was deleted during the download');
@@ -233,7 +239,18 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
       )
       .catch((err: unknown) => failure(err))
       .finally(release);
-    return { status: 204, headers: {}, body: { deferred } };
+    if (!async) return { status: 204, headers: {}, body: { deferred } };
+    const t = tasks.start(`InsertMedia ${url.slice(0, 200)} into ${vm.metadata.name}`, vm.metadata.uid, p, deferred);
+    return reply(202, taskBody(t), { location: taskPaths.monitor(t.id) });
+  }
+
+  /** Systems/{id}/Bios (read-only) and Systems/{id}/SecureBoot (a PATCH may only restate what is). */
+  function firmwareResource(req: ApiRequest, which: 'Bios' | 'SecureBoot', view: SystemView, vmi: StoredObject | undefined): ApiResponse {
+    if (which === 'Bios') return allow(req, req.method === 'GET' || req.method === 'HEAD'), reply(200, bios(view));
+    const current = secureBoot(view, (vmi?.status as { phase?: unknown } | undefined)?.phase === 'Running');
+    if (req.method === 'PATCH') checkSecureBootPatch(bodyOf(req), current);
+    else allow(req, req.method === 'GET' || req.method === 'HEAD');
+    return reply(200, current);
   }
 
   function sessionsPost(req: ApiRequest): ApiResponse {
@@ -259,6 +276,8 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
         return only(get), reply(200, R.computerSystem(viewOf(vm)));
       }
       if (sub === 'Actions' && subId === 'ComputerSystem.Reset' && extra === undefined) return only(req.method === 'POST'), reset(req, p, vm);
+      if (sub === 'VirtualMedia') return virtualMedia(req, p, vm, parts.slice(3), 'Systems');
+      if ((sub === 'Bios' || sub === 'SecureBoot') && subId === undefined) return firmwareResource(req, sub, viewOf(vm), vmiOf(vm));
       if (sub === 'EthernetInterfaces' && extra === undefined) {
         const view = viewOf(vm);
         if (subId === undefined) return only(get), reply(200, R.ethernetInterfaces(view));
@@ -267,13 +286,14 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
         return only(get), reply(200, R.ethernetInterface(view, nic));
       }
     }
-    if (top === 'Managers' && id !== undefined && sub === 'VirtualMedia') return virtualMedia(req, p, findVm(p, id, 'Manager'), parts.slice(3));
+    if (top === 'Managers' && id !== undefined && sub === 'VirtualMedia') return virtualMedia(req, p, findVm(p, id, 'Manager'), parts.slice(3), 'Managers');
     if ((top === 'Managers' || top === 'Chassis') && sub === undefined) {
       only(get);
       if (id === undefined) return top === 'Managers' ? reply(200, R.collection(R.paths.managers, 'ManagerCollection', 'Manager Collection', vms(p).map((v) => R.paths.manager(v.metadata.uid)))) : reply(200, R.collection(R.paths.chassisCollection, 'ChassisCollection', 'Chassis Collection', vms(p).map((v) => R.paths.chassis(v.metadata.uid))));
       const view = viewOf(findVm(p, id, top === 'Managers' ? 'Manager' : 'Chassis'));
       return reply(200, top === 'Managers' ? R.manager(view, o.version ?? '0.0.0') : R.chassis(view));
     }
+    if (top === 'TaskService') return taskRoute(tasks, req.method, p, parts.slice(1));
     if (top === 'SessionService' && id === undefined) return only(get), reply(200, R.sessionService(SESSION_LIMITS.timeoutSeconds));
     if (top === 'SessionService' && id === 'Sessions' && subId === undefined) {
       if (sub === undefined) return only(get), reply(200, R.collection(R.paths.sessions, 'SessionCollection', 'Session Collection', sessions.list(p).map((s) => R.paths.session(s.id))));

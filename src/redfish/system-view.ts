@@ -2,6 +2,7 @@
 // override, firmware mode, the override targets it has devices for (the virtual CD always), size and NICs with MACs.
 import { guestMemoryMiB } from '../resources/device-plan.ts';
 import { BOOT_OVERRIDE_ANNOTATION, parseBootOverride, type OverrideTarget } from '../resources/boot-override.ts';
+import { firmwareOf } from './firmware.ts';
 import { powerState, type VmView } from './power.ts';
 import type { SystemView } from './resources.ts';
 
@@ -43,6 +44,8 @@ export function systemView(vm: VmObject, vmi: VmView | undefined): SystemView {
     power: powerState(vm, vmi),
     override: parseBootOverride(vm.metadata.annotations?.[BOOT_OVERRIDE_ANNOTATION]),
     mode: efi ? 'UEFI' : 'Legacy',
+    // The running VMI's firmware is what the guest booted with; the template's is what it will boot with next.
+    firmware: firmwareOf(vmi?.spec ?? spec),
     targets,
     cpus: n(cpu.sockets) * n(cpu.cores) * n(cpu.threads),
     memoryGiB: Math.round((memoryMiB / 1024) * 100) / 100,

@@ -30,8 +30,8 @@ const specSchema = object(
 const bootEvent = object(
   {
     time: dateTime(),
-    proto: oneOf(['dhcp', 'dhcp6', 'tftp', 'http', 'ndp']),
-    event: string('discover, offer, request, ack, rrq, oack, done, script, get, error, …'),
+    proto: oneOf(['dhcp', 'dhcp6', 'tftp', 'http', 'ndp', 'bmc']),
+    event: string('discover, offer, request, ack, rrq, oack, done, script, get, error, …; for bmc the VM Event\'s reason (BMCReset, BMCBootOverride, BMCVirtualMedia) when the action led to this network boot'),
     ip: string(),
     file: string(),
     size: integer('File size in bytes.', 'int64'),

@@ -84,12 +84,14 @@ async function setup(t: import('node:test').TestContext) {
 test('sushy powers a VM on and off and sets a one-time PXE boot; redfishtool and sushycli read and act', async (t) => {
   const s = await setup(t);
   const sushy = async (...steps: string[]) => JSON.parse((await run(PYTHON, [SUSHY_DRIVE, s.url, 'admin', s.token, s.caFile, ...steps], { env: s.env })).stdout) as Array<Record<string, any>>;
-  const steps = await sushy('state', 'allowed', 'nics', 'boot:Pxe:Once', 'state', 'reset:On', 'wait:on', 'state');
+  const steps = await sushy('state', 'allowed', 'nics', 'firmware', 'boot:Pxe:Once', 'state', 'reset:On', 'wait:on', 'state');
   const at = (name: string, n = 0) => steps.filter((x) => x.step === name)[n];
   assert.deepEqual(at('systems'), { step: 'systems', ids: [s.uid], name: 'node-a' });
   assert.deepEqual(at('state'), { step: 'state', power: 'Off', target: 'None', enabled: 'Disabled', mode: 'UEFI' });
   assert.ok(at('allowed')?.reset.includes('GracefulShutdown') && at('allowed')?.targets.includes('Pxe'));
   assert.deepEqual(at('nics')?.macs, ['02:00:00:aa:00:01']);
+  const systemUuid = (await s.call('GET', `/redfish/v1/Systems/${s.uid}`, { headers: { authorization: s.admin } })).body.UUID;
+  assert.deepEqual(at('firmware'), { step: 'firmware', attributes: { BootMode: 'Uefi', SecureBoot: 'Disabled', PersistentEfiVariables: 'Disabled', Architecture: 'amd64', SystemUuid: systemUuid }, secure_boot: false, mode: 'SetupMode', current: null });
   assert.deepEqual([at('state', 1)?.target, at('state', 1)?.enabled], ['Pxe', 'Once']);
   // Powered on, the one-time override went into the VMI and is used up on the VM.
   assert.deepEqual([at('state', 2)?.power, at('state', 2)?.enabled], ['On', 'Disabled']);
@@ -151,7 +153,7 @@ test('every @odata.id reachable from the service root resolves, with its @odata.
     queue.push(...found.filter((f) => f !== path));
   }
   assert.deepEqual(dangling, []);
-  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, '/redfish/v1/SessionService/Sessions'])
+  for (const p of [`/redfish/v1/Systems/${s.uid}`, `/redfish/v1/Managers/${s.uid}`, `/redfish/v1/Chassis/${s.uid}`, `/redfish/v1/Systems/${s.uid}/EthernetInterfaces/pxe`, `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, `/redfish/v1/Systems/${s.uid}/VirtualMedia/Cd`, `/redfish/v1/Systems/${s.uid}/Bios`, `/redfish/v1/Systems/${s.uid}/SecureBoot`, '/redfish/v1/SessionService/Sessions', '/redfish/v1/TaskService/Tasks'])
     assert.ok(seen.has(p), `${p} is reachable from the root`);
   assert.equal((await s.call('GET', '/redfish/v1/$metadata')).status, 200);
 });
@@ -236,4 +238,18 @@ test('the same sequence with curl (test/redfish/clients/curl-sequence.sh): sessi
     'signout 204',
     'after-signout 401',
   ]);
+  // The same insert asked for asynchronously, through the System's CD: 202, a task monitor, then the operation's 204.
+  const auth = { authorization: s.admin };
+  const started = await s.call('POST', `/redfish/v1/Systems/${s.uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`, { headers: { ...auth, prefer: 'respond-async' }, body: { Image: isoUrl } });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const monitor = String(started.headers.location);
+  assert.match(monitor, /^\/redfish\/v1\/TaskService\/TaskMonitors\/\d+$/);
+  let polled = await s.call('GET', monitor, { headers: auth });
+  while (polled.status === 202) {
+    await new Promise((r) => setTimeout(r, 20)); // a poll interval, as a client's
+    polled = await s.call('GET', monitor, { headers: auth });
+  }
+  assert.equal(polled.status, 204);
+  assert.equal((await s.call('GET', started.body['@odata.id'], { headers: auth })).body.TaskState, 'Completed');
+  assert.equal((await s.call('GET', `/redfish/v1/Managers/${s.uid}/VirtualMedia/Cd`, { headers: auth })).body.Image, isoUrl);
 });

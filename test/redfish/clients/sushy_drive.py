@@ -2,7 +2,7 @@
 
 Usage: sushy_drive.py URL USER PASSWORD CA_FILE STEP...
 Steps: state, boot:TARGET:ENABLED, reset:TYPE, wait:STATE[:SECONDS] (on/off, default 60 s), nics, allowed,
-media (the system's manager's virtual CD), insert:URL, eject.
+media (the system's manager's virtual CD), insert:URL, eject, firmware (Bios attributes and SecureBoot).
 Every step appends {"step", ...} to the output list; an exception fails the run (exit 1).
 """
 import json
@@ -50,6 +50,12 @@ def main():
             out.append({"step": step, "inserted": cd.inserted, "image": cd.image,
                         "connected_via": cd.connected_via.value if cd.connected_via else None,
                         "types": sorted(t.value for t in cd.media_types)})
+        elif kind == "firmware":
+            sb = system.secure_boot
+            out.append({"step": step, "attributes": dict(system.bios.attributes), "secure_boot": sb.enabled,
+                        "mode": sb.mode.value if sb.mode else None,
+                        "current": sb.current_boot.value if sb.current_boot else None})
+            sb.set_enabled(sb.enabled)  # what Ironic does when the state is already right: accepted
         elif kind == "nics":
             out.append({"step": step, "macs": sorted(n.mac_address for n in system.ethernet_interfaces.get_members())})
         elif kind == "allowed":
