@@ -7,25 +7,12 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { imageEntry, seedNadPxeServer, stageImage } from '../test/helpers/pxe.ts';
 import { cleanSerial, until } from '../test/helpers/vmi-node.ts';
-import { startPxeVmNode } from '../test/pxeserver/node-daemon.ts';
+import { pxeNetVmi, SEED_NAD, startPxeVmNode } from '../test/pxeserver/node-daemon.ts';
 import { CMDLINE, MARKER, type Side } from './whole-boot-guest.ts';
 
-const SEED_NAD = join(process.env.PXEVIRT_SEED_DIR ?? '/work/shared/seed-scenario', 'pxe-net-conf.yaml');
 const MAC = 'de:00:00:00:b0:03';
 
-const vmi = {
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'bench' },
-  spec: {
-    terminationGracePeriodSeconds: 0,
-    domain: {
-      resources: { requests: { memory: '512Mi' } },
-      devices: { interfaces: [{ name: 'pxe-net', bridge: {}, macAddress: MAC, bootOrder: 1 }] },
-    },
-    networks: [{ name: 'pxe-net', multus: { networkName: 'pxe-net-conf' } }],
-  },
-};
+const vmi = pxeNetVmi('bench', MAC);
 
 export const vmiPxevirt: Side = async (t, image) => {
   const { dataDir, d, kubectl, imagesDir } = await startPxeVmNode(t as TestContext, 'pxwb', 1000);

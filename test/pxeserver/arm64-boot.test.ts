@@ -14,27 +14,13 @@ import { ARM64_FILES } from '../../src/pxe/grub-config.ts';
 import { AAVMF_FILES } from '../../src/runtime/local-runtime.ts';
 import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { cleanSerial, qemusWith, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
-import { startPxeVmNode } from './node-daemon.ts';
+import { pxeNetVmi, SEED_NAD, startPxeVmNode } from './node-daemon.ts';
 
 const missing = [...Object.values(ARM64_FILES), AAVMF_FILES.code, AAVMF_FILES.vars, '/usr/bin/qemu-system-aarch64'].find((f) => !existsSync(f));
 const skip = (await vmiNodeUnavailable()) ?? (missing ? `${missing} missing (make setup: packages qemu-system-arm, qemu-efi-aarch64, and the arm64 GRUB from scripts/arm64-files.sh)` : undefined);
-const SEED_NAD = join(process.env.PXEVIRT_SEED_DIR ?? '/work/shared/seed-scenario', 'pxe-net-conf.yaml');
 const MAC = 'de:00:00:00:a6:01';
 
-const vmi = {
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'arm' },
-  spec: {
-    architecture: 'arm64',
-    terminationGracePeriodSeconds: 0,
-    domain: {
-      resources: { requests: { memory: '512Mi' } },
-      devices: { autoattachGraphicsDevice: false, interfaces: [{ name: 'pxe-net', bridge: {}, macAddress: MAC, bootOrder: 1 }] },
-    },
-    networks: [{ name: 'pxe-net', multus: { networkName: 'pxe-net-conf' } }],
-  },
-};
+const vmi = pxeNetVmi('arm', MAC, { spec: { architecture: 'arm64' }, devices: { autoattachGraphicsDevice: false } });
 
 type Json = Record<string, any>;
 

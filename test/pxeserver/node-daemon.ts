@@ -47,3 +47,29 @@ export async function startPxeVmNode(t: TestContext, tag: string, pollMs: number
   };
   return { dataDir, node, d, kubectl, imagesDir: join(dataDir, 'pxe', 'images') };
 }
+
+/** The seed's NAD manifest (pxe-net-conf), which every PXE-booting VMI here attaches to. */
+export const SEED_NAD = join(process.env.PXEVIRT_SEED_DIR ?? '/work/shared/seed-scenario', 'pxe-net-conf.yaml');
+
+/**
+ * A VMI that network-boots from a bridge NIC on the seed's pxe-net NAD (fixed MAC, bootOrder 1),
+ * 512Mi, grace 0; `spec` and `domain` add fields (Secure Boot firmware, architecture …), and
+ * `devices` adds to its devices.
+ */
+export function pxeNetVmi(name: string, mac: string, extra: { spec?: Record<string, unknown>; domain?: Record<string, unknown>; devices?: Record<string, unknown> } = {}) {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachineInstance',
+    metadata: { name },
+    spec: {
+      ...extra.spec,
+      terminationGracePeriodSeconds: 0,
+      domain: {
+        ...extra.domain,
+        resources: { requests: { memory: '512Mi' } },
+        devices: { ...extra.devices, interfaces: [{ name: 'pxe-net', bridge: {}, macAddress: mac, bootOrder: 1 }] },
+      },
+      networks: [{ name: 'pxe-net', multus: { networkName: 'pxe-net-conf' } }],
+    },
+  };
+}

@@ -13,29 +13,14 @@ import { buildTestGuest } from '../../scripts/test-guest.ts';
 import { SIGNED_FILES } from '../../src/pxe/grub-config.ts';
 import { imageEntry, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
 import { cleanSerial, qemusWith, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
-import { startPxeVmNode } from './node-daemon.ts';
+import { pxeNetVmi, SEED_NAD, startPxeVmNode } from './node-daemon.ts';
 import { podFiles } from '../../src/runtime/pxeserver-pod.ts';
 
 const missing = Object.values(SIGNED_FILES).find((f) => !existsSync(f));
 const skip = (await vmiNodeUnavailable()) ?? (missing ? `${missing} missing (packages shim-signed, grub-efi-amd64-signed)` : undefined) ?? (existsSync('/usr/share/OVMF/OVMF_VARS_4M.ms.fd') ? undefined : 'OVMF with Microsoft keys missing (package ovmf)');
-const SEED_NAD = join(process.env.PXEVIRT_SEED_DIR ?? '/work/shared/seed-scenario', 'pxe-net-conf.yaml');
 const MAC = 'de:00:00:00:5b:01';
 
-const vmi = {
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'VirtualMachineInstance',
-  metadata: { name: 'sb' },
-  spec: {
-    terminationGracePeriodSeconds: 0,
-    domain: {
-      features: { smm: { enabled: true } },
-      firmware: { bootloader: { efi: { secureBoot: true } } },
-      resources: { requests: { memory: '512Mi' } },
-      devices: { interfaces: [{ name: 'pxe-net', bridge: {}, macAddress: MAC, bootOrder: 1 }] },
-    },
-    networks: [{ name: 'pxe-net', multus: { networkName: 'pxe-net-conf' } }],
-  },
-};
+const vmi = pxeNetVmi('sb', MAC, { domain: { features: { smm: { enabled: true } }, firmware: { bootloader: { efi: { secureBoot: true } } } } });
 
 type Json = Record<string, any>;
 
