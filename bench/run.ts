@@ -1,6 +1,6 @@
 // `make bench`: every benchmark, each against its named peer in the same run, and the
-// figures written to docs/benchmarks.md with the command that produced them.
-import { writeFile } from 'node:fs/promises';
+// figures written to docs/benchmarks.md (its generated section) with the command that produced them.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { benchDhcp, dhcpProfileNotes, type DhcpBenchResult } from './dhcp.ts';
@@ -14,6 +14,7 @@ import { benchImport, renderImport, type ImportBenchResult } from './import.ts';
 import { benchInstall, renderInstall, type InstallBenchResult } from './install.ts';
 import { benchRedfish, renderRedfish, type RedfishBenchResult } from './redfish.ts';
 import { repoRoot } from '../test/helpers/pxe.ts';
+import { mergeGenerated } from './doc-merge.ts';
 
 const cleanups: Array<() => unknown> = [];
 const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
@@ -72,7 +73,9 @@ try {
 
 const results = { date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, tftp, tftpStorm, dhcp, storm, api, vmi, cli, wholeBoot, dvImport, install, redfish };
 const md = render(results);
-await writeFile(join(repoRoot, 'docs/benchmarks.md'), md);
+// Only the generated section is replaced: the analyses beside the figures stay (bench/doc-merge.ts).
+const page = join(repoRoot, 'docs/benchmarks.md');
+await writeFile(page, mergeGenerated(await readFile(page, 'utf8').catch(() => ''), md));
 await writeFile(join(repoRoot, 'build/bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(md);
 
