@@ -10,8 +10,7 @@ import { createAccelProbe, type AccelProbeResult } from './accel.ts';
 import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
-import { createPod, DEFAULT_NETNS_PREFIX, podFor, removePod } from './pod.ts';
-import { createSpareNetns } from './netns-spare.ts';
+import { createPod, podFor, removePod } from './pod.ts';
 import { ARCH_PROFILES, hostArchitecture } from './qemu-arch.ts';
 import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { mkdirPrivateSync, writePrivateFileSync } from '../lib/private-file.ts';
@@ -141,10 +140,7 @@ export interface LocalRuntime extends VmiRuntime {
    * the one to give QEMU (`qemu`), which differ when QEMU reaches it through its inherited directory.
    */
   qemuFile(uid: string, name: string): { host: string; qemu: string };
-  /**
-   * Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown).
-   * Deletes the spare network namespace.
-   */
+  /** Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown). */
   close(): Promise<void>;
 }
 
@@ -156,8 +152,6 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const starting = new Map<string, Promise<GuestObservation>>();
   const accel = options.accel ?? createAccelProbe(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {});
   const pod = (uid: string) => podFor(uid, { dataDir: options.dataDir, ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}) });
-  // Made after the first start (a daemon that starts no guest keeps none).
-  const spare = createSpareNetns({ prefix: options.netnsPrefix ?? DEFAULT_NETNS_PREFIX, log });
 
   const observation = (g: Guest): GuestObservation => {
     const exit = g.proc?.exit ?? g.exit;
@@ -256,7 +250,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
     // once, each a process or two, so a start waits for the slower of them, not their sum.
     mkdirPrivateSync(p.runDir);
-    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', createPod(p, spare)), accel(), took.part('volumes', options.volumes(plan, volumeOptions))]);
+    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', createPod(p)), accel(), took.part('volumes', options.volumes(plan, volumeOptions))]);
     if (podMade.status === 'rejected') throw podMade.reason;
     if (probed.status === 'rejected') throw probed.reason;
     if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
@@ -412,7 +406,6 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
 
     async adopt() {
-      await spare.sweep();
       const root = join(options.dataDir, 'run', 'vmi');
       const uids = await readdir(root).catch(() => [] as string[]);
       const found: GuestObservation[] = [];
@@ -468,7 +461,6 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       for (const g of guests.values()) g.proc?.detach();
       guests.clear();
       listeners.clear();
-      await spare.close();
     },
 
     paths(uid) {
