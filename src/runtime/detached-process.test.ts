@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../lib/logger.ts';
-import { DetachedProcess, DetachedStartError, detachedFiles, isProcessOf, pollPauses } from './detached-process.ts';
+import { DetachedProcess, DetachedStartError, detachedFiles, endedWhileStarting, isProcessOf, pollPauses } from './detached-process.ts';
 
 async function runDir(t: { after(fn: () => unknown): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pxv-detached-'));
@@ -116,4 +117,12 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 test('start-up polls begin at a few milliseconds and back off to their cap', () => {
   const pause = pollPauses(2, 20);
   assert.deepEqual(Array.from({ length: 6 }, () => pause()), [2, 4, 8, 16, 20, 20]);
+});
+
+test('a child is ended while starting when gone or not of its run dir, not while its command line reads empty', () => {
+  const here = process.argv.find((a) => a.includes('/')) ?? '/';
+  assert.equal(endedWhileStarting(process.pid, here), false, 'alive and naming the run dir');
+  assert.equal(endedWhileStarting(process.pid, '/no/such/run/dir'), true, 'a pid taken by a process of another run dir');
+  const done = spawnSync('true');
+  assert.equal(endedWhileStarting(done.pid!, '/'), true, 'gone');
 });

@@ -54,6 +54,26 @@ function readIfThere(path: string): string {
   }
 }
 
+/**
+ * Whether a child that has just been started has ended: gone, a zombie, or its pid taken by a
+ * process not of this run dir. Not while it is between fork and exec: then its command line
+ * can read empty for a moment (the kernel is swapping its memory), which `isProcessOf` takes
+ * for "not ours" — a start was once failed as "exited while starting" while QEMU ran on.
+ */
+export function endedWhileStarting(pid: number, runDir: string): boolean {
+  let stat: string;
+  let cmdline: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true; // gone
+  }
+  if (/^\d+ \(.*\) Z/s.test(stat)) return true;
+  if (cmdline === '') return false; // exec in progress: ask again at the next poll
+  return !cmdline.split('\0').some((a) => a.includes(runDir));
+}
+
 /** Whether pid is a live (not zombie) process whose command line names runDir. */
 export function isProcessOf(pid: number, runDir: string): boolean {
   try {
@@ -235,7 +255,7 @@ export class DetachedProcess {
     }
     const readyPause = pollPauses(2, 20);
     for (;;) {
-      if (existsSync(files.status) || !isProcessOf(pid, o.runDir)) {
+      if (existsSync(files.status) || endedWhileStarting(pid, o.runDir)) {
         const exit = await classify(o);
         throw new DetachedStartError(o.runDir, o.name, `exited while starting (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code ?? 'unknown'}`})`, await detachedLogTail(o.runDir, o.name));
       }
