@@ -101,11 +101,16 @@ test('VMI networks: CNI failures fail the VMI with the plugin\'s message, and te
     await kubectl(['create', '-f', NAD_FILE]);
     const names = Array.from({ length: 10 }, (_, i) => `many-${i}`);
     await kubectl(['create', '-f', '-'], names.map((n) => JSON.stringify(vmi(n, 'pxe-net-conf'))).join('\n'));
+    let seen = '';
     const running = await until('all ten Running', async () => {
-      const list = JSON.parse(await kubectl(['get', 'vmi', '-o', 'json'])) as { items: Array<{ metadata: { name: string }; status?: { phase?: string; interfaces?: Array<{ name: string; ipAddress?: string; mac: string }> } }> };
+      const list = JSON.parse(await kubectl(['get', 'vmi', '-o', 'json'])) as { items: Array<{ metadata: { name: string }; status?: { phase?: string; interfaces?: Array<{ name: string; ipAddress?: string; mac: string }>; conditions?: Array<{ type: string; reason?: string; message?: string }> } }> };
       const up = list.items.filter((o) => o.metadata.name.startsWith('many-') && o.status?.phase === 'Running');
+      // What the ones not Running say, for the message if the wait runs out.
+      seen = list.items.filter((o) => o.status?.phase !== 'Running').map((o) => `${o.metadata.name}: ${o.status?.phase ?? '-'} ${JSON.stringify(o.status?.conditions?.map((c) => `${c.reason ?? ''} ${c.message ?? ''}`) ?? [])}`).join('; ');
       return up.length === 10 ? up : undefined;
-    }, 600_000);
+    }, 600_000).catch((err: Error) => {
+      throw new Error(`${err.message}; not Running: ${seen}`);
+    });
     const podIps = running.map((o) => o.status?.interfaces?.find((i) => i.name === 'default')?.ipAddress);
     assert.equal(new Set(podIps).size, 10, `ten distinct pod addresses: ${podIps.join(' ')}`);
     const macs = running.flatMap((o) => (o.status?.interfaces ?? []).map((i) => i.mac));
