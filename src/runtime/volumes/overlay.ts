@@ -81,7 +81,7 @@ export async function createOverlay(backing: string, overlay: string, options: {
   if (info.backingFile !== undefined) throw new UnsupportedDiskImageError(abs, `expected a qcow2 without a backing file, found one backed by ${info.backingFile}`);
   rmSync(overlay, { force: true });
   if (known.template) {
-    writeTemplateNow(known.template, overlay);
+    writeTemplate(known.template, overlay);
   } else {
     await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', info.format, '-b', abs, overlay], options);
     known.template = await readTemplate(overlay);
@@ -119,11 +119,7 @@ export async function readTemplate(path: string): Promise<OverlayTemplate | unde
 }
 
 /** Writes a template's bytes to a new file (holes where it is zero), 0600. */
-export async function writeTemplate(template: OverlayTemplate, path: string): Promise<void> {
-  writeTemplateNow(template, path);
-}
-
-function writeTemplateNow(template: OverlayTemplate, path: string): void {
+export function writeTemplate(template: OverlayTemplate, path: string): void {
   const fd = openSync(path, 'wx', 0o600);
   try {
     for (const e of template.extents) writeSync(fd, e.bytes, 0, e.bytes.length, e.offset);
