@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PxeServerSpec } from '../resources/pxe-server.ts';
-import { grubConfigArch, grubConfigFor, grubImageConfig, grubQuote, isGrubConfigName } from './grub-config.ts';
+import { grubConfigArch, grubConfigFor, grubHttpDevice, grubImageConfig, grubQuote, isGrubConfigName } from './grub-config.ts';
 
 const spec: Pick<PxeServerSpec, 'images' | 'hosts' | 'defaultImage' | 'menu' | 'vms'> = {
   images: [{ name: 'signed', kernel: 'signed/vmlinuz', initrd: ['signed/initrd.gz'], cmdline: 'console=ttyS0 mac={{mac}}', secureBoot: true }],
@@ -26,7 +26,7 @@ test('the config boots the selected image with its rendered command line, every 
 test('an unknown client or an image the chain cannot boot gets a config that says why', () => {
   assert.match(grubConfigFor(spec, { ip: '192.168.100.9' }, 'http://x').text, /no DHCP exchange known for 192\.168\.100\.9/);
   assert.match(grubConfigFor(spec, { mac: '02:00:00:00:00:01', ip: '192.168.100.9' }, 'http://x').text, /no host matched/);
-  assert.match(grubImageConfig({ name: 'u', kernel: 'http://e/vmlinuz', initrd: [], cmdline: '' }, 'r'), /loads files from this server'\\''s TFTP root only/);
+  assert.match(grubImageConfig({ name: 'u', kernel: 'http://e/vmlinuz', initrd: [], cmdline: '' }, 'r'), /loads files from this server only/);
 });
 
 test('the arm64 network GRUB asks under arm64/: its config selects with arch efi-arm64 (a host entry per arch picks the arm64 image)', () => {
@@ -44,4 +44,21 @@ test('the arm64 network GRUB asks under arm64/: its config selects with arch efi
   assert.match(arm.text, /^linux '\/arm\/vmlinuz' 'console=ttyAMA0' 'arch=efi-arm64'$/m);
   assert.match(arm.text, /through the arm64 network GRUB/);
   assert.equal(grubConfigFor(both, { mac: 'de:00:00:00:aa:01', ip: '192.168.100.102' }, 'http://192.168.100.1:8080').image, 'x86');
+});
+
+test('with the HTTP server on port 80 over IPv4, the arm64 GRUB loads kernel and initrds from its /files/ (GRUB 2.06 speaks HTTP to port 80 only)', () => {
+  const arm: typeof spec = { ...spec, hosts: [{ selector: { arch: 'efi-arm64' }, image: 'signed' }] };
+  const a = grubConfigFor(arm, { mac: 'de:00:00:00:5b:01', ip: '192.168.100.101', arch: 'efi-arm64' }, 'http://192.168.100.1:80');
+  assert.match(a.text, /^linux '\(http,192\.168\.100\.1\)\/files\/signed\/vmlinuz' 'console=ttyS0'/m);
+  assert.match(a.text, /^initrd '\(http,192\.168\.100\.1\)\/files\/signed\/initrd\.gz'$/m);
+  // Debian's signed x64 GRUB has no http module (and loads none under Secure Boot): TFTP, port 80 or not.
+  assert.match(grubConfigFor(spec, { mac: 'de:00:00:00:5b:01', ip: '192.168.100.101' }, 'http://192.168.100.1:80').text, /^linux '\/signed\/vmlinuz'/m);
+  // Any other port, IPv6 or a name GRUB would send unencoded: TFTP as before.
+  assert.equal(grubHttpDevice('http://192.168.100.1:8080'), undefined);
+  assert.equal(grubHttpDevice('http://[fd00::1]:80'), undefined);
+  assert.equal(grubHttpDevice('https://192.168.100.1'), undefined);
+  assert.equal(grubHttpDevice('not a url'), undefined);
+  const odd = grubImageConfig({ name: 'o', kernel: 'dir/a kernel', initrd: ['./x//y.gz'], cmdline: '' }, 'r', 'efi-x64', '(http,10.0.0.1)');
+  assert.match(odd, /^linux '\/dir\/a kernel'$/m);
+  assert.match(odd, /^initrd '\(http,10\.0\.0\.1\)\/files\/x\/y\.gz'$/m);
 });

@@ -32,6 +32,8 @@ test('an arm64 VMI PXE-boots the arm64 test guest through the arm64 network GRUB
     dhcp: { mode: 'server', range: '192.168.100.100-192.168.100.150', leaseSeconds: 600 },
     // No default image: only the arch selector can pick the arm64 image.
     images: [imageEntry('arm64-guest', 'console=ttyAMA0 quiet')],
+    // Port 80: GRUB 2.06 speaks HTTP to port 80 only, so the generated config loads the image over HTTP.
+    http: { port: 80 },
     hosts: [{ selector: { arch: 'efi-arm64' }, image: 'arm64-guest' }],
   });
   const serial = async () => {
@@ -57,12 +59,16 @@ test('an arm64 VMI PXE-boots the arm64 test guest through the arm64 network GRUB
   assert.match(line, /-machine virt /);
   assert.match(line, /AAVMF_CODE\.fd/);
   assert.match(line, new RegExp(`${uid}/AAVMF_VARS\\.fd`));
-  // The server's whole log: DHCP saw an arm64 UEFI client; GRUB, its config and the image went over TFTP.
+  // The server's whole log: DHCP saw an arm64 UEFI client; GRUB and its config went over TFTP, the image over HTTP.
   const serverUid = (await kubectl(['get', 'pxeserver', 'pxe', '-o', 'jsonpath={.metadata.uid}'])).trim();
   const log = (await readFile(join(dataDir, 'run', 'pxeserver', serverUid, 'state', 'pxe.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
   assert.ok(log.some((e) => e.proto === 'dhcp' && e.mac === MAC && e.arch === 'efi-arm64'), 'DHCP saw option 93 code 11 (efi-arm64)');
   const files = log.filter((e) => e.proto === 'tftp' && e.event === 'done' && e.mac === MAC).map((e) => e.file as string);
-  for (const f of ['arm64/grubaa64.efi', 'arm64-guest/vmlinuz', 'arm64-guest/initrd.gz']) assert.ok(files.includes(f), `expected ${f} sent over TFTP, found ${files.join(', ')}`);
+  assert.ok(files.includes('arm64/grubaa64.efi'), `expected arm64/grubaa64.efi sent over TFTP, found ${files.join(', ')}`);
+  // The only client on this server is the arm64 guest (GRUB's requests carry no MAC).
+  const overHttp = log.filter((e) => e.proto === 'http' && e.event === 'done').map((e) => String(e.file).replace(/^\/+/, ''));
+  for (const f of ['arm64-guest/vmlinuz', 'arm64-guest/initrd.gz']) assert.ok(overHttp.some((h) => h.endsWith(f)), `expected ${f} sent over HTTP, found ${overHttp.join(', ')}`);
+  assert.ok(!files.some((f) => f.startsWith('arm64-guest/')), 'the image did not also go over TFTP');
   assert.ok(log.some((e) => e.event === 'grub-config' && e.image === 'arm64-guest' && /arch efi-arm64/.test(String(e.reason))), 'the generated GRUB config selected the arm64 image by arch');
   assert.ok(!files.some((f) => f.startsWith('ipxe/')), 'no iPXE binary for arm64');
   assert.match(await serial(), /pxevirt: booting image arm64-guest through the arm64 network GRUB/);
