@@ -75,7 +75,7 @@ export function vmiFromTemplate(vm: VmLike): NewObject {
   if (override !== undefined && overrideActive(parseBootOverride(override))) metadata.annotations = { ...metadata.annotations, [BOOT_OVERRIDE_ANNOTATION]: override };
   // Its inserted virtual media too, with the VM's uid: the VMI's CD-ROM opens that VM's file.
   const media = parseInsertedMedia(vm.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION]);
-  if (media) metadata.annotations = { ...metadata.annotations, [VIRTUAL_MEDIA_ANNOTATION]: formatInsertedMedia({ image: media.image, vmUid: vm.metadata.uid }) };
+  if (media) metadata.annotations = { ...metadata.annotations, [VIRTUAL_MEDIA_ANNOTATION]: formatInsertedMedia({ ...media, vmUid: vm.metadata.uid }) };
   else if (metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION] !== undefined) delete metadata.annotations[VIRTUAL_MEDIA_ANNOTATION];
   return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata, spec: structuredClone(template.spec ?? {}) };
 }

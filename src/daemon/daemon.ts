@@ -270,7 +270,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       uuid: store.identity(),
       ...(options.version ? { version: options.version } : {}),
       ...(runtime ? { guests: { act: (uid: string, action: GuestAction) => runtime.act(uid, action) } } : {}),
-      media: nodeMediaStore(mediaRoot(options.dataDir), vmUids),
+      media: nodeMediaStore(mediaRoot(options.dataDir), vmUids, local),
       event: (vm, reason, message) => bmcEvents.record(vm, { type: 'Normal', reason, message }, 'pxevirt-bmc'),
     });
     const web = withWebUi(handler, { token });

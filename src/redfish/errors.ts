@@ -24,6 +24,8 @@ const MESSAGES = {
   NoValidSession: { status: 401, text: 'There is no valid session established with the implementation.', resolution: 'Establish a session before attempting any operations.' },
   InsufficientPrivilege: { status: 403, text: 'There are insufficient privileges for the account or credentials associated with the current session to perform the requested operation.', resolution: 'Either abandon the operation or change the associated access rights and resubmit the request if the operation failed.' },
   ResourceStateConflict: { status: 409, text: '%1', resolution: 'Wait for the system to reach the required state, or choose another action, and resubmit the request.' },
+  // Not an error: a 200's note that the change reaches the running system only after a reset.
+  ResetRequired: { status: 200, text: "In order to complete the operation, a component reset is required with the Reset action URI '%1' and ResetType '%2'.", resolution: 'Perform the required Reset action on the specified component.' },
   InternalError: { status: 500, text: 'The request failed due to an internal service error.  The service is still operational.', resolution: 'Resubmit the request.  If the problem persists, consider resetting the service.' },
 } as const;
 
@@ -51,17 +53,22 @@ const fill = (text: string, args: readonly string[]): string => text.replace(/%(
  * for "see Resolution") with the conflict's words as the message.
  */
 export function errorBody(err: RedfishError): Record<string, unknown> {
-  const m = MESSAGES[err.messageId];
-  const id = `${BASE_REGISTRY}.${err.messageId === 'ResourceStateConflict' ? 'GeneralError' : err.messageId === 'InternalError' ? 'InternalError' : err.messageId}`;
-  const message = fill(m.text, err.args);
-  const info = {
+  const info = messageInfo(err.messageId, err.args, err.detail);
+  return { error: { code: info.MessageId, message: info.Message, '@Message.ExtendedInfo': [info] } };
+}
+
+/** One `@Message.ExtendedInfo` entry of the Base registry. */
+export function messageInfo(messageId: MessageId, args: readonly string[], detail?: string): { MessageId: string; Message: string } & Record<string, unknown> {
+  const m = MESSAGES[messageId];
+  const message = fill(m.text, args);
+  const severity = m.status >= 500 ? 'Critical' : 'Warning';
+  return {
     '@odata.type': '#Message.v1_1_1.Message',
-    MessageId: id,
-    Message: err.detail && err.detail !== message ? `${message} ${err.detail}` : message,
-    MessageArgs: [...err.args],
-    MessageSeverity: err.status >= 500 ? 'Critical' : 'Warning',
-    Severity: err.status >= 500 ? 'Critical' : 'Warning',
+    MessageId: `${BASE_REGISTRY}.${messageId === 'ResourceStateConflict' ? 'GeneralError' : messageId}`,
+    Message: detail && detail !== message ? `${message} ${detail}` : message,
+    MessageArgs: [...args],
+    MessageSeverity: severity,
+    Severity: severity,
     Resolution: m.resolution,
   };
-  return { error: { code: id, message: info.Message, '@Message.ExtendedInfo': [info] } };
 }

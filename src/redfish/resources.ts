@@ -3,6 +3,7 @@
 import type { BootOverride, OverrideMode, OverrideTarget } from '../resources/boot-override.ts';
 import type { FirmwareView } from './firmware.ts';
 import { RESET_TYPES, type PowerState } from './power.ts';
+import type { MediaState } from './virtual-media.ts';
 
 export const ROOT = '/redfish/v1';
 export const REDFISH_VERSION = '1.15.0';
@@ -167,8 +168,13 @@ export function virtualMediaCollection(v: SystemView, under: MediaParent = 'Mana
   return collection(paths.virtualMediaCollection(v.uid, under), 'VirtualMediaCollection', `Virtual media of ${v.name}`, [paths.virtualMedia(v.uid, under)]);
 }
 
-/** The virtual CD: what is inserted (the image's URL) and the actions that change it. */
-export function virtualMedia(v: SystemView, image: string | undefined, under: MediaParent = 'Managers'): Json {
+/**
+ * The virtual CD: what is inserted (the image's URL) and the actions that change it. Status.State
+ * says where the medium is: Enabled, in the running guest's drive; StandbyOffline, inserted and
+ * reaching the guest at its next power-on; Disabled, nothing inserted.
+ */
+export function virtualMedia(v: SystemView, media: MediaState, under: MediaParent = 'Managers'): Json {
+  const image = media.image;
   const name = image === undefined ? undefined : decodeURIComponent(new URL(image).pathname.split('/').pop() ?? '');
   return {
     ...odata(paths.virtualMedia(v.uid, under), 'VirtualMedia.VirtualMedia', 'v1_6_0'),
@@ -182,7 +188,7 @@ export function virtualMedia(v: SystemView, image: string | undefined, under: Me
     WriteProtected: true,
     TransferMethod: 'Upload',
     ...(image === undefined ? {} : { TransferProtocolType: image.startsWith('https:') ? 'HTTPS' : 'HTTP' }),
-    Status: { State: image === undefined ? 'Disabled' : 'Enabled', Health: 'OK' },
+    Status: { State: image === undefined ? 'Disabled' : media.inGuest ? 'Enabled' : 'StandbyOffline', Health: 'OK' },
     Actions: {
       '#VirtualMedia.InsertMedia': { target: paths.insertMedia(v.uid, under), 'TransferProtocolType@Redfish.AllowableValues': ['HTTP', 'HTTPS'] },
       '#VirtualMedia.EjectMedia': { target: paths.ejectMedia(v.uid, under) },

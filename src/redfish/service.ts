@@ -13,13 +13,14 @@ import { ADMIN_USER, authenticate, basicCredentials, CREDENTIALS_ANNOTATION, may
 import { bootPatch } from './boot-patch.ts';
 import { bios, checkSecureBootPatch, secureBoot } from './firmware.ts';
 import { LoginLimiter } from './login-limit.ts';
-import { errorBody, RedfishError } from './errors.ts';
+import { errorBody, messageInfo, RedfishError } from './errors.ts';
 import { RESET_TYPES, resetStep, type ResetType } from './power.ts';
 import * as R from './resources.ts';
 import type { SystemView } from './resources.ts';
 import { systemView } from './system-view.ts';
 import { TaskTable, task as taskBody, taskPaths, taskRoute, wantsAsync } from './tasks.ts';
-import { DownloadSlots, fetchFailure, insertedImage, parseInsertMedia, withMedia, type MediaStore } from './virtual-media.ts';
+import { DownloadProgress, DownloadSlots, fetchFailure, insertedImage, liveWords, mediaState, parseInsertMedia, withMedia, type LiveOutcome, type MediaStore } from './virtual-media.ts';
+import { VIRTUAL_MEDIA_ANNOTATION } from '../resources/virtual-media.ts';
 
 export const VM_KEY = { group: 'kubevirt.io', resource: 'virtualmachines' };
 const VMI_KEY = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
@@ -184,19 +185,33 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     return reply(200, R.computerSystem(view));
   }
 
-  /** Sets or clears the VM's inserted image: the VM read afresh (the download took a while), the same VM only. */
-  function setMedia(vm: StoredObject, image: string | undefined): StoredObject | undefined {
+  /** Sets or clears the inserted image on a VM (or its VMI, `vmUid` then given): read afresh (the download took a while), the same object only. */
+  function setMedia(vm: StoredObject, image: string | undefined, key = VM_KEY, vmUid?: string): StoredObject | undefined {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const now = tryGet(VM_KEY, vm.metadata.namespace, vm.metadata.name);
+      const now = tryGet(key, vm.metadata.namespace, vm.metadata.name);
       if (!now || now.metadata.uid !== vm.metadata.uid) return undefined;
-      if (insertedImage(now.metadata.annotations) === image) return now;
+      const annotations = withMedia(now.metadata.annotations, image, vmUid);
+      if (annotations[VIRTUAL_MEDIA_ANNOTATION] === now.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION]) return now;
       try {
-        return store.update(VM_KEY, { ...now, metadata: { ...now.metadata, annotations: withMedia(now.metadata.annotations, image) } }, { preserveStatus: true, expectedResourceVersion: now.metadata.resourceVersion });
+        return store.update(key, { ...now, metadata: { ...now.metadata, annotations } }, { preserveStatus: true, expectedResourceVersion: now.metadata.resourceVersion });
       } catch (err) {
         if (attempt === 4 || !(err instanceof ConflictError)) throw err;
       }
     }
     return undefined;
+  }
+
+  /** Puts the VM's media into its running guest's drive; the VMI's annotation then says what the guest has. */
+  async function toGuest(vm: StoredObject, image: string | undefined): Promise<LiveOutcome> {
+    const vmi = vmiOf(vm);
+    if (!vmi || (vmi.status as { phase?: unknown } | undefined)?.phase !== 'Running' || !o.media?.live) return { how: 'off' };
+    try {
+      if ((await o.media.live(vmi.metadata.uid, vm.metadata.uid, image !== undefined)) === 'next-boot') return { how: 'next-boot', why: 'its QEMU has no virtual CD drive (it started before the VM had virtual media)' };
+    } catch (err) {
+      return { how: 'next-boot', why: `the running guest's drive could not be changed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    setMedia(vmi, image, VMI_KEY, vm.metadata.uid);
+    return { how: 'live' };
   }
 
   /** {Managers,Systems}/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia; both parents hold the same CD. */
@@ -205,7 +220,7 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     const view = viewOf(vm);
     if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view, under));
     if (rest[0] !== 'Cd') throw new RedfishError('ResourceNotFound', ['VirtualMedia', rest[0] ?? '']);
-    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, insertedImage(vm.metadata.annotations), under));
+    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, mediaState(vm, vmiOf(vm)), under));
     const action = rest[1] === 'Actions' && rest.length === 3 ? rest[2] : undefined;
     if (action !== 'VirtualMedia.InsertMedia' && action !== 'VirtualMedia.EjectMedia') {
       if (rest[1] === 'Actions' && rest.length === 3) throw new RedfishError('ActionNotSupported', [action ?? '']);
@@ -213,13 +228,21 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     }
     allow(req, req.method === 'POST');
     const said = (what: string) => o.event?.(vm, 'BMCVirtualMedia', `Redfish ${action.split('.')[1]} by ${p.user}: ${what}`);
+    /** The action's reply once the running guest's drive followed (204), or a 200 saying it waits for a reset. */
+    const outcome = (r: LiveOutcome, what: string): ApiResponse => {
+      said(`${what}; ${liveWords(r)}`);
+      return r.how === 'next-boot' ? reply(200, { '@Message.ExtendedInfo': [messageInfo('ResetRequired', [R.paths.reset(vm.metadata.uid), 'ForceRestart'], `The running guest keeps its virtual CD as it was: ${r.why}.`)] }) : reply(204, undefined);
+    };
     if (action === 'VirtualMedia.EjectMedia') {
       const was = insertedImage(vm.metadata.annotations);
-      setMedia(vm, undefined);
-      const deferred = (o.media?.eject(vm.metadata.uid) ?? Promise.resolve()).then(
-        () => (said(was === undefined ? 'nothing was inserted' : `ejected ${was}; the VM's next power-on has no virtual CD`), reply(204, undefined)),
-        (err: unknown) => failure(err),
-      );
+      // A VM that never had media keeps having no drive; one that had keeps it, empty.
+      if (vm.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION] !== undefined) setMedia(vm, undefined);
+      const deferred = (o.media?.eject(vm.metadata.uid) ?? Promise.resolve())
+        .then(() => toGuest(vm, undefined))
+        .then(
+          (r) => outcome(r, was === undefined ? 'nothing was inserted' : `ejected ${was}`),
+          (err: unknown) => failure(err),
+        );
       return { status: 204, headers: {}, body: { deferred } };
     }
     const url = parseInsertMedia(bodyOf(req));
@@ -227,20 +250,20 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     const release = downloads.take(vm.metadata.uid);
     // Asked for asynchronously, the download outlives the request: it is not tied to its signal.
     const async = wantsAsync(req.headers.prefer);
+    const progress = new DownloadProgress();
     const deferred = o.media
-      .insert(vm.metadata.uid, url, async ? undefined : req.signal)
+      .insert(vm.metadata.uid, url, async ? undefined : req.signal, progress.update)
       .then(
-        ({ bytes }) => {
+        async ({ bytes }) => {
           if (!setMedia(vm, url)) throw new RedfishError('ResourceNotFound', ['Manager', vm.metadata.uid], 'the VM was deleted during the download');
-          said(`inserted ${url} (${bytes} bytes); the VM's next power-on has it as a CD-ROM`);
-          return reply(204, undefined);
+          return outcome(await toGuest(vm, url), `inserted ${url} (${bytes} bytes)`);
         },
         (err: unknown) => failure(fetchFailure(err, url)),
       )
       .catch((err: unknown) => failure(err))
       .finally(release);
     if (!async) return { status: 204, headers: {}, body: { deferred } };
-    const t = tasks.start(`InsertMedia ${url.slice(0, 200)} into ${vm.metadata.name}`, vm.metadata.uid, p, deferred);
+    const t = tasks.start(`InsertMedia ${url.slice(0, 200)} into ${vm.metadata.name}`, vm.metadata.uid, p, deferred, progress);
     return reply(202, taskBody(t), { location: taskPaths.monitor(t.id) });
   }
 

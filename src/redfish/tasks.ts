@@ -23,6 +23,8 @@ interface Task {
   end?: number;
   /** The operation's reply once it ended. */
   result?: ApiResponse;
+  /** How far a running operation is (percent), when it can tell. */
+  progress?: { percent(): number | undefined };
 }
 
 export const taskPaths = {
@@ -42,13 +44,13 @@ export class TaskTable {
   constructor(private readonly now: () => number) {}
 
   /** Starts tracking an operation; its reply settles the task. Throws 409 when MAX_TASKS are all running. */
-  start(name: string, vmUid: string, p: Principal, reply: Promise<ApiResponse>): Task {
+  start(name: string, vmUid: string, p: Principal, reply: Promise<ApiResponse>, progress?: Task['progress']): Task {
     if (this.tasks.size >= MAX_TASKS) {
       const done = [...this.tasks.values()].find((t) => t.state !== 'Running');
       if (!done) throw new RedfishError('ResourceStateConflict', [`${MAX_TASKS} tasks are running; retry when one has ended`]);
       this.tasks.delete(done.id);
     }
-    const task: Task = { id: String(this.next++), name, vmUid, user: p.user, state: 'Running', start: this.now() };
+    const task: Task = { id: String(this.next++), name, vmUid, user: p.user, state: 'Running', start: this.now(), ...(progress ? { progress } : {}) };
     this.tasks.set(task.id, task);
     void reply.then(
       (r) => this.settle(task, r),
@@ -92,7 +94,10 @@ export function tasksCollection(tasks: readonly Task[]): Record<string, unknown>
 
 /** One Task (Task.v1_7_0). */
 export function task(t: Task): Record<string, unknown> {
-  const messages = t.result && t.result.status >= 300 ? ((t.result.body as { error?: { '@Message.ExtendedInfo'?: unknown[] } })?.error?.['@Message.ExtendedInfo'] ?? []) : [];
+  const body = t.result?.body as { error?: { '@Message.ExtendedInfo'?: unknown[] }; '@Message.ExtendedInfo'?: unknown[] } | undefined;
+  // An error's messages, or a success's notes (a media change that waits for a reset).
+  const messages = (t.result && t.result.status >= 300 ? body?.error?.['@Message.ExtendedInfo'] : body?.['@Message.ExtendedInfo']) ?? [];
+  const percent = t.end === undefined ? t.progress?.percent() : 100;
   return {
     ...odata(taskPaths.task(t.id), '#Task.v1_7_0.Task', 'Task.Task'),
     Id: t.id,
@@ -100,7 +105,8 @@ export function task(t: Task): Record<string, unknown> {
     TaskState: t.state,
     TaskStatus: t.state === 'Exception' ? 'Warning' : 'OK',
     StartTime: iso(t.start),
-    ...(t.end === undefined ? {} : { EndTime: iso(t.end), PercentComplete: 100 }),
+    ...(t.end === undefined ? {} : { EndTime: iso(t.end) }),
+    ...(percent === undefined ? {} : { PercentComplete: percent }),
     TaskMonitor: taskPaths.monitor(t.id),
     Messages: messages,
   };

@@ -1,15 +1,22 @@
 // The BMC's virtual CD: InsertMedia's body parsed once (an http(s) Image, nothing else), the
 // download done by the node through an injected fetcher (one at a time per VM, a few at once in
 // all), then the VM's annotation set — the spec stays the user's; the CD-ROM appears in the
-// next VMI the VM starts (resources/virtual-media.ts). EjectMedia removes both.
+// next VMI the VM starts (resources/virtual-media.ts), and a running guest whose QEMU has the
+// drive gets the medium at once (MediaStore.live). EjectMedia empties both.
 import { mediaUrlProblem, VIRTUAL_MEDIA_ANNOTATION, formatInsertedMedia, parseInsertedMedia } from '../resources/virtual-media.ts';
+import type { VmView } from './power.ts';
 import { RedfishError } from './errors.ts';
 
 /** What the node does with media files; the daemon wires it to the runtime's fetchMedia/removeMedia. */
 export interface MediaStore {
-  /** Downloads the image as the VM's virtual CD; rejects with MediaFetchError when the URL cannot give one. */
-  insert(vmUid: string, url: string, signal?: AbortSignal): Promise<{ bytes: number }>;
+  /** Downloads the image as the VM's virtual CD, telling the bytes so far; rejects with MediaFetchError when the URL cannot give one. */
+  insert(vmUid: string, url: string, signal?: AbortSignal, onBytes?: (bytes: number, total: number | undefined) => void): Promise<{ bytes: number }>;
   eject(vmUid: string): Promise<void>;
+  /**
+   * Puts the VM's inserted file (or nothing) into its running guest's drive: 'live' when the
+   * guest has it now, 'next-boot' when its QEMU has no virtual CD drive (it started without).
+   */
+  live?(vmiUid: string, vmUid: string, inserted: boolean): Promise<'live' | 'next-boot'>;
 }
 
 /** The image could not be used: unreachable (or too large, or broken off) or not an ISO image. */
@@ -51,12 +58,49 @@ export function parseInsertMedia(body: unknown): string {
 /** The image inserted into a VM's virtual CD, or undefined. */
 export const insertedImage = (annotations: Record<string, string> | undefined): string | undefined => parseInsertedMedia(annotations?.[VIRTUAL_MEDIA_ANNOTATION])?.image;
 
-/** The VM's annotations with the image inserted (a URL) or ejected (undefined). */
-export function withMedia(annotations: Record<string, string> | undefined, image: string | undefined): Record<string, string> {
-  const next = { ...annotations };
-  if (image === undefined) delete next[VIRTUAL_MEDIA_ANNOTATION];
-  else next[VIRTUAL_MEDIA_ANNOTATION] = formatInsertedMedia({ image });
-  return next;
+/**
+ * The annotations with the image inserted (a URL) or ejected (undefined). Ejected, the annotation
+ * stays without an image: the VM keeps its (empty) virtual CD drive, so a later InsertMedia
+ * reaches its running guest. `vmUid` is the VMI copy's.
+ */
+export function withMedia(annotations: Record<string, string> | undefined, image: string | undefined, vmUid?: string): Record<string, string> {
+  return { ...annotations, [VIRTUAL_MEDIA_ANNOTATION]: formatInsertedMedia({ ...(image === undefined ? {} : { image }), ...(vmUid === undefined ? {} : { vmUid }) }) };
+}
+
+/** What a media change did to the running guest: 'live' it has it now, 'off' none runs, 'next-boot' it gets it at its next power-on (why). */
+export type LiveOutcome = { how: 'live' | 'off' } | { how: 'next-boot'; why: string };
+
+/** The event's words for an outcome. */
+export function liveWords(r: LiveOutcome): string {
+  if (r.how === 'next-boot') return `the running guest gets it at its next power-on (${r.why})`;
+  return r.how === 'live' ? 'the running guest has the change now' : "the VM's next power-on has it";
+}
+
+/** The virtual CD as the BMC holds it (the VM's annotation) and whether the running guest's drive holds the same (the VMI's). */
+export interface MediaState {
+  image?: string;
+  inGuest: boolean;
+}
+
+export function mediaState(vm: VmView, vmi: VmView | undefined): MediaState {
+  const image = insertedImage(vm.metadata.annotations);
+  const running = (vmi?.status as { phase?: unknown } | undefined)?.phase === 'Running';
+  return { ...(image === undefined ? {} : { image }), inGuest: running && image !== undefined && insertedImage(vmi?.metadata.annotations) === image };
+}
+
+/** A download's progress for its Task: percent of the announced size, never 100 before the end. */
+export class DownloadProgress {
+  private bytes = 0;
+  private total: number | undefined;
+  readonly update = (bytes: number, total: number | undefined): void => {
+    this.bytes = bytes;
+    this.total = total;
+  };
+  /** Undefined while the size is unknown (no Content-Length). */
+  percent(): number | undefined {
+    if (this.total === undefined || this.total <= 0) return undefined;
+    return Math.min(99, Math.floor((this.bytes / this.total) * 100));
+  }
 }
 
 /** Keeps downloads apart: one per VM, MAX_MEDIA_DOWNLOADS in all. */

@@ -60,8 +60,8 @@ export type VolumePlan =
   | { name: string; type: 'claim'; claimName: string; from: 'persistentVolumeClaim' | 'dataVolume'; readonly: boolean }
   /** A ConfigMap's or Secret's keys as files on an ISO 9660 disk (KubeVirt's config disks); `optional`: a missing object gives an empty disk. */
   | { name: string; type: 'config'; kind: ConfigVolumeKind; objectName: string; optional: boolean; label: string }
-  /** A BMC's virtual CD (virtual-media.ts): the VM's downloaded image, added by the annotation, not the spec. */
-  | { name: string; type: 'media'; vmUid: string; image: string }
+  /** A BMC's virtual CD (virtual-media.ts): the VM's downloaded image (none: an empty drive), added by the annotation, not the spec. */
+  | { name: string; type: 'media'; vmUid: string; image?: string }
   | { name: string; type: 'unsupported'; found: string };
 
 /** The volumes of a VMI and what cloud-init is told (instance-id, local-hostname). */
@@ -221,13 +221,14 @@ export function rngAddedFor(vmi: Vmi): boolean {
 export const RNG_ADDED_MESSAGE = `Added a virtio-rng device: EFI firmware lists no network boot entries without an entropy source (annotate ${AUTO_RNG_ANNOTATION}: "false" to leave it out)`;
 
 /**
- * The BMC's virtual CD-ROM when the VMI carries inserted media (the VM's copy, with its uid):
- * a read-only SATA CD-ROM after the spec's disks. A spec disk of the same name wins.
+ * The BMC's virtual CD-ROM when the VMI carries the VM's media annotation (its copy, with the
+ * VM's uid): a read-only SATA CD-ROM after the spec's disks, empty when no image is inserted.
+ * A spec disk of the same name wins.
  */
 function virtualCd(vmi: Vmi, disks: readonly DiskPlan[]): { disk: DiskPlan; volume: VolumePlan } | undefined {
   const media = parseInsertedMedia(vmi.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION]);
   if (!media?.vmUid || disks.some((d) => d.name === VIRTUAL_CD_NAME)) return undefined;
-  const volume: VolumePlan = { name: VIRTUAL_CD_NAME, type: 'media', vmUid: media.vmUid, image: media.image };
+  const volume: VolumePlan = { name: VIRTUAL_CD_NAME, type: 'media', vmUid: media.vmUid, ...(media.image === undefined ? {} : { image: media.image }) };
   return { disk: { name: VIRTUAL_CD_NAME, at: `metadata.annotations[${VIRTUAL_MEDIA_ANNOTATION}]`, kind: 'cdrom', bus: 'sata', readonly: true, volume }, volume };
 }
 

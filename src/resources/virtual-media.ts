@@ -1,6 +1,8 @@
 // A BMC's virtual CD (Redfish VirtualMedia), kept beside the VM's spec, never in it: the VM
 // carries the inserted image's URL as an annotation, the VMI it starts carries a copy with the
-// VM's uid, and the device plan adds one read-only SATA CD-ROM for that VMI only. The file is
+// VM's uid, and the device plan adds one read-only SATA CD-ROM for that VMI only. An annotation
+// without an image (`{}`, what EjectMedia leaves) keeps the drive, empty, so a medium can be
+// inserted while the guest runs; a VM that never had one has no drive at all. The file is
 // `<data-dir>/media/<vm-uid>/cd.iso` on the node — its place follows from the uid alone, so
 // nothing a user writes into an annotation names a path.
 
@@ -10,9 +12,9 @@ export const VIRTUAL_MEDIA_ANNOTATION = 'bmc.pxevirt.io/virtual-media';
 /** The disk and volume name of the virtual CD-ROM in a VMI's device plan. */
 export const VIRTUAL_CD_NAME = 'pxevirt-virtual-cd';
 
-/** What is inserted: the image's URL, and (on the VMI's copy) the VM whose file it is. */
+/** What is inserted: the image's URL (none: the drive is there, empty), and (on the VMI's copy) the VM whose file it is. */
 export interface InsertedMedia {
-  image: string;
+  image?: string;
   vmUid?: string;
 }
 
@@ -38,10 +40,12 @@ export function mediaUrlProblem(url: unknown): string | undefined {
 export function parseInsertedMedia(value: string | undefined): InsertedMedia | undefined {
   if (value === undefined) return undefined;
   try {
-    const o = JSON.parse(value) as Record<string, unknown>;
-    if (typeof o.image !== 'string' || mediaUrlProblem(o.image) !== undefined) return undefined;
-    if (o.vmUid === undefined) return { image: o.image };
-    return typeof o.vmUid === 'string' && isSafeUid(o.vmUid) ? { image: o.image, vmUid: o.vmUid } : undefined;
+    const o = JSON.parse(value) as unknown;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
+    const { image, vmUid } = o as Record<string, unknown>;
+    if (image !== undefined && (typeof image !== 'string' || mediaUrlProblem(image) !== undefined)) return undefined;
+    if (vmUid !== undefined && (typeof vmUid !== 'string' || !isSafeUid(vmUid))) return undefined;
+    return { ...(image === undefined ? {} : { image }), ...(vmUid === undefined ? {} : { vmUid }) };
   } catch {
     return undefined;
   }
@@ -49,7 +53,7 @@ export function parseInsertedMedia(value: string | undefined): InsertedMedia | u
 
 /** The annotation value for inserted media. */
 export function formatInsertedMedia(m: InsertedMedia): string {
-  return JSON.stringify(m.vmUid === undefined ? { image: m.image } : { image: m.image, vmUid: m.vmUid });
+  return JSON.stringify({ ...(m.image === undefined ? {} : { image: m.image }), ...(m.vmUid === undefined ? {} : { vmUid: m.vmUid }) });
 }
 
 /** The file of a VM's virtual CD under the media root (`<data-dir>/media`); the uid must be safe. */

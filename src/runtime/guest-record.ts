@@ -20,6 +20,8 @@ export interface GuestRecord {
   qemuUser?: string;
   /** QEMU holds its run dir's `qemu/` directory as this descriptor (absent for guests started before it did). */
   qemuDirFd?: number;
+  /** The QEMU device id of the BMC's virtual CD drive, when the guest has one (live media changes address it). */
+  virtualCd?: string;
 }
 
 /** The pid in qemu.pid, or 0. */

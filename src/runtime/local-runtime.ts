@@ -1,7 +1,7 @@
 // The VmiRuntime on this host: a pod (netns + run dir) per VMI, volumes prepared by the
 // injected VolumePreparer, QEMU started detached and supervised (qemu-process.ts over detached-process.ts). guest.json
 // in the run dir keeps what an observation needs, so a restarted daemon can adopt guests.
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +16,7 @@ import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPor
 import { mkdirPrivateSync, writePrivateFileSync } from '../lib/private-file.ts';
 import type { RunAsUser } from './run-as.ts';
 import { isProcessOf } from './detached-process.ts';
+import { changeMedium, LIVE_MEDIA_FILE, mediaSteps, NoVirtualCdError, placeForQemu, virtualCdOf } from './live-media.ts';
 import { QemuProcess, recordExit, type ExitRecord } from './qemu-process.ts';
 import type { ConfigVolumeFiles, GuestAction, GuestObservation, PullProgress, StartOptions, VmiObject, VmiRuntime } from './types.ts';
 
@@ -129,6 +130,8 @@ interface Guest {
   proc?: QemuProcess;
   exit?: ExitRecord;
   pid: number;
+  /** The last live media change, so that the next one waits for it. */
+  media?: Promise<void>;
 }
 
 /** The local runtime: VmiRuntime plus what only a local QEMU offers. */
@@ -140,6 +143,11 @@ export interface LocalRuntime extends VmiRuntime {
    * the one to give QEMU (`qemu`), which differ when QEMU reaches it through its inherited directory.
    */
   qemuFile(uid: string, name: string): { host: string; qemu: string };
+  /**
+   * Changes the BMC's virtual CD of a running guest: `file` (a media file on the node) inserted,
+   * or undefined for none. Throws NoVirtualCdError when the guest has no such drive.
+   */
+  setMedia(uid: string, file: string | undefined): Promise<void>;
   /** Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown). */
   close(): Promise<void>;
 }
@@ -319,6 +327,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       ...(options.storeId !== undefined ? { storeId: options.storeId } : {}),
       ...(options.qemuUser ? { qemuUser: options.qemuUser.name } : {}),
       qemuDirFd: QEMU_DIR_FD,
+      ...virtualCdOf(plan),
     };
     await writeGuestRecord(p.runDir, record);
     writePrivateFileSync(join(p.runDir, 'qemu.args'), JSON.stringify(args));
@@ -448,6 +457,24 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       const proc = guests.get(uid)?.proc;
       if (!proc || proc.state === 'exited') throw new GuestNotRunningError(uid, command);
       return proc.execute(command, args);
+    },
+
+    setMedia(uid, file) {
+      const g = guests.get(uid);
+      const proc = g?.proc;
+      if (!g || !proc || proc.state !== 'running') return Promise.reject(new GuestNotRunningError(uid, 'a virtual media change'));
+      const id = g.record.virtualCd;
+      if (id === undefined) return Promise.reject(new NoVirtualCdError(uid));
+      const where = runtime.qemuFile(uid, LIVE_MEDIA_FILE);
+      const change = async () => {
+        if (file !== undefined) await placeForQemu(file, where.host, g.record.qemuUser !== undefined ? options.qemuUser?.gid : undefined);
+        await changeMedium(uid, (command, args) => proc.execute(command, args), mediaSteps(id, file === undefined ? undefined : where.qemu));
+        if (file === undefined) await rm(where.host, { force: true });
+      };
+      // One change at a time per guest: QMP's tray steps of two changes must not interleave.
+      const next = (g.media ?? Promise.resolve()).catch(() => undefined).then(change);
+      g.media = next;
+      return next;
     },
 
     qemuFile(uid, name) {

@@ -14,7 +14,12 @@ export interface ResolvedDisk {
   format: 'qcow2' | 'raw';
   readonly?: boolean;
   cdrom?: boolean;
+  /** A removable drive with no medium yet (the BMC's virtual CD): `path` is unused. */
+  empty?: boolean;
 }
+
+/** The QEMU device id of the plan's i-th disk (its drive is `drive-<id>`): QMP names devices by it. */
+export const diskDeviceId = (i: number): string => `disk${i}`;
 
 export interface ResolvedNic {
   /** The interface/network name in the spec. */
@@ -145,8 +150,9 @@ function diskArgs(disks: readonly DiskPlan[], ctx: QemuArgsContext, profile: Arc
     if (disk.kind === 'cdrom' && disk.bus !== 'sata' && disk.bus !== 'scsi') throw new QemuArgsError(`${disk.at}.cdrom.bus`, 'sata or scsi', disk.bus);
     const cdrom = disk.kind === 'cdrom' || resolved.cdrom === true;
     const readonly = disk.readonly || resolved.readonly === true || cdrom;
-    const id = `disk${i}`;
-    let drive = `if=none,id=drive-${id},file=${opt(resolved.path)},format=${resolved.format}`;
+    const id = diskDeviceId(i);
+    // An empty removable drive (the BMC's virtual CD): no file until QMP inserts one.
+    let drive = resolved.empty ? `if=none,id=drive-${id}` : `if=none,id=drive-${id},file=${opt(resolved.path)},format=${resolved.format}`;
     if (readonly) drive += ',readonly=on';
     if (disk.cache !== undefined) drive += `,cache=${opt(disk.cache)}`;
     args.push('-drive', drive);
@@ -285,7 +291,7 @@ export function bootRestoreSteps(plan: Pick<DevicePlan, 'disks' | 'nics' | 'boot
   if (!restore) return [];
   const changed: Array<{ path: string; value: number }> = [];
   plan.disks.forEach((d, i) => {
-    if (d.bootOrder !== restore.disks[i]) changed.push({ path: `/machine/peripheral/disk${i}`, value: restore.disks[i] ?? -1 });
+    if (d.bootOrder !== restore.disks[i]) changed.push({ path: `/machine/peripheral/${diskDeviceId(i)}`, value: restore.disks[i] ?? -1 });
   });
   plan.nics.forEach((n, i) => {
     if (n.bootOrder !== restore.nics[i]) changed.push({ path: `/machine/peripheral/net${i}`, value: restore.nics[i] ?? -1 });

@@ -41,6 +41,8 @@ export interface PreparedVolume {
    * follows the VMI's disk (disk, cdrom, lun) when the spec names one.
    */
   cdrom?: boolean;
+  /** A removable drive with no medium (the BMC's virtual CD before anything is inserted): `path` is ''. */
+  empty?: boolean;
 }
 
 export interface PrepareVolumesOptions {
@@ -116,7 +118,8 @@ export async function prepareVolumes(plan: VolumesPlan, options: PrepareVolumesO
       prepared.push({ name, path: iso, format: 'raw', readonly: true, cdrom: true });
     } else if (v.type === 'media') {
       if (options.mediaRoot === undefined) throw new UnsupportedVolumeError(name, 'virtual media');
-      prepared.push({ name, path: await openMedia(options.mediaRoot, v.vmUid), format: 'raw', readonly: true, cdrom: true });
+      if (v.image === undefined) prepared.push({ name, path: '', format: 'raw', readonly: true, cdrom: true, empty: true });
+      else prepared.push({ name, path: await openMedia(options.mediaRoot, v.vmUid), format: 'raw', readonly: true, cdrom: true });
     }
   }
   return prepared;
