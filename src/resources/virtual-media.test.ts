@@ -40,3 +40,14 @@ test('a VMI carrying inserted media gets a read-only SATA CD-ROM; Cd + Once boot
   assert.equal(planVmi(vmi({})).disks.length, 1, 'no media, no CD-ROM');
   assert.equal(planVmi(vmi({ [VIRTUAL_MEDIA_ANNOTATION]: formatInsertedMedia({ image: 'http://h/a.iso' }) })).disks.length, 1, "no VM uid (a VM's own annotation copied by hand), no CD-ROM");
 });
+
+test('an annotation without an image keeps an empty virtual CD drive (a medium can be inserted while the guest runs); none, no drive', () => {
+  assert.deepEqual(parseInsertedMedia('{}'), {});
+  assert.equal(parseInsertedMedia('[]'), undefined);
+  assert.equal(parseInsertedMedia('{"image":null}'), undefined);
+  assert.equal(formatInsertedMedia({ vmUid: 'vm-uid' }), '{"vmUid":"vm-uid"}');
+  const plan = planVmi(vmi({ [VIRTUAL_MEDIA_ANNOTATION]: formatInsertedMedia({ vmUid: 'vm-uid' }) }));
+  const cd = plan.disks.find((d) => d.name === VIRTUAL_CD_NAME);
+  assert.deepEqual([cd?.kind, cd?.bus, cd?.bootOrder], ['cdrom', 'sata', undefined]);
+  assert.deepEqual(cd?.volume, { name: VIRTUAL_CD_NAME, type: 'media', vmUid: 'vm-uid' }, 'no image: an empty drive');
+});
