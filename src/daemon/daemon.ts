@@ -262,7 +262,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       carriesToken(headers, token) ? MAX_BODY_BYTES : path === '/ui/login' ? LOGIN_BODY_BYTES : isRedfishPath(path) ? REDFISH_BODY_BYTES : 0;
     // The Redfish BMC of every VM (/redfish/v1), beside the API and apart from its handler.
     const vmUids = () => new Set(store.list(VM_KEY).items.map((vm) => vm.metadata.uid));
-    await sweepMedia(mediaRoot(options.dataDir), vmUids()).catch((err: unknown) => options.log.warn({ err: String(err) }, 'cannot sweep the virtual media of deleted VMs'));
+    await sweepMedia(mediaRoot(options.dataDir), vmUids(), { partials: true }).catch((err: unknown) => options.log.warn({ err: String(err) }, 'cannot sweep the virtual media of deleted VMs'));
     const bmcEvents = createEventRecorder({ store, host: nodeName, log: options.log.child({ component: 'redfish' }) });
     const redfish = createRedfishHandler({
       store,

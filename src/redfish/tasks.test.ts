@@ -7,10 +7,10 @@ import { ADMIN, basic, body, messageId, setup, vm } from './test-fixture.ts';
 
 /** A MediaStore whose downloads end when the test says so. */
 function heldMedia() {
-  const pending: Array<{ url: string; signal: AbortSignal | undefined; done: (ok: boolean) => void }> = [];
+  const pending: Array<{ url: string; signal: AbortSignal | undefined; done: (ok: boolean) => void; onBytes: ((bytes: number, total: number | undefined) => void) | undefined }> = [];
   const media: MediaStore = {
-    insert: (_uid, url, signal) =>
-      new Promise((resolve, reject) => pending.push({ url, signal, done: (ok) => (ok ? resolve({ bytes: 4096 }) : reject(new MediaFetchError('unreachable', url, `cannot reach ${url}`))) })),
+    insert: (_uid, url, signal, onBytes) =>
+      new Promise((resolve, reject) => pending.push({ url, signal, onBytes, done: (ok) => (ok ? resolve({ bytes: 4096 }) : reject(new MediaFetchError('unreachable', url, `cannot reach ${url}`))) })),
     eject: async () => {},
   };
   return { media, pending };
@@ -80,4 +80,29 @@ test('TaskTable keeps at most MAX_TASKS, dropping the oldest finished first; Pre
   for (let i = 0; i < MAX_TASKS; i++) busy.start(`r${i}`, 'vm', admin, never);
   assert.throws(() => busy.start('one more', 'vm', admin, never), /tasks are running/);
   assert.ok(wantsAsync('respond-async') && wantsAsync('wait=10, respond-async') && !wantsAsync(undefined) && !wantsAsync('return=minimal'));
+});
+
+test('a running download shows PercentComplete of the announced size (never 100 before it ends); the service says tasks end with the daemon', async (t) => {
+  const { media, pending } = heldMedia();
+  let now = Date.parse('2026-12-05T10:00:00Z');
+  const { store, call } = setup(t, { media, now: () => now });
+  const a = vm(store, 'node-a');
+  const started = call('POST', `/redfish/v1/Systems/${a.metadata.uid}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`, { auth: ADMIN, prefer: 'respond-async', body: { Image: 'http://10.0.0.1/a.iso' } });
+  const taskPath = body(started)['@odata.id'] as string;
+  const percent = () => body(call('GET', taskPath, { auth: ADMIN })).PercentComplete;
+  assert.equal(percent(), undefined, 'nothing known yet: no PercentComplete');
+  pending[0]?.onBytes?.(1024, 4096);
+  assert.equal(percent(), 25);
+  pending[0]?.onBytes?.(4096, 4096);
+  assert.equal(percent(), 99, 'all bytes in, the image not yet checked and in place');
+  pending[0]?.onBytes?.(8192, undefined);
+  assert.equal(percent(), undefined, 'no Content-Length: no percentage');
+  now += 5000;
+  pending[0]?.done(true);
+  await tick();
+  assert.equal(percent(), 100);
+  const service = body(call('GET', '/redfish/v1/TaskService', { auth: ADMIN }));
+  assert.match(service.Description, /since the service started at 2026-12-05T10:00:00\.000Z; a daemon restart ends the downloads under way and forgets every task/);
+  assert.equal(service.DateTime, '2026-12-05T10:00:05.000Z');
+  assert.match(body(call('GET', '/redfish/v1/TaskService/Tasks', { auth: ADMIN })).Description, /a daemon restart/);
 });

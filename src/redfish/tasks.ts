@@ -41,7 +41,16 @@ const odata = (id: string, type: string, context: string) => ({ '@odata.id': id,
 export class TaskTable {
   private readonly tasks = new Map<string, Task>();
   private next = 1;
-  constructor(private readonly now: () => number) {}
+  /** When this table (this daemon's service) began: no task from before is known. */
+  readonly since: number;
+  constructor(private readonly now: () => number) {
+    this.since = now();
+  }
+
+  /** The table's clock (the service's now). */
+  clock(): number {
+    return this.now();
+  }
 
   /** Starts tracking an operation; its reply settles the task. Throws 409 when MAX_TASKS are all running. */
   start(name: string, vmUid: string, p: Principal, reply: Promise<ApiResponse>, progress?: Task['progress']): Task {
@@ -75,11 +84,16 @@ export class TaskTable {
   }
 }
 
-export function taskService(): Record<string, unknown> {
+/** What a client should know about tasks and restarts. */
+const lifetime = (since: number) => `Tasks since the service started at ${iso(since)}; a daemon restart ends the downloads under way and forgets every task (their monitors answer 404).`;
+
+export function taskService(since: number, now: number): Record<string, unknown> {
   return {
     ...odata(taskPaths.service, '#TaskService.v1_2_0.TaskService', 'TaskService.TaskService'),
     Id: 'TaskService',
     Name: 'Task Service',
+    Description: lifetime(since),
+    DateTime: iso(now),
     ServiceEnabled: true,
     CompletedTaskOverWritePolicy: 'Oldest',
     LifeCycleEventOnTaskStateChange: false,
@@ -88,8 +102,8 @@ export function taskService(): Record<string, unknown> {
   };
 }
 
-export function tasksCollection(tasks: readonly Task[]): Record<string, unknown> {
-  return { ...odata(taskPaths.tasks, '#TaskCollection.TaskCollection', 'TaskCollection.TaskCollection'), Name: 'Task Collection', 'Members@odata.count': tasks.length, Members: tasks.map((t) => ({ '@odata.id': taskPaths.task(t.id) })) };
+export function tasksCollection(tasks: readonly Task[], since: number): Record<string, unknown> {
+  return { ...odata(taskPaths.tasks, '#TaskCollection.TaskCollection', 'TaskCollection.TaskCollection'), Name: 'Task Collection', Description: lifetime(since), 'Members@odata.count': tasks.length, Members: tasks.map((t) => ({ '@odata.id': taskPaths.task(t.id) })) };
 }
 
 /** One Task (Task.v1_7_0). */
@@ -128,8 +142,8 @@ export function taskRoute(tasks: TaskTable, method: string, p: Principal, rest: 
   if (method !== 'GET' && method !== 'HEAD') throw new RedfishError('OperationNotAllowed', [], `${method} is not allowed on ${[taskPaths.service, ...rest].join('/')}`);
   const ok = (body: unknown): ApiResponse => ({ status: 200, headers: HEADERS, body });
   const [what, id, extra] = rest;
-  if (what === undefined) return ok(taskService());
-  if (what === 'Tasks' && id === undefined) return ok(tasksCollection(tasks.list(p)));
+  if (what === undefined) return ok(taskService(tasks.since, tasks.clock()));
+  if (what === 'Tasks' && id === undefined) return ok(tasksCollection(tasks.list(p), tasks.since));
   if (what === 'Tasks' && id !== undefined && extra === undefined) return ok(task(tasks.get(p, id)));
   if (what === 'TaskMonitors' && id !== undefined && extra === undefined) return monitorReply(tasks.get(p, id), HEADERS);
   throw new RedfishError('ResourceNotFound', ['Resource', [taskPaths.service, ...rest].join('/')]);

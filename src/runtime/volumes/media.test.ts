@@ -59,4 +59,10 @@ test("the media of VMs that are gone are swept; the others' and anything not nam
   assert.deepEqual(await sweepMedia(dir, new Set(['live-vm'])), ['gone-vm']);
   assert.deepEqual((await readdir(dir)).sort(), ['Not_A_Uid', 'live-vm']);
   assert.deepEqual(await sweepMedia(join(dir, 'absent'), new Set()), [], 'no media root yet: nothing to do');
+  // At daemon start the unfinished downloads of the last daemon go too; the inserted images stay.
+  await writeFile(join(dir, 'live-vm', 'cd.iso.part'), 'half');
+  await sweepMedia(dir, new Set(['live-vm']));
+  assert.deepEqual((await readdir(join(dir, 'live-vm'))).sort(), ['cd.iso', 'cd.iso.part'], 'before an insert: another download may be under way');
+  await sweepMedia(dir, new Set(['live-vm']), { partials: true });
+  assert.deepEqual(await readdir(join(dir, 'live-vm')), ['cd.iso']);
 });

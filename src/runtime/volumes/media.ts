@@ -89,10 +89,15 @@ export async function openMedia(mediaRoot: string, vmUid: string): Promise<strin
   return path;
 }
 
-/** Removes the media of VMs that are gone (their uid not in `keep`); resolves with the uids removed. */
-export async function sweepMedia(mediaRoot: string, keep: ReadonlySet<string>): Promise<string[]> {
+/**
+ * Removes the media of VMs that are gone (their uid not in `keep`); resolves with the uids removed.
+ * `partials`: also the unfinished downloads of the kept ones (at daemon start: the daemon that ran them is gone).
+ */
+export async function sweepMedia(mediaRoot: string, keep: ReadonlySet<string>, o: { partials?: boolean } = {}): Promise<string[]> {
   const entries = await readdir(mediaRoot, { withFileTypes: true }).catch(() => []);
-  const gone = entries.filter((e) => e.isDirectory() && isSafeUid(e.name) && !keep.has(e.name)).map((e) => e.name);
+  const uids = entries.filter((e) => e.isDirectory() && isSafeUid(e.name)).map((e) => e.name);
+  const gone = uids.filter((uid) => !keep.has(uid));
   for (const uid of gone) await rm(join(mediaRoot, uid), { recursive: true, force: true });
+  if (o.partials) for (const uid of uids.filter((u) => keep.has(u))) await rm(`${mediaFile(mediaRoot, uid)}.part`, { force: true });
   return gone;
 }
