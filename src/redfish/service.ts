@@ -7,23 +7,23 @@ import { ApiError } from '../api/errors.ts';
 import type { GuestAccess } from '../api/guest-access.ts';
 import type { ApiRequest, ApiResponse } from '../api/http-types.ts';
 import { BOOT_OVERRIDE_ANNOTATION, formatBootOverride, overrideActive } from '../resources/boot-override.ts';
-import { ConflictError, NotFoundError } from '../store/errors.ts';
+import { NotFoundError } from '../store/errors.ts';
 import type { ObjectStore, StoredObject } from '../store/types.ts';
 import { ADMIN_USER, authenticate, basicCredentials, CREDENTIALS_ANNOTATION, mayReach, SESSION_LIMITS, SessionTable, type Principal, type VmAccount } from './auth.ts';
 import { bootPatch } from './boot-patch.ts';
 import { bios, checkSecureBootPatch, secureBoot } from './firmware.ts';
 import { LoginLimiter } from './login-limit.ts';
-import { errorBody, messageInfo, RedfishError } from './errors.ts';
+import { RedfishError } from './errors.ts';
 import { RESET_TYPES, resetStep, type ResetType } from './power.ts';
 import * as R from './resources.ts';
 import type { SystemView } from './resources.ts';
 import { systemView } from './system-view.ts';
-import { TaskTable, task as taskBody, taskPaths, taskRoute, wantsAsync } from './tasks.ts';
-import { DownloadProgress, DownloadSlots, fetchFailure, insertedImage, liveWords, mediaState, parseInsertMedia, withMedia, type LiveOutcome, type MediaStore } from './virtual-media.ts';
-import { VIRTUAL_MEDIA_ANNOTATION } from '../resources/virtual-media.ts';
+import { TaskTable, taskRoute } from './tasks.ts';
+import type { MediaStore } from './virtual-media.ts';
+import { mediaRoute } from './media-route.ts';
+import { allow, failure, reply, VM_KEY, VMI_KEY } from './reply.ts';
 
-export const VM_KEY = { group: 'kubevirt.io', resource: 'virtualmachines' };
-const VMI_KEY = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
+export { VM_KEY };
 const SECRET_KEY = { group: '', resource: 'secrets' };
 
 export interface RedfishOptions {
@@ -45,23 +45,9 @@ export interface RedfishOptions {
 /** Whether a path is the Redfish service's. */
 export const isRedfishPath = (path: string): boolean => path === '/redfish' || path.startsWith('/redfish/');
 
-const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'odata-version': '4.0', 'cache-control': 'no-store' };
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse => ({ status, headers: { ...HEADERS, ...headers }, body: body === undefined ? '' : body });
-
-const allow = (req: ApiRequest, ok: boolean): void => {
-  if (!ok) throw new RedfishError('OperationNotAllowed', [], `${req.method} is not allowed on ${req.path}`);
-};
-
-function failure(err: unknown): ApiResponse {
-  const e = err instanceof RedfishError ? err : new RedfishError('InternalError', [], err instanceof Error ? err.message : String(err));
-  const headers: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Basic realm="pxevirt Redfish"' } : e.status === 429 ? { 'retry-after': e.args[0] ?? '1' } : {};
-  return reply(e.status, errorBody(e), headers);
-}
-
 /** Creates the Redfish handler. */
 export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => ApiResponse {
   const sessions = new SessionTable(o.now ?? Date.now);
-  const downloads = new DownloadSlots();
   const tasks = new TaskTable(o.now ?? Date.now);
   const logins = new LoginLimiter(o.now ?? Date.now);
   /** A user name and password checked under the failed-login limit of the client's address. */
@@ -129,6 +115,8 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
     }
   };
 
+  const virtualMedia = mediaRoute({ store, tasks, tryGet, vmiOf, viewOf, bodyOf, ...(o.media ? { media: o.media } : {}), ...(o.event ? { event: o.event } : {}) });
+
   function reset(req: ApiRequest, p: Principal, vm: StoredObject): ApiResponse {
     const body = bodyOf(req) as Record<string, unknown>;
     const type = body?.ResetType;
@@ -183,88 +171,6 @@ export function createRedfishHandler(o: RedfishOptions): (req: ApiRequest) => Ap
       return reply(200, R.computerSystem(viewOf(updated)));
     }
     return reply(200, R.computerSystem(view));
-  }
-
-  /** Sets or clears the inserted image on a VM (or its VMI, `vmUid` then given): read afresh (the download took a while), the same object only. */
-  function setMedia(vm: StoredObject, image: string | undefined, key = VM_KEY, vmUid?: string): StoredObject | undefined {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const now = tryGet(key, vm.metadata.namespace, vm.metadata.name);
-      if (!now || now.metadata.uid !== vm.metadata.uid) return undefined;
-      const annotations = withMedia(now.metadata.annotations, image, vmUid);
-      if (annotations[VIRTUAL_MEDIA_ANNOTATION] === now.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION]) return now;
-      try {
-        return store.update(key, { ...now, metadata: { ...now.metadata, annotations } }, { preserveStatus: true, expectedResourceVersion: now.metadata.resourceVersion });
-      } catch (err) {
-        if (attempt === 4 || !(err instanceof ConflictError)) throw err;
-      }
-    }
-    return undefined;
-  }
-
-  /** Puts the VM's media into its running guest's drive; the VMI's annotation then says what the guest has. */
-  async function toGuest(vm: StoredObject, image: string | undefined): Promise<LiveOutcome> {
-    const vmi = vmiOf(vm);
-    if (!vmi || (vmi.status as { phase?: unknown } | undefined)?.phase !== 'Running' || !o.media?.live) return { how: 'off' };
-    try {
-      if ((await o.media.live(vmi.metadata.uid, vm.metadata.uid, image !== undefined)) === 'next-boot') return { how: 'next-boot', why: 'its QEMU has no virtual CD drive (it started before the VM had virtual media)' };
-    } catch (err) {
-      return { how: 'next-boot', why: `the running guest's drive could not be changed: ${err instanceof Error ? err.message : String(err)}` };
-    }
-    setMedia(vmi, image, VMI_KEY, vm.metadata.uid);
-    return { how: 'live' };
-  }
-
-  /** {Managers,Systems}/{id}/VirtualMedia[/Cd[/Actions/…]]: `rest` is what follows VirtualMedia; both parents hold the same CD. */
-  function virtualMedia(req: ApiRequest, p: Principal, vm: StoredObject, rest: string[], under: R.MediaParent): ApiResponse {
-    const get = req.method === 'GET' || req.method === 'HEAD';
-    const view = viewOf(vm);
-    if (rest.length === 0) return allow(req, get), reply(200, R.virtualMediaCollection(view, under));
-    if (rest[0] !== 'Cd') throw new RedfishError('ResourceNotFound', ['VirtualMedia', rest[0] ?? '']);
-    if (rest.length === 1) return allow(req, get), reply(200, R.virtualMedia(view, mediaState(vm, vmiOf(vm)), under));
-    const action = rest[1] === 'Actions' && rest.length === 3 ? rest[2] : undefined;
-    if (action !== 'VirtualMedia.InsertMedia' && action !== 'VirtualMedia.EjectMedia') {
-      if (rest[1] === 'Actions' && rest.length === 3) throw new RedfishError('ActionNotSupported', [action ?? '']);
-      throw new RedfishError('ResourceNotFound', ['Resource', req.path]);
-    }
-    allow(req, req.method === 'POST');
-    const said = (what: string) => o.event?.(vm, 'BMCVirtualMedia', `Redfish ${action.split('.')[1]} by ${p.user}: ${what}`);
-    /** The action's reply once the running guest's drive followed (204), or a 200 saying it waits for a reset. */
-    const outcome = (r: LiveOutcome, what: string): ApiResponse => {
-      said(`${what}; ${liveWords(r)}`);
-      return r.how === 'next-boot' ? reply(200, { '@Message.ExtendedInfo': [messageInfo('ResetRequired', [R.paths.reset(vm.metadata.uid), 'ForceRestart'], `The running guest keeps its virtual CD as it was: ${r.why}.`)] }) : reply(204, undefined);
-    };
-    if (action === 'VirtualMedia.EjectMedia') {
-      const was = insertedImage(vm.metadata.annotations);
-      // A VM that never had media keeps having no drive; one that had keeps it, empty.
-      if (vm.metadata.annotations?.[VIRTUAL_MEDIA_ANNOTATION] !== undefined) setMedia(vm, undefined);
-      const deferred = (o.media?.eject(vm.metadata.uid) ?? Promise.resolve())
-        .then(() => toGuest(vm, undefined))
-        .then(
-          (r) => outcome(r, was === undefined ? 'nothing was inserted' : `ejected ${was}`),
-          (err: unknown) => failure(err),
-        );
-      return { status: 204, headers: {}, body: { deferred } };
-    }
-    const url = parseInsertMedia(bodyOf(req));
-    if (!o.media) throw new RedfishError('ResourceStateConflict', ['this server keeps no virtual media']);
-    const release = downloads.take(vm.metadata.uid);
-    // Asked for asynchronously, the download outlives the request: it is not tied to its signal.
-    const async = wantsAsync(req.headers.prefer);
-    const progress = new DownloadProgress();
-    const deferred = o.media
-      .insert(vm.metadata.uid, url, async ? undefined : req.signal, progress.update)
-      .then(
-        async ({ bytes }) => {
-          if (!setMedia(vm, url)) throw new RedfishError('ResourceNotFound', ['Manager', vm.metadata.uid], 'the VM was deleted during the download');
-          return outcome(await toGuest(vm, url), `inserted ${url} (${bytes} bytes)`);
-        },
-        (err: unknown) => failure(fetchFailure(err, url)),
-      )
-      .catch((err: unknown) => failure(err))
-      .finally(release);
-    if (!async) return { status: 204, headers: {}, body: { deferred } };
-    const t = tasks.start(`InsertMedia ${url.slice(0, 200)} into ${vm.metadata.name}`, vm.metadata.uid, p, deferred, progress);
-    return reply(202, taskBody(t), { location: taskPaths.monitor(t.id) });
   }
 
   /** Systems/{id}/Bios (read-only) and Systems/{id}/SecureBoot (a PATCH may only restate what is). */

@@ -7,6 +7,7 @@
 import type { ApiResponse } from '../api/http-types.ts';
 import { mayReach, type Principal } from './auth.ts';
 import { RedfishError } from './errors.ts';
+import { HEADERS } from './reply.ts';
 import { ROOT } from './resources.ts';
 
 export const MAX_TASKS = 64;
@@ -135,7 +136,6 @@ export function monitorReply(t: Task, headers: Record<string, string>): ApiRespo
 /** Whether the client asked for an asynchronous reply (RFC 7240 `Prefer: respond-async`). */
 export const wantsAsync = (prefer: string | undefined): boolean => (prefer ?? '').split(',').some((p) => p.trim().toLowerCase() === 'respond-async');
 
-const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'odata-version': '4.0', 'cache-control': 'no-store' };
 
 /** GET TaskService[/Tasks[/{id}]] and TaskService/TaskMonitors/{id}: `rest` is what follows TaskService. */
 export function taskRoute(tasks: TaskTable, method: string, p: Principal, rest: readonly string[]): ApiResponse {
