@@ -70,13 +70,19 @@ test('a running guest sees a virtual CD inserted and ejected through Redfish (QM
 
   const inserted = await redfish('POST', `${cd}/Actions/VirtualMedia.InsertMedia`, { Image: isoUrl });
   assert.equal(inserted.status, 204, `inserted at once: ${inserted.text}`);
-  assert.deepEqual(await guestCd(), { magic: 'CD001', sectors }, 'the running guest sees the ISO');
+  // The first read after a media change may fail (the drive's "medium changed" unit attention,
+  // which Linux reports as an I/O error): the guest asks again, as any reader of a CD would.
+  const seen = await until('the running guest to read the ISO', async () => {
+    const r = await guestCd();
+    return r.magic === 'CD001' ? r : undefined;
+  }, 180_000);
+  assert.deepEqual(seen, { magic: 'CD001', sectors }, 'the running guest sees the ISO');
   const shown = JSON.parse((await redfish('GET', cd)).text) as { Inserted: boolean; Status: { State: string } };
   assert.deepEqual([shown.Inserted, shown.Status.State], [true, 'Enabled']);
 
   const ejected = await redfish('POST', `${cd}/Actions/VirtualMedia.EjectMedia`, {});
   assert.equal(ejected.status, 204, ejected.text);
-  assert.equal((await guestCd()).magic, '', 'the running guest sees the medium gone');
+  await until('the running guest to see the medium gone', async () => (await guestCd()).magic === '', 180_000);
   assert.equal(await node.jsonpath('vmi', 'live', '{.metadata.uid}'), uid, 'the same VMI throughout: no restart');
   const reasons = await node.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=live', '-o', 'jsonpath={.items[*].message}']);
   assert.match(reasons, /the running guest has the change now/);
