@@ -36,7 +36,7 @@ export function macProjection(object: StoredObject): Obj {
 }
 
 /** The API's mutator for the MAC pool; throws MacRangeError (field macRange) for a bad range. */
-export function macPoolMutator(options: { store: ObjectStore; dataDir: string; range?: string | undefined; signal?: AbortSignal }): Mutator {
+export function macPoolMutator(options: { store: ObjectStore; dataDir: string; range?: string | undefined; signal?: AbortSignal }): Mutator & { close(): void } {
   const range = parseMacRange(options.range ?? DEFAULT_MAC_RANGE, 'macRange');
   // The MACs in use, kept up to date per object: an admission reads them in O(1) per MAC.
   // Compact, as it holds an entry per stored VM and VMI: per MAC the holder's id, the object's
@@ -52,7 +52,11 @@ export function macPoolMutator(options: { store: ObjectStore; dataDir: string; r
       const one = h && first(h);
       return one && { holder: { id: one.holder, label: one.object }, iface: one.iface };
     },
+    has: (mac) => byMac.has(mac),
     keys: () => byMac.keys(),
+    get size() {
+      return byMac.size;
+    },
   };
   const forget = (id: string) => {
     for (const mac of byObject.get(id) ?? []) {
@@ -80,16 +84,19 @@ export function macPoolMutator(options: { store: ObjectStore; dataDir: string; r
       }
     }, signal);
   }
+  // Written ahead (a reservation per 1,024 MACs), not per MAC; close() writes the exact cursor.
+  const cursor = macCursorFile(join(options.dataDir, MAC_CURSOR_FILE), { range });
   const admission = createMacAdmission({
     range,
     // Read through `inUse`, kept up to date above; no object is listed per admission.
     objects: () => [],
     inUse: () => holders,
-    cursor: macCursorFile(join(options.dataDir, MAC_CURSOR_FILE)),
+    cursor,
   });
-  return (request) => {
+  const mutator: Mutator = (request) => {
     if (request.kind.group !== 'kubevirt.io') return request.object;
     const r = admission({ kind: request.kind.kind, operation: request.operation, object: request.object, old: request.old, dryRun: request.dryRun });
     return 'object' in r ? r.object : r;
   };
+  return Object.assign(mutator, { close: () => cursor.close() });
 }
