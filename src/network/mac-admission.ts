@@ -114,9 +114,11 @@ export function createMacAdmission(options: MacAdmissionOptions): (request: MacA
   return (request) => {
     const webhook = MAC_WEBHOOKS[request.kind];
     if (webhook === undefined) return { object: request.object };
-    const object = structuredClone(request.object);
-    const ifaces = interfacesOf(object, request.kind);
-    if (!ifaces || ifaces.list.length === 0) return { object: request.object };
+    const given = interfacesOf(request.object, request.kind);
+    if (!given || given.list.length === 0) return { object: request.object };
+    // A copy only when a MAC is to be written in (a label patch of a VMI writes none).
+    const object = given.list.some(lacksMac) ? structuredClone(request.object) : request.object;
+    const ifaces = object === request.object ? given : interfacesOf(object, request.kind)!;
     const self = holderOf(object, request.kind);
     const held: MacHolders = options.inUse ? options.inUse() : macsInUse(options.objects());
     // On update an interface keeps the MAC it had (kubectl apply of a manifest without MACs).
