@@ -71,3 +71,22 @@ test('a response is deferred only while writes are pending', async () => {
   await d.sync();
   assert.equal(await deferred.body.deferred, response);
 });
+
+test('a watcher waits once per sync however many lines it holds, and a line durable at once leaves behind the held ones', async () => {
+  let reactions = 0;
+  let ok!: () => void;
+  const gate = new Promise<void>((done) => (ok = done));
+  const counted = { then: (a: () => void, b: (e: unknown) => void) => (reactions++, gate.then(a, b)) } as unknown as Promise<void>;
+  let pending: Promise<void> | undefined = counted;
+  const out: string[] = [];
+  const w = durableWriter(() => pending, (c) => out.push(c), () => undefined);
+  for (const line of ['a', 'b', 'c']) w.write(line);
+  pending = undefined;
+  w.write('d');
+  assert.deepEqual(out, [], 'd waits behind the held lines');
+  assert.equal(reactions, 1, 'one reaction for the three lines of one sync');
+  ok();
+  await gate;
+  await new Promise((done) => setImmediate(done));
+  assert.deepEqual(out, ['abcd']);
+});

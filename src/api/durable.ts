@@ -18,37 +18,49 @@ export function afterDurable(store: Pick<ObjectStore, 'durable'>, response: ApiR
  * the order; `end` waits for the held chunks. A failed sync ends the stream (the client relists).
  */
 export function durableWriter(durable: () => Promise<void> | undefined, write: (chunk: string) => void, end: () => void): { write: (chunk: string) => void; end: () => void } {
-  const held: Array<{ chunk: string; ready: boolean }> = [];
+  // Held lines, each with the sync it waits for; syncs settle in order, so when one settles
+  // every line up to the last that waited for it is ready.
+  const held: Array<{ chunk: string; gate: Promise<void> | undefined }> = [];
   let ending = false;
   let failed = false;
-  let draining = false;
+  let ready = 0;
+  /** The sync the last held line waits for: one reaction per sync, not one per line. */
+  let watching: Promise<void> | undefined;
   const drain = () => {
     // The ready lines leave as one chunk: one HTTP chunk and one TLS record per watcher per batch.
-    let ready = 0;
-    while (held[ready]?.ready) ready++;
-    if (ready > 0) write(held.splice(0, ready).map((h) => h.chunk).join(''));
+    if (ready > 0) {
+      const lines = held.splice(0, ready);
+      ready = 0;
+      write(lines.length === 1 ? lines[0]!.chunk : lines.map((h) => h.chunk).join(''));
+    }
     if (ending && held.length === 0) end();
+  };
+  const settled = (gate: Promise<void>) => {
+    if (failed) return;
+    for (let i = held.length - 1; i >= ready; i--) {
+      if (held[i]!.gate !== gate) continue;
+      ready = i + 1;
+      break;
+    }
+    // Lines written when nothing was pending wait only for the lines before them.
+    while (held[ready]?.gate === undefined && ready < held.length) ready++;
+    if (watching === gate) watching = undefined;
+    drain();
   };
   return {
     write(chunk) {
       if (failed || ending) return;
       const pending = durable();
       if (!pending && held.length === 0) return write(chunk);
-      const entry = { chunk, ready: pending === undefined };
-      held.push(entry);
-      if (!pending) return;
+      held.push({ chunk, gate: pending });
+      if (!pending) {
+        // Durable already, but behind held lines: it leaves with them, in order.
+        return;
+      }
+      if (watching === pending) return;
+      watching = pending;
       pending.then(
-        () => {
-          entry.ready = true;
-          // Every line of a batch settles in this same microtask run: drain once, after the last.
-          if (!draining) {
-            draining = true;
-            queueMicrotask(() => {
-              draining = false;
-              drain();
-            });
-          }
-        },
+        () => settled(pending),
         () => {
           failed = true;
           held.length = 0;

@@ -38,7 +38,7 @@ export class WatchRegistry {
 function sharedLine(registry: WatchRegistry, call: ResourceCall, event: WatchEvent): string {
   let perObject = registry.lines.get(event.object);
   if (!perObject) registry.lines.set(event.object, (perObject = new Map()));
-  const key = `${event.type} ${call.apiVersion}`;
+  const key = event.type === 'MODIFIED' ? call.apiVersion : `${event.type} ${call.apiVersion}`;
   let line = perObject.get(key);
   if (line === undefined) {
     const same = event.raw !== undefined && event.object.apiVersion === call.apiVersion && event.object.kind === call.kind.kind;

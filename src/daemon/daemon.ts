@@ -242,6 +242,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       vmiPhases: () => store.list(VMI_KEY).items.map((o) => String((o.status as { phase?: unknown } | undefined)?.phase ?? '')),
       qemuProcesses: () => (runtime ? store.list(VMI_KEY).items.filter((o) => (runtime.observe(o.metadata.uid)?.state ?? 'exited') !== 'exited').length : 0),
     });
+    const macPool = macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange });
     const handler = createApiHandler({
       store,
       kinds: options.kinds ?? KINDS,
@@ -251,7 +252,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(local ? { guests: localGuestAccess(local, options.nodeNetns ? { nodeNetns: options.nodeNetns } : {}) } : {}),
       mutate: chainMutators(
         instancetypeMutator(store),
-        macPoolMutator({ store, dataDir: options.dataDir, range: options.macRange }),
+        macPool,
         pxeRootMutator({ dataDir: options.dataDir, allowed: options.pxeRoots ?? [], ipxeDir: options.pxeIpxeDir ?? DEFAULT_IPXE_DIR }),
       ),
     });
@@ -354,6 +355,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           .finally(async () => {
             await detach?.();
             stopEventExpiry();
+            // The exact MAC cursor, so a clean restart skips no MAC (after kill -9 the reservation is used).
+            try {
+              macPool.close();
+            } catch (err) {
+              options.log.warn({ err: String(err) }, 'cannot write the MAC cursor; the next start continues after its reservation');
+            }
             store.close();
           });
         return closing;

@@ -5,7 +5,7 @@
 // stored VMI (with 10,000 VMIs that was most of a write's time).
 import { join } from 'node:path';
 import type { Mutator } from '../api/admission.ts';
-import { createMacAdmission, interfacesOf, macsInUse, type MacHolders } from '../network/mac-admission.ts';
+import { createMacAdmission, macsInUse, type MacHolders } from '../network/mac-admission.ts';
 
 /** One object's hold on a MAC: the holder's id, the object's id (the holder's label), the interface name. */
 interface Holding {
@@ -15,28 +15,13 @@ interface Holding {
 }
 import { macCursorFile, MAC_CURSOR_FILE } from '../network/mac-cursor-file.ts';
 import { DEFAULT_MAC_RANGE, parseMacRange } from '../network/mac-pool.ts';
-import type { ObjectStore, StoredObject } from '../store/types.ts';
+import type { ObjectStore } from '../store/types.ts';
 import { VM_KEY, VMI_KEY } from '../controllers/controller.ts';
 
 type Obj = Record<string, unknown>;
 
-/** The parts of a VM or VMI the MAC pool reads: kind, name, owners, phase and each interface's name and MAC. */
-export function macProjection(object: StoredObject): Obj {
-  const vm = object.kind === 'VirtualMachine';
-  const ifaces = interfacesOf(object)?.list.map((i) => ({ name: i.name, macAddress: i.macAddress })) ?? [];
-  const devices = { domain: { devices: { interfaces: ifaces } } };
-  const { namespace, name, ownerReferences } = object.metadata;
-  const phase = (object.status as { phase?: unknown } | undefined)?.phase;
-  return {
-    kind: object.kind,
-    metadata: { namespace, name, ...(ownerReferences ? { ownerReferences: ownerReferences.filter((o) => o.kind === 'VirtualMachine').map((o) => ({ kind: o.kind, name: o.name })) } : {}) },
-    ...(phase !== undefined ? { status: { phase } } : {}),
-    spec: vm ? { template: { spec: devices } } : devices,
-  };
-}
-
 /** The API's mutator for the MAC pool; throws MacRangeError (field macRange) for a bad range. */
-export function macPoolMutator(options: { store: ObjectStore; dataDir: string; range?: string | undefined; signal?: AbortSignal }): Mutator {
+export function macPoolMutator(options: { store: ObjectStore; dataDir: string; range?: string | undefined; signal?: AbortSignal }): Mutator & { close(): void } {
   const range = parseMacRange(options.range ?? DEFAULT_MAC_RANGE, 'macRange');
   // The MACs in use, kept up to date per object: an admission reads them in O(1) per MAC.
   // Compact, as it holds an entry per stored VM and VMI: per MAC the holder's id, the object's
@@ -52,7 +37,11 @@ export function macPoolMutator(options: { store: ObjectStore; dataDir: string; r
       const one = h && first(h);
       return one && { holder: { id: one.holder, label: one.object }, iface: one.iface };
     },
+    has: (mac) => byMac.has(mac),
     keys: () => byMac.keys(),
+    get size() {
+      return byMac.size;
+    },
   };
   const forget = (id: string) => {
     for (const mac of byObject.get(id) ?? []) {
@@ -64,13 +53,26 @@ export function macPoolMutator(options: { store: ObjectStore; dataDir: string; r
     }
     byObject.delete(id);
   };
+  const sameHoldings = (id: string, entries: ReturnType<typeof macsInUse>): boolean => {
+    const macs = byObject.get(id) ?? [];
+    if (macs.length !== entries.size) return false;
+    for (const mac of macs) {
+      const entry = entries.get(mac);
+      const h = byMac.get(mac);
+      const mine = h === undefined ? undefined : Array.isArray(h) ? h.find((x) => x.object === id) : h.object === id ? h : undefined;
+      if (!entry || !mine || mine.iface !== entry.iface || mine.holder !== (entry.holder.id === id ? id : entry.holder.id)) return false;
+    }
+    return true;
+  };
   const signal = options.signal ?? new AbortController().signal;
   for (const key of [VM_KEY, VMI_KEY]) {
     options.store.watch(key, {}, (event) => {
       const id = `${event.object.kind} ${event.object.metadata.namespace ?? ''}/${event.object.metadata.name}`;
+      if (event.type === 'DELETED') return forget(id);
+      const entries = macsInUse([event.object as unknown as Obj]);
+      // Most changes (labels, status) leave the MACs as they were: nothing to redo.
+      if (sameHoldings(id, entries)) return;
       forget(id);
-      if (event.type === 'DELETED') return;
-      const entries = macsInUse([macProjection(event.object)]);
       if (entries.size === 0) return;
       byObject.set(id, [...entries.keys()]);
       for (const [mac, entry] of entries) {
@@ -80,16 +82,19 @@ export function macPoolMutator(options: { store: ObjectStore; dataDir: string; r
       }
     }, signal);
   }
+  // Written ahead (a reservation per 1,024 MACs), not per MAC; close() writes the exact cursor.
+  const cursor = macCursorFile(join(options.dataDir, MAC_CURSOR_FILE), { range });
   const admission = createMacAdmission({
     range,
     // Read through `inUse`, kept up to date above; no object is listed per admission.
     objects: () => [],
     inUse: () => holders,
-    cursor: macCursorFile(join(options.dataDir, MAC_CURSOR_FILE)),
+    cursor,
   });
-  return (request) => {
+  const mutator: Mutator = (request) => {
     if (request.kind.group !== 'kubevirt.io') return request.object;
     const r = admission({ kind: request.kind.kind, operation: request.operation, object: request.object, old: request.old, dryRun: request.dryRun });
     return 'object' in r ? r.object : r;
   };
+  return Object.assign(mutator, { close: () => cursor.close() });
 }

@@ -21,7 +21,9 @@ export interface MacCursorStore {
 /** Who holds each MAC in use (what macsInUse computes; a caller may keep it up to date instead). */
 export interface MacHolders {
   get(mac: string): { holder: Holder; iface: string } | undefined;
+  has(mac: string): boolean;
   keys(): Iterable<string>;
+  readonly size: number;
 }
 
 export interface MacAdmissionOptions {
@@ -112,9 +114,11 @@ export function createMacAdmission(options: MacAdmissionOptions): (request: MacA
   return (request) => {
     const webhook = MAC_WEBHOOKS[request.kind];
     if (webhook === undefined) return { object: request.object };
-    const object = structuredClone(request.object);
-    const ifaces = interfacesOf(object, request.kind);
-    if (!ifaces || ifaces.list.length === 0) return { object: request.object };
+    const given = interfacesOf(request.object, request.kind);
+    if (!given || given.list.length === 0) return { object: request.object };
+    // A copy only when a MAC is to be written in (a label patch of a VMI writes none).
+    const object = given.list.some(lacksMac) ? structuredClone(request.object) : request.object;
+    const ifaces = object === request.object ? given : interfacesOf(object, request.kind)!;
     const self = holderOf(object, request.kind);
     const held: MacHolders = options.inUse ? options.inUse() : macsInUse(options.objects());
     // On update an interface keeps the MAC it had (kubectl apply of a manifest without MACs).
@@ -144,7 +148,18 @@ export function createMacAdmission(options: MacAdmissionOptions): (request: MacA
     if (causes.length > 0) return { webhook, causes };
     // Every interface has its MAC (any update of a stored VMI): no set of every MAC in use to build.
     if (!ifaces.list.some(lacksMac)) return { object };
-    const inUse = new Set([...held.keys(), ...mine.keys()]);
+    // A view, not a copy: building a set of every MAC in use cost O(n) per create.
+    const added = new Set(mine.keys());
+    const inUse = {
+      has: (mac: string) => added.has(mac) || held.has(mac),
+      get size() {
+        return held.size + added.size;
+      },
+      *[Symbol.iterator]() {
+        yield* held.keys();
+        yield* added;
+      },
+    };
     let cursor = options.cursor.load();
     let allocated = false;
     for (const [i, iface] of ifaces.list.entries()) {
@@ -152,7 +167,7 @@ export function createMacAdmission(options: MacAdmissionOptions): (request: MacA
       try {
         const r = allocateMac({ range: options.range, inUse, cursor, ...(options.random ? { random: options.random } : {}) });
         iface.macAddress = r.mac;
-        inUse.add(r.mac);
+        added.add(r.mac);
         cursor = r.cursor;
         allocated = true;
       } catch (err) {

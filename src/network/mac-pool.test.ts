@@ -101,3 +101,18 @@ test('a malformed range names the field, the expected and the found value', () =
     assert.throws(() => parseMacRange(text, '--mac-range'), (err: unknown) => err instanceof MacRangeError && err.field === '--mac-range' && message.test(err.message), text);
   }
 });
+
+test('an allocation looks only at the MACs after the cursor, never at every MAC in use', () => {
+  const range = parseMacRange(DEFAULT_MAC_RANGE);
+  const taken = new Set(['02:00:00:00:01:01', '02:00:00:00:01:02']);
+  let looked = 0;
+  const inUse = {
+    has: (mac: string) => (looked++, taken.has(mac)),
+    size: 100_000,
+    [Symbol.iterator]: (): Iterator<string> => {
+      throw new Error('iterated every MAC in use');
+    },
+  };
+  assert.equal(allocateMac({ range, inUse, cursor: '02:00:00:00:01:00' }).mac, '02:00:00:00:01:03');
+  assert.equal(looked, 3);
+});

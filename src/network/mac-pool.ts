@@ -122,10 +122,17 @@ export function parseMacRange(text: string, field = 'macRange'): MacRange {
   throw new MacRangeError(field, RANGE_FORM, text);
 }
 
+/** The MACs in use as the allocator reads them (a Set is one; so is a view over an index). */
+export interface MacsInUse {
+  has(mac: string): boolean;
+  /** How many MACs are in use, in the range or not (bounds the search; need not be exact, only not below). */
+  readonly size: number;
+}
+
 export interface AllocateOptions {
   range: MacRange;
   /** Canonical MACs in use (outside the range too; those are ignored). */
-  inUse: ReadonlySet<string>;
+  inUse: MacsInUse & Iterable<string>;
   /** The last MAC handed out (canonical); the search starts after it. Unset or outside the range: a random start. */
   cursor?: string | undefined;
   /** [0, 1), for the random start (default Math.random). */
@@ -144,27 +151,48 @@ function nextUsable(range: MacRange, n: number): number {
   }
 }
 
-/** Picks a free MAC; returns it and the new cursor (the same MAC). Throws MacPoolExhaustedError. */
-export function allocateMac(options: AllocateOptions): { mac: string; cursor: string } {
-  const { range } = options;
-  const usable = usableCount(range);
+/** How many usable MACs of the range are in `inUse` (only for the exhausted pool's message: O(n)). */
+function countTaken(range: MacRange, inUse: Iterable<string>): number {
   let taken = 0;
-  for (const mac of options.inUse) {
+  for (const mac of inUse) {
     const n = parseInt(mac.replaceAll(':', ''), 16);
     if (n >= range.first && n <= range.last && usableMac(n)) taken++;
   }
-  if (taken >= usable) throw new MacPoolExhaustedError(range, usable, taken);
+  return taken;
+}
+
+/**
+ * Picks a free MAC; returns it and the new cursor (the same MAC). Throws MacPoolExhaustedError.
+ * O(1) amortised: it looks at the MACs after the cursor until a free one, and the cursor then
+ * moves past every MAC looked at, so each MAC in use is passed over once per turn of the range.
+ */
+export function allocateMac(options: AllocateOptions): { mac: string; cursor: string } {
+  const { range, inUse } = options;
+  const usable = usableCount(range);
   const cursor = options.cursor === undefined ? undefined : macToNumber(options.cursor);
   const start =
     cursor !== undefined && cursor >= range.first && cursor <= range.last
       ? cursor + 1
       : range.first + Math.floor((options.random ?? Math.random)() * (range.last - range.first + 1));
   let c = nextUsable(range, start);
-  // A free one is among the next taken + 1 usable MACs.
-  for (let seen = 0; seen <= taken; seen++) {
+  // Of any size + 1 usable MACs one is free; past `usable` every one was looked at.
+  const bound = Math.min(usable, inUse.size + 1);
+  for (let seen = 0; seen < bound; seen++) {
     const mac = numberToMac(c);
-    if (!options.inUse.has(mac)) return { mac, cursor: mac };
+    if (!inUse.has(mac)) return { mac, cursor: mac };
     c = nextUsable(range, c + 1);
   }
-  throw new MacPoolExhaustedError(range, usable, taken);
+  throw new MacPoolExhaustedError(range, usable, countTaken(range, inUse));
+}
+
+/** How far `to` is after `from` going forward through the range and wrapping (0 when equal). */
+export function distanceInRange(range: MacRange, from: number, to: number): number {
+  const size = range.last - range.first + 1;
+  return (((to - from) % size) + size) % size;
+}
+
+/** The MAC `steps` after `n` going forward through the range and wrapping (usable or not). */
+export function advanceInRange(range: MacRange, n: number, steps: number): number {
+  const size = range.last - range.first + 1;
+  return range.first + ((((n - range.first + steps) % size) + size) % size);
 }

@@ -37,12 +37,14 @@ test('commits made while a sync runs share the next sync, and each waits for the
   assert.ok(rest);
   void rest.then(() => settled.push('rest'));
   assert.equal(group.durable(), rest, 'callers of one batch share its promise');
+  group.committed();
+  assert.equal(group.durable(), rest, 'a commit made before the next sync starts joins the same batch and promise');
   await new Promise((done) => setImmediate(done));
   assert.equal(calls.length, 1, 'no second sync while one is in flight');
   calls[0]!(null);
   await first;
   assert.deepEqual(settled, ['first'], 'the later commits still wait');
-  assert.equal(calls.length, 2, 'one sync for the three commits made meanwhile');
+  assert.equal(calls.length, 2, 'one sync for the four commits made meanwhile');
   calls[1]!(null);
   await rest;
   assert.deepEqual(settled, ['first', 'rest']);

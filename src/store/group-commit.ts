@@ -15,10 +15,20 @@ import { DurabilityError } from './errors.ts';
 /** What fdatasync is called through (a test passes a slow or failing one). */
 export type SyncFile = (fd: number, done: (err: Error | null) => void) => void;
 
-interface Waiter {
-  seq: number;
+/** A promise with its settle functions: the commits one sync covers share it. */
+interface Batch {
+  promise: Promise<void>;
   ok: () => void;
   fail: (err: Error) => void;
+}
+
+function batch(): Batch {
+  let ok!: () => void;
+  let fail!: (err: Error) => void;
+  const promise = new Promise<void>((resolve, reject) => ((ok = resolve), (fail = reject)));
+  // A failure with no caller waiting must not become an unhandled rejection (it is logged).
+  promise.catch(() => undefined);
+  return { promise, ok, fail };
 }
 
 /** The durability of one database's commits: note each commit, then wait for durable(). */
@@ -29,12 +39,12 @@ export class GroupCommit {
   #fd: number | undefined;
   #committed = 0;
   #durable = 0;
-  #inFlight = false;
   #scheduled = false;
   #closed = false;
-  /** The promise of the commits up to #committed (one per batch, shared by its callers). */
-  #pending: { seq: number; promise: Promise<void> } | undefined;
-  readonly #waiters: Waiter[] = [];
+  /** The sync running on the thread pool: the commits up to `target`. */
+  #inFlight: (Batch & { target: number }) | undefined;
+  /** The commits after the running sync's target: they share the next sync, hence one promise. */
+  #next: Batch | undefined;
 
   constructor(databasePath: string, logger: Logger, sync: SyncFile = fdatasync) {
     this.#walPath = `${databasePath}-wal`;
@@ -60,32 +70,38 @@ export class GroupCommit {
     });
   }
 
-  /** Settles when every commit noted so far is durable; undefined when they all are already. */
+  /**
+   * Settles when every commit noted so far is durable; undefined when they all are already.
+   * Every caller until the next sync starts gets the same promise (a watcher holding lines
+   * waits once per sync, not once per write).
+   */
   durable(): Promise<void> | undefined {
     if (this.#durable >= this.#committed) return undefined;
-    const seq = this.#committed;
-    if (this.#pending?.seq === seq) return this.#pending.promise;
-    const promise = new Promise<void>((ok, fail) => this.#waiters.push({ seq, ok, fail }));
-    this.#pending = { seq, promise };
-    return promise;
+    if (this.#inFlight && this.#inFlight.target >= this.#committed) return this.#inFlight.promise;
+    this.#next ??= batch();
+    return this.#next.promise;
   }
 
   /** Syncs what is left (synchronously) and releases the descriptor; the database closes after this. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    let failure: unknown;
     if (this.#durable < this.#committed && this.#fd !== undefined) {
       try {
         fdatasyncSync(this.#fd);
-        this.#settle(this.#committed);
       } catch (error) {
-        this.#fail(this.#committed, error);
+        failure = error;
       }
     }
     // A sync still running on the thread pool closes the descriptor when it returns.
     if (!this.#inFlight) this.#release();
     // Whatever is still unsynced is synced by SQLite's own checkpoint at close.
-    this.#settle(this.#committed);
+    const waiting = [this.#inFlight, this.#next];
+    this.#next = undefined;
+    this.#durable = this.#committed;
+    if (failure !== undefined) this.#report(failure, waiting);
+    else for (const b of waiting) b?.ok();
   }
 
   #release(): void {
@@ -105,33 +121,31 @@ export class GroupCommit {
   #flush(): void {
     if (this.#inFlight || this.#closed || this.#durable >= this.#committed) return;
     const target = this.#committed;
+    const running = { ...(this.#next ?? batch()), target };
+    this.#next = undefined;
     let fd: number;
     try {
       fd = this.#walFd();
     } catch (error) {
-      this.#fail(target, error);
+      this.#durable = Math.max(this.#durable, target);
+      this.#report(error, [running]);
       return;
     }
-    this.#inFlight = true;
+    this.#inFlight = running;
     this.#sync(fd, (err) => {
-      this.#inFlight = false;
-      if (err) this.#fail(target, err);
-      else this.#settle(target);
+      this.#inFlight = undefined;
+      // Counted as settled even on failure, so later commits are not held behind a sync that will never succeed for them.
+      this.#durable = Math.max(this.#durable, target);
+      if (err) this.#report(err, [running]);
+      else running.ok();
       if (this.#closed) this.#release();
       else this.#flush();
     });
   }
 
-  #settle(upTo: number): void {
-    this.#durable = Math.max(this.#durable, upTo);
-    while (this.#waiters.length > 0 && this.#waiters[0]!.seq <= upTo) this.#waiters.shift()!.ok();
-  }
-
-  #fail(upTo: number, error: unknown): void {
+  #report(error: unknown, batches: Array<Batch | undefined>): void {
     const failure = new DurabilityError(this.#walPath, { cause: error });
     this.#logger.error({ err: error, wal: this.#walPath }, 'syncing the store to disk failed; the writes waiting for it are refused');
-    // Counted as settled so later commits are not held behind a sync that will never succeed for them.
-    this.#durable = Math.max(this.#durable, upTo);
-    while (this.#waiters.length > 0 && this.#waiters[0]!.seq <= upTo) this.#waiters.shift()!.fail(failure);
+    for (const b of batches) b?.fail(failure);
   }
 }

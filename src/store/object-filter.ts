@@ -56,7 +56,7 @@ export function compileFilter(options: FilterOptions, selectable: readonly strin
     fields,
     matches(object, labelsOverride) {
       if (namespace !== undefined && (object.metadata.namespace ?? '') !== namespace) return false;
-      if (!matchesFields(fields, (f) => fieldValue(object, f))) return false;
+      if (fields.length > 0 && !matchesFields(fields, (f) => fieldValue(object, f))) return false;
       return matchesLabels(labels, labelsOverride ?? object.metadata.labels);
     },
   };
@@ -82,12 +82,13 @@ export interface Change {
  * content with the new resourceVersion. Clients only use its key.)
  */
 export function toWatchEvent(change: Change, filter: ObjectFilter): WatchEvent | undefined {
+  // Called once per watcher per change: no closure made per call.
   const now = filter.matches(change.object);
-  const event = (type: WatchEventType): WatchEvent => ({ type, object: change.object, raw: change.json });
-  if (change.type !== 'MODIFIED') return now ? event(change.type) : undefined;
-  const before = filter.matches(change.object, change.previousLabels ?? {});
-  if (now && before) return event('MODIFIED');
-  if (now) return event('ADDED');
-  if (before) return event('DELETED');
-  return undefined;
+  let type: WatchEventType | undefined;
+  if (change.type !== 'MODIFIED') type = now ? change.type : undefined;
+  else {
+    const before = filter.matches(change.object, change.previousLabels ?? {});
+    type = now ? (before ? 'MODIFIED' : 'ADDED') : before ? 'DELETED' : undefined;
+  }
+  return type === undefined ? undefined : { type, object: change.object, raw: change.json };
 }

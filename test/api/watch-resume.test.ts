@@ -1,6 +1,7 @@
 // A watcher that reconnects with the last resourceVersion it saw misses nothing: not when its
 // connection drops while writes go on, and not across a kill -9 of the daemon in the middle of
-// writes (every acknowledged write after that version arrives, in order, once).
+// creates, patches and deletes (every acknowledged write after that version arrives, in order,
+// once, with its type).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -80,20 +81,43 @@ test('a watcher reconnecting with its last resourceVersion misses nothing, acros
   w = watch(daemon, last, record);
   for (let i = 40; i < 60; i++) await write(daemon, i);
 
-  // kill -9 with writes in flight: those acknowledged must reach the watcher after the restart.
-  const inFlight = Array.from({ length: 20 }, (_, k) => write(daemon, 60 + k).catch(() => undefined));
+  // kill -9 with creates, patches and deletes in flight: those acknowledged must reach the
+  // watcher after the restart.
+  const deletes: string[] = [];
+  const patches: number[] = [];
+  const patch = async (d: DaemonProcess, i: number) => {
+    const r = await d.http('PATCH', `${NADS}/n-${i}`, { body: JSON.stringify({ metadata: { labels: { patched: 'yes' } } }), contentType: 'application/merge-patch+json' });
+    assert.equal(r.status, 200, r.body);
+    const rv = Number((r.json() as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+    acknowledged.push(rv);
+    patches.push(rv);
+  };
+  const remove = async (d: DaemonProcess, i: number) => {
+    const r = await d.http('DELETE', `${NADS}/n-${i}`);
+    assert.equal(r.status, 200, r.body);
+    deletes.push(`n-${i}`);
+  };
+  const inFlight = [
+    ...Array.from({ length: 20 }, (_, k) => write(daemon, 60 + k).catch(() => undefined)),
+    ...Array.from({ length: 10 }, (_, k) => patch(daemon, k).catch(() => undefined)),
+    ...Array.from({ length: 10 }, (_, k) => remove(daemon, 10 + k).catch(() => undefined)),
+  ];
   await Promise.race(inFlight);
   await daemon.kill9();
   await Promise.all(inFlight);
   w.stop();
   await w.ended;
   daemon = await startDaemonProcess(t, dataDir);
+  // And after the restart: more of each, the watcher not yet back.
   for (let i = 80; i < 90; i++) await write(daemon, i);
-  const wanted = Math.max(...acknowledged);
+  for (let i = 20; i < 25; i++) await patch(daemon, i);
+  for (let i = 25; i < 30; i++) await remove(daemon, i);
+  await write(daemon, 90);
+  await daemon.http('DELETE', `${NADS}/n-90`).then((r) => assert.equal(r.status, 200, r.body));
   await new Promise<void>((done) => {
     w = watch(daemon, last, (e) => {
       record(e);
-      if (e.rv >= wanted) done();
+      if (e.type === 'DELETED' && e.name === 'n-90') done();
     });
   });
   w.stop();
@@ -103,5 +127,9 @@ test('a watcher reconnecting with its last resourceVersion misses nothing, acros
   assert.equal(new Set(rvs).size, rvs.length, 'each event once');
   const missing = acknowledged.filter((rv) => !rvs.includes(rv));
   assert.deepEqual(missing, [], 'every acknowledged write was seen');
-  assert.ok(seen.every((e) => e.type === 'ADDED'));
+  const byRv = new Map(seen.map((e) => [e.rv, e]));
+  for (const rv of patches) assert.equal(byRv.get(rv)?.type, 'MODIFIED', `the acknowledged patch at ${rv} arrived as MODIFIED`);
+  const deletedSeen = new Set(seen.filter((e) => e.type === 'DELETED').map((e) => e.name));
+  assert.deepEqual(deletes.filter((name) => !deletedSeen.has(name)), [], 'every acknowledged delete arrived as DELETED');
+  assert.ok(patches.length >= 5 && deletes.length >= 5);
 });

@@ -45,11 +45,15 @@ function conflictMessage(conflicts: FieldConflict[]): string {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!isObject(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+const same = (a: unknown, b: unknown): boolean => deepEqual(a, b);
+/** JSON equality, key order ignored (what comparing sorted serialisations said, without serialising). */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (!isObject(a) || !isObject(b)) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
 }
 
 /** Merges an applied configuration into `target` (in place): structs field by field, list-maps by key, sets by member, the rest replaced. */
@@ -150,7 +154,24 @@ export interface UpdateInput {
 export function trackUpdate(input: UpdateInput): FieldManager[] {
   const before = trackedSet(input.old ? fieldsOf(input.old, input.schema) : new Set(), input.tracked);
   const after = trackedSet(fieldsOf(input.next, input.schema), input.tracked);
-  const changed = [...after].filter((k) => !before.has(k) || !same(valueAt(input.old, splitPath(k)), valueAt(input.next, splitPath(k))));
+  // A top-level field equal before and after (the spec of a label patch) changed no path under it:
+  // one comparison of the field instead of one per leaf.
+  const unchangedTop = new Map<string, boolean>();
+  const topUnchanged = (path: string[]): boolean => {
+    const top = path[0] ?? '';
+    let equal = unchangedTop.get(top);
+    if (equal === undefined) {
+      const field = top.slice(2);
+      equal = isObject(input.old) && isObject(input.next) && deepEqual(input.old[field], input.next[field]);
+      unchangedTop.set(top, equal);
+    }
+    return equal;
+  };
+  const changed = [...after].filter((k) => {
+    if (!before.has(k)) return true;
+    const path = splitPath(k);
+    return !topUnchanged(path) && !same(valueAt(input.old, path), valueAt(input.next, path));
+  });
   const removed = [...before].filter((k) => !after.has(k));
   if (changed.length === 0 && removed.length === 0) return [...input.managers];
   const gone = new Set([...changed, ...removed]);
