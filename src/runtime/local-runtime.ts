@@ -10,7 +10,8 @@ import { createAccelProbe, type AccelProbeResult } from './accel.ts';
 import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
-import { createPod, podFor, removePod } from './pod.ts';
+import { createPod, DEFAULT_NETNS_PREFIX, podFor, removePod } from './pod.ts';
+import { createSpareNetns } from './netns-spare.ts';
 import { ARCH_PROFILES, hostArchitecture } from './qemu-arch.ts';
 import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
 import { mkdirPrivateSync, writePrivateFileSync } from '../lib/private-file.ts';
@@ -148,7 +149,10 @@ export interface LocalRuntime extends VmiRuntime {
    * or undefined for none. Throws NoVirtualCdError when the guest has no such drive.
    */
   setMedia(uid: string, file: string | undefined): Promise<void>;
-  /** Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown). */
+  /**
+   * Stops watching every guest and closes QMP connections; guests keep running (daemon shutdown).
+   * Deletes the spare network namespace.
+   */
   close(): Promise<void>;
 }
 
@@ -160,6 +164,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const starting = new Map<string, Promise<GuestObservation>>();
   const accel = options.accel ?? createAccelProbe(options.qemuBinary ? { qemuBinary: options.qemuBinary } : {});
   const pod = (uid: string) => podFor(uid, { dataDir: options.dataDir, ...(options.netnsPrefix ? { netnsPrefix: options.netnsPrefix } : {}) });
+  // Made after the first start (a daemon that starts no guest keeps none).
+  const spare = createSpareNetns({ prefix: options.netnsPrefix ?? DEFAULT_NETNS_PREFIX, log });
 
   const observation = (g: Guest): GuestObservation => {
     const exit = g.proc?.exit ?? g.exit;
@@ -258,7 +264,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
     // once, each a process or two, so a start waits for the slower of them, not their sum.
     mkdirPrivateSync(p.runDir);
-    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', createPod(p)), accel(), took.part('volumes', options.volumes(plan, volumeOptions))]);
+    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', createPod(p, spare)), accel(), took.part('volumes', options.volumes(plan, volumeOptions))]);
     if (podMade.status === 'rejected') throw podMade.reason;
     if (probed.status === 'rejected') throw probed.reason;
     if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
@@ -367,7 +373,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       if (known) return Promise.resolve(observation(known));
       let pending = starting.get(uid);
       if (!pending) {
-        pending = doStart(vmi, startOptions).finally(() => starting.delete(uid));
+        pending = doStart(vmi, startOptions).finally(() => {
+          starting.delete(uid);
+          // After the start, not during it: the spare's processes would compete with QEMU's.
+          void spare.replenish();
+        });
         starting.set(uid, pending);
       }
       return pending;
@@ -415,6 +425,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     },
 
     async adopt() {
+      await spare.sweep();
       const root = join(options.dataDir, 'run', 'vmi');
       const uids = await readdir(root).catch(() => [] as string[]);
       const found: GuestObservation[] = [];
@@ -488,6 +499,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       for (const g of guests.values()) g.proc?.detach();
       guests.clear();
       listeners.clear();
+      await spare.close();
     },
 
     paths(uid) {

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { mkdirPrivate } from '../lib/private-file.ts';
+import { mkdirPrivateSync } from '../lib/private-file.ts';
+import type { SpareNetns } from './netns-spare.ts';
 
 const run = promisify(execFile);
 
@@ -50,10 +51,16 @@ async function ip(netns: string, ...args: string[]): Promise<string> {
 /** Whether the named network namespace exists. */
 export const netnsExists = (netns: string): boolean => existsSync(join('/run/netns', netns));
 
-/** Creates the run dir and the netns (loopback up); reuses either when it already exists. */
-export async function createPod(pod: Pod): Promise<void> {
-  await mkdirPrivate(pod.runDir);
-  if (!netnsExists(pod.netns)) await ip(pod.netns, 'netns', 'add', pod.netns);
+/**
+ * Creates the run dir and the netns (loopback up); reuses either when it already exists. With a
+ * spare, a new netns is the spare taken under the pod's name when one is ready.
+ */
+export async function createPod(pod: Pod, spare?: SpareNetns): Promise<void> {
+  mkdirPrivateSync(pod.runDir); // synchronous: a pool round trip costs a reschedule under load
+  if (!netnsExists(pod.netns)) {
+    if (spare && (await spare.take(pod.netns))) return;
+    await ip(pod.netns, 'netns', 'add', pod.netns);
+  }
   await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'dev', 'lo', 'up');
 }
 

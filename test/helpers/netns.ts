@@ -4,8 +4,10 @@
 // namespace was made by this test).
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { isSpareNetns } from '../../src/runtime/netns-spare.ts';
 
 const run = promisify(execFile);
 
@@ -152,10 +154,24 @@ export async function createNodeNamespace(t: TestContextLike, options: { bridge?
   };
 }
 
-/** Network namespaces whose name starts with `prefix` (a prefix unique to one test run). */
+/**
+ * Every network namespace whose name starts with `prefix` (a prefix unique to one test run),
+ * pods and a daemon's spare alike: what a cleanup removes.
+ */
 export async function namespacesWithPrefix(prefix: string): Promise<string[]> {
   const names = await readdir('/run/netns').catch(() => [] as string[]);
   return names.filter((n) => n.startsWith(prefix)).sort();
+}
+
+/**
+ * The pods' namespaces under `prefix`, for assertions: all but a daemon's spare (made ahead of
+ * a guest start, src/runtime/netns-spare.ts), of which there is at most one — more fails.
+ */
+export async function podNamespaces(prefix: string): Promise<string[]> {
+  const names = await namespacesWithPrefix(prefix);
+  const spares = names.filter(isSpareNetns);
+  assert.ok(spares.length <= 1, `network namespaces under ${prefix}: expected at most one spare, found ${spares.join(', ')}`);
+  return names.filter((n) => !isSpareNetns(n));
 }
 
 /**

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { buildContainerDiskLayout, buildTestDisk, type TestDisk } from '../../scripts/guest/disk-image.ts';
 import { testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess, type Run } from '../api/daemon-process.ts';
-import { netnsUnavailable, type TestContextLike } from './netns.ts';
+import { namespacesWithPrefix, netnsUnavailable, type TestContextLike } from './netns.ts';
 import { qemuUnavailable } from './qemu.ts';
 import { registryUnavailable, startRegistry, type TestRegistry } from './registry.ts';
 
@@ -39,12 +39,6 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
     await sleep(500);
   }
-}
-
-/** Network namespaces whose name starts with `prefix`. */
-export async function netnsWithPrefix(prefix: string): Promise<string[]> {
-  const names = await readdir('/run/netns').catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(prefix));
 }
 
 /** Pids of live QEMU processes whose command line mentions `text` (a uid, a run dir, a data dir). */
@@ -141,7 +135,7 @@ export async function startVmiNode(t: TestContextLike, options: { name: string; 
         /* gone */
       }
     }
-    for (const ns of await netnsWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
+    for (const ns of await namespacesWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
   });
   const ok = (args: string[], r: Run) => {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);

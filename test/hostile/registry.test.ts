@@ -17,8 +17,8 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { startDaemonProcess } from '../api/daemon-process.ts';
 import { pxevirt } from '../cli/cli-process.ts';
-import { netnsWithPrefix } from '../helpers/vmi-node.ts';
 import { startHostileRegistry } from './hostile-registry.ts';
+import { namespacesWithPrefix } from '../helpers/netns.ts';
 
 const run = promisify(execFile);
 const skip = existsSync('/usr/bin/qemu-img') ? false : 'qemu-img not installed (qemu-utils)';
@@ -132,7 +132,7 @@ test('a hostile registry cannot reach host paths or exhaust the node', { skip, t
     reg.challenge(undefined);
     const prefix = `pxh${randomBytes(2).toString('hex')}-`;
     t.after(async () => {
-      for (const ns of await netnsWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
+      for (const ns of await namespacesWithPrefix(prefix)) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
     });
     const d = await startDaemonProcess(t, join(work, 'vmi-data'), { controllers: true, args: ['--registry-mirror', `docker.io=${reg.url}`, '--netns-prefix', prefix] });
     const vmi = {

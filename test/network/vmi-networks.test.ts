@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { createNodeNamespace, namespacesWithPrefix, netnsUnavailable, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
+import { createNodeNamespace, netnsUnavailable, podNamespaces, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
 import { until } from '../helpers/vmi-node.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 
@@ -20,7 +20,8 @@ const skip = kubectlMissing() ?? (await netnsUnavailable()) ?? (await qemuUnavai
 
 async function inventory(node: NodeNamespace, prefix: string): Promise<string> {
   const links = (JSON.parse((await node.exec('ip', ['-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
-  const pods = await namespacesWithPrefix(prefix);
+  // The daemon's spare namespace (at most one) is not a pod: it is there after the first start.
+  const pods = await podNamespaces(prefix);
   return JSON.stringify({ links, pods });
 }
 
@@ -115,7 +116,7 @@ test('VMI networks: CNI failures fail the VMI with the plugin\'s message, and te
     assert.equal(new Set(podIps).size, 10, `ten distinct pod addresses: ${podIps.join(' ')}`);
     const macs = running.flatMap((o) => (o.status?.interfaces ?? []).map((i) => i.mac));
     assert.equal(new Set(macs).size, 20, 'twenty distinct MACs from the pool');
-    const pods = await namespacesWithPrefix(prefix);
+    const pods = await podNamespaces(prefix);
     assert.equal(pods.length, 10, 'one pod netns per VMI');
     const bridgePorts = JSON.parse((await node.exec('ip', ['-j', 'link', 'show', 'master', 'br1'])).stdout || '[]') as unknown[];
     assert.equal(bridgePorts.length, 10, 'ten veths on br1');

@@ -20,7 +20,7 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing } from '../api/daemon-process.ts';
-import { createNodeNamespace, ip, netnsUnavailable, type Namespace, type NodeNamespace } from '../helpers/netns.ts';
+import { createNodeNamespace, ip, namespacesWithPrefix, netnsUnavailable, podNamespaces, type Namespace, type NodeNamespace } from '../helpers/netns.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { imageEntry, pxevirtBin, seedNadPxeServer, stageImage } from '../helpers/pxe.ts';
@@ -73,10 +73,6 @@ async function nodeLinks(node: NodeNamespace): Promise<string[]> {
     .sort();
 }
 
-async function netnsWithPrefix(prefix: string): Promise<string[]> {
-  return (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
-}
-
 /** Pids of live processes whose command line mentions `text` (our run dir). */
 async function processesWith(text: string): Promise<number[]> {
   const pids: number[] = [];
@@ -102,7 +98,7 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   const prefix = `pxst${randomBytes(2).toString('hex')}-`;
   t.after(async () => {
     // Whatever the test left (it fails before delete): our prefixed namespaces only.
-    for (const ns of await netnsWithPrefix(prefix)) {
+    for (const ns of await namespacesWithPrefix(prefix)) {
       for (const pid of (await ip('netns', 'pids', ns).catch(() => '')).split(/\s+/).filter(Boolean)) {
         try {
           process.kill(Number(pid), 'SIGKILL');
@@ -154,7 +150,7 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.match(ready.status.netns, new RegExp(`^${prefix}[0-9a-f]{8}$`));
   assert.ok(ready.metadata.finalizers.includes('pxe.pxevirt.io/pxeserver-cleanup'));
   const netns: string = ready.status.netns;
-  assert.deepEqual(await netnsWithPrefix(prefix), [netns]);
+  assert.deepEqual(await podNamespaces(prefix), [netns]);
   // The pod's net1 is a veth whose peer is a port of br1 in the node namespace, with the address.
   assert.match(await ip('-n', netns, '-o', 'addr', 'show', 'dev', 'net1'), /inet 192\.168\.100\.1\/24/);
   assert.equal((await ip('-n', netns, 'link', 'show', 'dev', 'net1')).includes(ready.status.mac), true, 'status.mac is net1\'s MAC');
@@ -345,7 +341,7 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.equal((await getJson(daemon, 'pxeservers')).items.length, 0, 'the new store has no PXEServer');
   assert.match(daemon.log(), /a PXE server of another store is running here: left alone/);
   assert.deepEqual(await processesWith(runDir), [recovered.pid], 'the other store\'s server still runs');
-  assert.ok(existsSync(join(runDir, 'pod.json')) && (await netnsWithPrefix(prefix)).length > 0, 'its run dir and netns are where they were');
+  assert.ok(existsSync(join(runDir, 'pod.json')) && (await podNamespaces(prefix)).length > 0, 'its run dir and netns are where they were');
   await daemon.stop();
   for (const f of dbFiles) {
     await rm(join(dataDir, f), { force: true });
@@ -360,7 +356,7 @@ test('a PXEServer on the seed NAD serves DHCP, TFTP and HTTP, reports them, surv
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.deepEqual(await processesWith(runDir), []);
   assert.equal(existsSync(`/proc/${recovered.pid}`), false);
-  assert.deepEqual(await netnsWithPrefix(prefix), []);
+  assert.deepEqual(await podNamespaces(prefix), []);
   assert.equal(existsSync(runDir), false);
   assert.deepEqual(await readdir(join(dataDir, 'run', 'pxeserver')), []);
   assert.deepEqual(await readdir(join(dataDir, 'cni', 'cache', 'pods')).catch(() => []), [], `no cached CNI results left; daemon said: ${daemon.log().split('\n').filter((l) => /CNI|cni/.test(l) && /"level":[45]0/.test(l)).join('\n')}`);

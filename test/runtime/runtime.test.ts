@@ -25,7 +25,7 @@ import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from 
 import { netnsExists } from '../../src/runtime/pod.ts';
 import type { VmiSpec } from '../../src/resources/vmi-schema.ts';
 import type { GuestObservation, VmiObject } from '../../src/runtime/types.ts';
-import { netnsUnavailable } from '../helpers/netns.ts';
+import { namespacesWithPrefix, netnsUnavailable } from '../helpers/netns.ts';
 import { qemuUnavailable } from '../helpers/qemu.ts';
 import { cleanSerial, qemusWith, typeOnSerial } from '../helpers/vmi-node.ts';
 
@@ -111,6 +111,8 @@ test('guests run as detached QEMU in their own pods: boot, bootOrder, QMP, adopt
     const rt = make();
     for (const uid of uids) await rt.cleanup(uid).catch(() => undefined);
     for (const r of runtimes) await r.close();
+    // The runner was SIGKILLed: its spare namespace has no one left to delete it.
+    for (const ns of await namespacesWithPrefix(netnsPrefix)) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   });
 

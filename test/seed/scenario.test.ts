@@ -24,7 +24,7 @@ import { promisify } from 'node:util';
 import { buildContainerDiskLayout, buildTestDisk } from '../../scripts/guest/disk-image.ts';
 import { buildTestGuest, testGuestUnavailable } from '../../scripts/test-guest.ts';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { createNodeNamespace, namespacesWithPrefix, netnsUnavailable, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
+import { createNodeNamespace, netnsUnavailable, podNamespaces, removeNamespaces, type NodeNamespace } from '../helpers/netns.ts';
 import { until } from '../helpers/vmi-node.ts';
 import { baseUrl, browserUnavailable, ensureUiBuilt, launchBrowser, newContext, saveScreenshot, signIn } from '../web/browser.ts';
 import { seedPxeServer, stageImage, tempDir } from '../helpers/pxe.ts';
@@ -46,7 +46,8 @@ const clean = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\
 /** Interface names and netns names seen from the node (what must be the same before and after). */
 async function nodeInventory(node: NodeNamespace, prefix: string): Promise<{ links: string[]; pods: string[] }> {
   const links = (JSON.parse((await node.exec('ip', ['-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
-  const pods = await namespacesWithPrefix(prefix);
+  // The daemon's spare namespace (at most one) is not a pod: it is there after the first start.
+  const pods = await podNamespaces(prefix);
   return { links, pods };
 }
 

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cidataLinePrefix } from '../../scripts/guest/init-script.ts';
-import { diskVmiSpec, netnsWithPrefix, qemusWith, startVmiNode, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
+import { podNamespaces } from '../helpers/netns.ts';
+import { diskVmiSpec, qemusWith, startVmiNode, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
 
 const skip = await vmiNodeUnavailable();
 
@@ -69,6 +70,6 @@ test('the guest of a VMI sees its cloud-init NoCloud ISO with the VMI\'s user-da
   // Deleted with grace 0: its QEMU, run dir and pod netns go with it.
   await node.kubectl(['delete', 'vmi', 'ci-vmi', '--grace-period=0', '--force', '--timeout=60s']);
   await until('the VMI\'s QEMU gone', async () => (await qemusWith(uid)).length === 0, 60_000);
-  await until('the pod netns gone', async () => (await netnsWithPrefix(node.prefix)).length === 0, 60_000);
+  await until('the pod netns gone', async () => (await podNamespaces(node.prefix)).length === 0, 60_000);
   assert.equal(existsSync(join(node.dataDir, 'run', 'vmi', uid)), false, 'run dir removed');
 });

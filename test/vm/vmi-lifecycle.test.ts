@@ -17,7 +17,9 @@ import { test } from 'node:test';
 import type { DaemonProcess } from '../api/daemon-process.ts';
 import { pxevirt as runCli } from '../cli/cli-process.ts';
 import { ACPI_POWER_BUTTON_LINE } from '../../scripts/test-guest.ts';
-import { cleanSerial, netnsWithPrefix, qemusWith, startVmiNode, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
+import { isSpareNetns } from '../../src/runtime/netns-spare.ts';
+import { namespacesWithPrefix, podNamespaces } from '../helpers/netns.ts';
+import { cleanSerial, qemusWith, startVmiNode, typeOnSerial, until, vmiNodeUnavailable } from '../helpers/vmi-node.ts';
 
 const skip = await vmiNodeUnavailable();
 
@@ -82,9 +84,14 @@ test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are
 
   // kill -9 of the daemon, then a new one: both guests still Running, adopted, none started twice.
   const qemusBefore = [...(await qemusWith(uid)), ...(await qemusWith(vmUid1))].sort();
+  // After its starts the daemon keeps one spare namespace ready; the kill -9 leaves it behind.
+  const spareOf = async () => (await namespacesWithPrefix(prefix)).filter(isSpareNetns);
+  const killedSpare = await until('the daemon\'s spare namespace', async () => ((await spareOf()).length === 1 ? await spareOf() : undefined), 30_000);
   d = await node.restart();
   // The new daemon's runtime reports both guests alive once it has adopted them.
   await until('both guests adopted', async () => /pxevirt_qemu_processes 2/.test((await d.http('GET', '/metrics')).body), 60_000);
+  // Adoption deletes the spare of the daemon that was killed; the new one has started nothing yet.
+  assert.deepEqual(await spareOf(), [], `the killed daemon's spare ${killedSpare.join(' ')} is deleted`);
   assert.equal(await jsonpath('vmi', 'testvmi', '{.status.phase}'), 'Running');
   assert.equal(await jsonpath('vmi', 'testvm', '{.status.phase}'), 'Running');
   assert.deepEqual([...(await qemusWith(uid)), ...(await qemusWith(vmUid1))].sort(), qemusBefore, 'the same QEMU processes, one each');
@@ -148,12 +155,12 @@ test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are
   assert.equal(normal, 'The VirtualMachineInstance was shut down.');
 
   // Delete with grace 0: gone at once, its netns and run dir with it.
-  const netns = (await netnsWithPrefix(prefix)).length;
+  const netns = (await podNamespaces(prefix)).length;
   await kubectl(['delete', 'vmi', 'testvmi', '--grace-period=0', '--force', '--timeout=60s']);
   assert.equal((await d.kubectl(['get', 'vmi', 'testvmi'])).code, 1);
   await until('the VMI\'s QEMU gone', async () => (await qemusWith(uid)).length === 0, 30_000);
   assert.equal(existsSync(join(dataDir, 'run', 'vmi', uid)), false, 'run dir removed');
-  assert.equal((await netnsWithPrefix(prefix)).length, netns - 1, 'pod netns removed');
+  assert.equal((await podNamespaces(prefix)).length, netns - 1, 'pod netns removed');
 
   // restart: the VM's VMI is replaced by a new one that boots again.
   const restarted = await pxevirt(['restart', 'vm', 'testvm']);
@@ -183,7 +190,8 @@ test('a VMI and a VM boot from a mirrored containerDisk, report Running, and are
   await until('the VM Stopped', async () => (await jsonpath('vm', 'testvm', '{.status.printableStatus}')) === 'Stopped', 60_000);
   assert.equal(await jsonpath('vm', 'testvm', '{.spec.runStrategy}'), 'Halted');
   await until('the VM\'s QEMU gone', async () => (await qemusWith(vmUid3)).length === 0, 30_000);
-  assert.deepEqual(await netnsWithPrefix(prefix), []);
+  assert.deepEqual(await podNamespaces(prefix), []);
   assert.deepEqual(await qemusWith(dataDir), []);
   assert.equal(await d.stop(), 0);
+  assert.deepEqual(await namespacesWithPrefix(prefix), [], 'the daemon deletes its spare namespace when it stops');
 });

@@ -1,0 +1,146 @@
+// One network namespace made ahead of need, so that a guest start does not wait for the kernel
+// to build one (~50–90 ms on this machine, most of a pod's cost: `ip netns add` is mostly
+// kernel time, see docs/benchmarks.md). A start takes the spare by bind-mounting it under the
+// pod's name (one `mount`, a few ms); once the start is over, the spare's own name is dropped
+// and a new spare made (`replenish`), so neither competes with QEMU's start for the CPU.
+// Container runtimes keep pause sandboxes warm for the same reason.
+//
+// The spare is named `<prefix>spare-<pid>-<4 hex>`: under the daemon's netns prefix (so whatever
+// cleans a prefix after a kill -9 cleans it too), told from a pod by `isSpareNetns` (a pod is
+// `<prefix><8 of the uid>`), and with the daemon's pid, so a later daemon deletes a spare whose
+// owner has died, and never a live daemon's. One daemon has at most one spare name at a time.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '../lib/logger.ts';
+
+const run = promisify(execFile);
+const NETNS_DIR = '/run/netns';
+const SPARE = /spare-([0-9]{1,10})-[0-9a-f]{4}$/;
+
+export interface SpareNetns {
+  /**
+   * Makes the spare namespace (loopback up) known as `target`; false when there is none ready
+   * or `target` exists: the caller makes its own.
+   */
+  take(target: string): Promise<boolean>;
+  /** Drops a taken spare's own name and makes a new spare (after a start, in the background). */
+  replenish(): Promise<void>;
+  /** Whether a spare is ready to be taken now. */
+  ready(): boolean;
+  /** Deletes the spares of daemons that have died under the same prefix (at daemon start). */
+  sweep(): Promise<void>;
+  /** Deletes the spare (and one being made, once it is). */
+  close(): Promise<void>;
+}
+
+/** Whether a namespace name is a daemon's spare (`…spare-<pid>-<4 hex>`) rather than a pod's. */
+export const isSpareNetns = (name: string): boolean => SPARE.test(name);
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Names of spares under `prefix` whose daemon is gone. */
+export function staleSpares(prefix: string, names: readonly string[], isAlive: (pid: number) => boolean = alive): string[] {
+  const pattern = new RegExp(`^${escape(prefix)}${SPARE.source}`);
+  return names.filter((name) => {
+    const m = pattern.exec(name);
+    return m !== null && !isAlive(Number(m[1]));
+  });
+}
+
+export function createSpareNetns(options: { prefix: string; log: Logger }): SpareNetns {
+  const { prefix, log } = options;
+  let ready: string | undefined;
+  // A spare given to a pod whose own name is still to be dropped.
+  let taken: string | undefined;
+  let making: Promise<void> | undefined;
+  let closed = false;
+
+  const del = (name: string) =>
+    run('ip', ['netns', 'del', name]).then(
+      () => undefined,
+      (err: unknown) => log.warn({ netns: name, err: String((err as { stderr?: string }).stderr ?? err) }, 'cannot delete a spare network namespace'),
+    );
+
+  const replenish = (): Promise<void> => {
+    if (closed) return making ?? Promise.resolve();
+    if (making) return making;
+    if (ready !== undefined && taken === undefined) return Promise.resolve();
+    making = (async () => {
+      if (taken !== undefined) {
+        // Only the name goes: the pod's bind mount keeps the namespace.
+        await del(taken);
+        taken = undefined;
+      }
+      if (closed || ready !== undefined) return;
+      const name = `${prefix}spare-${process.pid}-${randomBytes(2).toString('hex')}`;
+      try {
+        await run('ip', ['netns', 'add', name]);
+        await run('ip', ['-n', name, 'link', 'set', 'dev', 'lo', 'up']);
+      } catch (err) {
+        log.warn({ netns: name, err: String((err as { stderr?: string }).stderr ?? err) }, 'cannot make a spare network namespace; pods make their own');
+        await del(name);
+        return;
+      }
+      if (closed) await del(name);
+      else ready = name;
+    })().finally(() => (making = undefined));
+    return making;
+  };
+
+  return {
+    ready: () => ready !== undefined,
+    replenish,
+    async sweep() {
+      let names: string[];
+      try {
+        names = readdirSync(NETNS_DIR);
+      } catch {
+        return; // no /run/netns yet: no spare either
+      }
+      for (const stale of staleSpares(prefix, names)) {
+        log.info({ netns: stale }, 'deleting the spare network namespace of a daemon that has ended');
+        await del(stale);
+      }
+    },
+    async take(target) {
+      const name = ready;
+      if (name === undefined || taken !== undefined) return false;
+      const path = join(NETNS_DIR, target);
+      try {
+        writeFileSync(path, '', { flag: 'wx', mode: 0 });
+      } catch {
+        return false;
+      }
+      ready = undefined;
+      try {
+        await run('mount', ['--bind', join(NETNS_DIR, name), path]);
+      } catch (err) {
+        rmSync(path, { force: true });
+        ready = name;
+        log.warn({ netns: target, err: String((err as { stderr?: string }).stderr ?? err) }, 'cannot bind the spare network namespace; making one');
+        return false;
+      }
+      taken = name;
+      return true;
+    },
+    async close() {
+      closed = true;
+      await making;
+      for (const name of [ready, taken]) if (name !== undefined) await del(name);
+      ready = undefined;
+      taken = undefined;
+    },
+  };
+}
