@@ -8,10 +8,12 @@
 // Timed: POST sent → status.phase Running seen (polled every 50 ms), and → serial.log non-empty.
 // The peer, in the same run: the very QEMU command line pxevirt used for a warm-up VMI, started
 // by hand (no daemon, no netns) on a fresh overlay over the same cached disk, COUNT times:
-// spawn → QMP says running, spawn → first serial byte; its RSS once booted (first 3 runs).
+// spawn → QMP says running, spawn → first serial byte; its RSS once booted (first 3 runs); its
+// runs interleaved with the alone VMIs. The load average before and after is in the result.
 // Everything is removed at the end (also on SIGINT/SIGTERM).
 //   node --import tsx bench/vmi.ts [COUNT [PEER_RUNS]]   prints the JSON result (defaults 20, 5)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +38,8 @@ export interface VmiBenchResult {
   vmis: number;
   memory: string;
   peerRuns: number;
+  /** /proc/loadavg's 1, 5 and 15 minute figures when the bench began and when it ended. */
+  loadavg: { start: number[]; end: number[] };
   pxevirt: {
     /** Each VMI alone (deleted before the next is created), as the peer runs. */
     createToRunning: Quantiles;
@@ -88,6 +92,7 @@ function rssOf(pid: number): Promise<number> {
   });
 }
 
+const loadavg = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 const nonEmpty = (path: string) => stat(path).then((s) => s.size > 0, () => false);
 
 /** Set by a signal: every wait stops, so the bench's cleanup runs. */
@@ -198,6 +203,7 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
   const log = options.log ?? (() => undefined);
   const cleanups: Array<() => unknown> = [];
   const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
+  const loadStart = loadavg();
   const work = await mkdtemp(join(tmpdir(), 'pxevirt-bench-vmi-'));
   try {
     const node = await startVmiNode(scope, { name: 'bench-disk' });
@@ -223,9 +229,6 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
     await until('the warm-up QEMU gone', async () => (await qemusWith(warmUid)).length === 0, 60_000);
     const templateArgv = argv.map((a) => a.split(runDir(warmUid)).join(template));
 
-    log(`bench vmi: peer — the same QEMU command line by hand, ${peerRuns} runs (the first ${PEER_BOOTS} booted for their RSS)`);
-    const peer: Array<{ qmpMs: number; serialMs: number; rss?: number }> = [];
-    for (let i = 0; i < peerRuns; i++) peer.push(await peerRun(templateArgv, template, work, i, i < PEER_BOOTS ? node.disk.marker : undefined));
 
     // One VMI: POST → Running and → first serial byte, measured together.
     const createOne = async (name: string): Promise<{ uid: string; runningMs: number; serialMs: number }> => {
@@ -243,11 +246,16 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
       return { uid, runningMs: runningAt - t0, serialMs: serialAt - t0 };
     };
 
-    // Alone, as the peer ran: each VMI deleted (grace 0) and its QEMU gone before the next.
-    log(`bench vmi: ${count} VMIs (${memory}) one at a time, each deleted before the next`);
+    // Alone, as the peer runs: each VMI deleted (grace 0) and its QEMU gone before the next.
+    // Interleaved with the peer's runs (peer, VMI, peer, VMI…): on a shared machine whose load
+    // drifts by minutes, two blocks one after the other compared two different machines.
+    log(`bench vmi: ${count} VMIs (${memory}) one at a time, each deleted before the next, interleaved with ${peerRuns} runs of the peer — the same QEMU command line by hand (the first ${PEER_BOOTS} booted for their RSS)`);
+    const peer: Array<{ qmpMs: number; serialMs: number; rss?: number }> = [];
     const alone: Array<{ runningMs: number; serialMs: number }> = [];
     const aloneUids: string[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < Math.max(count, peerRuns); i++) {
+      if (i < peerRuns) peer.push(await peerRun(templateArgv, template, work, i, i < PEER_BOOTS ? node.disk.marker : undefined));
+      if (i >= count) continue;
       const r = await createOne(`alone-${i}`);
       alone.push(r);
       aloneUids.push(r.uid);
@@ -322,6 +330,7 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
       vmis: count,
       memory,
       peerRuns,
+      loadavg: { start: loadStart, end: loadavg() },
       pxevirt,
       peer: peerFigures,
       ratios: {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +99,8 @@ test('an aborted start kills the child and fails with "start aborted"', async (t
   const dir = await runDir(t);
   const aborter = new AbortController();
   const launching = DetachedProcess.launch({ runDir: dir, name: 'idle', argv: idle(dir), log: silentLogger, ready: async () => false, signal: aborter.signal });
-  await waitFor(() => existsSync(detachedFiles(dir, 'idle').pidfile));
+  // The wrapper's echo creates the file, then writes the pid: wait for the digits.
+  await waitFor(() => existsSync(detachedFiles(dir, 'idle').pidfile) && /^\d+\s*$/.test(readFileSync(detachedFiles(dir, 'idle').pidfile, 'utf8')));
   const pid = Number(await readFile(detachedFiles(dir, 'idle').pidfile, 'utf8'));
   aborter.abort();
   await assert.rejects(launching, (e: unknown) => e instanceof DetachedStartError && /start aborted/.test(e.message));

@@ -116,6 +116,9 @@ export class QemuProcess {
     const proc = await DetachedProcess.launch({
       ...qemuKind(o.runDir, o.log),
       netns: o.netns,
+      // QEMU opens its taps through /dev/net/tun and reads no /sys/class/net: the network
+      // namespace alone, without `ip netns exec`'s mount namespace and sysfs mount.
+      enter: 'nsenter',
       argv: [o.qemuBinary ?? 'qemu-system-x86_64', ...o.args],
       ready: async () => {
         qmp = await QmpClient.connect(socket, { timeoutMs: 2000, ...(o.signal ? { signal: o.signal } : {}) });
