@@ -46,6 +46,8 @@ export interface VmiBenchResult {
     createToFirstSerialByte: Quantiles;
     /** p50 ms of each step inside the runtime's start (pod, accel, volumes, network, files, qemu). */
     startSteps: Record<string, number>;
+    /** p50 ms: POST → 'starting guest', → 'QEMU started', → Running seen (phaseMedians). */
+    startPhases: Record<string, number>;
     /** The same while the earlier VMIs of the run keep running (0 … COUNT−1 guests beside it). */
     withOthersRunning: { createToRunning: Quantiles; createToFirstSerialByte: Quantiles };
     /** (daemon VmRSS with every VMI running − before the first) / VMIs. */
@@ -112,6 +114,36 @@ async function whenTrue(what: string, probe: () => Promise<boolean>, timeoutMs: 
 async function phaseOf(node: VmiNode, name: string): Promise<string | undefined> {
   const r = await node.daemon.http('GET', `${VMIS}/${name}`);
   return r.status === 200 ? ((r.json().status as { phase?: string } | undefined)?.phase) : undefined;
+}
+
+/**
+ * Where a create → Running goes around the runtime's start, p50 over these VMIs: POST sent →
+ * the controller's 'starting guest', that → the runtime's 'QEMU started', that → Running seen
+ * by the bench (the status write, its sync, the GET). From the daemon's log times (wall clock,
+ * ms) and the bench's wall clock at POST and at Running.
+ */
+export function phaseMedians(daemonLog: string, runs: ReadonlyArray<{ uid: string; postAt: number; runningAt: number }>): Record<string, number> {
+  const at = new Map<string, number>();
+  for (const line of daemonLog.split('\n')) {
+    const msg = line.includes('"starting guest"') ? 'starting' : line.includes('"QEMU started"') ? 'started' : undefined;
+    if (!msg) continue;
+    try {
+      const entry = JSON.parse(line) as { uid?: string; time?: string };
+      if (entry.uid && entry.time && !at.has(`${msg} ${entry.uid}`)) at.set(`${msg} ${entry.uid}`, Date.parse(entry.time));
+    } catch {
+      // not a JSON log line
+    }
+  }
+  const phases = { postToStartingGuest: [] as number[], startingGuestToQemuStarted: [] as number[], qemuStartedToRunningSeen: [] as number[] };
+  for (const r of runs) {
+    const starting = at.get(`starting ${r.uid}`);
+    const started = at.get(`started ${r.uid}`);
+    if (starting === undefined || started === undefined) continue;
+    phases.postToStartingGuest.push(starting - r.postAt);
+    phases.startingGuestToQemuStarted.push(started - starting);
+    phases.qemuStartedToRunningSeen.push(r.runningAt - started);
+  }
+  return Object.fromEntries(Object.entries(phases).map(([k, xs]) => [k, round(median(xs))]));
 }
 
 /** p50 of each step of the runtime's guest start ('QEMU started' log lines, src/runtime/local-runtime.ts) for these VMIs. */
@@ -231,9 +263,10 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
 
 
     // One VMI: POST → Running and → first serial byte, measured together.
-    const createOne = async (name: string): Promise<{ uid: string; runningMs: number; serialMs: number }> => {
+    const createOne = async (name: string): Promise<{ uid: string; runningMs: number; serialMs: number; postAt: number; runningAt: number }> => {
       const body = JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name }, spec });
       const t0 = performance.now();
+      const postAt = performance.timeOrigin + t0;
       const created = await node.daemon.http('POST', VMIS, { body, contentType: 'application/json' });
       if (created.status !== 201) throw new Error(`bench: POST ${name}: expected 201, found ${created.status}: ${created.body.slice(0, 300)}`);
       const uid = String((created.json().metadata as { uid: string }).uid);
@@ -243,7 +276,7 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
         whenTrue(`${name}'s first serial byte`, () => nonEmpty(join(runDir(uid), 'serial.log')), 180_000),
       ]);
       log(`bench vmi: ${name} Running after ${(runningAt - t0).toFixed(0)} ms, first serial byte after ${(serialAt - t0).toFixed(0)} ms`);
-      return { uid, runningMs: runningAt - t0, serialMs: serialAt - t0 };
+      return { uid, runningMs: runningAt - t0, serialMs: serialAt - t0, postAt, runningAt: performance.timeOrigin + runningAt };
     };
 
     // Alone, as the peer runs: each VMI deleted (grace 0) and its QEMU gone before the next.
@@ -251,7 +284,7 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
     // drifts by minutes, two blocks one after the other compared two different machines.
     log(`bench vmi: ${count} VMIs (${memory}) one at a time, each deleted before the next, interleaved with ${peerRuns} runs of the peer — the same QEMU command line by hand (the first ${PEER_BOOTS} booted for their RSS)`);
     const peer: Array<{ qmpMs: number; serialMs: number; rss?: number }> = [];
-    const alone: Array<{ runningMs: number; serialMs: number }> = [];
+    const alone: Array<{ uid: string; runningMs: number; serialMs: number; postAt: number; runningAt: number }> = [];
     const aloneUids: string[] = [];
     for (let i = 0; i < Math.max(count, peerRuns); i++) {
       if (i < peerRuns) peer.push(await peerRun(templateArgv, template, work, i, i < PEER_BOOTS ? node.disk.marker : undefined));
@@ -264,6 +297,8 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
     }
     const startSteps = stepMedians(node.daemon.log(), new Set(aloneUids));
     log(`bench vmi: the runtime's start steps (p50 ms): ${JSON.stringify(startSteps)}`);
+    const startPhases = phaseMedians(node.daemon.log(), alone);
+    log(`bench vmi: around the runtime's start (p50 ms): ${JSON.stringify(startPhases)}`);
 
     const daemonPid = node.daemon.child.pid!;
     await sleep(2000);
@@ -308,6 +343,7 @@ export async function benchVmi(options: VmiBenchOptions = {}): Promise<VmiBenchR
       createToRunning: quantiles(alone.map((r) => r.runningMs)),
       createToFirstSerialByte: quantiles(alone.map((r) => r.serialMs)),
       startSteps,
+      startPhases,
       withOthersRunning: {
         createToRunning: quantiles(loaded.map((r) => r.runningMs)),
         createToFirstSerialByte: quantiles(loaded.map((r) => r.serialMs)),
