@@ -244,6 +244,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   }
 
   async function doStart(vmi: VmiObject, startOptions: StartOptions): Promise<GuestObservation> {
+    // A spare namespace is bound under the pod's name while QEMU starts: however the start
+    // ends, the pod's namespace has its name by then, so a cleanup finds it and never races.
+    const pending: { bind?: () => Promise<void> } = {};
+    try {
+      return await startGuest(vmi, startOptions, pending);
+    } finally {
+      await pending.bind?.().catch(() => undefined);
+    }
+  }
+
+  async function startGuest(vmi: VmiObject, startOptions: StartOptions, pending: { bind?: () => Promise<void> }): Promise<GuestObservation> {
     const uid = vmi.metadata.uid;
     const p = pod(uid);
     // A guest this run dir already had (a previous daemon's) is adopted, never started twice:
@@ -267,8 +278,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     // The pod's namespace and the volumes (overlays, ISOs: qemu-img) are independent: made at
     // once, each a process or two, so a start waits for the slower of them, not their sum.
     mkdirPrivateSync(p.runDir);
-    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', createPod(p, spare)), accel(), took.part('volumes', options.volumes(plan, volumeOptions))]);
+    const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', () => createPod(p, spare)), accel(), took.part('volumes', () => options.volumes(plan, volumeOptions))]);
     if (podMade.status === 'rejected') throw podMade.reason;
+    const podNetns = podMade.value;
+    pending.bind = podNetns.bind;
+    const podBound = () => podNetns.bind().catch((err: unknown) => Promise.reject(new GuestStartError(uid, (err as Error).message, { cause: err })));
     if (probed.status === 'rejected') throw probed.reason;
     if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
     // KVM runs only the host's own architecture: any other is software-emulated.
@@ -281,6 +295,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     for (const d of disks) if (d.path.startsWith(`${p.runDir}/`)) chmodSync(d.path, 0o600);
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
+      if (plan.nics.length > 0) await podBound(); // CNI finds the pod's namespace by its name
       try {
         attachment = await options.network.attach(plan, p, startOptions.signal ? { signal: startOptions.signal } : {});
       } catch (err) {
@@ -347,8 +362,16 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     guests.set(uid, g);
     const qemuDirFd = openSync(files.qemuDir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
-      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, fds: [qemuDirFd], ...(qemuBinary ? { qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
+      // The bind's process is spawned after QEMU's: it is not on QEMU's way to its start.
+      const proc = await QemuProcess.launch({ netns: podNetns.enter, runDir: p.runDir, args, log, fds: [qemuDirFd], afterSpawn: () => void podBound().catch(() => undefined), ...(qemuBinary ? { qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
       watch(g, proc);
+      // Entered by the spare's name: the guest runs once its namespace is the pod's too.
+      try {
+        await podBound();
+      } catch (err) {
+        await proc.kill((err as Error).message);
+        throw err;
+      }
       // A one-time boot override: this boot used it; every later reset boots as the spec says.
       try {
         for (const step of bootRestoreSteps(plan)) await proc.execute('qom-set', { path: step.path, property: 'bootindex', value: step.value });
@@ -516,16 +539,19 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 }
 
 /** Milliseconds spent in each named step of a guest start, for the start log (docs/benchmarks.md). */
-function stepTimes(): { step(name: string): void; part<T>(name: string, p: Promise<T>): Promise<T>; ms: Record<string, number> } {
+function stepTimes(): { step(name: string): void; part<T>(name: string, start: () => Promise<T>): Promise<T>; ms: Record<string, number> } {
   let last = performance.now();
   const ms: Record<string, number> = {};
   const since = (t: number) => Math.round((performance.now() - t) * 10) / 10;
   return {
     ms,
-    /** The time of one of several concurrent parts of the next step (informational: not summed). */
-    part(name, p) {
+    /**
+     * The time of one of several concurrent parts of the next step (informational: not summed),
+     * from before its synchronous beginning (a spawn, small files) to its end.
+     */
+    part(name, start) {
       const t = performance.now();
-      return p.finally(() => (ms[name] = since(t)));
+      return start().finally(() => (ms[name] = since(t)));
     },
     step(name) {
       const now = performance.now();

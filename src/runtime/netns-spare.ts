@@ -1,7 +1,8 @@
 // One network namespace made ahead of need, so that a guest start does not wait for the kernel
 // to build one (~50–90 ms on this machine, most of a pod's cost: `ip netns add` is mostly
 // kernel time, see docs/benchmarks.md). A start takes the spare by bind-mounting it under the
-// pod's name (one `mount`, a few ms); once the start is over, the spare's own name is dropped
+// pod's name (one `mount`, a few ms, while QEMU already starts inside it by the spare's name);
+// once the start is over, the spare's own name is dropped
 // and a new spare made (`replenish`), so neither competes with QEMU's start for the CPU.
 // Container runtimes keep pause sandboxes warm for the same reason.
 //
@@ -22,10 +23,12 @@ const SPARE = /spare-([0-9]{1,10})-[0-9a-f]{4}$/;
 
 export interface SpareNetns {
   /**
-   * Makes the spare namespace (loopback up) known as `target`; false when there is none ready
-   * or `target` exists: the caller makes its own.
+   * Gives the spare namespace (loopback up) to `target`: `enter` is the spare's own name, which a
+   * process can join at once; `bind()` makes it known as `target` too (a bind mount: a process,
+   * started at the first call, the same promise after). Undefined when none is ready or
+   * `target` exists: the caller makes its own.
    */
-  take(target: string): Promise<boolean>;
+  take(target: string): { enter: string; bind: () => Promise<void> } | undefined;
   /** Drops a taken spare's own name and makes a new spare (after a start, in the background). */
   replenish(): Promise<void>;
   /** Whether a spare is ready to be taken now. */
@@ -114,26 +117,31 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
         await del(stale);
       }
     },
-    async take(target) {
+    take(target) {
       const name = ready;
-      if (name === undefined || taken !== undefined) return false;
+      if (name === undefined || taken !== undefined) return undefined;
       const path = join(NETNS_DIR, target);
       try {
         writeFileSync(path, '', { flag: 'wx', mode: 0 });
       } catch {
-        return false;
+        return undefined;
       }
+      // Taken from here on, bound or not: a process may already be inside; replenish drops the name.
       ready = undefined;
-      try {
-        await run('mount', ['--bind', join(NETNS_DIR, name), path]);
-      } catch (err) {
-        rmSync(path, { force: true });
-        ready = name;
-        log.warn({ netns: target, err: String((err as { stderr?: string }).stderr ?? err) }, 'cannot bind the spare network namespace; making one');
-        return false;
-      }
       taken = name;
-      return true;
+      let bound: Promise<void> | undefined;
+      const bind = () => {
+        bound ??= run('mount', ['--bind', join(NETNS_DIR, name), path]).then(
+          () => undefined,
+          (err: unknown) => {
+            rmSync(path, { force: true });
+            throw new Error(`cannot bind the spare network namespace ${name} as ${target}: ${String((err as { stderr?: string }).stderr ?? err).trim()}`, { cause: err });
+          },
+        );
+        bound.catch(() => undefined); // the caller awaits it; never an unhandled rejection meanwhile
+        return bound;
+      };
+      return { enter: name, bind };
     },
     async close() {
       closed = true;

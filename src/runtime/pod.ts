@@ -51,17 +51,26 @@ async function ip(netns: string, ...args: string[]): Promise<string> {
 /** Whether the named network namespace exists. */
 export const netnsExists = (netns: string): boolean => existsSync(join('/run/netns', netns));
 
+/** A pod's namespace as a start gets it: the name to enter now; `bind()` makes it known by the pod's name. */
+export interface PodNetns {
+  enter: string;
+  bind: () => Promise<void>;
+}
+
 /**
  * Creates the run dir and the netns (loopback up); reuses either when it already exists. With a
- * spare, a new netns is the spare taken under the pod's name when one is ready.
+ * spare ready, a new netns is the spare, entered by its own name; `bind()` binds it under the
+ * pod's (the caller starts that when it suits it, and waits for it before the pod is used by name).
  */
-export async function createPod(pod: Pod, spare?: SpareNetns): Promise<void> {
+export async function createPod(pod: Pod, spare?: SpareNetns): Promise<PodNetns> {
   mkdirPrivateSync(pod.runDir); // synchronous: a pool round trip costs a reschedule under load
   if (!netnsExists(pod.netns)) {
-    if (spare && (await spare.take(pod.netns))) return;
+    const given = spare?.take(pod.netns);
+    if (given) return given;
     await ip(pod.netns, 'netns', 'add', pod.netns);
   }
   await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'dev', 'lo', 'up');
+  return { enter: pod.netns, bind: () => Promise.resolve() };
 }
 
 /** Pids of the processes inside the netns. */

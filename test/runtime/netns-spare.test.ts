@@ -24,18 +24,23 @@ test('a pod takes the spare namespace, a new one is made, close deletes it', { s
   t.after(() => spare.close());
 
   // None ready at first: the caller makes its own; a spare is made after the start.
-  assert.equal(await spare.take(`${prefix}a`), false);
+  assert.equal(spare.take(`${prefix}a`), undefined);
   assert.equal(netnsExists(`${prefix}a`), false);
   await spare.replenish();
   assert.ok(spare.ready());
   const [first] = await spares(prefix);
   assert.ok(first !== undefined && isSpareNetns(first), `one spare, named as a spare: ${first}`);
-  assert.equal(await spare.take(`${prefix}a`), true);
+  const given = spare.take(`${prefix}a`);
+  assert.equal(given?.enter, first, 'entered by the spare\'s own name at once');
+  await given?.bind();
   assert.ok(netnsExists(`${prefix}a`));
+  // The same namespace under both names.
+  const inode = async (name: string) => (await run('stat', ['-L', '-c', '%i', `/run/netns/${name}`])).stdout;
+  assert.equal(await inode(`${prefix}a`), await inode(first!));
   const lo = JSON.parse((await run('ip', ['-n', `${prefix}a`, '-j', 'link', 'show', 'lo'])).stdout) as { flags: string[] }[];
   assert.ok(lo[0]!.flags.includes('UP'), `lo is up in the taken namespace: ${JSON.stringify(lo)}`);
   // Nothing more is taken until the taken spare's name is dropped and a new one made.
-  assert.equal(await spare.take(`${prefix}b`), false);
+  assert.equal(spare.take(`${prefix}b`), undefined);
   assert.equal(netnsExists(`${prefix}b`), false);
   await spare.replenish();
   const now = await spares(prefix);
@@ -44,7 +49,7 @@ test('a pod takes the spare namespace, a new one is made, close deletes it', { s
   assert.ok(netnsExists(`${prefix}a`), 'the pod keeps the namespace when the spare\'s name goes');
 
   // An existing name is never taken over: the spare stays.
-  assert.equal(await spare.take(`${prefix}a`), false);
+  assert.equal(spare.take(`${prefix}a`), undefined);
   assert.ok(spare.ready());
   assert.deepEqual(await spares(prefix), now);
 
