@@ -156,10 +156,10 @@ export interface LocalRuntime extends VmiRuntime {
   close(): Promise<void>;
 }
 
-/** Creates the runtime; call adopt() once before starting anything. */
 /** How long after a start the spare namespace is replaced (docs/benchmarks.md, create → Running). */
 const SPARE_AFTER_START_MS = 1000;
 
+/** Creates the runtime; call adopt() once before starting anything. */
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const log = options.log;
   const guests = new Map<string, Guest>();
