@@ -74,6 +74,15 @@ export function endedWhileStarting(pid: number, runDir: string): boolean {
   return !cmdline.split('\0').some((a) => a.includes(runDir));
 }
 
+/** Whether pid is a process whose command line reads empty: between its fork and its exec's end. */
+export function execInProgress(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === '';
+  } catch {
+    return false; // gone: not starting either
+  }
+}
+
 /** Whether pid is a live (not zombie) process whose command line names runDir. */
 export function isProcessOf(pid: number, runDir: string): boolean {
   try {
@@ -277,7 +286,9 @@ export class DetachedProcess {
         const exit = await classify(o);
         throw new DetachedStartError(o.runDir, o.name, `exited while starting (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code ?? 'unknown'}`})`, await detachedLogTail(o.runDir, o.name));
       }
-      if (await o.ready().catch(() => false)) break;
+      // Ready, and past its exec: the wrapper names the pid right after its fork, and a process
+      // mid-exec reads an empty command line, which the watch would take for its end.
+      if ((await o.ready().catch(() => false)) && !execInProgress(pid)) break;
       if (o.signal?.aborted) return fail('start aborted');
       if (Date.now() > deadline) return fail(`not ready within ${timeoutMs} ms`);
       await sleep(readyPause());
