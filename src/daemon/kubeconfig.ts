@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 
 /**
  * The kubeconfig extension (on the cluster) that names the daemon's unix socket; pxevirt's CLI
- * uses it for a loopback server (src/cli/client/local-socket.ts), kubectl ignores it.
+ * uses it for a loopback server (src/cli/client/local-socket.ts), kubectl ignores it. The CLI's
+ * reader spells the same name (kube.cjs holds no daemon code; src/cli/client/kubeconfig.test.ts checks).
  */
 export const SOCKET_EXTENSION = 'pxevirt.io/socket';
 

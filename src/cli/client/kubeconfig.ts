@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KubeconfigError, NoKubeconfigError } from './cli-errors.ts';
 import { parseSimpleYaml } from './simple-yaml.ts';
-import { SOCKET_EXTENSION } from '../../daemon/kubeconfig.ts';
 
 /** Where and how to talk to the API server. */
 export interface ClusterAccess {
@@ -23,6 +22,9 @@ export interface ClusterAccess {
   /** The local daemon's unix socket (the cluster's `pxevirt.io/socket` extension); used only as local-socket.ts allows. */
   socket?: string;
 }
+
+/** The cluster extension `pxevirt up` writes to name its unix socket (src/daemon/kubeconfig.ts writes the same name; kubeconfig.test.ts checks). */
+export const SOCKET_EXTENSION = 'pxevirt.io/socket';
 
 /** The socket path of a cluster's `pxevirt.io/socket` extension, if any. */
 function socketExtension(cluster: Record<string, unknown>): string | undefined {
