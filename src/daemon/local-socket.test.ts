@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../lib/logger.ts';
+import { ServerLimits } from '../api/node-adapter.ts';
 import { apiSocketPath, listenLocalSocket, LocalSocketError, MAX_SOCKET_PATH_BYTES } from './local-socket.ts';
 
 function dataDir(t: { after: (fn: () => unknown) => void }): string {
@@ -42,6 +43,10 @@ test('serves on <data-dir>/api/api.sock, a 0600 socket in a 0700 directory, and 
   assert.equal(lstatSync(join(dir, 'api')).mode & 0o777, 0o700);
   assert.equal(lstatSync(sock.path).mode & 0o777, 0o600);
   assert.equal(await get(sock.path), 'served');
+  // Bounded like the HTTPS listener: connection cap, slowloris and whole-request timeouts.
+  assert.equal(sock.server.maxConnections, ServerLimits.maxConnections);
+  assert.equal(sock.server.headersTimeout, ServerLimits.headersTimeoutMs);
+  assert.equal(sock.server.requestTimeout, ServerLimits.requestTimeoutMs);
   await sock.close();
   assert.equal(existsSync(sock.path), false);
 });

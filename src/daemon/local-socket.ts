@@ -5,7 +5,7 @@
 // token and go through the same listener as HTTPS (same handler, auth, body limits, timeouts,
 // connection cap): the socket adds a path, not a privilege.
 import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ export interface LocalSocketOptions {
 
 export interface LocalSocket {
   path: string;
+  /** The listening server (its bounds are the HTTPS listener's: ServerLimits). */
+  server: Server;
   /** Stops listening, drops connections, removes the socket file (when it is still this one). */
   close(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export async function listenLocalSocket(options: LocalSocketOptions): Promise<Lo
   const ino = lstatSync(path).ino;
   return {
     path,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
