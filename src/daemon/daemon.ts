@@ -40,6 +40,7 @@ import { DiskCache, prepareVolumes, sweepMedia } from '../runtime/volumes/index.
 import { createCa, createServerCert, type KeyPairPem } from './certs.ts';
 import { imageCacheDir } from './config.ts';
 import { kubeconfigText, serverUrl } from './kubeconfig.ts';
+import { listenLocalSocket, type LocalSocket } from './local-socket.ts';
 import { macPoolMutator } from './mac-pool.ts';
 import { instancetypeMutator } from './instancetype-mutator.ts';
 import { nncpHost, nodeCniManager, vmiNetworking } from './node-network.ts';
@@ -197,6 +198,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ path: join(options.dataDir, 'pxevirt.db'), logger: options.log.child({ component: 'store' }) });
   let server: Server | undefined;
+  let apiSocket: LocalSocket | undefined;
   let controllers: Controllers | undefined;
   let pxeServers: PxeServerController | undefined;
   let nncp: Controllers | undefined;
@@ -277,7 +279,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const web = withWebUi(handler, { token });
     // Redfish writes (power state, events) are acknowledged once durable, like the API's.
     const front = (req: Parameters<typeof web>[0]) => (isRedfishPath(req.path) ? afterDurable(store, redfish(req)) : web(req));
-    server = createServer({ cert: cert.certPem, key: cert.keyPem, ...serverOptions }, nodeListener(front, options.log.child({ component: 'api' }), { bodyLimit }));
+    const listener = nodeListener(front, options.log.child({ component: 'api' }), { bodyLimit });
+    server = createServer({ cert: cert.certPem, key: cert.keyPem, ...serverOptions }, listener);
     server.maxConnections = ServerLimits.maxConnections;
     // console and vnc: websockets through the same handler (and its auth).
     const upgrades = websocketUpgrades(handler, options.log.child({ component: 'api' }));
@@ -288,8 +291,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       listening.listen(port, host, () => resolve());
     });
     const actual = (listening.address() as AddressInfo).port;
+    // The same listener on a unix socket, for the CLI on this host (the kubeconfig names it).
+    apiSocket = await listenLocalSocket({ dataDir: options.dataDir, listener, upgrade: upgrades.listener, log: options.log.child({ component: 'api' }) });
     const kubeconfigPath = join(options.dataDir, 'kubeconfig');
-    writePrivate(kubeconfigPath, kubeconfigText({ server: serverUrl(host, actual), caPem: ca.certPem, token }));
+    writePrivate(kubeconfigPath, kubeconfigText({ server: serverUrl(host, actual), caPem: ca.certPem, token, ...(apiSocket ? { socket: apiSocket.path } : {}) }));
     if (runtime) {
       controllers = await startControllers({ store, runtime, nodeName, log: options.log.child({ component: 'controllers' }), metrics });
       storage = await startStorageController({
@@ -335,6 +340,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const nncpRunning = nncp;
     const storageRunning = storage;
     const detach = closeRuntime;
+    const localSocket = apiSocket;
     let closing: Promise<void> | undefined;
     return {
       host,
@@ -352,6 +358,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
                 listening.closeAllConnections();
               }),
           )
+          .then(() => localSocket?.close())
           .finally(async () => {
             await detach?.();
             stopEventExpiry();
@@ -373,6 +380,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await storage?.stop();
     await closeRuntime?.();
     server?.close();
+    await apiSocket?.close();
     stopEventExpiry();
     store.close();
     throw err;

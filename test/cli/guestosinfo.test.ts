@@ -2,16 +2,10 @@
 // KubeVirt's "no guest agent" error (pxevirt runs none), wrapped the way virtctl wraps it; a VMI
 // that is not there is NotFound. The daemon runs in-process on the fake runtime (no guest boots).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { createFakeRuntime } from '../../src/controllers/fake-runtime.ts';
-import { startDaemon } from '../../src/daemon/daemon.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
 import { kubectlMissing } from '../api/daemon-process.ts';
 import { pxevirt } from './cli-process.ts';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.ts';
 
 const VMI = JSON.stringify({
   apiVersion: 'kubevirt.io/v1',
@@ -21,18 +15,10 @@ const VMI = JSON.stringify({
 });
 
 test('guestosinfo of a running VMI is KubeVirt\'s no-guest-agent error as virtctl prints it; of a missing VMI, NotFound', { skip: kubectlMissing(), timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-osinfo-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const daemon = await startDaemon({ dataDir: dir, listen: '127.0.0.1:0', log: silentLogger, runtime: createFakeRuntime(), nodeName: 'node-os' });
-  t.after(() => daemon.close());
-  const env = { KUBECONFIG: daemon.kubeconfigPath };
-  const kubectl = (args: string[], input?: string) =>
-    new Promise<void>((done, fail) => {
-      const p = execFile('kubectl', ['--kubeconfig', daemon.kubeconfigPath, ...args], { timeout: 60_000 }, (err, _out, stderr) => (err ? fail(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : done()));
-      if (input !== undefined) p.stdin?.end(input);
-    });
-  await kubectl(['apply', '-f', '-'], VMI);
-  await kubectl(['wait', '--for=jsonpath={.status.phase}=Running', 'vmi/osvmi', '--timeout=60s']);
+  const d = await startInProcessDaemon(t, { nodeName: 'node-os', prefix: 'pxevirt-osinfo-' });
+  const env = { KUBECONFIG: d.kubeconfig };
+  await d.kubectlOk(['apply', '-f', '-'], VMI);
+  await d.kubectlOk(['wait', '--for=jsonpath={.status.phase}=Running', 'vmi/osvmi', '--timeout=60s']);
 
   const running = await pxevirt(undefined, ['guestosinfo', 'osvmi'], { env });
   assert.notEqual(running.code, 0);

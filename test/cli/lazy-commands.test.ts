@@ -47,16 +47,18 @@ test('the kube verbs\' single-file entry (kube.cjs) holds no QEMU, PXE, store, w
   assert.deepEqual(heavy, [], 'modules the kube verbs should not load');
 });
 
-test('kube.cjs loads child_process and fs/promises only when a verb uses them, not for `get`', async (t) => {
+test('kube.cjs loads child_process, fs/promises and https only when a verb uses them, not for `get`', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pxevirt-cli-build-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await buildCli(join(dir, 'dist'));
   // `get vmi` with no kubeconfig: the get verb's modules are all initialised, then it fails.
   const script = `require(${JSON.stringify(join(dir, 'dist/cli', KUBE_ENTRY))}).runKubeVerb(['node', 'pxevirt', 'get', 'vmi']).then(() => process.stdout.write(JSON.stringify(process.moduleLoadList)));`;
-  const loaded = await new Promise<string[]>((done, fail) =>
-    execFile(process.execPath, ['-e', script], { env: { ...process.env, KUBECONFIG: join(dir, 'none') } }, (err, stdout, stderr) => (stdout ? done(JSON.parse(stdout) as string[]) : fail(new Error(`${err?.message}: ${stderr}`)))),
+  const { loaded, stderr } = await new Promise<{ loaded: string[]; stderr: string }>((done, fail) =>
+    execFile(process.execPath, ['-e', script], { env: { ...process.env, KUBECONFIG: join(dir, 'none') } }, (err, stdout, stderr) => (stdout ? done({ loaded: JSON.parse(stdout) as string[], stderr }) : fail(new Error(`${err?.message}: ${stderr}`)))),
   );
-  assert.ok(loaded.includes('NativeModule https'), 'the REST client is loaded, so the get path ran');
+  assert.ok(stderr.includes(join(dir, 'none')), `the get path ran up to reading the kubeconfig: ${stderr}`);
+  // HTTPS is loaded at the first request that needs it, never for the local daemon's socket.
+  for (const name of ['https', 'tls', 'http']) assert.ok(!loaded.includes(`NativeModule ${name}`), `${name} not loaded before a request`);
   for (const name of LAZY_BUILTINS) assert.ok(!loaded.includes(`NativeModule ${name}`), `${name} not loaded: ${loaded.filter((m) => m.startsWith('NativeModule')).join(' ')}`);
 });
 

@@ -13,9 +13,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { kubectlMissing, startDaemonProcess, tempDataDir, type DaemonProcess } from '../api/daemon-process.ts';
-import { startDaemon } from '../../src/daemon/daemon.ts';
-import { createFakeRuntime } from '../../src/controllers/fake-runtime.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.ts';
 
 const skip = kubectlMissing();
 const BIN = join(resolve(fileURLToPath(import.meta.url), '../../..'), 'bin/pxevirt');
@@ -162,17 +160,7 @@ test('pxevirt up refuses a malformed --mac-range naming the flag, the expected a
 });
 
 test('with the controllers on, each VMI the VM controller starts carries the VM\'s MAC', { skip }, async (t) => {
-  const dataDir = tempDataDir(t);
-  const runtime = createFakeRuntime();
-  const daemon = await startDaemon({ dataDir, listen: '127.0.0.1:0', log: silentLogger, runtime, nodeName: 'node-mac' });
-  t.after(() => daemon.close());
-  const kubectl: Kubectl = (args, input) =>
-    new Promise((done) => {
-      const p = execFile('kubectl', ['--kubeconfig', daemon.kubeconfigPath, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-      if (input !== undefined) p.stdin?.end(input);
-    });
+  const { daemon, runtime, kubectl, dataDir } = await startInProcessDaemon(t, { nodeName: 'node-mac' });
   const until = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
     for (let i = 0; i < 600; i++) {
       const v = await probe();

@@ -6,17 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { startDaemon } from '../../src/daemon/daemon.ts';
-import { createFakeRuntime } from '../../src/controllers/fake-runtime.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.ts';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -25,14 +20,7 @@ const SUSHY_DRIVE = new URL('./clients/sushy_drive.py', import.meta.url).pathnam
 type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: any };
 
 async function setup(t: import('node:test').TestContext) {
-  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-redfish-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const runtime = createFakeRuntime();
-  const daemon = await startDaemon({ dataDir: dir, listen: '127.0.0.1:0', log: silentLogger, runtime, nodeName: 'node-x' });
-  t.after(() => daemon.close());
-  const config = parse(readFileSync(daemon.kubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { 'certificate-authority-data': string } }>; users: Array<{ user: { token: string } }> };
-  const ca = Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64');
-  const token = config.users[0]!.user.token;
+  const { daemon, runtime, token, ca, caFile } = await startInProcessDaemon(t, { nodeName: 'node-x', prefix: 'pxevirt-redfish-' });
   const call = (method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) =>
     new Promise<Reply>((done, fail) => {
       const req = request({ host: '127.0.0.1', port: daemon.port, method, path, ca, headers: { 'content-type': 'application/json', ...o.headers } }, (res) => {
@@ -75,8 +63,6 @@ async function setup(t: import('node:test').TestContext) {
   const vm = created.body as { metadata: { uid: string; resourceVersion: string } };
   const admin = `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
   // The clients verify the daemon's certificate against its CA (requests reads REQUESTS_CA_BUNDLE).
-  const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, ca);
   const env = { ...process.env, REQUESTS_CA_BUNDLE: caFile, CURL_CA_BUNDLE: caFile };
   return { daemon, runtime, token, call, kube, uid: vm.metadata.uid, admin, url: `https://127.0.0.1:${daemon.port}`, caFile, env };
 }

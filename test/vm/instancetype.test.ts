@@ -6,19 +6,14 @@
 // that sets CPU or memory itself is refused with KubeVirt's message. A VM inferring its matchers
 // from a PVC's labels (inferFromVolume) gets them named; one whose PVC has none is refused.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { createFakeRuntime } from '../../src/controllers/fake-runtime.ts';
-import { startDaemon } from '../../src/daemon/daemon.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
 import { planVmi } from '../../src/resources/device-plan.ts';
 import { parseVmi } from '../../src/resources/vmi-spec.ts';
 import { qemuArgs } from '../../src/runtime/qemu-args.ts';
 import { kubectlMissing } from '../api/daemon-process.ts';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BUNDLE = join(ROOT, 'manifests', 'common-instancetypes.yaml');
@@ -43,22 +38,8 @@ const vmManifest = (name: string, domainExtra: Record<string, unknown> = {}) =>
   });
 
 test('a VM from the common-instancetypes bundle gets u1.small and the linux preference, pinned against later edits', { skip: kubectlMissing(), timeout: 180_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pxevirt-itypes-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const daemon = await startDaemon({ dataDir: dir, listen: '127.0.0.1:0', log: silentLogger, runtime: createFakeRuntime(), nodeName: 'node-it' });
-  t.after(() => daemon.close());
-  const kubectl = (args: string[], input?: string) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      const p = execFile('kubectl', ['--kubeconfig', daemon.kubeconfigPath, ...args], { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-        done({ code: err ? Number((err as { code?: unknown }).code ?? 1) || 1 : 0, stdout, stderr }),
-      );
-      if (input !== undefined) p.stdin?.end(input);
-    });
-  const ok = async (args: string[], input?: string) => {
-    const r = await kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const d = await startInProcessDaemon(t, { nodeName: 'node-it', prefix: 'pxevirt-itypes-' });
+  const { kubectl, kubectlOk: ok } = d;
   const json = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json'])) as Record<string, any>;
 
   const applied = await ok(['apply', '-f', BUNDLE]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Discovery, type ResourceInfo } from './discovery.ts';
-import { DISCOVERY_TTL_MS, fileDiscoveryCache } from './discovery-cache.ts';
+import { DISCOVERY_TTL_MS, fileDiscoveryCache, fnv1a64 } from './discovery-cache.ts';
 
 const vmis: ResourceInfo = { group: 'kubevirt.io', version: 'v1', resource: 'virtualmachineinstances', singular: 'virtualmachineinstance', kind: 'VirtualMachineInstance', namespaced: true, shortNames: ['vmi'], verbs: ['get'], categories: ['all'] };
 
@@ -55,4 +55,10 @@ test('an expired, corrupt or other server\'s cache is not used', async (t) => {
   const file = join(dir, 'pxevirt', 'discovery', readdirSync(join(dir, 'pxevirt', 'discovery'))[0] ?? '');
   writeFileSync(file, '{"server":"https://127.0.0.1:6443","resources":[{"kind":1}]}');
   assert.equal(cache.load(), undefined, 'corrupt');
+});
+
+test('names files by FNV-1a 64 of server and credentials (the published test vectors)', () => {
+  assert.equal(fnv1a64(''), 'cbf29ce484222325');
+  assert.equal(fnv1a64('a'), 'af63dc4c8601ec8c');
+  assert.equal(fnv1a64('foobar'), '85944171f73967e8');
 });

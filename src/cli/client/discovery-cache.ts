@@ -3,7 +3,6 @@
 // name the cached list does not know refreshes it once (Discovery.resolve), so a server that
 // gained a kind is seen at once. Files are 0600 in 0700 directories, read with a size cap,
 // and a corrupt or foreign file is ignored.
-import { createHash } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceInfo } from './discovery.ts';
@@ -28,10 +27,22 @@ const isResource = (r: unknown): r is ResourceInfo => {
   return typeof o === 'object' && o !== null && typeof o.resource === 'string' && typeof o.kind === 'string' && typeof o.group === 'string' && typeof o.version === 'string' && Array.isArray(o.shortNames) && Array.isArray(o.verbs) && Array.isArray(o.categories);
 };
 
+/**
+ * FNV-1a, 64 bits, as 16 hex digits: names the cache file per server and credentials. Not
+ * node:crypto's SHA-256, whose module costs ~10% of `pxevirt get` to load (docs/benchmarks.md);
+ * the name only keeps credentials apart (the file also records its server, checked on load) and
+ * sits in the user's own 0700 directory, so nothing here needs a cryptographic hash.
+ */
+export function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text, 'utf8')) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
 /** The cache for one server URL (and credentials: a different token may see other kinds one day). */
 export function fileDiscoveryCache(dir: string, server: string, identity: string, now: () => number = Date.now): DiscoveryCache {
   const host = server.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 100);
-  const file = join(dir, 'pxevirt', 'discovery', `${host}-${createHash('sha256').update(`${server}\n${identity}`).digest('hex').slice(0, 16)}.json`);
+  const file = join(dir, 'pxevirt', 'discovery', `${host}-${fnv1a64(`${server}\n${identity}`)}.json`);
   return {
     load() {
       try {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultKubeconfigPath, kubeconfigCandidates, loadKubeconfig, parseKubeconfig } from './kubeconfig.ts';
+import { defaultKubeconfigPath, kubeconfigCandidates, loadKubeconfig, parseKubeconfig, SOCKET_EXTENSION } from './kubeconfig.ts';
+import { kubeconfigText, SOCKET_EXTENSION as DAEMON_SOCKET_EXTENSION } from '../../daemon/kubeconfig.ts';
+import { parseSimpleYaml } from './simple-yaml.ts';
 import { KubeconfigError, NoKubeconfigError } from './cli-errors.ts';
 
 const text = `
@@ -51,4 +53,14 @@ test('no kubeconfig anywhere says to run pxevirt up or set KUBECONFIG', () => {
   };
   assert.throws(() => loadKubeconfig(undefined, { uid: 0 }, enoent), (err: unknown) => err instanceof NoKubeconfigError && err.message.startsWith('no kubeconfig: run `pxevirt up` or set KUBECONFIG'));
   assert.equal(loadKubeconfig(undefined, { KUBECONFIG: '/k' }, () => text).token, 'secret-token');
+});
+
+test('reads the socket path from the kubeconfig pxevirt up writes (simple YAML reader and library alike)', () => {
+  assert.equal(SOCKET_EXTENSION, DAEMON_SOCKET_EXTENSION);
+  const written = kubeconfigText({ server: 'https://127.0.0.1:6443', caPem: 'PEM', token: 't', socket: '/var/lib/pxevirt/api/api.sock' });
+  assert.notEqual(parseSimpleYaml(written), undefined, 'the fast reader reads it');
+  const access = parseKubeconfig(written, '/k');
+  assert.equal(access.socket, '/var/lib/pxevirt/api/api.sock');
+  assert.equal(access.server, 'https://127.0.0.1:6443');
+  assert.equal(parseKubeconfig(kubeconfigText({ server: 'https://127.0.0.1:6443', caPem: 'PEM', token: 't' }), '/k').socket, undefined);
 });

@@ -19,6 +19,18 @@ export interface ClusterAccess {
   clientKey?: string;
   /** The current context's namespace, or `default`. */
   namespace: string;
+  /** The local daemon's unix socket (the cluster's `pxevirt.io/socket` extension); used only as local-socket.ts allows. */
+  socket?: string;
+}
+
+/** The cluster extension `pxevirt up` writes to name its unix socket (src/daemon/kubeconfig.ts writes the same name; kubeconfig.test.ts checks). */
+export const SOCKET_EXTENSION = 'pxevirt.io/socket';
+
+/** The socket path of a cluster's `pxevirt.io/socket` extension, if any. */
+function socketExtension(cluster: Record<string, unknown>): string | undefined {
+  const list = Array.isArray(cluster.extensions) ? (cluster.extensions as unknown[]) : [];
+  const ext = list.find((e): e is { extension?: unknown } => typeof e === 'object' && e !== null && (e as { name?: unknown }).name === SOCKET_EXTENSION)?.extension;
+  return typeof ext === 'object' && ext !== null ? str((ext as { path?: unknown }).path) : undefined;
 }
 
 /** What the environment says; passed in so tests need no real home. */
@@ -82,6 +94,8 @@ export function parseKubeconfig(text: string, path: string, readFile: (p: string
   const ca = b64(cluster['certificate-authority-data']) ?? file(cluster['certificate-authority']);
   if (ca) access.ca = ca;
   if (cluster['insecure-skip-tls-verify'] === true) access.insecureSkipTlsVerify = true;
+  const socket = socketExtension(cluster);
+  if (socket) access.socket = socket;
   const token = str(user.token) ?? file(user.tokenFile)?.trim();
   if (token) access.token = token;
   const cert = b64(user['client-certificate-data']) ?? file(user['client-certificate']);

@@ -1,9 +1,12 @@
-// A small Kubernetes REST client on node:https: JSON requests with the kubeconfig's CA and
-// bearer token, error Status bodies thrown as ApiStatusError, and watch streams.
-import http from 'node:http';
-import https from 'node:https';
+// A small Kubernetes REST client: JSON requests with the kubeconfig's CA and bearer token,
+// error Status bodies thrown as ApiStatusError, and watch streams. It talks HTTPS, or to the
+// local daemon over its unix socket when the kubeconfig names one the file system vouches for
+// (local-socket.ts); a socket that cannot be connected to is given up for HTTPS.
 import type { ClusterAccess } from './kubeconfig.ts';
 import { ApiStatusError, ConnectionError, type ApiStatus } from './cli-errors.ts';
+import { usableSocket } from './local-socket.ts';
+import type { RestResponse, Transport } from './transport.ts';
+import { SocketConnectError, SocketRequestError, unixTransport } from './unix-transport.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -53,21 +56,20 @@ function statusFromCode(code: number, text: string): ApiStatus {
 /** Talks JSON to one API server. */
 export class RestClient {
   readonly access: ClusterAccess;
-  private readonly agent: http.Agent;
+  private local: Transport | undefined;
+  private remote: Transport | undefined;
   private readonly onWarning: (text: string) => void;
 
-  constructor(access: ClusterAccess, options: { onWarning?: (text: string) => void } = {}) {
+  constructor(access: ClusterAccess, options: { onWarning?: (text: string) => void; socket?: string } = {}) {
     this.access = access;
     this.onWarning = options.onWarning ?? (() => {});
-    this.agent = access.server.startsWith('https:')
-      ? new https.Agent({
-          keepAlive: true,
-          ...(access.ca ? { ca: access.ca } : {}),
-          ...(access.clientCert ? { cert: access.clientCert } : {}),
-          ...(access.clientKey ? { key: access.clientKey } : {}),
-          rejectUnauthorized: !access.insecureSkipTlsVerify,
-        })
-      : new http.Agent({ keepAlive: true });
+    const socket = 'socket' in options ? options.socket : usableSocket(access);
+    this.local = socket === undefined ? undefined : unixTransport(socket);
+  }
+
+  /** Whether requests go over the local daemon's unix socket (until it fails to connect). */
+  get viaSocket(): boolean {
+    return this.local !== undefined;
   }
 
   /** Sends one request; resolves with the parsed JSON body, throws ApiStatusError on 4xx/5xx. */
@@ -122,11 +124,11 @@ export class RestClient {
 
   /** Lets the process exit: closes idle keep-alive sockets. */
   close(): void {
-    this.agent.destroy();
+    this.local?.close();
+    this.remote?.close();
   }
 
-  private open(req: RestRequest): Promise<http.IncomingMessage> {
-    const url = new URL(this.access.server.replace(/\/$/, '') + withQuery(req.path, req.query));
+  private async open(req: RestRequest): Promise<RestResponse> {
     const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     const headers: Record<string, string> = {
       Accept: req.accept ?? 'application/json',
@@ -137,18 +139,24 @@ export class RestClient {
       headers['Content-Type'] = req.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const r = lib.request(url, { method: req.method ?? 'GET', headers, agent: this.agent, ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
-        for (const w of warnings(res.headers.warning)) this.onWarning(w);
-        resolve(res);
-      });
-      r.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'AbortError') reject(err);
-        else reject(new ConnectionError(this.access.server, err.code ?? 'UNKNOWN', err));
-      });
-      r.end(body);
-    });
+    const wire = { method: req.method ?? 'GET', target: withQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), ...(req.signal ? { signal: req.signal } : {}) };
+    let res: RestResponse | undefined;
+    if (this.local) {
+      try {
+        res = await this.local.send(wire);
+      } catch (err) {
+        // Nothing was sent when the socket could not be connected to: HTTPS from now on.
+        if (!(err instanceof SocketConnectError)) throw err instanceof SocketRequestError ? new ConnectionError(this.access.server, 'ESOCKET', err) : err;
+        this.local = undefined;
+      }
+    }
+    if (!res) {
+      // Loaded on first use: node:https is most of what a request costs to start (docs/benchmarks.md).
+      this.remote ??= (await import('./https-transport.ts')).httpsTransport(this.access);
+      res = await this.remote.send(wire);
+    }
+    for (const w of warnings(res.headers.warning)) this.onWarning(w);
+    return res;
   }
 }
 
@@ -170,7 +178,7 @@ export function errorFrom(code: number, text: string): ApiStatusError {
   return new ApiStatusError(statusFromCode(code, text.trim()), code);
 }
 
-async function readAll(res: http.IncomingMessage): Promise<string> {
+async function readAll(res: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
