@@ -20,6 +20,8 @@ export interface Figure {
   runsMBps: number[];
   bestMBps: number;
   medianMBps: number;
+  /** The server's CPU (user + system, all threads) per DATA packet, median of the runs. */
+  cpuUsPerPacket: number;
 }
 
 export interface TftpBenchResult {
@@ -194,16 +196,20 @@ export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {
     // Every server runs at once; each round fetches once from each, so a busy moment of the
     // shared machine hits all of them alike instead of one server's whole series.
     const runsBy: Record<string, Record<string, number[]>> = {};
-    const { servers: running, stopAll } = await startAll(node, root);
+    const cpuBy: Record<string, Record<string, number[]>> = {};
+    const packets = Math.floor(size / 1468) + 1;
+    const { servers: running, pids, stopAll } = await startAll(node, root);
     try {
       for (let i = 0; i < runs; i++) {
         for (const [setting, opts] of Object.entries(SETTINGS)) {
           for (const server of running) {
             await rm(local, { force: true });
             const args = ['--get', '-r', FILE, '-l', local, ...opts.flatMap((o) => ['--option', o]), server.ip, '69'];
+            const cpuBefore = await cpuSeconds(pids.get(server.name));
             const started = performance.now();
             await client.exec('atftp', args, { timeoutMs: 300_000 });
             const seconds = (performance.now() - started) / 1000;
+            ((cpuBy[setting] ??= {})[server.name] ??= []).push(((await cpuSeconds(pids.get(server.name))) - cpuBefore) / packets);
             const got = (await stat(local)).size;
             if (got !== size) throw new Error(`${server.name} ${setting}: expected ${size} bytes, found ${got}`);
             ((runsBy[setting] ??= {})[server.name] ??= []).push(round(size / 1e6 / seconds));
@@ -215,7 +221,7 @@ export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {
     }
     const figures: Record<string, Record<string, Figure>> = {};
     for (const [setting, byServer] of Object.entries(runsBy)) {
-      for (const [name, mbps] of Object.entries(byServer)) (figures[setting] ??= {})[name] = { runsMBps: mbps, bestMBps: Math.max(...mbps), medianMBps: median(mbps) };
+      for (const [name, mbps] of Object.entries(byServer)) (figures[setting] ??= {})[name] = { runsMBps: mbps, bestMBps: Math.max(...mbps), medianMBps: median(mbps), cpuUsPerPacket: round(median(cpuBy[setting]?.[name] ?? [0]) * 1e6) };
     }
     for (const [setting, servers] of Object.entries(figures)) {
       const peers = Object.entries(servers).filter(([name]) => name !== 'pxevirt');

@@ -267,7 +267,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       const into = scratch !== undefined && socket.getSendQueueCount() === 0 ? scratch : undefined;
       const result = step(state, { type: 'data', first, bytes, ...(into ? { into } : {}) });
       const packet = result.send[0];
-      if (packet && packet.byteOffset === 0 && packet.buffer.byteLength >= windowBytes) scratch = Buffer.from(packet.buffer, 0, windowBytes);
+      if (packet && packet.byteOffset === 0 && packet.buffer !== scratch?.buffer && packet.buffer.byteLength >= windowBytes) scratch = Buffer.from(packet.buffer, 0, windowBytes);
       apply(result);
     }
 
