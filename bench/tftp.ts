@@ -12,7 +12,7 @@ import { createNodeNamespace, netnsUnavailable, type Namespace, type NodeNamespa
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_IP = '192.168.231.1';
 /** Each server on its own address of the bridge, all running at once, so runs interleave. */
-const IPS: Record<string, string> = { pxevirt: SERVER_IP, dnsmasq: '192.168.231.3', atftpd: '192.168.231.4' };
+const IPS: Record<string, string> = { pxevirt: SERVER_IP, dnsmasq: '192.168.231.3', atftpd: '192.168.231.4', 'pxevirt-main': '192.168.231.5' };
 const CLIENT_IP = '192.168.231.2';
 const FILE = 'bench.bin';
 
@@ -20,6 +20,8 @@ export interface Figure {
   runsMBps: number[];
   bestMBps: number;
   medianMBps: number;
+  /** The server's CPU (user + system, all threads) per DATA packet, median of the runs. */
+  cpuUsPerPacket: number;
 }
 
 export interface TftpBenchResult {
@@ -70,6 +72,14 @@ const SERVERS: ServerDef[] = [
       }),
   },
   {
+    // The same server with its transfers on the main thread (no workers), when asked for by name.
+    name: 'pxevirt-main',
+    ip: IPS['pxevirt-main']!,
+    start: (node, root) =>
+      node.spawn('node', ['--import', 'tsx', join(REPO, 'test/helpers/tftp-runner.ts'), root, IPS['pxevirt-main']!, '69'], { cwd: REPO, env: { ...process.env, PXEVIRT_TFTP_WORKERS: '0' } }),
+    ready: (child) => SERVERS[0]!.ready(child, undefined as unknown as NodeNamespace),
+  },
+  {
     name: 'dnsmasq',
     ip: IPS.dnsmasq!,
     // --tftp-max: dnsmasq's default of 50 transfers would queue half the storm; 128 is pxevirt's cap.
@@ -94,7 +104,7 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
 }
 
 async function startAll(node: NodeNamespace, root: string, names?: string[]): Promise<{ servers: ServerDef[]; pids: Map<string, number | undefined>; stopAll(): Promise<void> }> {
-  const servers = SERVERS.filter((s) => !names || names.includes(s.name));
+  const servers = SERVERS.filter((s) => (names ? names.includes(s.name) : s.name !== 'pxevirt-main'));
   for (const server of servers) if (server.ip !== SERVER_IP) await node.exec('ip', ['addr', 'add', `${server.ip}/24`, 'dev', node.bridge]);
   const children: ChildProcess[] = [];
   const pids = new Map<string, number | undefined>();
@@ -181,7 +191,7 @@ async function withServedFile<T>(prefix: string, sizeMiB: number, fn: (served: S
 }
 
 /** Measures pxevirt's TFTP throughput against dnsmasq and atftpd; returns MB/s and ratios. */
-export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {}): Promise<TftpBenchResult> {
+export async function benchTftp(options: { sizeMiB?: number; runs?: number; servers?: string[] } = {}): Promise<TftpBenchResult> {
   const sizeMiB = options.sizeMiB ?? 64;
   const runs = options.runs ?? 3;
   const result: TftpBenchResult = { fileMiB: sizeMiB, client: 'atftp', settings: {} };
@@ -194,16 +204,20 @@ export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {
     // Every server runs at once; each round fetches once from each, so a busy moment of the
     // shared machine hits all of them alike instead of one server's whole series.
     const runsBy: Record<string, Record<string, number[]>> = {};
-    const { servers: running, stopAll } = await startAll(node, root);
+    const cpuBy: Record<string, Record<string, number[]>> = {};
+    const packets = Math.floor(size / 1468) + 1;
+    const { servers: running, pids, stopAll } = await startAll(node, root, options.servers);
     try {
       for (let i = 0; i < runs; i++) {
         for (const [setting, opts] of Object.entries(SETTINGS)) {
           for (const server of running) {
             await rm(local, { force: true });
             const args = ['--get', '-r', FILE, '-l', local, ...opts.flatMap((o) => ['--option', o]), server.ip, '69'];
+            const cpuBefore = await cpuSeconds(pids.get(server.name));
             const started = performance.now();
             await client.exec('atftp', args, { timeoutMs: 300_000 });
             const seconds = (performance.now() - started) / 1000;
+            ((cpuBy[setting] ??= {})[server.name] ??= []).push(((await cpuSeconds(pids.get(server.name))) - cpuBefore) / packets);
             const got = (await stat(local)).size;
             if (got !== size) throw new Error(`${server.name} ${setting}: expected ${size} bytes, found ${got}`);
             ((runsBy[setting] ??= {})[server.name] ??= []).push(round(size / 1e6 / seconds));
@@ -215,10 +229,10 @@ export async function benchTftp(options: { sizeMiB?: number; runs?: number } = {
     }
     const figures: Record<string, Record<string, Figure>> = {};
     for (const [setting, byServer] of Object.entries(runsBy)) {
-      for (const [name, mbps] of Object.entries(byServer)) (figures[setting] ??= {})[name] = { runsMBps: mbps, bestMBps: Math.max(...mbps), medianMBps: median(mbps) };
+      for (const [name, mbps] of Object.entries(byServer)) (figures[setting] ??= {})[name] = { runsMBps: mbps, bestMBps: Math.max(...mbps), medianMBps: median(mbps), cpuUsPerPacket: round(median(cpuBy[setting]?.[name] ?? [0]) * 1e6) };
     }
     for (const [setting, servers] of Object.entries(figures)) {
-      const peers = Object.entries(servers).filter(([name]) => name !== 'pxevirt');
+      const peers = Object.entries(servers).filter(([name]) => !name.startsWith('pxevirt'));
       const [bestPeer, peer] = peers.reduce((a, b) => (b[1].medianMBps > a[1].medianMBps ? b : a));
       result.settings[setting] = { servers, bestPeer, ratio: Math.round(((servers.pxevirt?.medianMBps ?? 0) / peer.medianMBps) * 100) / 100 };
     }
@@ -289,7 +303,7 @@ export async function benchTftpStorm(options: { clients?: number; sizeMiB?: numb
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   // `bench/tftp.ts storm [server…]` runs only the storm; `bench/tftp.ts [runs]` only the throughput.
   const [what, ...rest] = process.argv.slice(2);
-  const result = what === 'storm' ? await benchTftpStorm(rest.length ? { servers: rest } : {}) : await benchTftp(what ? { runs: Number(what) } : {});
+  const result = what === 'storm' ? await benchTftpStorm(rest.length ? { servers: rest } : {}) : await benchTftp({ ...(what ? { runs: Number(what) } : {}), ...(rest.length ? { servers: rest } : {}) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 

@@ -17,6 +17,8 @@ const server = await startTftp({
   address,
   port: Number(port),
   ...(maxBlksize ? { maxBlksize: Number(maxBlksize) } : {}),
+  // Benchmarks compare the data path on worker threads with the main thread alone.
+  ...(process.env.PXEVIRT_TFTP_WORKERS ? { workers: Number(process.env.PXEVIRT_TFTP_WORKERS) } : {}),
   log: silentLogger,
   timeline: new Timeline(silentLogger),
   metrics: createPxeMetrics(),

@@ -1,18 +1,21 @@
 // The TFTP server: the shell around the codec and the read-transfer state machine. One
 // socket takes requests; each read gets its own socket (its TID), a read-ahead file view
-// and a retransmission timer. Files are only ever opened through openConfined().
+// and a retransmission timer (transfer-loop.ts), on a worker thread when there are workers.
+// Files are only ever opened through openConfined(), here on the main thread.
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { availableParallelism } from 'node:os';
 import type { Logger } from '../../lib/logger.ts';
 import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
 import type { FileHandle } from 'node:fs/promises';
 
-/** A file to send: one opened under the roots, or content generated for this client. */
-type Source = Pick<OpenedFile, 'size'> & { handle: Pick<FileHandle, 'read' | 'close'> };
+/** A file to send: one opened under the roots, or content generated for this client (`content`). */
+type Source = Pick<OpenedFile, 'size'> & { handle: Pick<FileHandle, 'read' | 'close'>; content?: Buffer };
 
 /** Content as a file handle (generated answers such as the signed chain's GRUB config). */
 function memoryFile(content: Buffer): Source {
   return {
     size: content.length,
+    content,
     handle: {
       read: async (buffer: Buffer, offset: number, length: number, position: number) => ({ bytesRead: content.copy(buffer, offset, position, position + length), buffer }),
       close: async () => undefined,
@@ -24,9 +27,10 @@ import type { Timeline } from '../timeline.ts';
 import type { Transfers, TransferHandle } from '../transfers.ts';
 import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } from './codec.ts';
 import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
-import { ReadAhead } from './read-ahead.ts';
-import { bytesAcked, createReadTransfer, DEFAULT_LIMITS, step, type ReadState, type StepResult, type TransferLimits } from './transfer.ts';
-import { bindSocket, blksizeForInterface, connectSocket, enableGso, familyOf, GSO_MAX_BYTES, GSO_MAX_SEGMENTS, interfaceOf } from './udp.ts';
+import { DEFAULT_LIMITS, type TransferLimits } from './transfer.ts';
+import { runTransferLoop } from './transfer-loop.ts';
+import { bindSocket, blksizeForInterface, connectSocket, familyOf, interfaceOf } from './udp.ts';
+import { TransferWorkers, workerScript, type WorkerTransferHooks } from './worker-pool.ts';
 
 export { blksizeForInterface } from './udp.ts';
 
@@ -48,6 +52,12 @@ export interface TftpServerOptions {
   generated?: (file: string, clientIp: string) => Buffer | undefined;
   /** Transfers allowed at once per client address and overall (default DEFAULT_CAPS). */
   caps?: TransferCapLimits;
+  /**
+   * Worker threads the transfers are spread over; 0 (the default) runs them on the main
+   * thread, which measured faster on a shared 2-core machine (docs/benchmarks.md). Also 0
+   * when the worker script is not found beside this module.
+   */
+  workers?: number;
   now?: () => number;
 }
 
@@ -70,12 +80,6 @@ interface Slot {
   evict?: () => void;
 }
 
-/**
- * Per transfer: 256 KiB reads, one chunk ahead (at most ~768 KiB held), so the overall cap
- * of transfers bounds the buffers too (128 × 768 KiB = 96 MiB at the very worst).
- */
-const READ_AHEAD = { chunkBytes: 256 << 10, ahead: 1 };
-
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Starts the TFTP server (read-only) on address:port; port 0 picks a free one. */
@@ -91,6 +95,16 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   const main = await bindSocket(options.address, options.port);
   const port = main.address().port;
   let closed = false;
+  const script = workerScript();
+  const threads = Math.min(options.workers ?? 0, availableParallelism() * 2);
+  if (threads > 0 && !script) log.warn({ workers: threads }, 'TFTP worker script not found beside the server; transfers run on the main thread');
+  const pool = threads > 0 && script ? new TransferWorkers(threads, script, (err) => log.error({ err: describe(err) }, 'TFTP transfer thread failed')) : undefined;
+  await pool?.ready;
+  /** Resolves `close()` once every transfer has reported its end. */
+  let drained: (() => void) | undefined;
+  const endedOne = () => {
+    if (drained && active.size === 0 && (pool?.running ?? 0) === 0) drained();
+  };
 
   const malformed = (err: unknown, peer: Peer, where: string) => {
     metrics.errors.inc({ proto: 'tftp', kind: 'malformed' });
@@ -135,6 +149,26 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   };
 
   const openedTransfer = async (peer: Peer, file: string, request: Extract<TftpPacket, { op: 'rrq' | 'wrq' }>, opened: Source) => {
+    if (pool) {
+      if (closed) {
+        await opened.handle.close().catch(() => undefined);
+        throw new Error('TFTP server closed while the request was being opened');
+      }
+      // From here the worker owns the transfer's socket; the descriptor stays open here until it ends.
+      const record = track(peer, file, opened);
+      const { content } = opened;
+      const fd = (opened.handle as Partial<FileHandle>).fd;
+      const control = pool.run(
+        { address: options.address, peer, ...(content ? { content } : { fd: fd ?? -1 }), size: opened.size, requested: [...request.options], limits },
+        {
+          ...record.hooks,
+          oack: (accepted, blksize, windowsize) => record.hooks.oack(accepted, blksize, windowsize),
+          failed: (err) => log.error({ ip: peer.address, file, err }, 'TFTP transfer failed to start'),
+        },
+      );
+      record.control = { end: (error) => control.end(error) };
+      return;
+    }
     let socket: Socket | undefined;
     try {
       socket = await bindSocket(options.address, 0);
@@ -150,173 +184,94 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       throw err;
     }
     // From here the transfer's end() owns the socket and the descriptor, on every path.
-    runTransfer(peer, file, opened, socket, request.options);
+    const record = track(peer, file, opened);
+    const { hooks } = record;
+    const loop = runTransferLoop({
+      socket,
+      file: opened.handle,
+      size: opened.size,
+      requested: request.options,
+      limits,
+      now,
+      events: {
+        oack: (accepted, state) => hooks.oack(accepted, state.blksize, state.windowsize),
+        progress: hooks.progress,
+        finished: (outcome, state) => hooks.finished(outcome, state.blksize, state.windowsize),
+        ended: hooks.ended,
+        malformed: (err) => hooks.malformed(err.message),
+        warn: hooks.warn,
+      },
+    });
+    record.control = { end: (error) => loop.end(error === undefined ? undefined : encodeError(ERROR_CODES.notDefined, error)) };
   };
 
-  const runTransfer = (peer: Peer, file: string, opened: Source, socket: Socket, requested: Map<string, string>) => {
+  /**
+   * The server's side of a running transfer, wherever its data path runs: the slot it holds
+   * under the caps, its progress for /status, the timeline and the metrics.
+   */
+  const track = (peer: Peer, file: string, opened: Source) => {
     const key = `${peer.address}:${peer.port}`;
     const started = now();
-    const reader = new ReadAhead(opened.handle, opened.size, READ_AHEAD);
     const handle: TransferHandle = transfers.start({ proto: 'tftp', file, ip: peer.address, size: opened.size, ...macOf(peer.address) });
-    let state: ReadState = createReadTransfer(opened.size, requested, limits);
-    let finished = false;
-    const timer = setTimeout(() => apply(step(state, { type: 'timeout' })), state.timeoutMs);
-    timer.unref();
-
-    let sent = 0; // file bytes sent, retransmissions included; counted once at the end
-    /** Releases everything the transfer holds; `last` (an ERROR) leaves before the socket closes. */
-    const end = (last?: Buffer) => {
-      if (finished) return;
-      finished = true;
-      metrics.tftpBytes.inc(sent);
-      clearTimeout(timer);
+    let acked = 0;
+    let released = false;
+    let ended = false;
+    const record: { control: { end(error?: string): void }; hooks: WorkerTransferHooks } = { control: { end: () => undefined }, hooks: undefined as unknown as WorkerTransferHooks };
+    /** Gives the slot back (at once on eviction, before the thread running it has closed its socket). */
+    const release = () => {
+      if (released) return;
+      released = true;
       active.delete(key);
       caps.release(peer.address);
       handle.end();
-      reader.close();
-      void opened.handle.close().catch(() => undefined);
-      if (last) socket.send(last, () => socket.close());
-      else socket.close();
     };
     const slot: Slot = {
-      end,
+      end: () => record.control.end(),
       heard: now(),
       evict: () => {
-        if (finished) return;
+        if (released) return;
         const message = 'evicted: the server is at its transfer cap and this transfer had been silent the longest';
         metrics.tftpTransfers.inc({ result: 'error' });
         metrics.errors.inc({ proto: 'tftp', kind: 'busy' });
-        timeline.record({ proto: 'tftp', event: 'error', ip: peer.address, file, reason: 'evicted', message, bytes: bytesAcked(state), ms: now() - started });
-        end(encodeError(ERROR_CODES.notDefined, message));
+        timeline.record({ proto: 'tftp', event: 'error', ip: peer.address, file, reason: 'evicted', message, bytes: acked, ms: now() - started });
+        release();
+        record.control.end(message);
       },
     };
     active.set(key, slot);
-
-    // With GSO, consecutive full-size DATA packets (the last of a group may be short) go in one send.
-    const segment = state.blksize + 4;
-    const gso = state.windowsize > 1 && enableGso(socket, segment);
-    const perSend = Math.min(GSO_MAX_SEGMENTS, Math.floor(GSO_MAX_BYTES / segment));
-    const windowBytes = state.windowsize * segment;
-    const sendAll = (packets: Buffer[]) => {
-      if (!gso || packets.length < 2) {
-        for (const packet of packets) socket.send(packet);
-        return;
-      }
-      let group: Buffer[] = [];
-      const flush = () => {
-        const first = group[0];
-        const last = group[group.length - 1];
-        if (!first || !last) return;
-        // Packets laid end to end in one buffer (as the state machine makes them) need no copy.
-        const contiguous = group.every((p, i) => i === 0 || (p.buffer === first.buffer && p.byteOffset === group[i - 1]!.byteOffset + group[i - 1]!.length));
-        const datagram = group.length === 1 ? first : contiguous ? Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset) : Buffer.concat(group);
-        socket.send(datagram);
-        group = [];
-      };
-      for (const packet of packets) {
-        if (packet.length > segment) {
-          flush();
-          socket.send(packet);
-          continue;
-        }
-        group.push(packet);
-        if (packet.length < segment || group.length === perSend) flush();
-      }
-      flush();
-    };
-
-    function apply(result: StepResult): void {
-      if (finished) return;
-      state = result.state;
-      if (result.done) {
-        // The last packets (an ERROR) must leave before the socket closes.
-        const last = result.send.pop();
-        sendAll(result.send);
-        const fields = { ip: peer.address, file, size: opened.size, blksize: state.blksize, windowsize: state.windowsize, bytes: result.done.bytes, ms: now() - started };
-        if (result.done.ok) {
+    record.hooks = {
+      oack: (accepted, blksize, windowsize) =>
+        timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(accepted), size: opened.size, blksize, windowsize }),
+      progress: (bytes, heard) => {
+        acked = bytes;
+        slot.heard = heard;
+        handle.progress(bytes);
+      },
+      finished: (outcome, blksize, windowsize) => {
+        if (released) return; // evicted: already recorded
+        const fields = { ip: peer.address, file, size: opened.size, blksize, windowsize, bytes: outcome.bytes, ms: now() - started };
+        if (outcome.ok) {
           metrics.tftpTransfers.inc({ result: 'ok' });
           timeline.record({ proto: 'tftp', event: 'done', ...fields });
         } else {
           metrics.tftpTransfers.inc({ result: 'error' });
-          metrics.errors.inc({ proto: 'tftp', kind: result.done.reason === 'timeout' ? 'timeout' : result.done.reason === 'local-error' ? 'io' : 'refused' });
-          timeline.record({ proto: 'tftp', event: 'error', ...fields, reason: result.done.reason, message: result.done.message });
+          metrics.errors.inc({ proto: 'tftp', kind: outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'local-error' ? 'io' : 'refused' });
+          timeline.record({ proto: 'tftp', event: 'error', ...fields, reason: outcome.reason, message: outcome.message });
         }
-        end(last);
-        return;
-      }
-      if (result.send.length > 0) {
-        sendAll(result.send);
-        timer.refresh();
-      }
-      const need = result.need;
-      if (!need) return;
-      const bytes = reader.peek(need.offset, need.length);
-      if (bytes) return supply(need.first, bytes);
-      reader.read(need.offset, need.length).then(
-        (read) => supply(need.first, read),
-        (err: unknown) => apply(step(state, { type: 'error', from: 'local', code: ERROR_CODES.notDefined, message: `read failed: ${describe(err)}` })),
-      );
-    }
-
-    // One window buffer, reused once the kernel has taken every packet of the last window
-    // (nothing left in the send queue); otherwise the state machine allocates a fresh one.
-    let scratch: Buffer | undefined;
-    function supply(first: number, bytes: Buffer): void {
-      if (finished) return;
-      sent += bytes.length;
-      const into = scratch !== undefined && socket.getSendQueueCount() === 0 ? scratch : undefined;
-      const result = step(state, { type: 'data', first, bytes, ...(into ? { into } : {}) });
-      const packet = result.send[0];
-      if (packet && packet.byteOffset === 0 && packet.buffer.byteLength >= windowBytes) scratch = Buffer.from(packet.buffer, 0, windowBytes);
-      apply(result);
-    }
-
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') {
-        // ICMP port unreachable: the client is gone; nothing more to send it.
-        return apply(step(state, { type: 'error', from: 'peer', code: ERROR_CODES.notDefined, message: 'port unreachable (the client closed its port)' }));
-      }
-      log.warn({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer socket error');
-    });
-    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-      try {
-        // The hot path: a well-formed ACK needs no decoding into an object.
-        if (msg.length >= 4 && msg.length <= 512 && msg[0] === 0 && msg[1] === 4) {
-          slot.heard = now();
-          apply(step(state, { type: 'ack', block: msg.readUInt16BE(2) }));
-          handle.progress(bytesAcked(state));
-          return;
-        }
-        let packet: TftpPacket;
-        try {
-          packet = decode(msg);
-        } catch (err) {
-          if (err instanceof TftpDecodeError) return malformed(err, rinfo, 'transfer');
-          throw err;
-        }
-        if (packet.op === 'ack') {
-          apply(step(state, { type: 'ack', block: packet.block }));
-          handle.progress(bytesAcked(state));
-        } else if (packet.op === 'error') {
-          apply(step(state, { type: 'error', from: 'peer', code: packet.code, message: packet.message }));
-        } else {
-          log.debug({ ip: rinfo.address, op: packet.op }, 'unexpected packet during a read transfer; ignored');
-        }
-      } catch (err) {
-        log.error({ ip: rinfo.address, err: describe(err) }, 'TFTP transfer failed');
-        end();
-      }
-    });
-
-    if (requested.size > 0 && state.accepted.size > 0) {
-      timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(state.accepted), size: opened.size, blksize: state.blksize, windowsize: state.windowsize });
-    }
-    try {
-      apply(step(state, { type: 'start' }));
-    } catch (err) {
-      log.error({ ip: peer.address, file, err: describe(err) }, 'TFTP transfer failed to start');
-      end();
-    }
+      },
+      ended: (sent) => {
+        if (ended) return;
+        ended = true;
+        metrics.tftpBytes.inc(sent);
+        release();
+        void opened.handle.close().catch(() => undefined);
+        endedOne();
+      },
+      failed: () => undefined,
+      malformed: (err) => malformed(err, peer, 'transfer'),
+      warn: (fields, message) => log.warn({ ip: peer.address, file, ...fields }, message),
+    };
+    return record;
   };
 
   const macOf = (ip: string): { mac?: string } => {
@@ -399,7 +354,11 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     close: async () => {
       if (closed) return;
       closed = true;
+      const ending = pool && pool.running > 0 ? new Promise<void>((resolve) => (drained = resolve)) : undefined;
       for (const slot of [...active.values()]) slot.end();
+      // Workers close their transfers' sockets, then report; the descriptors close here.
+      if (ending) await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      await pool?.close();
       await new Promise<void>((resolve) => main.close(() => resolve()));
     },
   };
