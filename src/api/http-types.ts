@@ -41,14 +41,37 @@ export function isStream(body: unknown): body is StreamBody {
 }
 
 /**
- * A body already serialised as JSON (lists assembled from stored texts): sent as is.
- * JSON.stringify of it gives the same value, so any code that re-serialises a body still works.
+ * A body already serialised as JSON, UTF-8 (lists assembled from the stored objects' bytes):
+ * its bytes are sent as they are. JSON.stringify of it gives the same value, so any code that
+ * re-serialises a body still works.
  */
 export class RawJson {
-  constructor(readonly text: string) {}
+  /** The JSON and a newline after it (as JSON.stringify bodies are sent). */
+  constructor(readonly bytes: Buffer) {}
+  /** The JSON as a string (tests; the adapter sends the bytes). */
+  get text(): string {
+    return this.bytes.toString();
+  }
   toJSON(): unknown {
     return JSON.parse(this.text);
   }
+}
+
+/**
+ * `head`, then `items` joined by commas, then `tail`, in one buffer: a list response written as
+ * one socket write (TLS cuts it into records in C++) after one copy of each item.
+ */
+export function joinJson(head: string, items: readonly Buffer[], tail: string): Buffer {
+  let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, items.length - 1);
+  for (const item of items) size += item.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ','
+    at += items[i]!.copy(out, at);
+  }
+  out.write(tail, at);
+  return out;
 }
 
 /** A JSON response. */

@@ -147,7 +147,8 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
     );
     return;
   }
-  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : body instanceof RawJson ? `${body.text}\n` : `${JSON.stringify(body)}\n`;
+  // RawJson's bytes end with their newline already (a list: one buffer, one write).
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : body instanceof RawJson ? body.bytes : `${JSON.stringify(body)}\n`;
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(head ? undefined : text);
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResourceIndex } from './memory-index.ts';
+import { ResourceIndex, ownBytes } from './memory-index.ts';
 
-const entry = (namespace: string, name: string) => ({ namespace, name, labels: undefined, json: `{"n":"${namespace}/${name}"}` });
+const entry = (namespace: string, name: string) => ({ namespace, name, labels: undefined, bytes: ownBytes(`{"n":"${namespace}/${name}"}`) });
 const names = (it: Iterable<{ namespace: string; name: string }>) => [...it].map((e) => `${e.namespace}/${e.name}`);
 
 function filled(): ResourceIndex {
@@ -31,11 +31,18 @@ test('continues strictly after a position, across namespaces or within one', () 
 
 test('replaces in place and removes', () => {
   const index = filled();
-  index.put({ ...entry('a', 'm'), json: 'new' });
-  assert.equal(index.get('a', 'm')?.json, 'new');
+  index.put({ ...entry('a', 'm'), bytes: ownBytes('"new"') });
+  assert.equal(index.get('a', 'm')?.bytes.toString(), '"new"');
   assert.equal(index.size, 6);
   index.remove('a', 'm');
   index.remove('a', 'missing');
   assert.equal(index.get('a', 'm'), undefined);
   assert.deepEqual(names(index.after('a', { namespace: '', name: '' })), ['a/a', 'a/z']);
+});
+
+test('holds each object in a buffer of its own size, UTF-8', () => {
+  const bytes = ownBytes('{"name":"vmi-ä"}');
+  assert.equal(bytes.length, 17);
+  assert.equal(bytes.buffer.byteLength, bytes.length, 'not a slice of a shared pool slab');
+  assert.equal(bytes.toString(), '{"name":"vmi-ä"}');
 });

@@ -1,8 +1,9 @@
-// The store's objects in memory, as the JSON text written to SQLite, kept in (namespace,
-// name) order per resource: lists, gets and the initial events of a watch are served from
-// here (kube-apiserver's watch cache plays this part), while SQLite stays the durable copy
-// written first. Holding the text rather than parsed objects keeps memory near the size of
-// the data and lets a list response be assembled without serialising again.
+// The store's objects in memory, as the JSON written to SQLite (UTF-8 bytes), kept in
+// (namespace, name) order per resource: lists, gets and the initial events of a watch are
+// served from here (kube-apiserver's watch cache plays this part), while SQLite stays the
+// durable copy written first. Holding the bytes rather than parsed objects keeps memory near
+// the size of the data, and a list response is the items' bytes copied into one buffer: no
+// parse, no serialise, no string to encode (docs/decisions.md, "Stored objects as bytes").
 
 /** One object as held in memory. */
 export interface IndexEntry {
@@ -10,8 +11,18 @@ export interface IndexEntry {
   name: string;
   /** The object's labels (what label selectors read without parsing the text). */
   labels: Readonly<Record<string, string>> | undefined;
-  /** The object as stored, JSON. */
-  json: string;
+  /** The object as stored: its JSON, UTF-8, in a buffer of its own (off V8's heap). */
+  bytes: Buffer;
+}
+
+/**
+ * `text` as UTF-8 in a buffer of exactly its size. Not Buffer.from: small buffers share 8 KiB
+ * pool slabs, and one live object would keep a whole slab of replaced versions alive.
+ */
+export function ownBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 /** A position in (namespace, name) order: items strictly after it are wanted. */

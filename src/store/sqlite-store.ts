@@ -21,7 +21,7 @@ import { openDatabase, prepareStatements } from './sqlite-schema.ts';
 import type { EventRow, Synchronous } from './sqlite-schema.ts';
 import { WatchHub } from './watch-hub.ts';
 import { GroupCommit } from './group-commit.ts';
-import { MemoryIndex, type IndexEntry } from './memory-index.ts';
+import { MemoryIndex, ownBytes, type IndexEntry } from './memory-index.ts';
 
 export interface SqliteStoreOptions {
   /** The database file (created with its directory's permissions when missing). */
@@ -62,7 +62,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   for (const row of st.allObjects.iterate()) {
     const object = JSON.parse(row.json) as StoredObject;
     const table = memory.table(row.group, row.resource);
-    table.put({ namespace: row.namespace, name: row.name, labels: object.metadata.labels, json: row.json });
+    table.put({ namespace: row.namespace, name: row.name, labels: object.metadata.labels, bytes: ownBytes(row.json) });
     table.lastChange = Math.max(table.lastChange, Number(object.metadata.resourceVersion));
   }
   for (const row of st.lastEvents.iterate()) {
@@ -71,7 +71,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   }
 
   const currentRv = (): number => st.getRv.get()?.value ?? 0;
-  const parse = (row: { json: string }): StoredObject => JSON.parse(row.json) as StoredObject;
+  const parse = (entry: IndexEntry): StoredObject => JSON.parse(entry.bytes.toString()) as StoredObject;
 
   /** Runs `fn` in one immediate transaction, then tells the watchers what it committed. */
   function write<T>(fn: () => Written<T>): T {
@@ -82,7 +82,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
       table.lastChange = c.resourceVersion;
       const namespace = namespaceOf(c.object.metadata);
       if (c.type === 'DELETED') table.remove(namespace, c.object.metadata.name);
-      else table.put({ namespace, name: c.object.metadata.name, labels: c.object.metadata.labels, json: c.json });
+      else table.put({ namespace, name: c.object.metadata.name, labels: c.object.metadata.labels, bytes: ownBytes(c.json) });
     }
     if (changes.length > 0) hub.publish(changes);
     return result;
@@ -222,7 +222,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
 
   function listRaw(key: ResourceKey, options: ListOptions = {}): RawListResult {
     const { entries, ...rest } = select(key, options);
-    return { items: entries.map((e) => e.json), ...rest };
+    return { items: entries.map((e) => e.bytes), ...rest };
   }
 
   function watch(key: ResourceKey, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): void {
@@ -257,8 +257,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
         const entries = [...memory.table(key.group, key.resource).after(filter.namespace, { namespace: '', name: '' })];
         for (const entry of entries) {
           if (signal.aborted || !matchesLabels(filter.labels, entry.labels)) continue;
-          const object = parse(entry);
-          if (filter.matches(object)) onEvent({ type: 'ADDED', object, raw: entry.json });
+          const raw = entry.bytes.toString();
+          const object = JSON.parse(raw) as StoredObject;
+          if (filter.matches(object)) onEvent({ type: 'ADDED', object, raw });
         }
         last = Math.max(last, snapshot);
       } else {

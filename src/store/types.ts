@@ -72,9 +72,10 @@ export interface WatchEvent {
   raw?: string;
 }
 
-/** A list whose items are the stored JSON texts (a response is assembled without parsing them). */
+/** A list whose items are the stored JSON, UTF-8 (a response is assembled without parsing or encoding them). */
 export interface RawListResult extends Omit<ListResult, 'items'> {
-  items: string[];
+  /** Shared with the store: read them, never change them. */
+  items: Buffer[];
 }
 
 export interface WatchOptions {

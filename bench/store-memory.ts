@@ -1,0 +1,113 @@
+// Memory per stored object and the list's own cost, without TLS, sockets or client processes:
+// the daemon's handler (MAC and instancetype admission) over a real store in this process,
+// COUNT VMIs created 16 at a time through it. Reports RSS (and its anonymous part) idle, right
+// after the creates, after a GC and after a quiet second; V8's heap used/total and the
+// buffers outside it; and a 2,500-item namespace list's time to its response bytes. Run it with
+// the daemon's node flags to see what they change (docs/benchmarks.md, "API server: the read side"):
+//   node [FLAGS] --import tsx bench/store-memory.ts [COUNT]     prints JSON
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parse as parseYaml } from 'yaml';
+import { createApiHandler } from '../src/api/handler.ts';
+import { apiRequest } from '../src/api/handler-fixture.ts';
+import { RawJson, isDeferred, type ApiResponse } from '../src/api/http-types.ts';
+import { chainMutators } from '../src/daemon/pxe-roots.ts';
+import { macPoolMutator } from '../src/daemon/mac-pool.ts';
+import { instancetypeMutator } from '../src/daemon/instancetype-mutator.ts';
+import { KINDS } from '../src/resources/kinds.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const count = Number(process.argv[2] ?? 10_000);
+const concurrency = 16;
+const dir = mkdtempSync(join(tmpdir(), 'pxevirt-bench-memory-'));
+const store = openSqliteStore({ path: join(dir, 'pxevirt.db') });
+const handler = createApiHandler({
+  store,
+  kinds: KINDS,
+  token: 't',
+  mutate: chainMutators(instancetypeMutator(store), macPoolMutator({ store, dataDir: dir })),
+});
+const settle = async (r: ApiResponse): Promise<ApiResponse> => (isDeferred(r.body) ? settle(await r.body.deferred) : r);
+const call = async (method: string, url: string, body?: unknown): Promise<ApiResponse> => {
+  const r = await settle(handler(apiRequest(method, url, { ...(body !== undefined ? { body } : {}), token: 't' })));
+  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+  return r;
+};
+const nsVmis = (ns: string) => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`;
+const seed = parseYaml(readFileSync('/work/shared/seed-scenario/vmi-pxe-boot.yaml', 'utf8')) as { spec: { domain: { devices: { interfaces: Array<Record<string, unknown>> } } } };
+const name = (i: number) => `vmi-pxe-boot-${String(i).padStart(5, '0')}`;
+const ns = (i: number) => `bench-${i % 4}`;
+const body = (i: number) => {
+  const vmi = structuredClone(seed) as Record<string, unknown> & typeof seed;
+  vmi.apiVersion = 'kubevirt.io/v1';
+  vmi.metadata = { name: name(i), namespace: ns(i), labels: { special: 'vmi-pxe-boot', bench: 'api' } };
+  const mac = (i + 1).toString(16).padStart(6, '0').match(/../g)!.join(':');
+  for (const iface of vmi.spec.domain.devices.interfaces) if (iface.macAddress) iface.macAddress = `de:00:00:${mac}`;
+  delete vmi.status;
+  return vmi;
+};
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** RSS and its anonymous part (the heap, malloc, buffers), from /proc/self/status. */
+function rss(): { rssMiB: number; anonMiB: number } {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rssMiB: mib(kb('VmRSS')), anonMiB: mib(kb('RssAnon')) };
+}
+function heap() {
+  const m = process.memoryUsage();
+  return { heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+}
+
+for (let k = 0; k < 4; k++) await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${k}` } });
+await call('GET', nsVmis('bench-0'));
+gc();
+await sleep(1_000);
+const idle = { ...rss(), ...heap() };
+let next = 0;
+const t = process.hrtime.bigint();
+await Promise.all(Array.from({ length: concurrency }, async () => {
+  while (next < count) await call('POST', nsVmis(ns(next)), body(next++));
+}));
+const createMs = ms(t);
+await sleep(1_000);
+const afterCreates = { ...rss(), ...heap() };
+gc();
+const afterGc = { ...rss(), ...heap() };
+await sleep(5_000);
+const quiet = { ...rss(), ...heap() };
+
+const lists: number[] = [];
+let listBytes = 0;
+for (let k = 0; k < 20; k++) {
+  const t0 = process.hrtime.bigint();
+  const r = await call('GET', nsVmis(ns(k)));
+  if (!(r.body instanceof RawJson)) throw new Error('expected a raw list');
+  lists.push(ms(t0));
+  listBytes = r.body.bytes.length;
+}
+lists.sort((a, b) => a - b);
+await sleep(1_000);
+const end = { ...rss(), ...heap() };
+store.close();
+rmSync(dir, { recursive: true, force: true });
+const per = (a: { rssMiB: number }) => Math.round(((a.rssMiB - idle.rssMiB) * 2 ** 20) / count);
+process.stdout.write(`${JSON.stringify({
+  objects: count,
+  execArgv: process.execArgv.filter((a) => !a.includes('tsx')),
+  mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+  loadAverage: loadavg()[0],
+  createsPerSecond: Math.round(count / (createMs / 1000)),
+  memory: { idle, afterCreates, afterGc, quiet, end },
+  rssPerObjectBytes: { afterCreates: per(afterCreates), afterGc: per(afterGc), quiet: per(quiet), end: per(end) },
+  heapPerObjectBytes: Math.round(((afterGc.heapUsedMiB - idle.heapUsedMiB) * 2 ** 20) / count),
+  listNamespace: { items: count / 4, bytes: listBytes, p50Ms: lists[10], p99Ms: lists[19] },
+}, null, 2)}\n`);
