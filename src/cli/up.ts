@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../lib/logger.ts';
 import { startDaemon } from '../daemon/daemon.ts';
+import { tuneDaemonHeap } from '../daemon/heap-tuning.ts';
 import { defaultDataDir, resolveDaemonConfig } from '../daemon/config.ts';
 
 export { defaultDataDir };
@@ -18,6 +19,8 @@ export async function up(flags: UpFlags): Promise<void> {
   // Everything the daemon and its children (QEMU, pxe serve) create — database, run files,
   // logs, leases, downloads — is for root alone, whatever umask pxevirt was started with.
   process.umask(0o077);
+  // The daemon's memory as users read it (RSS) stays near what it holds (heap-tuning.ts).
+  tuneDaemonHeap();
   const { logLevel, configPath, ...settings } = await resolveDaemonConfig(flags, { cwd: process.cwd(), defaultDataDir: defaultDataDir() });
   const log = createLogger({ level: logLevel, name: 'pxevirt' });
   if (configPath !== undefined) log.info({ config: configPath }, 'config loaded');
