@@ -41,38 +41,34 @@ export function isStream(body: unknown): body is StreamBody {
 }
 
 /**
- * A body already serialised as JSON, UTF-8 (lists assembled from the stored objects' bytes):
- * its bytes are sent as they are. JSON.stringify of it gives the same value, so any code that
- * re-serialises a body still works.
+ * A body already serialised as JSON, UTF-8, in parts: `head`, the `items` joined by commas,
+ * `tail` (a list: its envelope and the stored objects' bytes, shared with the store and never
+ * copied into one buffer; the adapter writes them in chunks, json-chunks.ts). JSON.stringify
+ * of it gives the same value, so any code that re-serialises a body still works.
  */
 export class RawJson {
-  /** The JSON and a newline after it (as JSON.stringify bodies are sent). */
-  constructor(readonly bytes: Buffer) {}
-  /** The JSON as a string (tests; the adapter sends the bytes). */
+  readonly head: Buffer;
+  readonly tail: Buffer;
+  constructor(head: string, readonly items: readonly Buffer[], tail: string) {
+    this.head = Buffer.from(head);
+    this.tail = Buffer.from(tail);
+  }
+  /** The body's length in bytes. */
+  get byteLength(): number {
+    let size = this.head.length + this.tail.length + Math.max(0, this.items.length - 1);
+    for (const item of this.items) size += item.length;
+    return size;
+  }
+  /** The JSON as one string (tests and re-serialisation; the adapter writes the parts). */
   get text(): string {
-    return this.bytes.toString();
+    return Buffer.concat([this.head, ...this.items.flatMap((item, i) => (i > 0 ? [COMMA, item] : [item])), this.tail]).toString();
   }
   toJSON(): unknown {
     return JSON.parse(this.text);
   }
 }
 
-/**
- * `head`, then `items` joined by commas, then `tail`, in one buffer: a list response written as
- * one socket write (TLS cuts it into records in C++) after one copy of each item.
- */
-export function joinJson(head: string, items: readonly Buffer[], tail: string): Buffer {
-  let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, items.length - 1);
-  for (const item of items) size += item.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write(head);
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ','
-    at += items[i]!.copy(out, at);
-  }
-  out.write(tail, at);
-  return out;
-}
+const COMMA = Buffer.from(',');
 
 /** A JSON response. */
 export function json(status: number, body: unknown, headers: Record<string, string | string[]> = {}): ApiResponse {

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.ts';
 import { MAX_BODY_BYTES, tooLarge } from './body.ts';
+import { ChunkPool, JsonChunker } from './json-chunks.ts';
 import { ApiError, Reason, toStatus } from './errors.ts';
 import { MAX_PENDING_BYTES, RawJson, isDeferred, isStream, isUpgrade, type ApiRequest, type ApiResponse } from './http-types.ts';
 
@@ -100,14 +101,14 @@ export interface NodeListenerOptions {
   maxPendingBytes?: number;
 }
 
-function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number): void {
+function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number, pool: ChunkPool): void {
   const body = response.body;
   if (isDeferred(body)) {
     body.deferred.then(
-      (later) => send(res, later, head, maxPending),
+      (later) => send(res, later, head, maxPending, pool),
       (err: unknown) => {
         const status = toStatus(err);
-        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending);
+        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending, pool);
       },
     );
     return;
@@ -115,7 +116,7 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
   if (isUpgrade(body)) {
     // console and vnc are websockets; a plain request reaches them only by mistake.
     const status = toStatus(new ApiError(400, Reason.BadRequest, 'this subresource is a websocket: send the request with "Upgrade: websocket"'));
-    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending);
+    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending, pool);
     return;
   }
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
@@ -147,20 +148,49 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
     );
     return;
   }
-  // RawJson's bytes end with their newline already (a list: one buffer, one write).
-  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : body instanceof RawJson ? body.bytes : `${JSON.stringify(body)}\n`;
+  if (body instanceof RawJson) {
+    res.setHeader('content-length', body.byteLength);
+    if (head) res.end();
+    else writeChunks(res, new JsonChunker(body), pool);
+    return;
+  }
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : `${JSON.stringify(body)}\n`;
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(head ? undefined : text);
+}
+
+/** Writes `chunker`'s chunks, each once the socket has taken the one before (its backpressure), then ends. */
+function writeChunks(res: ServerResponse, chunker: JsonChunker, pool: ChunkPool): void {
+  const pump = (): void => {
+    while (!res.destroyed) {
+      const buffer = pool.take();
+      const chunk = chunker.next(buffer);
+      if (chunk === undefined) {
+        pool.give(buffer);
+        res.end();
+        return;
+      }
+      // The buffer is reused once written (or failed); a part written as it is frees it at once.
+      const copied = chunk.buffer === buffer.buffer;
+      if (!copied) pool.give(buffer);
+      if (!res.write(chunk, copied ? () => pool.give(buffer) : undefined)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
 }
 
 /** A node:http(s) request listener serving `handler`. */
 export function nodeListener(handler: Handler, log: Logger, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const maxPending = options.maxPendingBytes ?? MAX_PENDING_BYTES;
+  const pool = new ChunkPool();
   return (req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const done = (response: ApiResponse) => {
-      send(res, response, req.method === 'HEAD', maxPending);
+      send(res, response, req.method === 'HEAD', maxPending, pool);
       log.debug({ method: req.method, path: url.pathname, query: url.search, status: response.status, ms: Date.now() - started }, 'request');
     };
     const limit = options.bodyLimit ? options.bodyLimit(headersOf(req), url.pathname) : MAX_BODY_BYTES;

@@ -1,9 +1,9 @@
 // GET of one object or a list, as JSON or as a Table. Lists come from the store's copy in
-// memory; in the stored version they are the stored objects' bytes copied into one buffer,
-// without parsing, serialising or encoding the items again. Watches are in watch-stream.ts.
+// memory; in the stored version they are the stored objects' bytes, written out in chunks
+// by the adapter without parsing, serialising or encoding the items again. Watches are in watch-stream.ts.
 import { GoneError } from '../store/errors.ts';
 import { ApiError, Reason } from './errors.ts';
-import { RawJson, joinJson, json, type ApiRequest, type ApiResponse } from './http-types.ts';
+import { RawJson, json, type ApiRequest, type ApiResponse } from './http-types.ts';
 import { listParams } from './list-params.ts';
 import { asRequested, type ApiContext, type ResourceCall } from './objects.ts';
 import { renderTable, wantsTable, type TableRequest } from './table.ts';
@@ -60,7 +60,7 @@ export function listObjects(ctx: ApiContext, call: ResourceCall, req: ApiRequest
   };
   if (!table && call.apiVersion === call.storedApiVersion) {
     const head = `{"kind":${JSON.stringify(call.kind.listKind)},"apiVersion":${JSON.stringify(call.apiVersion)},"metadata":${JSON.stringify(listMeta)},"items":[`;
-    return json(200, new RawJson(joinJson(head, raw.items, ']}\n')), headersOf(call));
+    return json(200, new RawJson(head, raw.items, ']}\n'), headersOf(call));
   }
   const items = raw.items.map((bytes) => asRequested(call, JSON.parse(bytes.toString())));
   const body = table
