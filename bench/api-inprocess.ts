@@ -4,20 +4,12 @@
 // label patches 16 at a time; CPU time per patch, list time, heap per stored object after a GC.
 // Separates the server's work from bench/api.ts's clients, which share the machine's cores.
 //   node --import tsx bench/api-inprocess.ts [COUNT]     prints JSON
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
+import { benchVmi, inProcessApi, name, ns, nsVmis } from './inprocess-api.ts';
 import { runInNewContext } from 'node:vm';
-import { parse as parseYaml } from 'yaml';
-import { createApiHandler } from '../src/api/handler.ts';
-import { apiRequest } from '../src/api/handler-fixture.ts';
-import { RawJson, isDeferred, isStream, type ApiResponse } from '../src/api/http-types.ts';
-import { chainMutators } from '../src/daemon/pxe-roots.ts';
-import { macPoolMutator } from '../src/daemon/mac-pool.ts';
-import { instancetypeMutator } from '../src/daemon/instancetype-mutator.ts';
-import { KINDS } from '../src/resources/kinds.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { RawJson, isStream } from '../src/api/http-types.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -26,33 +18,8 @@ const count = Number(process.argv[2] ?? 10_000);
 const watchers = 100;
 const updates = 1_000;
 const concurrency = 16;
-const dir = mkdtempSync(join(tmpdir(), 'pxevirt-bench-inproc-'));
-const store = openSqliteStore({ path: join(dir, 'pxevirt.db') });
-const handler = createApiHandler({
-  store,
-  kinds: KINDS,
-  token: 't',
-  mutate: chainMutators(instancetypeMutator(store), macPoolMutator({ store, dataDir: dir })),
-});
-const settle = async (r: ApiResponse): Promise<ApiResponse> => (isDeferred(r.body) ? settle(await r.body.deferred) : r);
-const call = async (method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> => {
-  const r = await settle(handler(apiRequest(method, url, { ...(body !== undefined ? { body } : {}), contentType, token: 't' })));
-  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-  return r;
-};
-const nsVmis = (ns: string) => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`;
-const seed = parseYaml(readFileSync('/work/shared/seed-scenario/vmi-pxe-boot.yaml', 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const name = (i: number) => `vmi-pxe-boot-${String(i).padStart(5, '0')}`;
-const ns = (i: number) => `bench-${i % 4}`;
-const body = (i: number) => {
-  const vmi = structuredClone(seed);
-  vmi.apiVersion = 'kubevirt.io/v1';
-  vmi.metadata = { name: name(i), namespace: ns(i), labels: { special: 'vmi-pxe-boot', bench: 'api' } };
-  const mac = (i + 1).toString(16).padStart(6, '0').match(/../g)!.join(':');
-  for (const iface of vmi.spec.domain.devices.interfaces) if (iface.macAddress) iface.macAddress = `de:00:00:${mac}`;
-  delete vmi.status;
-  return vmi;
-};
+const { dir, store, handler, call } = inProcessApi('pxevirt-bench-inproc-');
+const body = benchVmi;
 async function pool(n: number, width: number, op: (i: number) => Promise<unknown>) {
   let next = 0;
   await Promise.all(Array.from({ length: width }, async () => { while (next < n) await op(next++); }));

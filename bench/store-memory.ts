@@ -5,54 +5,21 @@
 // buffers outside it; and a 2,500-item namespace list's time to its response bytes. Run it with
 // the daemon's node flags to see what they change (docs/benchmarks.md, "API server: the read side"):
 //   node [FLAGS] --import tsx bench/store-memory.ts [COUNT]     prints JSON
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
+import { benchVmi, inProcessApi, ns, nsVmis } from './inprocess-api.ts';
 import { runInNewContext } from 'node:vm';
-import { parse as parseYaml } from 'yaml';
-import { createApiHandler } from '../src/api/handler.ts';
-import { apiRequest } from '../src/api/handler-fixture.ts';
-import { RawJson, isDeferred, type ApiResponse } from '../src/api/http-types.ts';
+import { RawJson } from '../src/api/http-types.ts';
 import { ChunkPool, JsonChunker } from '../src/api/json-chunks.ts';
-import { chainMutators } from '../src/daemon/pxe-roots.ts';
-import { macPoolMutator } from '../src/daemon/mac-pool.ts';
-import { instancetypeMutator } from '../src/daemon/instancetype-mutator.ts';
-import { KINDS } from '../src/resources/kinds.ts';
-import { openSqliteStore } from '../src/store/sqlite-store.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const count = Number(process.argv[2] ?? 10_000);
 const concurrency = 16;
-const dir = mkdtempSync(join(tmpdir(), 'pxevirt-bench-memory-'));
-const store = openSqliteStore({ path: join(dir, 'pxevirt.db') });
-const handler = createApiHandler({
-  store,
-  kinds: KINDS,
-  token: 't',
-  mutate: chainMutators(instancetypeMutator(store), macPoolMutator({ store, dataDir: dir })),
-});
-const settle = async (r: ApiResponse): Promise<ApiResponse> => (isDeferred(r.body) ? settle(await r.body.deferred) : r);
-const call = async (method: string, url: string, body?: unknown): Promise<ApiResponse> => {
-  const r = await settle(handler(apiRequest(method, url, { ...(body !== undefined ? { body } : {}), token: 't' })));
-  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-  return r;
-};
-const nsVmis = (ns: string) => `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`;
-const seed = parseYaml(readFileSync('/work/shared/seed-scenario/vmi-pxe-boot.yaml', 'utf8')) as { spec: { domain: { devices: { interfaces: Array<Record<string, unknown>> } } } };
-const name = (i: number) => `vmi-pxe-boot-${String(i).padStart(5, '0')}`;
-const ns = (i: number) => `bench-${i % 4}`;
-const body = (i: number) => {
-  const vmi = structuredClone(seed) as Record<string, unknown> & typeof seed;
-  vmi.apiVersion = 'kubevirt.io/v1';
-  vmi.metadata = { name: name(i), namespace: ns(i), labels: { special: 'vmi-pxe-boot', bench: 'api' } };
-  const mac = (i + 1).toString(16).padStart(6, '0').match(/../g)!.join(':');
-  for (const iface of vmi.spec.domain.devices.interfaces) if (iface.macAddress) iface.macAddress = `de:00:00:${mac}`;
-  delete vmi.status;
-  return vmi;
-};
+const { dir, store, call } = inProcessApi('pxevirt-bench-memory-');
+const body = benchVmi;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
