@@ -362,16 +362,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     guests.set(uid, g);
     const qemuDirFd = openSync(files.qemuDir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
-      // The bind's process is spawned after QEMU's: it is not on QEMU's way to its start.
-      const proc = await QemuProcess.launch({ netns: podNetns.enter, runDir: p.runDir, args, log, fds: [qemuDirFd], afterSpawn: () => void podBound().catch(() => undefined), ...(qemuBinary ? { qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
+      // Entered by the pod's name once the spare is bound under it: entering by the spare's name
+      // raced with the spare's name being dropped (nsenter: cannot open …spare…, seen in CI).
+      await podBound();
+      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, fds: [qemuDirFd], ...(qemuBinary ? { qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
       watch(g, proc);
-      // Entered by the spare's name: the guest runs once its namespace is the pod's too.
-      try {
-        await podBound();
-      } catch (err) {
-        await proc.kill((err as Error).message);
-        throw err;
-      }
       // A one-time boot override: this boot used it; every later reset boots as the spec says.
       try {
         for (const step of bootRestoreSteps(plan)) await proc.execute('qom-set', { path: step.path, property: 'bootindex', value: step.value });

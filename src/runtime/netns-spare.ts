@@ -68,6 +68,8 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
   // A spare given to a pod whose own name is still to be dropped.
   let taken: string | undefined;
   let making: Promise<void> | undefined;
+  // Settles when the taken spare's bind under the pod's name has settled.
+  let takenBound: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   const del = (name: string) =>
@@ -82,9 +84,12 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
     if (ready !== undefined && taken === undefined) return Promise.resolve();
     making = (async () => {
       if (taken !== undefined) {
-        // Only the name goes: the pod's bind mount keeps the namespace.
-        await del(taken);
-        taken = undefined;
+        // Only the name goes, once the pod's bind mount holds the namespace: deleting it before
+        // the bind (or while a process still opens it by this name) failed starts in CI.
+        const name = taken;
+        await takenBound;
+        await del(name);
+        if (taken === name) taken = undefined;
       }
       if (closed || ready !== undefined) return;
       const name = `${prefix}spare-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -130,6 +135,8 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
       ready = undefined;
       taken = name;
       let bound: Promise<void> | undefined;
+      let settle: () => void = () => undefined;
+      takenBound = new Promise<void>((done) => (settle = done));
       const bind = () => {
         bound ??= run('mount', ['--bind', join(NETNS_DIR, name), path]).then(
           () => undefined,
@@ -138,7 +145,7 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
             throw new Error(`cannot bind the spare network namespace ${name} as ${target}: ${String((err as { stderr?: string }).stderr ?? err).trim()}`, { cause: err });
           },
         );
-        bound.catch(() => undefined); // the caller awaits it; never an unhandled rejection meanwhile
+        bound.catch(() => undefined).finally(settle); // the caller awaits it; never an unhandled rejection meanwhile
         return bound;
       };
       return { enter: name, bind };
