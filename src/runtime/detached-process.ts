@@ -201,12 +201,6 @@ export interface DetachedLaunchOptions extends DetachedKind {
   signal?: AbortSignal;
   /** Open descriptors the child inherits as 3, 4, … (the caller closes its own copies). */
   fds?: readonly number[];
-  /**
-   * Called right after the child is spawned, before the start is waited for: work of the
-   * caller's that may overlap the child's start (spawning another process blocks the event
-   * loop until that one has exec'd: done here, it no longer delays this child's spawn).
-   */
-  afterSpawn?: () => void;
 }
 
 // umask 077: the pidfile, the status file and whatever the child creates (QEMU's sockets and
@@ -261,7 +255,6 @@ export class DetachedProcess {
     child.on('error', (err) => (launcherExit = `cannot run ${command}: ${err.message}`));
     child.on('exit', (code, sig) => (launcherExit ??= sig ? `signal ${sig}` : `code ${code}`));
     child.unref();
-    o.afterSpawn?.();
     const timeoutMs = o.startTimeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
     const fail = async (what: string): Promise<never> => {

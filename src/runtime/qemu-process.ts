@@ -51,8 +51,6 @@ export interface LaunchOptions {
   logLimits?: LogLimits;
   /** Descriptors QEMU inherits as 3, 4, … (its writable directory, QEMU_DIR_FD). */
   fds?: readonly number[];
-  /** Called once QEMU's launcher is spawned (work that may overlap QEMU's own start). */
-  afterSpawn?: () => void;
 }
 
 /** One QEMU process being watched, with its QMP connection. */
@@ -129,7 +127,6 @@ export class QemuProcess {
       ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.fds ? { fds: o.fds } : {}),
-      ...(o.afterSpawn ? { afterSpawn: o.afterSpawn } : {}),
     });
     return new QemuProcess(proc, qmp, o.log, o.logLimits);
   }
