@@ -194,6 +194,8 @@ export interface DetachedLaunchOptions extends DetachedKind {
    * namespace, no sysfs mount, ~2 ms less CPU — for a child that does not read /sys (QEMU).
    */
   enter?: 'ip-netns-exec' | 'nsenter';
+  /** With `nsenter`: the namespace's file to join instead of `/run/netns/<netns>` (a held descriptor's /proc path). */
+  netnsPath?: string;
   argv: readonly string[];
   /** Resolves true once the child serves (polled until startTimeoutMs). */
   ready: () => Promise<boolean>;
@@ -201,6 +203,12 @@ export interface DetachedLaunchOptions extends DetachedKind {
   signal?: AbortSignal;
   /** Open descriptors the child inherits as 3, 4, … (the caller closes its own copies). */
   fds?: readonly number[];
+  /**
+   * Called right after the child is spawned, before the start is waited for: work of the
+   * caller's that may overlap the child's start (spawning another process blocks the event
+   * loop until that one has exec'd: done here, it no longer delays this child's spawn).
+   */
+  afterSpawn?: () => void;
 }
 
 // umask 077: the pidfile, the status file and whatever the child creates (QEMU's sockets and
@@ -247,7 +255,7 @@ export class DetachedProcess {
     const logFd = openSync(files.log, 'a', 0o600);
     fchmodSync(logFd, 0o600); // whatever the umask, and over an older log's mode
     const shArgv = ['sh', '-c', WRAPPER, `pxevirt-${o.name}`, files.pidfile, files.status, ...o.argv];
-    const [command, ...args] = o.netns === undefined ? shArgv : o.enter === 'nsenter' ? ['nsenter', `--net=/run/netns/${o.netns}`, ...shArgv] : ['ip', 'netns', 'exec', o.netns, ...shArgv];
+    const [command, ...args] = o.netns === undefined ? shArgv : o.enter === 'nsenter' ? ['nsenter', `--net=${o.netnsPath ?? `/run/netns/${o.netns}`}`, ...shArgv] : ['ip', 'netns', 'exec', o.netns, ...shArgv];
     const child = spawn(command as string, args, { detached: true, stdio: ['ignore', logFd, logFd, ...(o.fds ?? [])] });
     closeSync(logFd);
     // The wrapper lives as long as the child: its exit before the pidfile is a failed start.
@@ -255,6 +263,7 @@ export class DetachedProcess {
     child.on('error', (err) => (launcherExit = `cannot run ${command}: ${err.message}`));
     child.on('exit', (code, sig) => (launcherExit ??= sig ? `signal ${sig}` : `code ${code}`));
     child.unref();
+    o.afterSpawn?.();
     const timeoutMs = o.startTimeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
     const fail = async (what: string): Promise<never> => {

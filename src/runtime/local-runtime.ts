@@ -10,7 +10,7 @@ import { createAccelProbe, type AccelProbeResult } from './accel.ts';
 import { readGuestRecord, readPid, writeGuestRecord, type GuestRecord } from './guest-record.ts';
 import { NetworkPlanError, planVmi, type DevicePlan } from '../resources/device-plan.ts';
 import { nicsFor, type NetworkAttacher, type NetworkAttachment } from './nics.ts';
-import { createPod, DEFAULT_NETNS_PREFIX, podFor, removePod } from './pod.ts';
+import { createPod, DEFAULT_NETNS_PREFIX, podFor, removePod, type PodNetns } from './pod.ts';
 import { createSpareNetns } from './netns-spare.ts';
 import { ARCH_PROFILES, hostArchitecture } from './qemu-arch.ts';
 import { bootRestoreSteps, inQemuDir, QEMU_DIR_FD, qemuArgs, runFiles, serconPortBytes, type ResolvedDisk } from './qemu-args.ts';
@@ -245,16 +245,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 
   async function doStart(vmi: VmiObject, startOptions: StartOptions): Promise<GuestObservation> {
     // A spare namespace is bound under the pod's name while QEMU starts: however the start
-    // ends, the pod's namespace has its name by then, so a cleanup finds it and never races.
-    const pending: { bind?: () => Promise<void> } = {};
+    // ends, the pod's namespace has its name by then, so a cleanup finds it and never races;
+    // then the descriptor that held it meanwhile is closed (every process given it is in).
+    const pending: { netns?: PodNetns } = {};
     try {
       return await startGuest(vmi, startOptions, pending);
     } finally {
-      await pending.bind?.().catch(() => undefined);
+      await pending.netns?.bind().catch(() => undefined);
+      pending.netns?.release();
     }
   }
 
-  async function startGuest(vmi: VmiObject, startOptions: StartOptions, pending: { bind?: () => Promise<void> }): Promise<GuestObservation> {
+  async function startGuest(vmi: VmiObject, startOptions: StartOptions, pending: { netns?: PodNetns }): Promise<GuestObservation> {
     const uid = vmi.metadata.uid;
     const p = pod(uid);
     // A guest this run dir already had (a previous daemon's) is adopted, never started twice:
@@ -281,7 +283,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     const [podMade, probed, prepared] = await Promise.allSettled([took.part('pod', () => createPod(p, spare)), accel(), took.part('volumes', () => options.volumes(plan, volumeOptions))]);
     if (podMade.status === 'rejected') throw podMade.reason;
     const podNetns = podMade.value;
-    pending.bind = podNetns.bind;
+    pending.netns = podNetns;
     const podBound = () => podNetns.bind().catch((err: unknown) => Promise.reject(new GuestStartError(uid, (err as Error).message, { cause: err })));
     if (probed.status === 'rejected') throw probed.reason;
     if (prepared.status === 'rejected') throw new GuestStartError(uid, `preparing volumes: ${(prepared.reason as Error).message}`, { cause: prepared.reason });
@@ -295,7 +297,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     for (const d of disks) if (d.path.startsWith(`${p.runDir}/`)) chmodSync(d.path, 0o600);
     let attachment: NetworkAttachment = { nics: [] };
     if (options.network) {
-      if (plan.nics.length > 0) await podBound(); // CNI finds the pod's namespace by its name
+      // CNI finds the pod's namespace by its name (and records it for its DEL): bound first.
+      if (plan.nics.length > 0) await podBound();
       try {
         attachment = await options.network.attach(plan, p, startOptions.signal ? { signal: startOptions.signal } : {});
       } catch (err) {
@@ -362,11 +365,27 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     guests.set(uid, g);
     const qemuDirFd = openSync(files.qemuDir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
-      // Entered by the pod's name once the spare is bound under it: entering by the spare's name
-      // raced with the spare's name being dropped (nsenter: cannot open …spare…, seen in CI).
-      await podBound();
-      const proc = await QemuProcess.launch({ netns: p.netns, runDir: p.runDir, args, log, fds: [qemuDirFd], ...(qemuBinary ? { qemuBinary } : {}), ...(startOptions.signal ? { signal: startOptions.signal } : {}) });
+      // QEMU joins the namespace by the daemon's descriptor (never by the spare's name, which
+      // replenish drops); the bind under the pod's name is spawned right after QEMU's launcher,
+      // so it overlaps QEMU's own start, and the start ends only once it has settled.
+      const proc = await QemuProcess.launch({
+        netns: p.netns,
+        netnsPath: podNetns.path,
+        afterSpawn: () => void podNetns.bind().catch(() => undefined),
+        runDir: p.runDir,
+        args,
+        log,
+        fds: [qemuDirFd],
+        ...(qemuBinary ? { qemuBinary } : {}),
+        ...(startOptions.signal ? { signal: startOptions.signal } : {}),
+      });
       watch(g, proc);
+      try {
+        await podNetns.bind();
+      } catch (err) {
+        await proc.kill(`the pod's network namespace has no name: ${(err as Error).message}`);
+        throw err;
+      }
       // A one-time boot override: this boot used it; every later reset boots as the spec says.
       try {
         for (const step of bootRestoreSteps(plan)) await proc.execute('qom-set', { path: step.path, property: 'bootindex', value: step.value });

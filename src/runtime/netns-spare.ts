@@ -1,10 +1,18 @@
 // One network namespace made ahead of need, so that a guest start does not wait for the kernel
 // to build one (~50–90 ms on this machine, most of a pod's cost: `ip netns add` is mostly
-// kernel time, see docs/benchmarks.md). A start takes the spare by bind-mounting it under the
-// pod's name (one `mount`, a few ms, while QEMU already starts inside it by the spare's name);
-// once the start is over, the spare's own name is dropped
-// and a new spare made (`replenish`), so neither competes with QEMU's start for the CPU.
-// Container runtimes keep pause sandboxes warm for the same reason.
+// kernel time, see docs/benchmarks.md). Container runtimes keep pause sandboxes warm for the
+// same reason.
+//
+// A start takes the spare: the daemon opens it (an nsfs descriptor: the namespace lives as
+// long as the descriptor, whatever happens to its names) and hands out `/proc/<daemon pid>/fd/<n>`,
+// which QEMU's `nsenter --net=` joins at once. The bind under the pod's name (`mount
+// --no-canonicalize --bind` of that same path: one process, a few ms) runs beside QEMU's start,
+// off its critical path; the start ends only once it has settled, so users, teardown and `ip
+// netns exec` find the pod by its name. The taker releases (closes) the descriptor after both.
+// Nothing on a start opens the spare by its own name, so that name can be dropped any time
+// after the take: `replenish` drops it and makes a new spare a second after the start, so
+// neither competes with QEMU's start for the CPU. (Entering by the spare's name raced with that
+// deletion: `nsenter: cannot open …spare…`, docs/decisions.md.)
 //
 // The spare is named `<prefix>spare-<pid>-<4 hex>`: under the daemon's netns prefix (so whatever
 // cleans a prefix after a kill -9 cleans it too), told from a pod by `isSpareNetns` (a pod is
@@ -12,7 +20,7 @@
 // owner has died, and never a live daemon's. One daemon has at most one spare name at a time.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../lib/logger.ts';
@@ -21,15 +29,26 @@ const run = promisify(execFile);
 const NETNS_DIR = '/run/netns';
 const SPARE = /spare-([0-9]{1,10})-[0-9a-f]{4}$/;
 
+/** A namespace given to a start: joinable at `path` at once, known by its name once `bind()` has settled. */
+export interface TakenNetns {
+  /** `/proc/<daemon pid>/fd/<n>`: valid for `nsenter --net=` and the like until `release()`. */
+  path: string;
+  /** Binds the namespace under the pod's name (a process, started at the first call; the same promise after). */
+  bind: () => Promise<void>;
+  /**
+   * Closes the descriptor behind `path`, once every process given it has opened it (a closed
+   * number can be reused by another file at once) and the bind has settled. Idempotent.
+   */
+  release: () => void;
+}
+
 export interface SpareNetns {
   /**
-   * Gives the spare namespace (loopback up) to `target`: `enter` is the spare's own name, which a
-   * process can join at once; `bind()` makes it known as `target` too (a bind mount: a process,
-   * started at the first call, the same promise after). Undefined when none is ready or
-   * `target` exists: the caller makes its own.
+   * Gives the spare namespace (loopback up) to `target` (see TakenNetns). Undefined when none is
+   * ready or `target` exists: the caller makes its own.
    */
-  take(target: string): { enter: string; bind: () => Promise<void> } | undefined;
-  /** Drops a taken spare's own name and makes a new spare (after a start, in the background). */
+  take(target: string): TakenNetns | undefined;
+  /** Drops a taken spare's own name (unused once taken) and makes a new spare (after a start, in the background). */
   replenish(): Promise<void>;
   /** Whether a spare is ready to be taken now. */
   ready(): boolean;
@@ -68,8 +87,6 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
   // A spare given to a pod whose own name is still to be dropped.
   let taken: string | undefined;
   let making: Promise<void> | undefined;
-  // Settles when the taken spare's bind under the pod's name has settled.
-  let takenBound: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   const del = (name: string) =>
@@ -84,10 +101,8 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
     if (ready !== undefined && taken === undefined) return Promise.resolve();
     making = (async () => {
       if (taken !== undefined) {
-        // Only the name goes, once the pod's bind mount holds the namespace: deleting it before
-        // the bind (or while a process still opens it by this name) failed starts in CI.
+        // Only the name goes: the taker holds the namespace by its descriptor until its bind does.
         const name = taken;
-        await takenBound;
         await del(name);
         if (taken === name) taken = undefined;
       }
@@ -126,29 +141,45 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
       const name = ready;
       if (name === undefined || taken !== undefined) return undefined;
       const path = join(NETNS_DIR, target);
+      let fd: number;
+      try {
+        fd = openSync(join(NETNS_DIR, name), 'r');
+      } catch (err) {
+        log.warn({ netns: name, err: String(err) }, 'cannot open the spare network namespace; the pod makes its own');
+        ready = undefined;
+        taken = name; // replenish drops whatever is left of it
+        return undefined;
+      }
       try {
         writeFileSync(path, '', { flag: 'wx', mode: 0 });
       } catch {
+        closeSync(fd);
         return undefined;
       }
-      // Taken from here on, bound or not: a process may already be inside; replenish drops the name.
+      // Taken from here on, bound or not; replenish drops the spare's name.
       ready = undefined;
       taken = name;
+      const held = `/proc/${process.pid}/fd/${fd}`;
+      let open = true;
       let bound: Promise<void> | undefined;
-      let settle: () => void = () => undefined;
-      takenBound = new Promise<void>((done) => (settle = done));
       const bind = () => {
-        bound ??= run('mount', ['--bind', join(NETNS_DIR, name), path]).then(
+        // --no-canonicalize: mount(8) would resolve the /proc link to the spare's name, which
+        // may be gone by now ("/run/netns/…spare… (deleted)"); the kernel follows it to the namespace.
+        bound ??= run('mount', ['--no-canonicalize', '--bind', held, path]).then(
           () => undefined,
           (err: unknown) => {
             rmSync(path, { force: true });
             throw new Error(`cannot bind the spare network namespace ${name} as ${target}: ${String((err as { stderr?: string }).stderr ?? err).trim()}`, { cause: err });
           },
         );
-        bound.catch(() => undefined).finally(settle); // the caller awaits it; never an unhandled rejection meanwhile
+        bound.catch(() => undefined); // the caller awaits it; never an unhandled rejection meanwhile
         return bound;
       };
-      return { enter: name, bind };
+      const release = () => {
+        if (open) closeSync(fd);
+        open = false;
+      };
+      return { path: held, bind, release };
     },
     async close() {
       closed = true;

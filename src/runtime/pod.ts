@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mkdirPrivateSync } from '../lib/private-file.ts';
-import type { SpareNetns } from './netns-spare.ts';
+import type { SpareNetns, TakenNetns } from './netns-spare.ts';
 
 const run = promisify(execFile);
 
@@ -51,16 +51,16 @@ async function ip(netns: string, ...args: string[]): Promise<string> {
 /** Whether the named network namespace exists. */
 export const netnsExists = (netns: string): boolean => existsSync(join('/run/netns', netns));
 
-/** A pod's namespace as a start gets it: the name to enter now; `bind()` makes it known by the pod's name. */
-export interface PodNetns {
-  enter: string;
-  bind: () => Promise<void>;
-}
+/**
+ * A pod's namespace as a start gets it: `path` to join now (until `release()`); `bind()` makes it
+ * known by the pod's name (see TakenNetns; without a spare the name is there already).
+ */
+export type PodNetns = TakenNetns;
 
 /**
  * Creates the run dir and the netns (loopback up); reuses either when it already exists. With a
- * spare ready, a new netns is the spare, entered by its own name; `bind()` binds it under the
- * pod's (the caller starts that when it suits it, and waits for it before the pod is used by name).
+ * spare ready, a new netns is the spare, held by the daemon's descriptor; the caller starts
+ * `bind()` when it suits it, waits for it before the pod is used by name, and releases it.
  */
 export async function createPod(pod: Pod, spare?: SpareNetns): Promise<PodNetns> {
   mkdirPrivateSync(pod.runDir); // synchronous: a pool round trip costs a reschedule under load
@@ -70,7 +70,7 @@ export async function createPod(pod: Pod, spare?: SpareNetns): Promise<PodNetns>
     await ip(pod.netns, 'netns', 'add', pod.netns);
   }
   await ip(pod.netns, '-n', pod.netns, 'link', 'set', 'dev', 'lo', 'up');
-  return { enter: pod.netns, bind: () => Promise.resolve() };
+  return { path: join('/run/netns', pod.netns), bind: () => Promise.resolve(), release: () => undefined };
 }
 
 /** Pids of the processes inside the netns. */

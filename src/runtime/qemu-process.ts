@@ -41,6 +41,8 @@ export function recordExit(runDir: string, record: ExitRecord): Promise<ExitReco
 
 export interface LaunchOptions {
   netns: string;
+  /** The namespace's file QEMU joins, when not `/run/netns/<netns>` (a spare held by descriptor, netns-spare.ts). */
+  netnsPath?: string;
   runDir: string;
   args: readonly string[];
   qemuBinary?: string;
@@ -51,6 +53,8 @@ export interface LaunchOptions {
   logLimits?: LogLimits;
   /** Descriptors QEMU inherits as 3, 4, … (its writable directory, QEMU_DIR_FD). */
   fds?: readonly number[];
+  /** Called once QEMU's launcher is spawned (work that may overlap QEMU's own start). */
+  afterSpawn?: () => void;
 }
 
 /** One QEMU process being watched, with its QMP connection. */
@@ -127,6 +131,8 @@ export class QemuProcess {
       ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.fds ? { fds: o.fds } : {}),
+      ...(o.netnsPath ? { netnsPath: o.netnsPath } : {}),
+      ...(o.afterSpawn ? { afterSpawn: o.afterSpawn } : {}),
     });
     return new QemuProcess(proc, qmp, o.log, o.logLimits);
   }

@@ -1,6 +1,7 @@
 // The spare network namespace against the real kernel: taken under a pod's name with loopback up,
-// replaced after the start, never taken over an existing name, one at a time, deleted on close,
-// and a dead daemon's spare swept at the next start.
+// held by a descriptor (joined and bound through it after the spare's name is gone), replaced
+// after the start, never taken over an existing name, one at a time, deleted on close, and a
+// dead daemon's spare swept at the next start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,22 +32,28 @@ test('a pod takes the spare namespace, a new one is made, close deletes it', { s
   const [first] = await spares(prefix);
   assert.ok(first !== undefined && isSpareNetns(first), `one spare, named as a spare: ${first}`);
   const given = spare.take(`${prefix}a`);
-  assert.equal(given?.enter, first, 'entered by the spare\'s own name at once');
-  await given?.bind();
-  assert.ok(netnsExists(`${prefix}a`));
-  // The same namespace under both names.
-  const inode = async (name: string) => (await run('stat', ['-L', '-c', '%i', `/run/netns/${name}`])).stdout;
-  assert.equal(await inode(`${prefix}a`), await inode(first!));
-  const lo = JSON.parse((await run('ip', ['-n', `${prefix}a`, '-j', 'link', 'show', 'lo'])).stdout) as { flags: string[] }[];
-  assert.ok(lo[0]!.flags.includes('UP'), `lo is up in the taken namespace: ${JSON.stringify(lo)}`);
-  // Nothing more is taken until the taken spare's name is dropped and a new one made.
+  assert.ok(given !== undefined, 'the ready spare is taken');
+  assert.match(given.path, new RegExp(`^/proc/${process.pid}/fd/[0-9]+$`), 'held by the daemon\'s descriptor');
+  const inode = async (path: string) => (await run('stat', ['-L', '-c', '%i', path])).stdout;
+  const spareInode = await inode(`/run/netns/${first!}`);
+  // Nothing more is taken until the taken spare's name is dropped and a new one made; the name
+  // goes at once, before the bind and before any process joins: neither needs it (the race a93083e fixed).
   assert.equal(spare.take(`${prefix}b`), undefined);
   assert.equal(netnsExists(`${prefix}b`), false);
   await spare.replenish();
   const now = await spares(prefix);
   assert.equal(now.length, 1, `one spare at a time: ${now.join(' ')}`);
   assert.notEqual(now[0], first);
-  assert.ok(netnsExists(`${prefix}a`), 'the pod keeps the namespace when the spare\'s name goes');
+  // Joined through the descriptor, then bound under the pod's name: the same namespace.
+  const seen = (await run('nsenter', [`--net=${given.path}`, 'stat', '-L', '-c', '%i', '/proc/self/ns/net'])).stdout;
+  assert.equal(seen, spareInode, 'nsenter joins the taken namespace by its /proc path');
+  await given.bind();
+  given.release();
+  given.release(); // idempotent
+  assert.ok(netnsExists(`${prefix}a`));
+  assert.equal(await inode(`/run/netns/${prefix}a`), spareInode, 'the pod\'s name is the taken namespace');
+  const lo = JSON.parse((await run('ip', ['-n', `${prefix}a`, '-j', 'link', 'show', 'lo'])).stdout) as { flags: string[] }[];
+  assert.ok(lo[0]!.flags.includes('UP'), `lo is up in the taken namespace: ${JSON.stringify(lo)}`);
 
   // An existing name is never taken over: the spare stays.
   assert.equal(spare.take(`${prefix}a`), undefined);
