@@ -1,7 +1,8 @@
 // QEMU = the detached process (detached-process.ts) + its QMP connection. The QMP SHUTDOWN
 // event, when seen, is recorded before QEMU exits, so a guest power-off is told apart from a
 // crash even when the daemon was away; the QMP socket closing is the fastest sign QEMU ended.
-import { join } from 'node:path';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.ts';
 import { DetachedProcess, DetachedStartError, detachedFiles, recordExit as recordExitIn, type DescribeExit, type DetachedKind, type ExitRecord } from './detached-process.ts';
@@ -55,6 +56,37 @@ export interface LaunchOptions {
   fds?: readonly number[];
   /** Called once QEMU's launcher is spawned (work that may overlap QEMU's own start). */
   afterSpawn?: () => void;
+}
+
+/**
+ * Waits for `path` to be created: `wait(ms)` resolves when a file of its name appears in its
+ * directory (inotify) or after `ms`, whichever comes first. Without inotify, the timeout alone.
+ */
+export function appearing(path: string): { wait: (ms: number) => Promise<void>; close: () => void } {
+  const name = basename(path);
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(path), (_event, file) => {
+      if (file === name) wake?.();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    // no inotify watch left: polled
+  }
+  return {
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        wake = done;
+      }),
+    close: () => watcher?.close(),
+  };
 }
 
 /** One QEMU process being watched, with its QMP connection. */
@@ -117,6 +149,9 @@ export class QemuProcess {
   static async launch(o: LaunchOptions): Promise<QemuProcess> {
     let qmp: QmpClient | undefined;
     const socket = qemuFiles(o.runDir).qmpSocket;
+    // QEMU makes its QMP socket late in its start, 5–10 ms before it answers on it: connected
+    // the moment it appears (inotify), not at the next poll (up to 20 ms later).
+    const socketMade = appearing(socket);
     const proc = await DetachedProcess.launch({
       ...qemuKind(o.runDir, o.log),
       netns: o.netns,
@@ -125,6 +160,7 @@ export class QemuProcess {
       enter: 'nsenter',
       argv: [o.qemuBinary ?? 'qemu-system-x86_64', ...o.args],
       ready: async () => {
+        if (!existsSync(socket)) await socketMade.wait(50);
         qmp = await QmpClient.connect(socket, { timeoutMs: 2000, ...(o.signal ? { signal: o.signal } : {}) });
         return true;
       },
@@ -133,7 +169,7 @@ export class QemuProcess {
       ...(o.fds ? { fds: o.fds } : {}),
       ...(o.netnsPath ? { netnsPath: o.netnsPath } : {}),
       ...(o.afterSpawn ? { afterSpawn: o.afterSpawn } : {}),
-    });
+    }).finally(() => socketMade.close());
     return new QemuProcess(proc, qmp, o.log, o.logLimits);
   }
 
