@@ -36,8 +36,9 @@ export interface TakenNetns {
   /** Binds the namespace under the pod's name (a process, started at the first call; the same promise after). */
   bind: () => Promise<void>;
   /**
-   * Closes the descriptor behind `path`, once every process given it has opened it (a closed
-   * number can be reused by another file at once) and the bind has settled. Idempotent.
+   * Closes the descriptor behind `path` (after the bind, if one is under way); call it once every
+   * process given `path` has opened it: a closed number can be reused by another file at once.
+   * Idempotent; a bind not started by then is refused.
    */
   release: () => void;
 }
@@ -163,6 +164,7 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
       let open = true;
       let bound: Promise<void> | undefined;
       const bind = () => {
+        if (bound === undefined && !open) return Promise.reject(new Error(`the spare network namespace ${name} was released before its bind as ${target}`));
         // --no-canonicalize: mount(8) would resolve the /proc link to the spare's name, which
         // may be gone by now ("/run/netns/…spare… (deleted)"); the kernel follows it to the namespace.
         bound ??= run('mount', ['--no-canonicalize', '--bind', held, path]).then(
@@ -176,8 +178,11 @@ export function createSpareNetns(options: { prefix: string; log: Logger }): Spar
         return bound;
       };
       const release = () => {
-        if (open) closeSync(fd);
+        if (!open) return;
         open = false;
+        // A bind still under way reads the descriptor's path: closed once it has settled.
+        if (bound === undefined) closeSync(fd);
+        else void bound.catch(() => undefined).finally(() => closeSync(fd));
       };
       return { path: held, bind, release };
     },

@@ -47,9 +47,10 @@ test('a pod takes the spare namespace, a new one is made, close deletes it', { s
   // Joined through the descriptor, then bound under the pod's name: the same namespace.
   const seen = (await run('nsenter', [`--net=${given.path}`, 'stat', '-L', '-c', '%i', '/proc/self/ns/net'])).stdout;
   assert.equal(seen, spareInode, 'nsenter joins the taken namespace by its /proc path');
-  await given.bind();
-  given.release();
+  const binding = given.bind();
+  given.release(); // while the bind is under way: the descriptor is closed only once it has settled
   given.release(); // idempotent
+  await binding;
   assert.ok(netnsExists(`${prefix}a`));
   assert.equal(await inode(`/run/netns/${prefix}a`), spareInode, 'the pod\'s name is the taken namespace');
   const lo = JSON.parse((await run('ip', ['-n', `${prefix}a`, '-j', 'link', 'show', 'lo'])).stdout) as { flags: string[] }[];
