@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help setup deps demo test typecheck unit integration bench clean
+.PHONY: help setup deps native demo test typecheck unit integration bench clean
 
 help:
 	@echo "make demo   - install what is missing, then PXE-boot the seed scenario's guest"
@@ -12,12 +12,21 @@ help:
 	@echo "make bench  - install what is missing, run the benchmarks against their peers"
 
 ## setup: Debian packages, npm dependencies, then the web UI and CLI builds (all idempotent)
-setup: deps $(NPM_STAMP)
+setup: deps $(NPM_STAMP) native
 	@node --import tsx scripts/build-web.ts
 	@node --import tsx scripts/build-cli.ts
 
 deps:
 	@bash scripts/setup-debian.sh
+
+## native: the TFTP data path in C (src/pxe/tftp/native.ts loads it; without it the JS path runs).
+## Built with the machine's gcc against the N-API headers the nodejs package installs.
+NATIVE_TFTP := build/native/tftp_data.node
+native: $(NATIVE_TFTP)
+
+$(NATIVE_TFTP): native/tftp_data.c
+	@mkdir -p $(dir $@)
+	gcc -shared -fPIC -O2 -std=gnu11 -Wall -Wextra -Werror -I/usr/include/node -o $@.tmp $< && mv $@.tmp $@
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -23,6 +23,9 @@ packages=(
   iproute2 iptables iputils-ping socat
   # pxevirt ssh/scp: the OpenSSH client they run, and an SSH server (and scp) for the test guest
   openssh-client dropbear-bin
+  # the native TFTP data path (native/tftp_data.c, `make native`): a C compiler and libc headers;
+  # the N-API headers (/usr/include/node) come with the nodejs package itself
+  gcc libc6-dev
   # real clients and benchmark peers
   atftp curl kea-admin dnsmasq-base atftpd
   # IPv6 router discovery: a real solicitor (rdisc6) and another router on the segment (radvd)

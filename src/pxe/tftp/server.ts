@@ -29,6 +29,7 @@ import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } fr
 import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
 import { DEFAULT_LIMITS, type TransferLimits } from './transfer.ts';
 import { runTransferLoop } from './transfer-loop.ts';
+import { nativeAddon, nativeAddresses, startNative, type NativeTransfer } from './native.ts';
 import { bindSocket, blksizeForInterface, connectSocket, familyOf, interfaceOf } from './udp.ts';
 import { TransferWorkers, workerScript, type WorkerTransferHooks } from './worker-pool.ts';
 
@@ -58,6 +59,12 @@ export interface TftpServerOptions {
    * when the worker script is not found beside this module.
    */
   workers?: number;
+  /**
+   * Where a transfer's data phase runs: 'native' (the C addon, build/native/tftp_data.node, the
+   * default when it is built) or 'js' (transfer-loop.ts, the fallback). 'native' without the
+   * addon is an error.
+   */
+  dataPath?: 'native' | 'js';
   now?: () => number;
 }
 
@@ -77,10 +84,15 @@ interface Slot {
   end(): void;
   /** When the client was last heard from (its request, then each ACK). */
   heard: number;
+  /** Brings `heard` and the progress up to date (native transfers report them only when asked). */
+  sync?: () => void;
   evict?: () => void;
 }
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** How often native transfers' progress is read for /status (they do not report per ACK). */
+const PROGRESS_MS = 250;
 
 /** Starts the TFTP server (read-only) on address:port; port 0 picks a free one. */
 export async function startTftp(options: TftpServerOptions): Promise<TftpServer> {
@@ -100,10 +112,19 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   if (threads > 0 && !script) log.warn({ workers: threads }, 'TFTP worker script not found beside the server; transfers run on the main thread');
   const pool = threads > 0 && script ? new TransferWorkers(threads, script, (err) => log.error({ err: describe(err) }, 'TFTP transfer thread failed')) : undefined;
   await pool?.ready;
+  const addon = options.dataPath === 'js' || pool ? undefined : nativeAddon();
+  if (options.dataPath === 'native' && !addon) throw new Error('TFTP dataPath: expected the native addon at build/native/tftp_data.node (run `make native`), found none');
+  /** Native transfers report progress when asked: /status sees it within PROGRESS_MS. */
+  let poller: NodeJS.Timeout | undefined;
+  const syncing = new Set<Slot>();
   /** Resolves `close()` once every transfer has reported its end. */
   let drained: (() => void) | undefined;
   const endedOne = () => {
     if (drained && active.size === 0 && (pool?.running ?? 0) === 0) drained();
+    if (syncing.size === 0 && poller) {
+      clearInterval(poller);
+      poller = undefined;
+    }
   };
 
   const malformed = (err: unknown, peer: Peer, where: string) => {
@@ -169,6 +190,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       record.control = { end: (error) => control.end(error) };
       return;
     }
+    if (addon && nativeAddresses(options.address, peer.address)) return nativeTransfer(peer, file, request, opened);
     let socket: Socket | undefined;
     try {
       socket = await bindSocket(options.address, 0);
@@ -205,6 +227,50 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     record.control = { end: (error) => loop.end(error === undefined ? undefined : encodeError(ERROR_CODES.notDefined, error)) };
   };
 
+  /** The data phase in the addon: no JavaScript per packet; progress is read when needed. */
+  const nativeTransfer = (peer: Peer, file: string, request: Extract<TftpPacket, { op: 'rrq' | 'wrq' }>, opened: Source) => {
+    if (closed) {
+      void opened.handle.close().catch(() => undefined);
+      throw new Error('TFTP server closed while the request was being opened');
+    }
+    // From here the transfer's `ended` owns the descriptor, on every path.
+    const record = track(peer, file, opened);
+    const { hooks, slot } = record;
+    let running: NativeTransfer;
+    try {
+      running = startNative({
+        addon: addon!,
+        local: options.address,
+        peer,
+        ...(opened.content ? { content: opened.content } : {}),
+        fd: (opened.handle as Partial<FileHandle>).fd ?? -1,
+        size: opened.size,
+        requested: request.options,
+        limits,
+        hooks: {
+          ...hooks,
+          ended: (sent) => {
+            syncing.delete(slot);
+            hooks.ended(sent);
+          },
+          retransmits: (count, ms) => log.debug({ ip: peer.address, file, retransmits: count, ms }, 'TFTP transfer retransmitted'),
+        },
+      });
+    } catch (err) {
+      hooks.ended(0); // no socket: give the slot and the descriptor back
+      throw err;
+    }
+    record.control = { end: (error) => running.end(error) };
+    slot.sync = () => {
+      const { bytes, silentMs } = running.progress();
+      hooks.progress(bytes, now() - silentMs);
+    };
+    syncing.add(slot);
+    poller ??= setInterval(() => {
+      for (const each of syncing) each.sync?.();
+    }, PROGRESS_MS).unref();
+  };
+
   /**
    * The server's side of a running transfer, wherever its data path runs: the slot it holds
    * under the caps, its progress for /status, the timeline and the metrics.
@@ -216,7 +282,11 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     let acked = 0;
     let released = false;
     let ended = false;
-    const record: { control: { end(error?: string): void }; hooks: WorkerTransferHooks } = { control: { end: () => undefined }, hooks: undefined as unknown as WorkerTransferHooks };
+    const record: { control: { end(error?: string): void }; hooks: WorkerTransferHooks; slot: Slot } = {
+      control: { end: () => undefined },
+      hooks: undefined as unknown as WorkerTransferHooks,
+      slot: undefined as unknown as Slot,
+    };
     /** Gives the slot back (at once on eviction, before the thread running it has closed its socket). */
     const release = () => {
       if (released) return;
@@ -239,6 +309,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       },
     };
     active.set(key, slot);
+    record.slot = slot;
     record.hooks = {
       oack: (accepted, blksize, windowsize) =>
         timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(accepted), size: opened.size, blksize, windowsize }),
@@ -319,6 +390,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   /** Ends the running transfer whose client was heard from the longest ago; false when none can be. */
   const evictSilentest = (): boolean => {
     let victim: Slot | undefined;
+    for (const slot of active.values()) slot.sync?.();
     for (const slot of active.values()) if (slot.evict && (!victim || slot.heard < victim.heard)) victim = slot;
     if (!victim?.evict) return false;
     victim.evict();
