@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -38,6 +37,7 @@ enum { OUT_OK, OUT_TIMEOUT, OUT_PEER_ERROR, OUT_OPTIONS_REFUSED, OUT_LOCAL_ERROR
 #define RECV_ROUNDS 4       /* recvmmsg calls per readable event: other transfers get their turn */
 #define RECV_BYTES 516      /* an ACK is 4 bytes, an ERROR at most 512 (longer ones are malformed) */
 #define MESSAGE_BYTES 200   /* a peer's ERROR message kept for the timeline */
+#define CACHE_BYTES 65536   /* read-ahead per transfer, or one window when that is larger */
 
 typedef struct transfer {
   napi_env env;
@@ -57,6 +57,9 @@ typedef struct transfer {
   uint8_t *oack;
   size_t oack_len;
   uint8_t *window; /* windowsize × (blksize + 4): a window's packets end to end */
+  uint8_t *cache;  /* read-ahead of the file (fd only): cache_cap bytes from cache_off */
+  size_t cache_cap, cache_len;
+  uint64_t cache_off;
   char message[MESSAGE_BYTES + 64];
   char last_error[128]; /* the ERROR sent after JS has heard the outcome, or "" */
 } transfer_t;
@@ -98,24 +101,26 @@ static void peer_gone(transfer_t *t) {
   finish(t, OUT_PEER_ERROR, NULL);
 }
 
-/** Reads file bytes [offset, offset + len) into the iovecs; the count read (short when the file shrank). */
-static ssize_t read_blocks(transfer_t *t, struct iovec *iov, int n, uint64_t offset) {
-  if (t->content) {
-    size_t done = 0;
-    for (int i = 0; i < n; i++) memcpy(iov[i].iov_base, t->content + offset + done, iov[i].iov_len), done += iov[i].iov_len;
-    return (ssize_t)done;
-  }
+/**
+ * File bytes [offset, offset + length): a pointer into `content`, or into the read-ahead cache
+ * (refilled with one pread of cache_cap bytes when the range is not wholly inside it: a
+ * lock-step transfer at blksize 1468 reads once per 44 packets). NULL with errno on a read error;
+ * `*got` short when the file ended early (it shrank).
+ */
+static const uint8_t *file_bytes(transfer_t *t, uint64_t offset, uint64_t length, uint64_t *got) {
+  if (t->content) return *got = length, t->content + offset;
+  if (offset >= t->cache_off && offset + length <= t->cache_off + t->cache_len) return *got = length, t->cache + (offset - t->cache_off);
   // Synchronous: a boot file is in the page cache after its first client (docs/decisions.md).
-  size_t total = 0;
-  while (n > 0) {
-    ssize_t got = preadv(t->fd, iov, n, (off_t)(offset + total));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return got < 0 ? -1 : (ssize_t)total;
-    total += (size_t)got;
-    while (n > 0 && (size_t)got >= iov->iov_len) got -= (ssize_t)iov->iov_len, iov++, n--;
-    if (n > 0) iov->iov_base = (uint8_t *)iov->iov_base + got, iov->iov_len -= (size_t)got;
+  t->cache_off = offset, t->cache_len = 0;
+  while (t->cache_len < t->cache_cap) {
+    ssize_t n = pread(t->fd, t->cache + t->cache_len, t->cache_cap - t->cache_len, (off_t)(offset + t->cache_len));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return t->cache_len = 0, NULL;
+    if (n == 0) break;
+    t->cache_len += (size_t)n;
   }
-  return (ssize_t)total;
+  *got = min_u64(length, t->cache_len);
+  return t->cache;
 }
 
 /** Sends `len` bytes of packets (`count` of them, each `segment` bytes but the last); false when the peer is gone. */
@@ -141,24 +146,22 @@ static void send_window(transfer_t *t, uint64_t from) {
   uint64_t count = min_u64(t->windowsize, t->last_block - from + 1);
   uint64_t offset = (from - 1) * (uint64_t)t->blksize;
   uint64_t length = offset >= t->size ? 0 : min_u64(count * t->blksize, t->size - offset);
-  struct iovec iov[MAX_WINDOW];
-  uint32_t segment = t->blksize + 4;
-  int n = 0;
-  for (uint64_t i = 0; i < count; i++) {
-    uint8_t *packet = t->window + i * segment;
-    uint64_t block = from + i;
-    uint64_t start = min_u64(i * t->blksize, length);
-    packet[0] = 0, packet[1] = 3, packet[2] = (block >> 8) & 0xff, packet[3] = block & 0xff;
-    uint64_t len = min_u64(t->blksize, length - start);
-    if (len > 0) iov[n].iov_base = packet + 4, iov[n].iov_len = len, n++;
-  }
-  ssize_t got = n > 0 ? read_blocks(t, iov, n, offset) : 0;
-  if (got < 0 || (uint64_t)got != length) {
-    if (got < 0) snprintf(t->message, sizeof t->message, "read failed: %s", strerror(errno));
-    else snprintf(t->message, sizeof t->message, "file changed while being read: expected %llu bytes at offset %llu, found %lld",
-                  (unsigned long long)length, (unsigned long long)offset, (long long)got);
+  uint64_t got = 0;
+  const uint8_t *bytes = length > 0 ? file_bytes(t, offset, length, &got) : (const uint8_t *)"";
+  if (!bytes || got != length) {
+    if (!bytes) snprintf(t->message, sizeof t->message, "read failed: %s", strerror(errno));
+    else snprintf(t->message, sizeof t->message, "file changed while being read: expected %llu bytes at offset %llu, found %llu",
+                  (unsigned long long)length, (unsigned long long)offset, (unsigned long long)got);
     finish(t, OUT_LOCAL_ERROR, "read error");
     return;
+  }
+  // The window's packets end to end in one buffer, so GSO can send them in one go.
+  uint32_t segment = t->blksize + 4;
+  for (uint64_t i = 0; i < count; i++) {
+    uint8_t *packet = t->window + i * segment;
+    uint64_t block = from + i, start = min_u64(i * t->blksize, length);
+    packet[0] = 0, packet[1] = 3, packet[2] = (block >> 8) & 0xff, packet[3] = block & 0xff;
+    memcpy(packet + 4, bytes + start, min_u64(t->blksize, length - start));
   }
   t->sent_bytes += length;
   if (from + count - 1 > t->sent_to) t->sent_to = from + count - 1;
@@ -314,6 +317,7 @@ static void on_closed(uv_handle_t *handle) {
   close(t->sock);
   free(t->window);
   free(t->oack);
+  free(t->cache);
   free(t);
 }
 
@@ -405,8 +409,10 @@ static napi_value start(napi_env env, napi_callback_info info) {
   uint32_t segment = blksize + 4;
   if (t) t->window = malloc((size_t)windowsize * segment);
   if (t && oack_len) t->oack = malloc(oack_len);
-  if (!t || !t->window || (oack_len && !t->oack)) {
-    if (t) free(t->window), free(t->oack), free(t);
+  if (t && !content) t->cache_cap = min_u64(size, (size_t)windowsize * blksize > CACHE_BYTES ? (size_t)windowsize * blksize : CACHE_BYTES);
+  if (t && t->cache_cap) t->cache = malloc(t->cache_cap);
+  if (!t || !t->window || (oack_len && !t->oack) || (t->cache_cap && !t->cache)) {
+    if (t) free(t->window), free(t->oack), free(t->cache), free(t);
     return throw_errno(env, "malloc", ENOMEM, sock);
   }
   t->env = env, t->sock = sock, t->fd = fd, t->content = content, t->size = (uint64_t)size;
