@@ -418,7 +418,8 @@ static napi_value start(napi_env env, napi_callback_info info) {
   t->env = env, t->sock = sock, t->fd = fd, t->content = content, t->size = (uint64_t)size;
   t->blksize = blksize, t->windowsize = windowsize, t->timeout_ms = timeout_ms, t->max_retries = max_retries;
   t->last_block = t->size / blksize + 1;
-  t->gso = windowsize > 1 && segment * 2 <= GSO_MAX_BYTES && setsockopt(sock, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment) == 0;
+  // The option cuts every send into segments, the OACK and ERRORs too: only for segments they fit in.
+  t->gso = windowsize > 1 && segment * 2 <= GSO_MAX_BYTES && segment >= 512 + 4 && setsockopt(sock, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment) == 0;
   if (oack_len) memcpy(t->oack, oack, oack_len), t->oack_len = oack_len;
   uv_loop_t *loop;
   napi_value name;

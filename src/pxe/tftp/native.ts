@@ -55,8 +55,8 @@ export interface NativeHooks {
   finished(outcome: TransferOutcome, blksize: number, windowsize: number): void;
   /** The socket is closed; `sent` counts file bytes sent, resends included. */
   ended(sent: number): void;
-  /** Datagrams on the transfer's socket that were not TFTP, counted over the whole transfer. */
-  malformed(message: string): void;
+  /** Datagrams on the transfer's socket that were not TFTP: `count` of them over the whole transfer. */
+  malformed(message: string, count: number): void;
   /** Retransmissions (windows and OACKs resent on timeout), reported once at the end. */
   retransmits?(count: number, ms: number): void;
 }
@@ -94,7 +94,7 @@ export function startNative(options: NativeStart): NativeTransfer {
   const done: Done = (result, acked, sent, retransmits, malformed, message, ms) => {
     running = false;
     const reason = OUTCOMES[result];
-    if (malformed > 0) hooks.malformed(`${malformed} datagram(s) on the transfer's socket were not TFTP (too short, too long, unknown opcode or an unterminated ERROR)`);
+    if (malformed > 0) hooks.malformed(`${malformed} datagram(s) on the transfer's socket were not TFTP (too short, too long, unknown opcode or an unterminated ERROR)`, malformed);
     if (retransmits > 0) hooks.retransmits?.(retransmits, ms);
     if (reason === 'ok') hooks.finished({ ok: true, bytes: size }, blksize, windowsize);
     else if (reason !== 'ended' && reason !== undefined) hooks.finished({ ok: false, reason, message, bytes: acked }, blksize, windowsize);

@@ -253,6 +253,10 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
             syncing.delete(slot);
             hooks.ended(sent);
           },
+          malformed: (message, count) => {
+            metrics.errors.inc({ proto: 'tftp', kind: 'malformed' }, count);
+            log.warn({ ip: peer.address, port: peer.port, where: 'transfer', err: message }, 'malformed TFTP packet');
+          },
           retransmits: (count, ms) => log.debug({ ip: peer.address, file, retransmits: count, ms }, 'TFTP transfer retransmitted'),
         },
       });

@@ -13,13 +13,18 @@ const UDP_SEGMENT = 103;
 /** What one UDP send may carry (kernel limit 64 segments, under 64 KiB in all). */
 export const GSO_MAX_BYTES = 65000;
 export const GSO_MAX_SEGMENTS = 64;
+/**
+ * The option cuts every send on the socket into segments, the OACK and the last ERROR too: with
+ * blocks smaller than those (up to 512 bytes, RFC 2347) a client would get them in pieces.
+ */
+export const GSO_MIN_SEGMENT = 512 + 4;
 
 /**
  * Turns on UDP segmentation offload (Linux ≥ 4.18) for DATA packets of `segment` bytes, so a
  * whole window leaves in one send; false when the kernel refuses it.
  */
 export function enableGso(socket: Socket, segment: number): boolean {
-  if (segment * 2 > GSO_MAX_BYTES) return false;
+  if (segment * 2 > GSO_MAX_BYTES || segment < GSO_MIN_SEGMENT) return false;
   try {
     setsockopt(socket, SOL_UDP, UDP_SEGMENT, segment);
     return true;
