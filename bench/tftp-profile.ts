@@ -6,7 +6,7 @@
 //            (a directory, default build/profiles; summarise with bench/profile-summary.mjs)
 //   PERF=1   `perf record -g` of the server into OUT (a file; `perf report -i OUT`)
 //   STRACE=1 `strace -c -f` of the server into OUT (a file)
-//   RUNNER=atftpd  the peer instead of pxevirt; PXEVIRT_TFTP_WORKERS=N pxevirt's worker threads;
+//   RUNNER=atftpd  the peer instead of pxevirt; PXEVIRT_TFTP_DATA_PATH=js pxevirt's JavaScript data path;
 //   RUNNER_REPO=DIR  the runner from another checkout (to compare commits).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

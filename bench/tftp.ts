@@ -12,7 +12,7 @@ import { createNodeNamespace, netnsUnavailable, type Namespace, type NodeNamespa
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_IP = '192.168.231.1';
 /** Each server on its own address of the bridge, all running at once, so runs interleave. */
-const IPS: Record<string, string> = { pxevirt: SERVER_IP, dnsmasq: '192.168.231.3', atftpd: '192.168.231.4', 'pxevirt-main': '192.168.231.5', 'pxevirt-js': '192.168.231.6' };
+const IPS: Record<string, string> = { pxevirt: SERVER_IP, dnsmasq: '192.168.231.3', atftpd: '192.168.231.4', 'pxevirt-js': '192.168.231.6' };
 const CLIENT_IP = '192.168.231.2';
 const FILE = 'bench.bin';
 
@@ -72,14 +72,6 @@ const SERVERS: ServerDef[] = [
       }),
   },
   {
-    // The same server with its transfers on the main thread (no workers), when asked for by name.
-    name: 'pxevirt-main',
-    ip: IPS['pxevirt-main']!,
-    start: (node, root) =>
-      node.spawn('node', ['--import', 'tsx', join(REPO, 'test/helpers/tftp-runner.ts'), root, IPS['pxevirt-main']!, '69'], { cwd: REPO, env: { ...process.env, PXEVIRT_TFTP_WORKERS: '0' } }),
-    ready: (child) => SERVERS[0]!.ready(child, undefined as unknown as NodeNamespace),
-  },
-  {
     // The same server with its data path in JavaScript (the fallback without the addon), when asked for by name.
     name: 'pxevirt-js',
     ip: IPS['pxevirt-js']!,
@@ -112,7 +104,7 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
 }
 
 async function startAll(node: NodeNamespace, root: string, names?: string[]): Promise<{ servers: ServerDef[]; pids: Map<string, number | undefined>; stopAll(): Promise<void> }> {
-  const servers = SERVERS.filter((s) => (names ? names.includes(s.name) : s.name !== 'pxevirt-main' && s.name !== 'pxevirt-js'));
+  const servers = SERVERS.filter((s) => (names ? names.includes(s.name) : s.name !== 'pxevirt-js'));
   for (const server of servers) if (server.ip !== SERVER_IP) await node.exec('ip', ['addr', 'add', `${server.ip}/24`, 'dev', node.bridge]);
   const children: ChildProcess[] = [];
   const pids = new Map<string, number | undefined>();

@@ -17,8 +17,6 @@ const server = await startTftp({
   address,
   port: Number(port),
   ...(maxBlksize ? { maxBlksize: Number(maxBlksize) } : {}),
-  // Benchmarks compare the data path on worker threads with the main thread alone.
-  ...(process.env.PXEVIRT_TFTP_WORKERS ? { workers: Number(process.env.PXEVIRT_TFTP_WORKERS) } : {}),
   // Benchmarks compare the native data path with the JavaScript one.
   ...(process.env.PXEVIRT_TFTP_DATA_PATH === 'js' || process.env.PXEVIRT_TFTP_DATA_PATH === 'native' ? { dataPath: process.env.PXEVIRT_TFTP_DATA_PATH } : {}),
   log: silentLogger,

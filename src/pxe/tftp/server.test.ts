@@ -87,15 +87,6 @@ test('serves a file with OACK, records rrq/oack/done on the timeline with the MA
   assert.deepEqual(s.transfers.snapshot(), [], 'finished transfers leave /status');
 });
 
-test('runs transfers on worker threads when asked: the same bytes, timeline and caps', async (t) => {
-  const s = await setup(t, { workers: 2, caps: { perClient: 8, overall: 8 } });
-  const got = await Promise.all([tftpGet('127.0.0.1', s.server.port, 'big.bin', { blksize: '1400', windowsize: '4' }), tftpGet('127.0.0.1', s.server.port, 'small.bin', { tsize: '0' })]);
-  assert.ok(got[0].data.equals(s.files.big) && got[1].data.equals(s.files.small));
-  assert.equal(got[1].oack?.get('tsize'), '3000');
-  await until(async () => (await s.count('ok')) === 2 && s.server.stats().active === 0, 'both transfers to be counted and their slots given back');
-  assert.equal(s.log.records.filter((r) => r.event === 'oack').length, 2);
-});
-
 test('clamps blksize to maxBlksize', async (t) => {
   const s = await setup(t, { maxBlksize: 1468 });
   const got = await tftpGet('127.0.0.1', s.server.port, 'big.bin', { blksize: '65464', windowsize: '200' });

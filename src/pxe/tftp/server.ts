@@ -1,9 +1,9 @@
 // The TFTP server: the shell around the codec and the read-transfer state machine. One
-// socket takes requests; each read gets its own socket (its TID), a read-ahead file view
-// and a retransmission timer (transfer-loop.ts), on a worker thread when there are workers.
-// Files are only ever opened through openConfined(), here on the main thread.
+// socket takes requests; each read gets its own socket (its TID) and runs its data phase in
+// the native addon (native.ts, native/tftp_data.c) or, without it, in transfer-loop.ts (a
+// read-ahead file view and a retransmission timer around transfer.ts). Files are only ever
+// opened through openConfined(), here in JavaScript.
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { availableParallelism } from 'node:os';
 import type { Logger } from '../../lib/logger.ts';
 import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
 import type { FileHandle } from 'node:fs/promises';
@@ -31,7 +31,7 @@ import { DEFAULT_LIMITS, type TransferLimits } from './transfer.ts';
 import { runTransferLoop } from './transfer-loop.ts';
 import { nativeAddon, nativeAddresses, startNative, type NativeTransfer } from './native.ts';
 import { bindSocket, blksizeForInterface, connectSocket, familyOf, interfaceOf } from './udp.ts';
-import { TransferWorkers, workerScript, type WorkerTransferHooks } from './worker-pool.ts';
+import type { TransferOutcome } from './transfer.ts';
 
 export { blksizeForInterface } from './udp.ts';
 
@@ -53,12 +53,6 @@ export interface TftpServerOptions {
   generated?: (file: string, clientIp: string) => Buffer | undefined;
   /** Transfers allowed at once per client address and overall (default DEFAULT_CAPS). */
   caps?: TransferCapLimits;
-  /**
-   * Worker threads the transfers are spread over; 0 (the default) runs them on the main
-   * thread, which measured faster on a shared 2-core machine (docs/benchmarks.md). Also 0
-   * when the worker script is not found beside this module.
-   */
-  workers?: number;
   /**
    * Where a transfer's data phase runs: 'native' (the C addon, build/native/tftp_data.node, the
    * default when it is built) or 'js' (transfer-loop.ts, the fallback). 'native' without the
@@ -94,6 +88,17 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 /** How often native transfers' progress is read for /status (they do not report per ACK). */
 const PROGRESS_MS = 250;
 
+/** What the server hears of one transfer, from either data path. */
+interface TransferHooks {
+  oack(accepted: Map<string, string>, blksize: number, windowsize: number): void;
+  progress(bytes: number, heard: number): void;
+  finished(outcome: TransferOutcome, blksize: number, windowsize: number): void;
+  /** The transfer's socket is closed (after finished, or an end). */
+  ended(sent: number): void;
+  malformed(err: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 /** Starts the TFTP server (read-only) on address:port; port 0 picks a free one. */
 export async function startTftp(options: TftpServerOptions): Promise<TftpServer> {
   const { log, timeline, metrics, transfers, roots } = options;
@@ -107,26 +112,11 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   const main = await bindSocket(options.address, options.port);
   const port = main.address().port;
   let closed = false;
-  const script = workerScript();
-  const threads = Math.min(options.workers ?? 0, availableParallelism() * 2);
-  if (threads > 0 && !script) log.warn({ workers: threads }, 'TFTP worker script not found beside the server; transfers run on the main thread');
-  const pool = threads > 0 && script ? new TransferWorkers(threads, script, (err) => log.error({ err: describe(err) }, 'TFTP transfer thread failed')) : undefined;
-  await pool?.ready;
-  const addon = options.dataPath === 'js' || pool ? undefined : nativeAddon();
+  const addon = options.dataPath === 'js' ? undefined : nativeAddon();
   if (options.dataPath === 'native' && !addon) throw new Error('TFTP dataPath: expected the native addon at build/native/tftp_data.node (run `make native`), found none');
   /** Native transfers report progress when asked: /status sees it within PROGRESS_MS. */
   let poller: NodeJS.Timeout | undefined;
   const syncing = new Set<Slot>();
-  /** Resolves `close()` once every transfer has reported its end. */
-  let drained: (() => void) | undefined;
-  const endedOne = () => {
-    if (drained && active.size === 0 && (pool?.running ?? 0) === 0) drained();
-    if (syncing.size === 0 && poller) {
-      clearInterval(poller);
-      poller = undefined;
-    }
-  };
-
   const malformed = (err: unknown, peer: Peer, where: string) => {
     metrics.errors.inc({ proto: 'tftp', kind: 'malformed' });
     log.warn({ ip: peer.address, port: peer.port, where, err: describe(err) }, 'malformed TFTP packet');
@@ -170,26 +160,6 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
   };
 
   const openedTransfer = async (peer: Peer, file: string, request: Extract<TftpPacket, { op: 'rrq' | 'wrq' }>, opened: Source) => {
-    if (pool) {
-      if (closed) {
-        await opened.handle.close().catch(() => undefined);
-        throw new Error('TFTP server closed while the request was being opened');
-      }
-      // From here the worker owns the transfer's socket; the descriptor stays open here until it ends.
-      const record = track(peer, file, opened);
-      const { content } = opened;
-      const fd = (opened.handle as Partial<FileHandle>).fd;
-      const control = pool.run(
-        { address: options.address, peer, ...(content ? { content } : { fd: fd ?? -1 }), size: opened.size, requested: [...request.options], limits },
-        {
-          ...record.hooks,
-          oack: (accepted, blksize, windowsize) => record.hooks.oack(accepted, blksize, windowsize),
-          failed: (err) => log.error({ ip: peer.address, file, err }, 'TFTP transfer failed to start'),
-        },
-      );
-      record.control = { end: (error) => control.end(error) };
-      return;
-    }
     if (addon && nativeAddresses(options.address, peer.address)) return nativeTransfer(peer, file, request, opened);
     let socket: Socket | undefined;
     try {
@@ -251,6 +221,10 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
           ...hooks,
           ended: (sent) => {
             syncing.delete(slot);
+            if (syncing.size === 0) {
+              clearInterval(poller);
+              poller = undefined;
+            }
             hooks.ended(sent);
           },
           malformed: (message, count) => {
@@ -286,12 +260,12 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     let acked = 0;
     let released = false;
     let ended = false;
-    const record: { control: { end(error?: string): void }; hooks: WorkerTransferHooks; slot: Slot } = {
+    const record: { control: { end(error?: string): void }; hooks: TransferHooks; slot: Slot } = {
       control: { end: () => undefined },
-      hooks: undefined as unknown as WorkerTransferHooks,
+      hooks: undefined as unknown as TransferHooks,
       slot: undefined as unknown as Slot,
     };
-    /** Gives the slot back (at once on eviction, before the thread running it has closed its socket). */
+    /** Gives the slot back (at once on eviction, before the data path has closed its socket). */
     const release = () => {
       if (released) return;
       released = true;
@@ -340,9 +314,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
         metrics.tftpBytes.inc(sent);
         release();
         void opened.handle.close().catch(() => undefined);
-        endedOne();
       },
-      failed: () => undefined,
       malformed: (err) => malformed(err, peer, 'transfer'),
       warn: (fields, message) => log.warn({ ip: peer.address, file, ...fields }, message),
     };
@@ -430,11 +402,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     close: async () => {
       if (closed) return;
       closed = true;
-      const ending = pool && pool.running > 0 ? new Promise<void>((resolve) => (drained = resolve)) : undefined;
       for (const slot of [...active.values()]) slot.end();
-      // Workers close their transfers' sockets, then report; the descriptors close here.
-      if (ending) await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-      await pool?.close();
       await new Promise<void>((resolve) => main.close(() => resolve()));
     },
   };
