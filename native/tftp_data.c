@@ -37,7 +37,7 @@ enum { OUT_OK, OUT_TIMEOUT, OUT_PEER_ERROR, OUT_OPTIONS_REFUSED, OUT_LOCAL_ERROR
 #define RECV_ROUNDS 4       /* recvmmsg calls per readable event: other transfers get their turn */
 #define RECV_BYTES 516      /* an ACK is 4 bytes, an ERROR at most 512 (longer ones are malformed) */
 #define MESSAGE_BYTES 200   /* a peer's ERROR message kept for the timeline */
-#define CACHE_BYTES 65536   /* read-ahead per transfer, or one window when that is larger */
+#define CACHE_BYTES 65536   /* read-ahead per transfer; a block (at most 65464 bytes) always fits */
 
 typedef struct transfer {
   napi_env env;
@@ -102,10 +102,10 @@ static void peer_gone(transfer_t *t) {
 }
 
 /**
- * File bytes [offset, offset + length): a pointer into `content`, or into the read-ahead cache
- * (refilled with one pread of cache_cap bytes when the range is not wholly inside it: a
- * lock-step transfer at blksize 1468 reads once per 44 packets). NULL with errno on a read error;
- * `*got` short when the file ended early (it shrank).
+ * One block's file bytes [offset, offset + length): a pointer into `content`, or into the
+ * read-ahead cache (refilled with one pread of cache_cap bytes when the block is not wholly
+ * inside it: at blksize 1468 one read per 44 packets). NULL with errno on a read error; `*got`
+ * short when the file ended early (it shrank).
  */
 static const uint8_t *file_bytes(transfer_t *t, uint64_t offset, uint64_t length, uint64_t *got) {
   if (t->content) return *got = length, t->content + offset;
@@ -146,22 +146,21 @@ static void send_window(transfer_t *t, uint64_t from) {
   uint64_t count = min_u64(t->windowsize, t->last_block - from + 1);
   uint64_t offset = (from - 1) * (uint64_t)t->blksize;
   uint64_t length = offset >= t->size ? 0 : min_u64(count * t->blksize, t->size - offset);
-  uint64_t got = 0;
-  const uint8_t *bytes = length > 0 ? file_bytes(t, offset, length, &got) : (const uint8_t *)"";
-  if (!bytes || got != length) {
-    if (!bytes) snprintf(t->message, sizeof t->message, "read failed: %s", strerror(errno));
-    else snprintf(t->message, sizeof t->message, "file changed while being read: expected %llu bytes at offset %llu, found %llu",
-                  (unsigned long long)length, (unsigned long long)offset, (unsigned long long)got);
-    finish(t, OUT_LOCAL_ERROR, "read error");
-    return;
-  }
   // The window's packets end to end in one buffer, so GSO can send them in one go.
   uint32_t segment = t->blksize + 4;
   for (uint64_t i = 0; i < count; i++) {
     uint8_t *packet = t->window + i * segment;
-    uint64_t block = from + i, start = min_u64(i * t->blksize, length);
+    uint64_t block = from + i, start = min_u64(i * t->blksize, length), len = min_u64(t->blksize, length - start), got = 0;
     packet[0] = 0, packet[1] = 3, packet[2] = (block >> 8) & 0xff, packet[3] = block & 0xff;
-    memcpy(packet + 4, bytes + start, min_u64(t->blksize, length - start));
+    const uint8_t *bytes = len > 0 ? file_bytes(t, offset + start, len, &got) : NULL;
+    if (len > 0 && (!bytes || got != len)) {
+      if (!bytes) snprintf(t->message, sizeof t->message, "read failed: %s", strerror(errno));
+      else snprintf(t->message, sizeof t->message, "file changed while being read: expected %llu bytes at offset %llu, found %llu",
+                    (unsigned long long)length, (unsigned long long)offset, (unsigned long long)(start + got));
+      finish(t, OUT_LOCAL_ERROR, "read error");
+      return;
+    }
+    if (len > 0) memcpy(packet + 4, bytes, len);
   }
   t->sent_bytes += length;
   if (from + count - 1 > t->sent_to) t->sent_to = from + count - 1;
@@ -409,7 +408,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   uint32_t segment = blksize + 4;
   if (t) t->window = malloc((size_t)windowsize * segment);
   if (t && oack_len) t->oack = malloc(oack_len);
-  if (t && !content) t->cache_cap = min_u64(size, (size_t)windowsize * blksize > CACHE_BYTES ? (size_t)windowsize * blksize : CACHE_BYTES);
+  if (t && !content) t->cache_cap = min_u64((uint64_t)size, CACHE_BYTES);
   if (t && t->cache_cap) t->cache = malloc(t->cache_cap);
   if (!t || !t->window || (oack_len && !t->oack) || (t->cache_cap && !t->cache)) {
     if (t) free(t->window), free(t->oack), free(t->cache), free(t);

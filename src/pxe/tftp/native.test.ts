@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -36,7 +36,7 @@ async function serve(t: TestContext, dataPath: 'native' | 'js', extra: Partial<T
   t.after(() => server.close());
   const count = async (kind: string) => (await metrics.errors.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
   const ok = async () => (await metrics.tftpTransfers.get()).values.find((v) => v.labels.result === 'ok')?.value ?? 0;
-  return { files, log, server, transfers, count, ok };
+  return { root, files, log, server, transfers, count, ok };
 }
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
@@ -122,5 +122,25 @@ for (const dataPath of PATHS) {
     assert.deepEqual(await c.take(4), ['oack', 'oack', 'oack', 'error 0']);
     assert.equal(await s.count('timeout'), 1);
     assert.match(String(s.log.records.find((r) => r.event === 'error')?.message), /no acknowledgement after 3 tries of 20 ms \(last acknowledged block 0\)/);
+  });
+
+  test(`${dataPath}: a file that shrinks under a transfer ends it with a read error, counted as an I/O error`, async (t) => {
+    const s = await serve(t, dataPath, { limits: { defaultTimeoutMs: 5000 } });
+    const c = await rawClient(t);
+    await c.send(encode({ op: 'rrq', filename: 'big.bin', mode: 'octet', options: new Map([['blksize', '1468'], ['windowsize', '64']]) }), s.server.port);
+    assert.equal((await c.next()).op, 'oack');
+    await truncate(join(s.root, 'big.bin'), 1000);
+    await c.send(encode({ op: 'ack', block: 0 }));
+    // Acknowledge window after window until the server's read-ahead reaches the missing bytes.
+    let last: TftpPacket;
+    for (let block = 0; ; ) {
+      last = await c.next();
+      if (last.op !== 'data') break;
+      block = last.block;
+      if (block % 64 === 0) await c.send(encode({ op: 'ack', block }));
+    }
+    assert.deepEqual(last, { op: 'error', code: 0, message: 'read error' });
+    await until(async () => (await s.count('io')) === 1, 'the read error counted');
+    assert.match(String(s.log.records.find((r) => r.event === 'error')?.message), /^file changed while being read: expected \d+ bytes at offset \d+, found \d+$/);
   });
 }

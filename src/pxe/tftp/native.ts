@@ -35,16 +35,16 @@ interface Addon {
 /** The addon's result codes (tftp_data.c's OUT_*), in order. */
 const OUTCOMES = ['ok', 'timeout', 'peer-error', 'options-refused', 'local-error', 'ended'] as const;
 
-/** Where the build puts the addon: from src/pxe/tftp/ and from dist/cli/ (the compiled CLI). */
-const CANDIDATES = ['../../../build/native/tftp_data.node', '../../build/native/tftp_data.node'];
+/** Where `make native` puts the addon, seen from src/pxe/tftp/ or from dist/cli/ (the compiled CLI). */
+const ADDON = import.meta.url.endsWith('.ts') ? '../../../build/native/tftp_data.node' : '../../build/native/tftp_data.node';
 
 let loaded: Addon | null | undefined;
 
 /** The addon, or undefined when it has not been built (`make native`). */
 export function nativeAddon(): Addon | undefined {
   if (loaded === undefined) {
-    const path = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
-    loaded = path ? (createRequire(import.meta.url)(path) as Addon) : null;
+    const path = fileURLToPath(new URL(ADDON, import.meta.url));
+    loaded = existsSync(path) ? (createRequire(import.meta.url)(path) as Addon) : null;
   }
   return loaded ?? undefined;
 }

@@ -394,7 +394,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
       log.error({ ip: peer.address, err: describe(err) }, 'TFTP request failed');
     });
   });
-  log.info({ address: options.address, port, maxBlksize, interface: ifname }, 'TFTP listening');
+  log.info({ address: options.address, port, maxBlksize, interface: ifname, dataPath: addon ? 'native' : 'js' }, 'TFTP listening');
 
   return {
     port,
