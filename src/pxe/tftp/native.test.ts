@@ -9,6 +9,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import fc from 'fast-check';
 import { memoryLogger } from '../../lib/logger.ts';
 import { createPxeMetrics } from '../metrics.ts';
 import { Timeline } from '../timeline.ts';
@@ -142,5 +143,29 @@ for (const dataPath of PATHS) {
     assert.deepEqual(last, { op: 'error', code: 0, message: 'read error' });
     await until(async () => (await s.count('io')) === 1, 'the read error counted');
     assert.match(String(s.log.records.find((r) => r.event === 'error')?.message), /^file changed while being read: expected \d+ bytes at offset \d+, found \d+$/);
+  });
+
+  test(`${dataPath}: any datagrams on a transfer's port end it cleanly at worst; the server serves on`, async (t) => {
+    const s = await serve(t, dataPath, { limits: { defaultTimeoutMs: 30, maxRetries: 1 } });
+    const c = await rawClient(t);
+    const datagram = fc.oneof(
+      fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a)),
+      fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 40 })).map(([op, n, tail]) => Buffer.concat([Buffer.from([0, op, n >> 8, n & 0xff]), Buffer.from(tail)])),
+    );
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(datagram, { maxLength: 30 }), async (junk) => {
+        runs++;
+        await c.send(encode({ op: 'rrq', filename: 'small.bin', mode: 'octet', options: new Map([['blksize', '512'], ['windowsize', '4']]) }), s.server.port);
+        await c.next(); // the OACK, from the transfer's port
+        for (const buf of junk) await c.send(buf);
+        await until(() => s.server.stats().active === 0, 'the transfer to end (done, peer error or timeout)');
+        while (c.pending() > 0) await c.next();
+      }),
+      { numRuns: 25 },
+    );
+    const got = await tftpGet('127.0.0.1', s.server.port, 'small.bin', { blksize: '1468' });
+    assert.ok(got.data.equals(s.files.small));
+    assert.equal(runs, 25);
   });
 }
