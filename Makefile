@@ -25,6 +25,7 @@ NATIVE_TFTP := build/native/tftp_data.node
 native: $(NATIVE_TFTP)
 
 $(NATIVE_TFTP): native/tftp_data.c
+	@test -f /usr/include/node/node_api.h || { echo "make native: expected the N-API headers at /usr/include/node/node_api.h (installed with the nodejs package), found none" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	gcc -shared -fPIC -O2 -std=gnu11 -Wall -Wextra -Werror -I/usr/include/node -o $@.tmp $< && mv $@.tmp $@
 

@@ -125,7 +125,8 @@ static const uint8_t *file_bytes(transfer_t *t, uint64_t offset, uint64_t length
 
 /** Sends `len` bytes of packets (`count` of them, each `segment` bytes but the last); false when the peer is gone. */
 static int send_packets(transfer_t *t, uint8_t *at, size_t len, uint32_t count, uint32_t segment) {
-  // With GSO, up to GSO_MAX_BYTES of packets leave in one send; else one send per packet.
+  // With GSO, up to GSO_MAX_BYTES of packets leave in one send (at most MAX_WINDOW of them, within
+  // the kernel's 64 segments); else one send per packet.
   uint32_t per_send = t->gso ? GSO_MAX_BYTES / segment : 1;
   while (count > 0) {
     uint32_t n = count < per_send ? count : per_send;
