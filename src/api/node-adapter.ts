@@ -245,7 +245,11 @@ export function nodeListener(handler: Handler, log: Logger, options: NodeListene
     (unread ? Promise.resolve(Buffer.alloc(0)) : readBody(req, limit)).then(
       (body) => {
         const aborted = new AbortController();
-        res.on('close', () => aborted.abort());
+        // Only a client that left before the response was complete: an abort makes a
+        // DOMException (with its stack), too dear to pay once per finished request.
+        res.on('close', () => {
+          if (!res.writableFinished) aborted.abort();
+        });
         let response: ApiResponse;
         try {
           response = handler({
