@@ -102,13 +102,14 @@ export interface NodeListenerOptions {
 }
 
 /**
- * Whether a streamed response's headers have reached its socket, so that body bytes written to
- * the socket directly follow them: node:http queues a response's output (headers included) in
- * `outputData` while an earlier response on the connection is unfinished (pipelining).
+ * Whether a streamed response's chunks may go to its socket directly, already framed: it is
+ * chunked, and its headers have reached the socket (node:http queues a response's output (headers included) in
+ * `outputData` while an earlier response on the connection is unfinished: pipelining).
  */
 function headersOnSocket(res: ServerResponse): boolean {
-  const queued = (res as unknown as { outputData?: unknown[] }).outputData;
-  return res.headersSent && Array.isArray(queued) && queued.length === 0;
+  const internal = res as unknown as { outputData?: unknown[]; chunkedEncoding?: boolean };
+  // An HTTP/1.0 client gets no chunked encoding: its body is the bytes until the close.
+  return internal.chunkedEncoding === true && res.headersSent && Array.isArray(internal.outputData) && internal.outputData.length === 0;
 }
 
 /**
