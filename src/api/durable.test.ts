@@ -90,3 +90,13 @@ test('a watcher waits once per sync however many lines it holds, and a line dura
   await new Promise((done) => setImmediate(done));
   assert.deepEqual(out, ['abcd']);
 });
+
+test('a shared join gives the watchers releasing the same lines one joined string', async () => {
+  const { sharedJoin } = await import('./durable.ts');
+  const join = sharedJoin();
+  const lines = ['{"a":1}\n', '{"b":2}\n'];
+  const first = join([...lines]);
+  assert.equal(first, lines.join(''));
+  assert.equal(join([...lines]), first);
+  assert.equal(join(['{"c":3}\n', lines[1]!]), '{"c":3}\n{"b":2}\n', 'different lines are joined anew');
+});

@@ -13,11 +13,45 @@ export function afterDurable(store: Pick<ObjectStore, 'durable'>, response: ApiR
   return { status: response.status, headers: response.headers, body: { deferred: pending.then(() => response) } };
 }
 
+/** Joins a batch of held chunks into the one chunk that leaves. */
+export type JoinChunks = (chunks: readonly string[]) => string;
+
+/**
+ * A joiner shared by the watchers of one server: when a sync settles, every watcher of the same
+ * changes releases the same lines (the same strings, serialised once), and they get the same
+ * joined string, made once, so the socket writer below can encode and frame it once too. It
+ * remembers only the last batch, and only until the event loop's next turn.
+ */
+export function sharedJoin(): JoinChunks {
+  let last: readonly string[] | undefined;
+  let joined = '';
+  let forget = false;
+  return (chunks) => {
+    if (last && last.length === chunks.length && last.every((c, i) => c === chunks[i])) return joined;
+    last = chunks;
+    joined = chunks.join('');
+    if (!forget) {
+      forget = true;
+      setImmediate(() => {
+        last = undefined;
+        joined = '';
+        forget = false;
+      });
+    }
+    return joined;
+  };
+}
+
 /**
  * A stream writer that holds each chunk until the writes made before it are durable, keeping
  * the order; `end` waits for the held chunks. A failed sync ends the stream (the client relists).
  */
-export function durableWriter(durable: () => Promise<void> | undefined, write: (chunk: string) => void, end: () => void): { write: (chunk: string) => void; end: () => void } {
+export function durableWriter(
+  durable: () => Promise<void> | undefined,
+  write: (chunk: string) => void,
+  end: () => void,
+  join: JoinChunks = (chunks) => chunks.join(''),
+): { write: (chunk: string) => void; end: () => void } {
   // Held lines, each with the sync it waits for; syncs settle in order, so when one settles
   // every line up to the last that waited for it is ready.
   const held: Array<{ chunk: string; gate: Promise<void> | undefined }> = [];
@@ -31,7 +65,7 @@ export function durableWriter(durable: () => Promise<void> | undefined, write: (
     if (ready > 0) {
       const lines = held.splice(0, ready);
       ready = 0;
-      write(lines.length === 1 ? lines[0]!.chunk : lines.map((h) => h.chunk).join(''));
+      write(lines.length === 1 ? lines[0]!.chunk : join(lines.map((h) => h.chunk)));
     }
     if (ending && held.length === 0) end();
   };

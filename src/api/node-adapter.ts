@@ -101,14 +101,57 @@ export interface NodeListenerOptions {
   maxPendingBytes?: number;
 }
 
-function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number, pool: ChunkPool): void {
+/**
+ * Whether a streamed response's chunks may go to its socket directly, already framed: it is
+ * chunked, and its headers have reached the socket (node:http queues a response's output (headers included) in
+ * `outputData` while an earlier response on the connection is unfinished: pipelining).
+ */
+function headersOnSocket(res: ServerResponse): boolean {
+  const internal = res as unknown as { outputData?: unknown[]; chunkedEncoding?: boolean };
+  // An HTTP/1.0 client gets no chunked encoding: its body is the bytes until the close.
+  return internal.chunkedEncoding === true && res.headersSent && Array.isArray(internal.outputData) && internal.outputData.length === 0;
+}
+
+/**
+ * Frames stream chunks as HTTP/1.1 chunks (`<hex length>\r\n<bytes>\r\n`), one buffer each.
+ * The last chunk's frame is kept until the event loop's next turn: the watchers of one change
+ * write the same string, which is then encoded and framed once for all of them.
+ */
+export class ChunkFramer {
+  #chunk: string | undefined;
+  #frame: Buffer | undefined;
+  #forget = false;
+
+  frame(chunk: string): Buffer {
+    if (chunk === this.#chunk && this.#frame) return this.#frame;
+    const bytes = Buffer.byteLength(chunk);
+    const head = `${bytes.toString(16)}\r\n`;
+    const frame = Buffer.allocUnsafe(head.length + bytes + 2);
+    frame.write(head, 0, 'latin1');
+    frame.write(chunk, head.length, 'utf8');
+    frame.write('\r\n', head.length + bytes, 'latin1');
+    this.#chunk = chunk;
+    this.#frame = frame;
+    if (!this.#forget) {
+      this.#forget = true;
+      setImmediate(() => {
+        this.#chunk = undefined;
+        this.#frame = undefined;
+        this.#forget = false;
+      });
+    }
+    return frame;
+  }
+}
+
+function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number, pool: ChunkPool, framer: ChunkFramer): void {
   const body = response.body;
   if (isDeferred(body)) {
     body.deferred.then(
-      (later) => send(res, later, head, maxPending, pool),
+      (later) => send(res, later, head, maxPending, pool, framer),
       (err: unknown) => {
         const status = toStatus(err);
-        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending, pool);
+        send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending, pool, framer);
       },
     );
     return;
@@ -116,7 +159,7 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
   if (isUpgrade(body)) {
     // console and vnc are websockets; a plain request reaches them only by mistake.
     const status = toStatus(new ApiError(400, Reason.BadRequest, 'this subresource is a websocket: send the request with "Upgrade: websocket"'));
-    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending, pool);
+    send(res, { status: status.code, headers: { 'content-type': 'application/json' }, body: status }, head, maxPending, pool, framer);
     return;
   }
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
@@ -128,18 +171,18 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
     res.flushHeaders();
     body.stream(
       (chunk) => {
-        if (res.writableEnded || res.destroyed) return;
+        if (res.writableEnded || res.destroyed || chunk === '') return;
         // A reader this far behind is dropped rather than buffered for: it relists.
         if (res.writableLength > maxPending) {
           res.destroy();
           return;
         }
-        // Events written in the same tick leave as one TLS record and one syscall.
-        if (res.writableCorked === 0) {
-          res.cork();
-          process.nextTick(() => res.uncork());
-        }
-        res.write(chunk);
+        // The chunk, framed, goes to the socket as one buffer: one TLS record and one syscall,
+        // no copy of it per watcher (the watchers of a change share the frame). Through
+        // node:http only while the headers are still queued behind an earlier response.
+        const socket = res.socket;
+        if (socket && headersOnSocket(res)) socket.write(framer.frame(chunk));
+        else res.write(chunk);
       },
       () => {
         if (!res.writableEnded) res.end();
@@ -186,11 +229,12 @@ function writeChunks(res: ServerResponse, chunker: JsonChunker, pool: ChunkPool)
 export function nodeListener(handler: Handler, log: Logger, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const maxPending = options.maxPendingBytes ?? MAX_PENDING_BYTES;
   const pool = new ChunkPool();
+  const framer = new ChunkFramer();
   return (req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const done = (response: ApiResponse) => {
-      send(res, response, req.method === 'HEAD', maxPending, pool);
+      send(res, response, req.method === 'HEAD', maxPending, pool, framer);
       log.debug({ method: req.method, path: url.pathname, query: url.search, status: response.status, ms: Date.now() - started }, 'request');
     };
     const limit = options.bodyLimit ? options.bodyLimit(headersOf(req), url.pathname) : MAX_BODY_BYTES;
@@ -202,7 +246,11 @@ export function nodeListener(handler: Handler, log: Logger, options: NodeListene
     (unread ? Promise.resolve(Buffer.alloc(0)) : readBody(req, limit)).then(
       (body) => {
         const aborted = new AbortController();
-        res.on('close', () => aborted.abort());
+        // Only a client that left before the response was complete: an abort makes a
+        // DOMException (with its stack), too dear to pay once per finished request.
+        res.on('close', () => {
+          if (!res.writableFinished) aborted.abort();
+        });
         let response: ApiResponse;
         try {
           response = handler({

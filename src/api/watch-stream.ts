@@ -10,7 +10,7 @@ import { watchParams } from './list-params.ts';
 import { asRequested, type ApiContext, type ResourceCall } from './objects.ts';
 import { headersOf, tableOf } from './read.ts';
 import { renderTable } from './table.ts';
-import { durableWriter } from './durable.ts';
+import { durableWriter, sharedJoin, type JoinChunks } from './durable.ts';
 
 export interface WatchSettings {
   /** Watches open at once across all clients; one more is refused with 429 (default 1,000). */
@@ -26,6 +26,8 @@ export class WatchRegistry {
   active = 0;
   /** Lines by event object (the same object reaches every watcher of a change), then by `type apiVersion`. */
   readonly lines = new WeakMap<StoredObject, Map<string, string>>();
+  /** The batches released when a sync settles, joined once for every watcher that releases the same lines. */
+  readonly join: JoinChunks = sharedJoin();
 
   constructor(settings: WatchSettings = {}) {
     this.maxWatches = settings.maxWatches ?? 1_000;
@@ -72,7 +74,7 @@ export function watchObjects(ctx: ApiContext, call: ResourceCall, req: ApiReques
   const body: StreamBody = {
     stream: (rawWrite, rawEnd, signal) => {
       // Lines leave only once the writes they carry are durable.
-      const { write, end } = durableWriter(() => ctx.store.durable(), rawWrite, rawEnd);
+      const { write, end } = durableWriter(() => ctx.store.durable(), rawWrite, rawEnd, registry.join);
       const controller = new AbortController();
       registry.active++;
       let timer: NodeJS.Timeout | undefined;

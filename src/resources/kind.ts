@@ -69,7 +69,7 @@ export interface KindInfo {
   /** Schema of the whole object (apiVersion, kind, metadata, spec, status). */
   schema: Schema;
   printerColumns: PrinterColumn[];
-  /** Applies the kind's defaults (pure: returns a new object). */
+  /** Applies the kind's defaults (pure: returns a new object, or on UPDATE the object itself when the kind defaults nothing then; the input is never changed). */
   default(object: Record<string, unknown>, context: AdmissionContext): Record<string, unknown>;
   /** Admission: returns the causes that make the object invalid (empty when valid). Field paths start at the object root (`spec.…`, `metadata.name`). */
   validate(object: Record<string, unknown>, context: AdmissionContext): Cause[];

@@ -15,10 +15,11 @@ const nameOf = (o: Obj): string => {
   return typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? meta.generateName : '';
 };
 
-/** KubeVirt's VMI mutator on create: spec defaults and status.phase Pending; nothing on update. */
+/** KubeVirt's VMI mutator on create: spec defaults and status.phase Pending; nothing on update (the object itself is returned, uncopied). */
 export function defaultVmi(object: Obj, operation: 'CREATE' | 'UPDATE'): Obj {
+  if (operation !== 'CREATE') return object;
   const out = clone(object);
-  if (operation !== 'CREATE' || !isObj(out.spec)) return out;
+  if (!isObj(out.spec)) return out;
   defaultVmiSpec(out.spec, nameOf(out));
   if (out.status === undefined || out.status === null || isObj(out.status)) {
     const status = ensureObj(out, 'status');

@@ -44,7 +44,10 @@ test('commits made while a sync runs share the next sync, and each waits for the
   calls[0]!(null);
   await first;
   assert.deepEqual(settled, ['first'], 'the later commits still wait');
-  assert.equal(calls.length, 2, 'one sync for the four commits made meanwhile');
+  assert.equal(calls.length, 1, 'the next sync waits for the end of the turn (commits served in it join)');
+  group.committed();
+  await new Promise((done) => setImmediate(done));
+  assert.equal(calls.length, 2, 'one sync for the five commits made meanwhile');
   calls[1]!(null);
   await rest;
   assert.deepEqual(settled, ['first', 'rest']);

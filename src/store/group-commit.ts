@@ -62,7 +62,16 @@ export class GroupCommit {
   /** Notes a commit (call right after it returns); its sync starts once this turn of the event loop ends. */
   committed(): void {
     this.#committed++;
-    if (this.#scheduled || this.#inFlight) return;
+    if (!this.#inFlight) this.#schedule();
+  }
+
+  /**
+   * Starts the next sync once this turn of the event loop ends: after the requests that are
+   * ready now were served, so their commits share it (larger batches: fewer syncs, and fewer
+   * writes to each watcher, which gets one per sync).
+   */
+  #schedule(): void {
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -139,7 +148,7 @@ export class GroupCommit {
       if (err) this.#report(err, [running]);
       else running.ok();
       if (this.#closed) this.#release();
-      else this.#flush();
+      else if (this.#durable < this.#committed) this.#schedule();
     });
   }
 

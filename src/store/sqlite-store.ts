@@ -242,14 +242,20 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
     // Subscribe before reading, and hold live changes back until the replay is delivered:
     // a callback that writes must not lose or reorder events.
     let replaying = true;
+    let stopped = false;
     const pending: Change[] = [];
     const deliver = (change: Change): void => {
-      if (signal.aborted || change.resourceVersion <= last) return;
+      // A flag rather than signal.aborted: this runs once per watcher per change.
+      if (stopped || change.resourceVersion <= last) return;
       last = change.resourceVersion;
       const event = toWatchEvent(change, filter);
       if (event) onEvent(event);
     };
-    const unsubscribe = hub.subscribe(key, (change) => (replaying ? pending.push(change) : deliver(change)));
+    const unsubscribeHub = hub.subscribe(key, (change) => (replaying ? pending.push(change) : deliver(change)));
+    const unsubscribe = () => {
+      stopped = true;
+      unsubscribeHub();
+    };
     signal.addEventListener('abort', unsubscribe, { once: true });
     try {
       if (fromStart) {

@@ -116,3 +116,43 @@ test('any sequence of applies by several managers leaves every field a manager o
     { numRuns: 1000 },
   );
 });
+
+test('an Update lists only the changed top-level fields yet gives the same managers as walking both objects whole', async () => {
+  const { fieldsOf, splitPath, valueAt } = await import('./field-path.ts');
+  const { withEntry, sameEntry } = await import('./managed-fields.ts');
+  // The tracking rule the API uses: managedFields and server-set metadata are never tracked.
+  const tracked = (path: string[]) => path[0] !== 'f:apiVersion' && !(path[0] === 'f:metadata' && ['f:managedFields', 'f:resourceVersion'].includes(path[1] ?? ''));
+  const tracks = (o: Record<string, unknown> | undefined) => new Set([...(o ? fieldsOf(o, SCHEMA) : [])].filter((k) => tracked(splitPath(k))));
+  const equal = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  // The walk of both whole objects, as trackUpdate did before.
+  const reference = (old: Record<string, unknown> | undefined, next: Record<string, unknown>, managers: FieldManager[], manager: string): FieldManager[] => {
+    const before = tracks(old);
+    const after = tracks(next);
+    const changed = [...after].filter((k) => !before.has(k) || !equal(valueAt(old, splitPath(k)), valueAt(next, splitPath(k))));
+    const removed = [...before].filter((k) => !after.has(k));
+    if (changed.length === 0 && removed.length === 0) return [...managers];
+    const gone = new Set([...changed, ...removed]);
+    const self = { manager, operation: 'Update' as const };
+    let out = managers.map((m) => (sameEntry(m, self) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
+    const mine = out.find((m) => sameEntry(m, self))?.fields ?? new Set<string>();
+    out = withEntry(out, { ...self, apiVersion: 'v1', time: 't2', fields: new Set([...mine, ...changed].filter((k) => after.has(k))) });
+    return out.filter((m) => m.fields.size > 0);
+  };
+  const base = { apiVersion: 'v1', metadata: { labels: { a: '1' }, resourceVersion: '5', managedFields: [{ manager: 'x' }] }, spec: { a: 1, ports: [{ name: 'http', port: 80 }] } };
+  const created = trackUpdate({ old: undefined, next: base, schema: SCHEMA, managers: [], manager: 'creator', apiVersion: 'v1', time: 't', tracked });
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['a label patch', { ...base, metadata: { ...base.metadata, labels: { a: '2', b: '3' }, resourceVersion: '6' } }],
+    ['a spec change', { ...base, spec: { a: 2, ports: [{ name: 'http', port: 80 }] } }],
+    ['a removed field', { ...base, spec: { ports: [{ name: 'http', port: 81 }] } }],
+    ['a new top-level field', { ...base, status: { phase: 'Running' } }],
+    ['metadata emptied', { ...base, metadata: {} }],
+    ['only untracked metadata', { ...base, metadata: { ...base.metadata, resourceVersion: '7', managedFields: [] } }],
+  ];
+  for (const manager of ['creator', 'patcher']) {
+    for (const [what, next] of cases) {
+      const got = trackUpdate({ old: base, next, schema: SCHEMA, managers: created, manager, apiVersion: 'v1', time: 't2', tracked });
+      const sorted = (ms: FieldManager[]) => ms.map((m) => ({ ...m, fields: [...m.fields].sort() }));
+      assert.deepEqual(sorted(got), sorted(reference(base, next, created, manager)), `${what} by ${manager}`);
+    }
+  }
+});

@@ -147,38 +147,66 @@ export interface UpdateInput {
   apiVersion: string;
   time: string;
   subresource?: string;
+  /** Whether a path is tracked, decided by its first two elements (a path under an untracked one is untracked). */
   tracked: (path: string[]) => boolean;
+}
+
+/**
+ * The tracked paths under the top-level fields `tops` of `object`: fieldsOf's walk of those
+ * fields, without the subtrees whose first two path elements are untracked (metadata's
+ * managedFields and server-set fields, which the filter would drop anyway).
+ */
+function trackedFieldsUnder(object: Record<string, unknown>, tops: Iterable<string>, schema: Schema, tracked: (path: string[]) => boolean): FieldSet {
+  const out: FieldSet = new Set();
+  for (const top of tops) {
+    const value = object[top];
+    if (value === undefined) continue;
+    const at = `f:${top}`;
+    const topSchema = childSchema(schema, top);
+    if (!isObject(value) || atomicMap(topSchema)) {
+      fieldsOf(value, topSchema, [at], out);
+      continue;
+    }
+    let defined = 0;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      defined++;
+      const path = [at, `f:${k}`];
+      if (tracked(path)) fieldsOf(v, childSchema(topSchema, k), path, out);
+    }
+    if (defined === 0) out.add(at);
+  }
+  return trackedSet(out, tracked);
 }
 
 /** An ordinary write (create, update, patch) as `manager`: it takes the fields it changed from everyone else. */
 export function trackUpdate(input: UpdateInput): FieldManager[] {
-  const before = trackedSet(input.old ? fieldsOf(input.old, input.schema) : new Set(), input.tracked);
-  const after = trackedSet(fieldsOf(input.next, input.schema), input.tracked);
-  // A top-level field equal before and after (the spec of a label patch) changed no path under it:
-  // one comparison of the field instead of one per leaf.
-  const unchangedTop = new Map<string, boolean>();
-  const topUnchanged = (path: string[]): boolean => {
-    const top = path[0] ?? '';
-    let equal = unchangedTop.get(top);
-    if (equal === undefined) {
-      const field = top.slice(2);
-      equal = isObject(input.old) && isObject(input.next) && deepEqual(input.old[field], input.next[field]);
-      unchangedTop.set(top, equal);
-    }
-    return equal;
-  };
-  const changed = [...after].filter((k) => {
-    if (!before.has(k)) return true;
-    const path = splitPath(k);
-    return !topUnchanged(path) && !same(valueAt(input.old, path), valueAt(input.next, path));
-  });
+  // A top-level field equal before and after (the spec of a label patch) changed no path under
+  // it: one comparison of the field, and its paths are listed only if an owner's set needs them.
+  const old = isObject(input.old) ? input.old : undefined;
+  const changedTops = new Set<string>();
+  for (const top of new Set([...Object.keys(old ?? {}), ...Object.keys(input.next)])) {
+    if (!old || !deepEqual(old[top], input.next[top])) changedTops.add(top);
+  }
+  const before = old ? trackedFieldsUnder(old, changedTops, input.schema, input.tracked) : new Set<string>();
+  const after = trackedFieldsUnder(input.next, changedTops, input.schema, input.tracked);
+  const changed = [...after].filter((k) => !before.has(k) || !same(valueAt(old, splitPath(k)), valueAt(input.next, splitPath(k))));
   const removed = [...before].filter((k) => !after.has(k));
   if (changed.length === 0 && removed.length === 0) return [...input.managers];
+  // Whether `next` sets a path: under an unchanged top-level field, listed on first need.
+  const unchangedPaths = new Map<string, FieldSet>();
+  const inNext = (k: string): boolean => {
+    const top = splitPath(k)[0]!.slice(2);
+    if (changedTops.has(top)) return after.has(k);
+    let paths = unchangedPaths.get(top);
+    if (!paths) unchangedPaths.set(top, (paths = trackedFieldsUnder(input.next, [top], input.schema, input.tracked)));
+    return paths.has(k);
+  };
   const gone = new Set([...changed, ...removed]);
   const self = { manager: input.manager, operation: 'Update' as const, ...(input.subresource ? { subresource: input.subresource } : {}) };
   let managers = input.managers.map((m) => (sameEntry(m, self) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
   const mine = managers.find((m) => sameEntry(m, self))?.fields ?? new Set<string>();
-  const fields = new Set([...mine, ...changed].filter((k) => after.has(k)));
+  const fields = new Set([...mine, ...changed].filter(inNext));
   managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields });
   return managers.filter((m) => m.fields.size > 0);
 }
