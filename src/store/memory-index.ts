@@ -3,26 +3,40 @@
 // served from here (kube-apiserver's watch cache plays this part), while SQLite stays the
 // durable copy written first. Holding the bytes rather than parsed objects keeps memory near
 // the size of the data, and a list response is the items' bytes copied into one buffer: no
-// parse, no serialise, no string to encode (docs/decisions.md, "Stored objects as bytes").
+// parse, no serialise, no string to encode (docs/decisions.md, "Stored objects as bytes"). The
+// bytes are packed into shared slabs (object-slabs.ts), not a buffer each.
+import { ObjectSlabs, type Placed, type Slab } from './object-slabs.ts';
 
-/** One object as held in memory. */
-export interface IndexEntry {
+/** An object's key and labels, what ResourceIndex.put takes beside its JSON. */
+export interface EntryKey {
   namespace: string;
   name: string;
   /** The object's labels (what label selectors read without parsing the text). */
   labels: Readonly<Record<string, string>> | undefined;
-  /** The object as stored: its JSON, UTF-8, in a buffer of its own (off V8's heap). */
-  bytes: Buffer;
 }
 
-/**
- * `text` as UTF-8 in a buffer of exactly its size. Not Buffer.from: small buffers share 8 KiB
- * pool slabs, and one live object would keep a whole slab of replaced versions alive.
- */
-export function ownBytes(text: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
+/** One object as held in memory: its key and labels, and where its JSON is (object-slabs.ts). */
+export class IndexEntry implements EntryKey, Placed {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  slab: Slab;
+  offset: number;
+  length: number;
+
+  constructor(key: EntryKey, placed: Placed) {
+    this.namespace = key.namespace;
+    this.name = key.name;
+    this.labels = key.labels;
+    this.slab = placed.slab;
+    this.offset = placed.offset;
+    this.length = placed.length;
+  }
+
+  /** The object as stored: its JSON, UTF-8, a view of its slab (never overwritten while held). */
+  get bytes(): Buffer {
+    return ObjectSlabs.bytes(this);
+  }
 }
 
 /** A position in (namespace, name) order: items strictly after it are wanted. */
@@ -38,8 +52,14 @@ export class ResourceIndex {
   /** Sorted keys; `\0` sorts first, so a namespace's keys are contiguous and before longer namespaces'. */
   readonly #keys: string[] = [];
   readonly #entries = new Map<string, IndexEntry>();
+  readonly #slabs: ObjectSlabs;
   /** The resourceVersion of the newest change to this resource (0 when none is known). */
   lastChange = 0;
+
+  /** `slabs` holds the objects' bytes: a MemoryIndex shares one among its resources; alone, the index has its own. */
+  constructor(slabs?: ObjectSlabs) {
+    this.#slabs = slabs ?? new ObjectSlabs(() => this.entries());
+  }
 
   get size(): number {
     return this.#keys.length;
@@ -49,17 +69,29 @@ export class ResourceIndex {
     return this.#entries.get(keyOf(namespace, name));
   }
 
-  /** Adds or replaces an object. */
-  put(entry: IndexEntry): void {
-    const key = keyOf(entry.namespace, entry.name);
-    if (!this.#entries.has(key)) this.#keys.splice(this.#firstAtOrAfter(key), 0, key);
-    this.#entries.set(key, entry);
+  /** Adds or replaces an object, `json` being its text as stored. */
+  put(key: EntryKey, json: string): IndexEntry {
+    const entry = new IndexEntry(key, this.#slabs.place(json));
+    const id = keyOf(key.namespace, key.name);
+    const previous = this.#entries.get(id);
+    if (!previous) this.#keys.splice(this.#firstAtOrAfter(id), 0, id);
+    this.#entries.set(id, entry);
+    if (previous) this.#slabs.free(previous);
+    return entry;
   }
 
   remove(namespace: string, name: string): void {
     const key = keyOf(namespace, name);
-    if (!this.#entries.delete(key)) return;
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
     this.#keys.splice(this.#firstAtOrAfter(key), 1);
+    this.#slabs.free(entry);
+  }
+
+  /** Every entry, in no particular order. */
+  entries(): IterableIterator<IndexEntry> {
+    return this.#entries.values();
   }
 
   /** Entries after `after`, in order; only `namespace`'s when given. */
@@ -105,11 +137,16 @@ export class ResourceIndex {
 /** Every resource's index, created on first use. */
 export class MemoryIndex {
   readonly #tables = new Map<string, ResourceIndex>();
+  readonly slabs = new ObjectSlabs(() => this.#allEntries());
 
   table(group: string, resource: string): ResourceIndex {
     const id = `${resource}.${group}`;
     let table = this.#tables.get(id);
-    if (!table) this.#tables.set(id, (table = new ResourceIndex()));
+    if (!table) this.#tables.set(id, (table = new ResourceIndex(this.slabs)));
     return table;
+  }
+
+  *#allEntries(): Generator<IndexEntry> {
+    for (const table of this.#tables.values()) yield* table.entries();
   }
 }

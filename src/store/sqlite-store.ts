@@ -21,7 +21,7 @@ import { openDatabase, prepareStatements } from './sqlite-schema.ts';
 import type { EventRow, Synchronous } from './sqlite-schema.ts';
 import { WatchHub } from './watch-hub.ts';
 import { GroupCommit } from './group-commit.ts';
-import { MemoryIndex, ownBytes, type IndexEntry } from './memory-index.ts';
+import { MemoryIndex, type IndexEntry } from './memory-index.ts';
 
 export interface SqliteStoreOptions {
   /** The database file (created with its directory's permissions when missing). */
@@ -62,7 +62,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
   for (const row of st.allObjects.iterate()) {
     const object = JSON.parse(row.json) as StoredObject;
     const table = memory.table(row.group, row.resource);
-    table.put({ namespace: row.namespace, name: row.name, labels: object.metadata.labels, bytes: ownBytes(row.json) });
+    table.put({ namespace: row.namespace, name: row.name, labels: object.metadata.labels }, row.json);
     table.lastChange = Math.max(table.lastChange, Number(object.metadata.resourceVersion));
   }
   for (const row of st.lastEvents.iterate()) {
@@ -82,7 +82,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ObjectStore {
       table.lastChange = c.resourceVersion;
       const namespace = namespaceOf(c.object.metadata);
       if (c.type === 'DELETED') table.remove(namespace, c.object.metadata.name);
-      else table.put({ namespace, name: c.object.metadata.name, labels: c.object.metadata.labels, bytes: ownBytes(c.json) });
+      else table.put({ namespace, name: c.object.metadata.name, labels: c.object.metadata.labels }, c.json);
     }
     if (changes.length > 0) hub.publish(changes);
     return result;
