@@ -54,3 +54,14 @@ test('does not compact the slab being filled, however dead', () => {
   for (let i = 0; i < 10; i++) put('a', `"${i}"`);
   assert.deepEqual(slabs.stats(), { slabs: 1, usedBytes: 30, deadBytes: 27 });
 });
+
+test('compaction that fills the current slab goes on in a new one', () => {
+  const { slabs, live, put, text } = slabsOf(40);
+  for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) put(id, `"${id.repeat(8)}"`); // a–d fill one slab, e–g 30 bytes of the next
+  put('a', '"A"');
+  put('b', '"B"'); // the first slab is half dead: c and d move, and the second slab has room for neither
+  assert.deepEqual(['a', 'b', 'c', 'd', 'e', 'g'].map(text), ['"A"', '"B"', '"cccccccc"', '"dddddddd"', '"eeeeeeee"', '"gggggggg"']);
+  assert.equal(live.get('c')!.slab, live.get('d')!.slab);
+  assert.notEqual(live.get('c')!.slab, live.get('e')!.slab);
+  assert.deepEqual(slabs.stats(), { slabs: 2, usedBytes: 56, deadBytes: 0 });
+});

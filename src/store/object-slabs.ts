@@ -73,13 +73,14 @@ export class ObjectSlabs {
       this.#slabs.add(slab);
       return { slab, offset: 0 };
     }
-    let slab = this.#current;
+    const slab = this.#current;
     if (!slab || slab.used + length > slab.buffer.length) {
-      const full = slab;
-      slab = { buffer: Buffer.allocUnsafeSlow(this.#slabBytes), used: 0, dead: 0 };
-      this.#slabs.add(slab);
-      this.#current = slab;
-      if (full) this.#compactIfSparse(full);
+      const fresh: Slab = { buffer: Buffer.allocUnsafeSlow(this.#slabBytes), used: 0, dead: 0 };
+      this.#slabs.add(fresh);
+      this.#current = fresh;
+      if (slab) this.#compactIfSparse(slab);
+      // Compaction moved less than half a slab into the fresh one; look again all the same.
+      return this.#reserve(length);
     }
     const offset = slab.used;
     slab.used += length;
