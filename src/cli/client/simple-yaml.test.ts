@@ -99,7 +99,9 @@ test('on documents the library writes (any options), it answers as the library r
     }),
     { numRuns: 500 },
   );
-  assert.ok(answered > 100, `answered ${answered} of 500`);
+  // Over 30 runs of 500 the count ranged 90–137 (mean ~115): 50 says the fast path still answers
+  // a real share of the library's documents, without failing on an unlucky draw (100 did, in CI).
+  assert.ok(answered > 50, `answered ${answered} of 500`);
 });
 
 test('on YAML-like text, it answers as the library does, or not at all', () => {
