@@ -27,11 +27,10 @@ import type { Timeline } from '../timeline.ts';
 import type { Transfers, TransferHandle } from '../transfers.ts';
 import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } from './codec.ts';
 import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
-import { DEFAULT_LIMITS, type TransferLimits } from './transfer.ts';
+import { DEFAULT_LIMITS, type TransferLimits, type TransferOutcome } from './transfer.ts';
 import { runTransferLoop } from './transfer-loop.ts';
 import { nativeAddon, nativeAddresses, startNative, type NativeTransfer } from './native.ts';
 import { bindSocket, blksizeForInterface, connectSocket, familyOf, interfaceOf } from './udp.ts';
-import type { TransferOutcome } from './transfer.ts';
 
 export { blksizeForInterface } from './udp.ts';
 
