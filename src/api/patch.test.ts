@@ -26,6 +26,18 @@ test('a failing JSON patch test operation is a 422', () => {
   );
 });
 
+test('a JSON patch moving a location into one of its children is a 422 naming both pointers, the root included (RFC 6902 4.4)', () => {
+  for (const [from, path] of [['', '/'], ['', '/spec/x'], ['/spec', '/spec/list/0']]) {
+    assert.throws(
+      () => applyPatch(current, body([{ op: 'move', from, path }]), 'application/json-patch+json'),
+      (err: unknown) => err instanceof ApiError && err.code === 422 && err.message.includes(`"from" ${JSON.stringify(from)} is a proper prefix of "path" ${JSON.stringify(path)}`),
+    );
+  }
+  // A move to a sibling whose name only starts the same is not into a child.
+  const out = applyPatch(current, body([{ op: 'move', from: '/spec/keep', path: '/spec/keeper' }]), 'application/json-patch+json');
+  assert.deepEqual(out.spec, { list: [1, 2], keeper: true });
+});
+
 test('a strategic merge patch is applied as a merge patch, without $ directives', () => {
   const out = applyPatch(current, body({ metadata: { labels: { $patch: 'replace', c: '3' } } }), 'application/strategic-merge-patch+json');
   assert.deepEqual((out.metadata as { labels: unknown }).labels, { a: '1', b: '2', c: '3' });

@@ -73,6 +73,15 @@ export function applyPatch(current: Record<string, unknown>, body: Buffer | unde
 const unprocessable = (message: string) => new ApiError(422, Reason.Invalid, `the server rejected our request due to an error in our request: ${message}`);
 
 /**
+ * RFC 6902 section 4.4: "from" must not be a proper prefix of "path" (a location cannot be moved
+ * into one of its children). fast-json-patch does not check it, and moving the root under itself
+ * would make the document contain itself.
+ */
+function checkMove({ from, path }: { from: unknown; path: unknown }): void {
+  if (typeof from === 'string' && typeof path === 'string' && path.startsWith(`${from}/`)) throw unprocessable(`move operation: "from" ${JSON.stringify(from)} is a proper prefix of "path" ${JSON.stringify(path)}: a location cannot be moved into one of its children`);
+}
+
+/**
  * RFC 6902, one operation at a time so that `copy` is bounded: each copy adds the size of what
  * it copies, and past MAX_PATCH_COPY_BYTES the patch is refused before the document grows
  * (22 copies of a doubling subtree would otherwise make hundreds of megabytes).
@@ -85,6 +94,7 @@ export function applyJsonPatch(current: Record<string, unknown>, operations: unk
   let copied = 0;
   operations.forEach((op, index) => {
     try {
+      if ((op as Operation).op === 'move') checkMove(op as { from: unknown; path: unknown });
       jsonpatch.validate([op as Operation], document);
       if ((op as Operation).op === 'copy') {
         const value: unknown = jsonpatch.getValueByPointer(document, (op as { from: string }).from);
