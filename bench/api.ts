@@ -66,6 +66,12 @@ export interface ApiBenchResult {
   };
   /** The 1-minute load average at the start, after the creates and after the patches (the machine is shared). */
   loadAverage: { start: number; afterCreates: number; afterPatches: number };
+  /**
+   * CPU time (user + system, from /proc) each process spent in the patch phase, per patch: the
+   * daemon, the watchers' process and this process (the client). Steadier than the rate, which
+   * also moves with the disk's sync latency and with what else the machine's two cores run.
+   */
+  patchCpuUsPerPatch: { daemon: number; watchers: number; client: number };
   /** The patch phase on the monotonic clock (µs), to cut a daemon CPU profile to it. */
   patchWindowUs: { fromUs: number; toUs: number };
 }
@@ -207,7 +213,18 @@ interface Watchers {
   /** Closes the streams and returns each watcher's receipts (seq and µs on the monotonic clock). */
   finish(): Promise<{ seqs: number[][]; atUs: number[][] }>;
   kill(): void;
+  pid: number;
 }
+
+/** A process's CPU time so far (user + system) in µs, from /proc/PID/stat. */
+function cpuUsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+/** sysconf(_SC_CLK_TCK): 100 on Linux for every architecture Debian ships. */
+const CLOCK_TICKS = 100;
 
 function startWatchers(daemon: Daemon, resourceVersion: string, watchers: number, updates: number): Watchers {
   const child = fork(fileURLToPath(new URL('./api-watchers.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -246,6 +263,7 @@ function startWatchers(daemon: Daemon, resourceVersion: string, watchers: number
         child.send({ type: 'finish' });
       }),
     kill: () => child.kill('SIGKILL'),
+    pid: child.pid!,
   };
 }
 
@@ -343,6 +361,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
     watchers = startWatchers(daemon, resourceVersion, watcherCount, updates);
     await watchers.opened;
     const patchWindow = { fromUs: nowUs(), toUs: 0 };
+    const cpuBefore = [cpuUsOf(daemon.pid), cpuUsOf(watchers.pid), cpuUsOf(process.pid)];
     const updated = await timed(updates, concurrency, async (seq) => {
       const i = (seq * 7919) % count;
       requestAt[seq] = nowUs();
@@ -350,6 +369,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
       responseAt[seq] = nowUs();
     });
     patchWindow.toUs = nowUs();
+    const [daemonCpu, watchersCpu, clientCpu] = [cpuUsOf(daemon.pid), cpuUsOf(watchers.pid), cpuUsOf(process.pid)].map((us, k) => Math.round((us - cpuBefore[k]!) / updates));
     const loadAfterPatches = loadavg()[0]!;
     await Promise.race([watchers.complete, sleep(60_000)]);
     const receipts = await watchers.finish();
@@ -393,6 +413,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
         deliveryFromRequest: q(fromRequest),
       },
       loadAverage: { start: loadAtStart, afterCreates: loadAfterCreates, afterPatches: loadAfterPatches },
+      patchCpuUsPerPatch: { daemon: daemonCpu!, watchers: watchersCpu!, client: clientCpu! },
       patchWindowUs: patchWindow,
     };
   } finally {
@@ -406,7 +427,9 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const objects = process.argv[2] ? Number(process.argv[2]) : undefined;
   const prof = process.env.PXEVIRT_BENCH_DAEMON_PROF;
-  const daemonNodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : undefined;
+  // PXEVIRT_BENCH_DAEMON_NODE_ARGS: more options for the daemon's node (e.g. V8's --log-deopt), split at spaces.
+  const extra = process.env.PXEVIRT_BENCH_DAEMON_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const daemonNodeArgs = prof || extra.length > 0 ? [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...extra] : undefined;
   const result = await benchApi({ ...(objects ? { objects } : {}), ...(daemonNodeArgs ? { daemonNodeArgs } : {}), log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
