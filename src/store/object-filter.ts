@@ -38,6 +38,8 @@ export interface FilterOptions {
 
 /** A compiled list/watch filter. */
 export interface ObjectFilter {
+  /** The options it was compiled from, as one string: filters with the same key select the same. */
+  readonly key: string;
   readonly namespace: string | undefined;
   readonly labels: LabelSelector;
   readonly fields: FieldSelector;
@@ -51,6 +53,7 @@ export function compileFilter(options: FilterOptions, selectable: readonly strin
   const fields = parseFieldSelector(options.fieldSelector ?? '', [...METADATA_FIELDS, ...selectable]);
   const namespace = options.namespace;
   return {
+    key: JSON.stringify([namespace ?? null, options.labelSelector ?? '', options.fieldSelector ?? '']),
     namespace,
     labels,
     fields,
@@ -82,7 +85,25 @@ export interface Change {
  * content with the new resourceVersion. Clients only use its key.)
  */
 export function toWatchEvent(change: Change, filter: ObjectFilter): WatchEvent | undefined {
-  // Called once per watcher per change: no closure made per call.
+  // Called once per watcher per change: the watchers with the same filter share one answer.
+  if (change !== memo.change) {
+    memo.change = change;
+    memo.events.clear();
+  }
+  const known = memo.events.get(filter.key);
+  if (known !== undefined) return known ?? undefined;
+  const event = eventFor(change, filter);
+  memo.events.set(filter.key, event ?? null);
+  return event;
+}
+
+/**
+ * The answers for the change being published, by filter key. The store publishes a change to
+ * every watcher before the next, so one change's answers are kept, until the next change.
+ */
+const memo: { change: Change | undefined; events: Map<string, WatchEvent | null> } = { change: undefined, events: new Map() };
+
+function eventFor(change: Change, filter: ObjectFilter): WatchEvent | undefined {
   const now = filter.matches(change.object);
   let type: WatchEventType | undefined;
   if (change.type !== 'MODIFIED') type = now ? change.type : undefined;
