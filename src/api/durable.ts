@@ -4,6 +4,7 @@
 // in one turn of the event loop, so each watcher's socket gets one write for the whole batch.
 import type { ObjectStore } from '../store/types.ts';
 import { isStream, type ApiResponse } from './http-types.ts';
+import { memoForTurn } from '../lib/turn-memo.ts';
 
 /** The response, deferred until the store's writes so far are durable (a sync failure becomes a 500). */
 export function afterDurable(store: Pick<ObjectStore, 'durable'>, response: ApiResponse): ApiResponse {
@@ -19,27 +20,13 @@ export type JoinChunks = (chunks: readonly string[]) => string;
 /**
  * A joiner shared by the watchers of one server: when a sync settles, every watcher of the same
  * changes releases the same lines (the same strings, serialised once), and they get the same
- * joined string, made once, so the socket writer below can encode and frame it once too. It
- * remembers only the last batch, and only until the event loop's next turn.
+ * joined string, made once, so the socket writer can encode and frame it once too.
  */
 export function sharedJoin(): JoinChunks {
-  let last: readonly string[] | undefined;
-  let joined = '';
-  let forget = false;
-  return (chunks) => {
-    if (last && last.length === chunks.length && last.every((c, i) => c === chunks[i])) return joined;
-    last = chunks;
-    joined = chunks.join('');
-    if (!forget) {
-      forget = true;
-      setImmediate(() => {
-        last = undefined;
-        joined = '';
-        forget = false;
-      });
-    }
-    return joined;
-  };
+  return memoForTurn(
+    (chunks: readonly string[]) => chunks.join(''),
+    (a, b) => a.length === b.length && a.every((c, i) => c === b[i]),
+  );
 }
 
 /**

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkFramer } from './node-adapter.ts';
+import { frameChunk } from './node-adapter.ts';
+import { memoForTurn } from '../lib/turn-memo.ts';
 
 test('a stream chunk is framed as one HTTP/1.1 chunk, its length in bytes, and the same chunk is framed once', () => {
-  const framer = new ChunkFramer();
+  const framer = { frame: memoForTurn(frameChunk) };
   const chunk = `{"type":"MODIFIED","object":{"name":"é${'x'.repeat(20)}"}}\n`;
   const frame = framer.frame(chunk);
   const bytes = Buffer.byteLength(chunk);

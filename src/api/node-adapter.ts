@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import { MAX_BODY_BYTES, tooLarge } from './body.ts';
 import { ChunkPool, JsonChunker } from './json-chunks.ts';
 import { ApiError, Reason, toStatus } from './errors.ts';
+import { memoForTurn } from '../lib/turn-memo.ts';
 import { MAX_PENDING_BYTES, RawJson, isDeferred, isStream, isUpgrade, type ApiRequest, type ApiResponse } from './http-types.ts';
 
 type Handler = (req: ApiRequest) => ApiResponse;
@@ -112,39 +113,21 @@ function headersOnSocket(res: ServerResponse): boolean {
   return internal.chunkedEncoding === true && res.headersSent && Array.isArray(internal.outputData) && internal.outputData.length === 0;
 }
 
-/**
- * Frames stream chunks as HTTP/1.1 chunks (`<hex length>\r\n<bytes>\r\n`), one buffer each.
- * The last chunk's frame is kept until the event loop's next turn: the watchers of one change
- * write the same string, which is then encoded and framed once for all of them.
- */
-export class ChunkFramer {
-  #chunk: string | undefined;
-  #frame: Buffer | undefined;
-  #forget = false;
-
-  frame(chunk: string): Buffer {
-    if (chunk === this.#chunk && this.#frame) return this.#frame;
-    const bytes = Buffer.byteLength(chunk);
-    const head = `${bytes.toString(16)}\r\n`;
-    const frame = Buffer.allocUnsafe(head.length + bytes + 2);
-    frame.write(head, 0, 'latin1');
-    frame.write(chunk, head.length, 'utf8');
-    frame.write('\r\n', head.length + bytes, 'latin1');
-    this.#chunk = chunk;
-    this.#frame = frame;
-    if (!this.#forget) {
-      this.#forget = true;
-      setImmediate(() => {
-        this.#chunk = undefined;
-        this.#frame = undefined;
-        this.#forget = false;
-      });
-    }
-    return frame;
-  }
+/** A stream chunk framed as one HTTP/1.1 chunk (`<hex length>\r\n<bytes>\r\n`), in one buffer. */
+export function frameChunk(chunk: string): Buffer {
+  const bytes = Buffer.byteLength(chunk);
+  const head = `${bytes.toString(16)}\r\n`;
+  const frame = Buffer.allocUnsafe(head.length + bytes + 2);
+  frame.write(head, 0, 'latin1');
+  frame.write(chunk, head.length, 'utf8');
+  frame.write('\r\n', head.length + bytes, 'latin1');
+  return frame;
 }
 
-function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number, pool: ChunkPool, framer: ChunkFramer): void {
+/** The framer of one server: the watchers of one change write the same string, framed once for all of them. */
+type Framer = (chunk: string) => Buffer;
+
+function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPending: number, pool: ChunkPool, framer: Framer): void {
   const body = response.body;
   if (isDeferred(body)) {
     body.deferred.then(
@@ -181,7 +164,7 @@ function send(res: ServerResponse, response: ApiResponse, head: boolean, maxPend
         // no copy of it per watcher (the watchers of a change share the frame). Through
         // node:http only while the headers are still queued behind an earlier response.
         const socket = res.socket;
-        if (socket && headersOnSocket(res)) socket.write(framer.frame(chunk));
+        if (socket && headersOnSocket(res)) socket.write(framer(chunk));
         else res.write(chunk);
       },
       () => {
@@ -229,7 +212,7 @@ function writeChunks(res: ServerResponse, chunker: JsonChunker, pool: ChunkPool)
 export function nodeListener(handler: Handler, log: Logger, options: NodeListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const maxPending = options.maxPendingBytes ?? MAX_PENDING_BYTES;
   const pool = new ChunkPool();
-  const framer = new ChunkFramer();
+  const framer = memoForTurn(frameChunk);
   return (req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
