@@ -2,32 +2,19 @@
 // socket takes requests; each read gets its own socket (its TID) and runs its data phase in
 // the native addon (native.ts, native/tftp_data.c) or, without it, in transfer-loop.ts (a
 // read-ahead file view and a retransmission timer around transfer.ts). Files are only ever
-// opened through openConfined(), here in JavaScript.
+// opened through openConfined(), here in JavaScript; tracking.ts keeps each transfer's books
+// (its slot under the caps, /status progress, timeline and metrics).
 import type { RemoteInfo, Socket } from 'node:dgram';
 import type { Logger } from '../../lib/logger.ts';
-import { FileRefusedError, openConfined, type FileRoots, type OpenedFile } from '../files.ts';
+import { FileRefusedError, openConfined, type FileRoots } from '../files.ts';
 import type { FileHandle } from 'node:fs/promises';
-
-/** A file to send: one opened under the roots, or content generated for this client (`content`). */
-type Source = Pick<OpenedFile, 'size'> & { handle: Pick<FileHandle, 'read' | 'close'>; content?: Buffer };
-
-/** Content as a file handle (generated answers such as the signed chain's GRUB config). */
-function memoryFile(content: Buffer): Source {
-  return {
-    size: content.length,
-    content,
-    handle: {
-      read: async (buffer: Buffer, offset: number, length: number, position: number) => ({ bytesRead: content.copy(buffer, offset, position, position + length), buffer }),
-      close: async () => undefined,
-    } as unknown as Pick<FileHandle, 'read' | 'close'>,
-  };
-}
 import type { PxeMetrics } from '../metrics.ts';
 import type { Timeline } from '../timeline.ts';
-import type { Transfers, TransferHandle } from '../transfers.ts';
+import type { Transfers } from '../transfers.ts';
+import { memoryFile, trackTransfer, type Peer, type Slot, type Source } from './tracking.ts';
 import { decode, encodeError, ERROR_CODES, TftpDecodeError, type TftpPacket } from './codec.ts';
 import { DEFAULT_CAPS, TransferCaps, type CapStats, type TransferCapLimits } from './caps.ts';
-import { DEFAULT_LIMITS, type TransferLimits, type TransferOutcome } from './transfer.ts';
+import { DEFAULT_LIMITS, type TransferLimits } from './transfer.ts';
 import { runTransferLoop } from './transfer-loop.ts';
 import { nativeAddon, nativeAddresses, startNative, type NativeTransfer } from './native.ts';
 import { bindSocket, blksizeForInterface, connectSocket, familyOf, interfaceOf } from './udp.ts';
@@ -68,35 +55,10 @@ export interface TftpServer {
   close(): Promise<void>;
 }
 
-interface Peer {
-  address: string;
-  port: number;
-}
-
-interface Slot {
-  end(): void;
-  /** When the client was last heard from (its request, then each ACK). */
-  heard: number;
-  /** Brings `heard` and the progress up to date (native transfers report them only when asked). */
-  sync?: () => void;
-  evict?: () => void;
-}
-
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** How often native transfers' progress is read for /status (they do not report per ACK). */
 const PROGRESS_MS = 250;
-
-/** What the server hears of one transfer, from either data path. */
-interface TransferHooks {
-  oack(accepted: Map<string, string>, blksize: number, windowsize: number): void;
-  progress(bytes: number, heard: number): void;
-  finished(outcome: TransferOutcome, blksize: number, windowsize: number): void;
-  /** The transfer's socket is closed (after finished, or an end). */
-  ended(sent: number): void;
-  malformed(err: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
 
 /** Starts the TFTP server (read-only) on address:port; port 0 picks a free one. */
 export async function startTftp(options: TftpServerOptions): Promise<TftpServer> {
@@ -248,82 +210,7 @@ export async function startTftp(options: TftpServerOptions): Promise<TftpServer>
     }, PROGRESS_MS).unref();
   };
 
-  /**
-   * The server's side of a running transfer, wherever its data path runs: the slot it holds
-   * under the caps, its progress for /status, the timeline and the metrics.
-   */
-  const track = (peer: Peer, file: string, opened: Source) => {
-    const key = `${peer.address}:${peer.port}`;
-    const started = now();
-    const handle: TransferHandle = transfers.start({ proto: 'tftp', file, ip: peer.address, size: opened.size, ...macOf(peer.address) });
-    let acked = 0;
-    let released = false;
-    let ended = false;
-    const record: { control: { end(error?: string): void }; hooks: TransferHooks; slot: Slot } = {
-      control: { end: () => undefined },
-      hooks: undefined as unknown as TransferHooks,
-      slot: undefined as unknown as Slot,
-    };
-    /** Gives the slot back (at once on eviction, before the data path has closed its socket). */
-    const release = () => {
-      if (released) return;
-      released = true;
-      active.delete(key);
-      caps.release(peer.address);
-      handle.end();
-    };
-    const slot: Slot = {
-      end: () => record.control.end(),
-      heard: now(),
-      evict: () => {
-        if (released) return;
-        const message = 'evicted: the server is at its transfer cap and this transfer had been silent the longest';
-        metrics.tftpTransfers.inc({ result: 'error' });
-        metrics.errors.inc({ proto: 'tftp', kind: 'busy' });
-        timeline.record({ proto: 'tftp', event: 'error', ip: peer.address, file, reason: 'evicted', message, bytes: acked, ms: now() - started });
-        release();
-        record.control.end(message);
-      },
-    };
-    active.set(key, slot);
-    record.slot = slot;
-    record.hooks = {
-      oack: (accepted, blksize, windowsize) =>
-        timeline.record({ proto: 'tftp', event: 'oack', ip: peer.address, file, options: Object.fromEntries(accepted), size: opened.size, blksize, windowsize }),
-      progress: (bytes, heard) => {
-        acked = bytes;
-        slot.heard = heard;
-        handle.progress(bytes);
-      },
-      finished: (outcome, blksize, windowsize) => {
-        if (released) return; // evicted: already recorded
-        const fields = { ip: peer.address, file, size: opened.size, blksize, windowsize, bytes: outcome.bytes, ms: now() - started };
-        if (outcome.ok) {
-          metrics.tftpTransfers.inc({ result: 'ok' });
-          timeline.record({ proto: 'tftp', event: 'done', ...fields });
-        } else {
-          metrics.tftpTransfers.inc({ result: 'error' });
-          metrics.errors.inc({ proto: 'tftp', kind: outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'local-error' ? 'io' : 'refused' });
-          timeline.record({ proto: 'tftp', event: 'error', ...fields, reason: outcome.reason, message: outcome.message });
-        }
-      },
-      ended: (sent) => {
-        if (ended) return;
-        ended = true;
-        metrics.tftpBytes.inc(sent);
-        release();
-        void opened.handle.close().catch(() => undefined);
-      },
-      malformed: (err) => malformed(err, peer, 'transfer'),
-      warn: (fields, message) => log.warn({ ip: peer.address, file, ...fields }, message),
-    };
-    return record;
-  };
-
-  const macOf = (ip: string): { mac?: string } => {
-    const mac = timeline.macForIp(ip);
-    return mac === undefined ? {} : { mac };
-  };
+  const track = (peer: Peer, file: string, opened: Source) => trackTransfer({ now, log, timeline, metrics, transfers, caps, active, malformed }, peer, file, opened);
 
   const onRequest = async (msg: Buffer, peer: Peer) => {
     let packet: TftpPacket;
