@@ -6,7 +6,7 @@ import { formatTimestamp } from '../store/object-meta.ts';
 import { decodeObject } from './body.ts';
 import { ApiError, Reason, badRequest } from './errors.ts';
 import type { ApiRequest } from './http-types.ts';
-import { jsonEqual, metadataOf, type ApiContext, type ResourceCall } from './objects.ts';
+import { metadataOf, type ApiContext, type ResourceCall } from './objects.ts';
 import { ApplyConflictError, printManager, serverSideApply, trackUpdate } from './ssa/apply.ts';
 import { fieldsOf, pathString, splitPath, type FieldSet } from './ssa/field-path.ts';
 import { decodeManagedFields, encodeManagedFields } from './ssa/managed-fields.ts';
@@ -60,7 +60,8 @@ const timeOf = (ctx: ApiContext): string => formatTimestamp(new Date(ctx.now()))
 export function recordUpdate(ctx: ApiContext, call: ResourceCall, req: ApiRequest, old: StoredObject | undefined, next: Record<string, unknown>): void {
   const meta = metadataOf(next);
   const given = meta.managedFields;
-  const base = given !== undefined && !jsonEqual(given, old?.metadata.managedFields) ? given : old?.metadata.managedFields;
+  // Given entries equal to the stored ones decode to the same managers: either is the base.
+  const base = given !== undefined ? given : old?.metadata.managedFields;
   if (given !== undefined && !Array.isArray(given)) throw badRequest(`metadata.managedFields: Invalid value: expected a list of entries, found ${typeof given}`);
   const managers = trackUpdate({
     old: old as Record<string, unknown> | undefined,

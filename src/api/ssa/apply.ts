@@ -2,8 +2,8 @@
 // which fields an applier owns, which conflict with other managers, the merged object, and the
 // ownership an ordinary write (Update) takes over the fields it changed.
 import type { Schema } from '../../resources/kind.ts';
-import { atomicMap, childSchema, fieldsOf, itemKey, listTypeOf, pathString, removeAt, splitPath, valueAt, type FieldSet } from './field-path.ts';
-import { sameEntry, withEntry, type FieldManager } from './managed-fields.ts';
+import { atomicMap, childSchema, fieldsOf, itemKey, listTypeOf, pathString, removeAt, setsPath, splitPath, valueAt, type FieldSet } from './field-path.ts';
+import { hasFields, ownsAny, sameEntry, withEntry, type FieldManager } from './managed-fields.ts';
 
 /** A field another manager owns with a different value than the apply sets. */
 export interface FieldConflict {
@@ -193,20 +193,18 @@ export function trackUpdate(input: UpdateInput): FieldManager[] {
   const changed = [...after].filter((k) => !before.has(k) || !same(valueAt(old, splitPath(k)), valueAt(input.next, splitPath(k))));
   const removed = [...before].filter((k) => !after.has(k));
   if (changed.length === 0 && removed.length === 0) return [...input.managers];
-  // Whether `next` sets a path: under an unchanged top-level field, listed on first need.
-  const unchangedPaths = new Map<string, FieldSet>();
+  // Whether `next` sets a path: followed in `next` rather than listing every field it sets.
   const inNext = (k: string): boolean => {
-    const top = splitPath(k)[0]!.slice(2);
-    if (changedTops.has(top)) return after.has(k);
-    let paths = unchangedPaths.get(top);
-    if (!paths) unchangedPaths.set(top, (paths = trackedFieldsUnder(input.next, [top], input.schema, input.tracked)));
-    return paths.has(k);
+    const path = splitPath(k);
+    return input.tracked(path) && setsPath(input.next, input.schema, path);
   };
   const gone = new Set([...changed, ...removed]);
+  const gonePaths = [...gone].map(splitPath);
   const self = { manager: input.manager, operation: 'Update' as const, ...(input.subresource ? { subresource: input.subresource } : {}) };
-  let managers = input.managers.map((m) => (sameEntry(m, self) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
+  // Managers that own none of the gone paths are kept as they are (their stored entry too).
+  let managers = input.managers.map((m) => (sameEntry(m, self) || !ownsAny(m, gonePaths, gone) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
   const mine = managers.find((m) => sameEntry(m, self))?.fields ?? new Set<string>();
   const fields = new Set([...mine, ...changed].filter(inNext));
   managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields });
-  return managers.filter((m) => m.fields.size > 0);
+  return managers.filter(hasFields);
 }

@@ -69,6 +69,44 @@ export function fieldsOf(value: unknown, schema: Schema | undefined, prefix: str
   return out;
 }
 
+/**
+ * Whether fieldsOf(value, schema) holds `path`, found by following the path rather than listing
+ * every field (the same rules: empty structs, list-map items and their fields, set members, leaves).
+ */
+export function setsPath(value: unknown, schema: Schema | undefined, path: readonly string[], at = 0): boolean {
+  if (isObject(value) && !atomicMap(schema)) {
+    if (at === path.length) {
+      if (at === 0) return false;
+      for (const k in value) if (Object.hasOwn(value, k) && value[k] !== undefined) return false;
+      return true;
+    }
+    const element = path[at]!;
+    if (!element.startsWith('f:')) return false;
+    const k = element.slice(2);
+    if (!Object.hasOwn(value, k) || value[k] === undefined) return false;
+    return setsPath(value[k], childSchema(schema, k), path, at + 1);
+  }
+  if (Array.isArray(value)) {
+    const list = listTypeOf(schema);
+    if (list.type === 'map') {
+      if (at === path.length) return false;
+      const element = path[at]!;
+      if (!element.startsWith('k:')) return false;
+      for (const item of value) {
+        if (itemKey(item, list.keys) !== element) continue;
+        if (at + 1 === path.length || setsPath(item, schema?.items, path, at + 1)) return true;
+      }
+      return false;
+    }
+    if (list.type === 'set') {
+      if (at + 1 !== path.length) return false;
+      const element = path[at]!;
+      return value.some((item) => `v:${JSON.stringify(item)}` === element);
+    }
+  }
+  return at > 0 && at === path.length;
+}
+
 /** The value a path names in `object`, or undefined. */
 export function valueAt(object: unknown, path: readonly string[]): unknown {
   let at: unknown = object;

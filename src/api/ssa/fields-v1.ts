@@ -38,3 +38,52 @@ export function fromFieldsV1(fields: unknown): FieldSet {
   walk(fields, []);
   return set;
 }
+
+const isTree = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Whether `fields` is exactly what toFieldsV1 gives for the set it decodes to, and that set is
+ * not empty: then an entry that keeps its set may keep its stored FieldsV1 as it is.
+ */
+export function isCanonicalFieldsV1(fields: unknown): boolean {
+  const canonical = (node: Record<string, unknown>, root: boolean): boolean => {
+    let previous: string | undefined;
+    let children = 0;
+    let marked = false;
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) return false;
+      const child = node[key];
+      if (!isTree(child)) return false;
+      if (key === '.') {
+        // The marker comes first, is empty, and only on a node with children.
+        if (previous !== undefined || !isEmpty(child)) return false;
+        marked = true;
+        previous = key;
+        continue;
+      }
+      if (previous !== undefined && previous !== '.' && !(previous < key)) return false;
+      previous = key;
+      children++;
+      if (!canonical(child, false)) return false;
+    }
+    return marked ? children > 0 : root ? children > 0 : true;
+  };
+  return isTree(fields) && canonical(fields, true);
+}
+
+function isEmpty(node: Record<string, unknown>): boolean {
+  for (const key in node) if (Object.hasOwn(node, key)) return false;
+  return true;
+}
+
+/** Whether the set FieldsV1 `fields` decodes to holds `path` (fromFieldsV1(fields).has(joinPath(path)), without decoding). */
+export function fieldsV1Has(fields: unknown, path: readonly string[]): boolean {
+  let node: unknown = fields;
+  for (const element of path) {
+    if (!isTree(node) || element === '.' || !Object.hasOwn(node, element)) return false;
+    node = node[element];
+  }
+  if (!isTree(node)) return false;
+  if (Object.hasOwn(node, '.')) return true;
+  return path.length > 0 && isEmpty(node);
+}
