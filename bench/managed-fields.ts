@@ -1,7 +1,7 @@
 // CPU cost of managedFields bookkeeping on an ordinary write: the seed VMI created through the
 // in-process API (so it carries the managedFields a create gives it), then N merge-patch label
 // updates' `recordUpdate` timed by process CPU (the machine is shared: wall time is noise).
-// Usage: node --import tsx bench/managed-fields.ts [N] [--manager same|other]
+// Usage: node --expose-gc --import tsx bench/managed-fields.ts [N] [--rounds=R] [--only=creator|patcher|a third]
 import { loadavg } from 'node:os';
 import { rmSync } from 'node:fs';
 import { inProcessApi, benchVmi, nsVmis, name } from './inprocess-api.ts';
@@ -11,7 +11,9 @@ import { apiRequest } from '../src/api/handler-fixture.ts';
 import { kindByResource } from '../src/resources/kinds.ts';
 import type { StoredObject } from '../src/store/types.ts';
 
-const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5000);
+const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2000);
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 9);
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const api = inProcessApi('pxevirt-mf-bench-');
 try {
   await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-0' } });
@@ -23,28 +25,37 @@ try {
   const call = resourceCall({ type: 'resource', group: 'kubevirt.io', version: 'v1', namespace: 'bench-0', resource: 'virtualmachineinstances', name: name(0), watch: false }, kind);
   const ctx = { now: () => Date.parse('2026-12-06T06:00:00Z') } as unknown as ApiContext;
   const entries = (stored.metadata.managedFields ?? []) as Array<{ manager: string }>;
-  const cases: Array<[string, string | undefined]> = [
+  const all: Array<[string, string | undefined]> = [
     ['creator (the bench: create and patch by one client)', undefined],
     ['patcher (the entry of another manager)', 'labeller'],
     ['a third manager (a new entry)', 'third'],
   ];
+  const cases = all.filter(([what]) => only === undefined || what.startsWith(only));
   console.log(`managedFields: ${entries.length} entries (${entries.map((e) => e.manager).join(', ')}), ${JSON.stringify(entries).length} bytes; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  for (const [what, manager] of cases) {
+  const old = asRequested(call, stored) as StoredObject;
+  /** CPU µs per recordUpdate for `n` label patches as `manager`. */
+  const round = (manager: string | undefined): number => {
     const url = `${nsVmis('bench-0')}/${name(0)}${manager ? `?fieldManager=${manager}` : ''}`;
     const req = apiRequest('PATCH', url, { token: 't', contentType: 'application/merge-patch+json' });
     // What patchObject hands finishUpdate: a clone of the stored object with the label set.
     const nexts = Array.from({ length: n }, (_, i) => {
-      const next = structuredClone(asRequested(call, stored)) as unknown as Record<string, unknown>;
+      const next = structuredClone(old) as unknown as Record<string, unknown>;
       (next.metadata as { labels: Record<string, string> }).labels['bench-seq'] = String(i);
       return next;
     });
-    const old = asRequested(call, stored) as StoredObject;
-    for (let i = 0; i < Math.min(200, n); i++) recordUpdate(ctx, call, req, old, structuredClone(nexts[i]!));
+    // Collected now, the clones' garbage is not charged to the calls (run with --expose-gc).
+    (globalThis as { gc?: () => void }).gc?.();
     const t0 = process.cpuUsage();
     for (const next of nexts) recordUpdate(ctx, call, req, old, next);
     const used = process.cpuUsage(t0);
-    console.log(`${what}: ${((used.user + used.system) / n).toFixed(1)} µs CPU per recordUpdate (${n} calls)`);
-  }
+    return (used.user + used.system) / n;
+  };
+  // Rounds interleave the cases (the machine is shared); the first round warms the JIT up.
+  const samples = cases.map(() => [] as number[]);
+  for (let r = 0; r < rounds + 1; r++) cases.forEach(([, manager], c) => (r === 0 ? round(manager) : samples[c]!.push(round(manager))));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  cases.forEach(([what], c) => console.log(`${what}: ${median(samples[c]!).toFixed(1)} µs CPU per recordUpdate (median of ${rounds} rounds of ${n}; min ${Math.min(...samples[c]!).toFixed(1)})`));
+  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
   api.store.close?.();
   rmSync(api.dir, { recursive: true, force: true });

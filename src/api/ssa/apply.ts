@@ -46,14 +46,23 @@ function conflictMessage(conflicts: FieldConflict[]): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown): boolean => deepEqual(a, b);
-/** JSON equality, key order ignored (what comparing sorted serialisations said, without serialising). */
+/** JSON equality, key order ignored, undefined members as absent (without listing keys: it runs over whole specs). */
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
   if (!isObject(a) || !isObject(b)) return false;
-  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
+  let defined = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k) || a[k] === undefined) continue;
+    defined++;
+    if (b[k] === undefined || !deepEqual(a[k], b[k])) return false;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined) defined--;
+  return defined === 0;
 }
 
 /** Merges an applied configuration into `target` (in place): structs field by field, list-maps by key, sets by member, the rest replaced. */
@@ -164,19 +173,20 @@ function trackedFieldsUnder(object: Record<string, unknown>, tops: Iterable<stri
     const at = `f:${top}`;
     const topSchema = childSchema(schema, top);
     if (!isObject(value) || atomicMap(topSchema)) {
-      fieldsOf(value, topSchema, [at], out);
+      for (const k of fieldsOf(value, topSchema, [at])) if (tracked(splitPath(k))) out.add(k);
       continue;
     }
     let defined = 0;
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
       defined++;
+      // Tracking is decided by a path's first two elements: every path under a tracked one is.
       const path = [at, `f:${k}`];
       if (tracked(path)) fieldsOf(v, childSchema(topSchema, k), path, out);
     }
-    if (defined === 0) out.add(at);
+    if (defined === 0 && tracked([at])) out.add(at);
   }
-  return trackedSet(out, tracked);
+  return out;
 }
 
 /** An ordinary write (create, update, patch) as `manager`: it takes the fields it changed from everyone else. */
@@ -190,7 +200,11 @@ export function trackUpdate(input: UpdateInput): FieldManager[] {
   }
   const before = old ? trackedFieldsUnder(old, changedTops, input.schema, input.tracked) : new Set<string>();
   const after = trackedFieldsUnder(input.next, changedTops, input.schema, input.tracked);
-  const changed = [...after].filter((k) => !before.has(k) || !same(valueAt(old, splitPath(k)), valueAt(input.next, splitPath(k))));
+  const changed = [...after].filter((k) => {
+    if (!before.has(k)) return true;
+    const path = splitPath(k);
+    return !same(valueAt(old, path), valueAt(input.next, path));
+  });
   const removed = [...before].filter((k) => !after.has(k));
   if (changed.length === 0 && removed.length === 0) return [...input.managers];
   // Whether `next` sets a path: followed in `next` rather than listing every field it sets.

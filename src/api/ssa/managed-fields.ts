@@ -17,19 +17,21 @@ export interface FieldManager {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * Stored entries a decoded manager came from when they are exactly what encoding it gives back:
- * such a manager's fields are decoded only when read, and an unchanged one is encoded as its entry.
- */
-const storedEntries = new WeakMap<FieldManager, Record<string, unknown>>();
+/** Entry keys in encodeManagedFields' order; time and subresource may be absent. */
+const ENTRY_KEYS = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'] as const;
+const OPTIONAL_KEYS: ReadonlySet<string> = new Set(['time', 'subresource']);
 
-/** The keys of an entry as encodeManagedFields writes them, in its order. */
-const canonicalKeys = (e: Record<string, unknown>): boolean => {
-  const expected = ['manager', 'operation', 'apiVersion', ...(e.time !== undefined ? ['time'] : []), 'fieldsType', 'fieldsV1', ...(e.subresource !== undefined ? ['subresource'] : [])];
-  let i = 0;
-  for (const key in e) if (!Object.hasOwn(e, key) || key !== expected[i++]) return false;
-  return i === expected.length;
-};
+/** Whether an entry has exactly the keys encodeManagedFields writes, in its order. */
+function canonicalKeys(e: Record<string, unknown>): boolean {
+  let j = 0;
+  for (const key in e) {
+    if (!Object.hasOwn(e, key)) return false;
+    while (j < ENTRY_KEYS.length && ENTRY_KEYS[j] !== key) if (!OPTIONAL_KEYS.has(ENTRY_KEYS[j++]!)) return false;
+    if (j++ === ENTRY_KEYS.length) return false;
+  }
+  for (; j < ENTRY_KEYS.length; j++) if (!OPTIONAL_KEYS.has(ENTRY_KEYS[j]!)) return false;
+  return true;
+}
 
 /** Whether re-encoding the decoded entry would give the same JSON (so the entry can be kept). */
 const isCanonical = (e: Record<string, unknown>): boolean =>
@@ -39,6 +41,32 @@ const isCanonical = (e: Record<string, unknown>): boolean =>
   (e.time === undefined || (typeof e.time === 'string' && e.time !== '')) &&
   (e.subresource === undefined || (typeof e.subresource === 'string' && e.subresource !== '')) &&
   isCanonicalFieldsV1(e.fieldsV1);
+
+/**
+ * A manager decoded from a stored entry that is exactly what encoding it gives back: its fields
+ * are decoded only when read, and while it is kept as it is it encodes as that entry. (A copy
+ * made with `{ ...m, fields }` is a plain manager: the getter and the entry do not come along.)
+ */
+class StoredManager implements FieldManager {
+  declare readonly manager: string;
+  declare readonly operation: ManagerOperation;
+  declare readonly apiVersion: string;
+  declare readonly time?: string;
+  declare readonly subresource?: string;
+  readonly #entry: Record<string, unknown>;
+  #fields: FieldSet | undefined;
+  constructor(head: Omit<FieldManager, 'fields'>, entry: Record<string, unknown>) {
+    Object.assign(this, head);
+    this.#entry = entry;
+  }
+  get fields(): FieldSet {
+    return (this.#fields ??= fromFieldsV1(this.#entry.fieldsV1));
+  }
+  /** The stored entry, kept as it is. */
+  get entry(): Record<string, unknown> {
+    return this.#entry;
+  }
+}
 
 /** The managers recorded in an object's metadata.managedFields. */
 export function decodeManagedFields(entries: unknown): FieldManager[] {
@@ -53,34 +81,19 @@ export function decodeManagedFields(entries: unknown): FieldManager[] {
       ...(typeof e.time === 'string' ? { time: e.time } : {}),
       ...(typeof e.subresource === 'string' && e.subresource !== '' ? { subresource: e.subresource } : {}),
     };
-    if (!isCanonical(e)) {
-      out.push({ ...head, fields: fromFieldsV1(e.fieldsV1) });
-      continue;
-    }
-    let fields: FieldSet | undefined;
-    const m: FieldManager = {
-      ...head,
-      get fields() {
-        return (fields ??= fromFieldsV1(e.fieldsV1));
-      },
-    };
-    storedEntries.set(m, e);
-    out.push(m);
+    out.push(isCanonical(e) ? new StoredManager(head, e) : { ...head, fields: fromFieldsV1(e.fieldsV1) });
   }
   return out;
 }
 
 /** Whether a manager owns any field (a kept stored entry always does). */
-export const hasFields = (m: FieldManager): boolean => storedEntries.has(m) || m.fields.size > 0;
+export const hasFields = (m: FieldManager): boolean => m instanceof StoredManager || m.fields.size > 0;
 
 /** Whether a manager owns any of `paths` (decoding its fields only when they are not kept as stored). */
 export function ownsAny(m: FieldManager, paths: ReadonlyArray<readonly string[]>, keys: ReadonlySet<string>): boolean {
-  const stored = storedEntries.get(m);
-  if (!stored) {
-    for (const k of keys) if (m.fields.has(k)) return true;
-    return false;
-  }
-  return paths.some((p) => fieldsV1Has(stored.fieldsV1, p));
+  if (m instanceof StoredManager) return paths.some((p) => fieldsV1Has(m.entry.fieldsV1, p));
+  for (const k of keys) if (m.fields.has(k)) return true;
+  return false;
 }
 
 /** Managers back to managedFields entries, in kube-apiserver's field order. */
@@ -88,9 +101,8 @@ export function encodeManagedFields(managers: readonly FieldManager[]): Record<s
   const out: Record<string, unknown>[] = [];
   for (const m of managers) {
     // A kept stored entry is canonical, so its set is not empty and encodes to itself.
-    const stored = storedEntries.get(m);
-    if (stored) out.push(stored);
-    else if (hasFields(m)) out.push(encodeEntry(m));
+    if (m instanceof StoredManager) out.push(m.entry);
+    else if (m.fields.size > 0) out.push(encodeEntry(m));
   }
   return out;
 }
