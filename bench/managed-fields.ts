@@ -2,9 +2,11 @@
 // in-process API (so it carries the managedFields a create gives it), then N merge-patch label
 // updates' `recordUpdate` timed by process CPU (the machine is shared: wall time is noise).
 // Usage: node --expose-gc --import tsx bench/managed-fields.ts [N] [--rounds=R] [--only=creator|patcher|a third]
+//   [--compare=DIR]: also time DIR's src/api/field-managers.ts (a checkout of another commit), round by round.
 import { loadavg } from 'node:os';
 import { rmSync } from 'node:fs';
 import { inProcessApi, benchVmi, nsVmis, name } from './inprocess-api.ts';
+import { resolve } from 'node:path';
 import { recordUpdate } from '../src/api/field-managers.ts';
 import { asRequested, resourceCall, type ApiContext } from '../src/api/objects.ts';
 import { apiRequest } from '../src/api/handler-fixture.ts';
@@ -13,6 +15,7 @@ import type { StoredObject } from '../src/store/types.ts';
 
 const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2000);
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 9);
+const compare = process.argv.find((a) => a.startsWith('--compare='))?.slice(10);
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const api = inProcessApi('pxevirt-mf-bench-');
 try {
@@ -23,6 +26,7 @@ try {
   const stored = api.store.get({ group: 'kubevirt.io', resource: 'virtualmachineinstances' }, 'bench-0', name(0));
   const kind = kindByResource('kubevirt.io', 'virtualmachineinstances')!;
   const call = resourceCall({ type: 'resource', group: 'kubevirt.io', version: 'v1', namespace: 'bench-0', resource: 'virtualmachineinstances', name: name(0), watch: false }, kind);
+  type RecordUpdate = typeof recordUpdate;
   const ctx = { now: () => Date.parse('2026-12-06T06:00:00Z') } as unknown as ApiContext;
   const entries = (stored.metadata.managedFields ?? []) as Array<{ manager: string }>;
   const all: Array<[string, string | undefined]> = [
@@ -34,7 +38,7 @@ try {
   console.log(`managedFields: ${entries.length} entries (${entries.map((e) => e.manager).join(', ')}), ${JSON.stringify(entries).length} bytes; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const old = asRequested(call, stored) as StoredObject;
   /** CPU µs per recordUpdate for `n` label patches as `manager`. */
-  const round = (manager: string | undefined): number => {
+  const round = (manager: string | undefined, recordUpdate: RecordUpdate): number => {
     const url = `${nsVmis('bench-0')}/${name(0)}${manager ? `?fieldManager=${manager}` : ''}`;
     const req = apiRequest('PATCH', url, { token: 't', contentType: 'application/merge-patch+json' });
     // What patchObject hands finishUpdate: a clone of the stored object with the label set.
@@ -50,11 +54,20 @@ try {
     const used = process.cpuUsage(t0);
     return (used.user + used.system) / n;
   };
-  // Rounds interleave the cases (the machine is shared); the first round warms the JIT up.
-  const samples = cases.map(() => [] as number[]);
-  for (let r = 0; r < rounds + 1; r++) cases.forEach(([, manager], c) => (r === 0 ? round(manager) : samples[c]!.push(round(manager))));
+  // Rounds interleave the cases and the implementations (the machine is shared: what a round
+  // costs moves with the load, the ratio of neighbouring rounds much less); round 0 warms the JIT.
+  const impls: Array<[string, RecordUpdate]> = [['this tree', recordUpdate]];
+  if (compare) impls.push([compare, ((await import(resolve(compare, 'src/api/field-managers.ts'))) as { recordUpdate: RecordUpdate }).recordUpdate]);
+  const samples = cases.map(() => impls.map(() => [] as number[]));
+  for (let r = 0; r < rounds + 1; r++) {
+    cases.forEach(([, manager], c) => impls.forEach(([, fn], i) => (r === 0 ? round(manager, fn) : samples[c]![i]!.push(round(manager, fn)))));
+  }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  cases.forEach(([what], c) => console.log(`${what}: ${median(samples[c]!).toFixed(1)} µs CPU per recordUpdate (median of ${rounds} rounds of ${n}; min ${Math.min(...samples[c]!).toFixed(1)})`));
+  cases.forEach(([what], c) => {
+    const cells = impls.map(([label], i) => `${label} ${median(samples[c]![i]!).toFixed(1)} µs (min ${Math.min(...samples[c]![i]!).toFixed(1)})`);
+    const ratio = impls.length > 1 ? `; ratio of neighbouring rounds, median ${median(samples[c]![0]!.map((x, r) => x / samples[c]![1]![r]!)).toFixed(2)}` : '';
+    console.log(`${what}: CPU per recordUpdate, median of ${rounds} rounds of ${n}: ${cells.join(', ')}${ratio}`);
+  });
   console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
   api.store.close?.();
