@@ -3,7 +3,7 @@
 // ownership an ordinary write (Update) takes over the fields it changed.
 import type { Schema } from '../../resources/kind.ts';
 import { atomicMap, childSchema, fieldsOf, itemKey, listTypeOf, pathString, removeAt, setsPath, splitPath, valueAt, type FieldSet } from './field-path.ts';
-import { hasFields, ownsAny, sameEntry, withEntry, type FieldManager } from './managed-fields.ts';
+import { hasFields, ownsAny, sameEntry, storedEntryWith, withEntry, type FieldManager } from './managed-fields.ts';
 
 /** A field another manager owns with a different value than the apply sets. */
 export interface FieldConflict {
@@ -217,8 +217,12 @@ export function trackUpdate(input: UpdateInput): FieldManager[] {
   const self = { manager: input.manager, operation: 'Update' as const, ...(input.subresource ? { subresource: input.subresource } : {}) };
   // Managers that own none of the gone paths are kept as they are (their stored entry too).
   let managers = input.managers.map((m) => (sameEntry(m, self) || !ownsAny(m, gonePaths, gone) ? m : { ...m, fields: new Set([...m.fields].filter((k) => !gone.has(k))) }));
-  const mine = managers.find((m) => sameEntry(m, self))?.fields ?? new Set<string>();
-  const fields = new Set([...mine, ...changed].filter(inNext));
-  managers = withEntry(managers, { ...self, apiVersion: input.apiVersion, time: input.time, fields });
+  const own = managers.find((m) => sameEntry(m, self));
+  const update = { ...self, apiVersion: input.apiVersion, time: input.time };
+  // The changed paths are all set by `next`; the writer keeps the rest of what it owns only where `next` sets it.
+  const kept = own && storedEntryWith(own, changed.map(splitPath), (path) => input.tracked(path) && setsPath(input.next, input.schema, path), update);
+  if (kept) return managers.map((m) => (m === own ? kept : m)).filter(hasFields);
+  const fields = new Set([...(own?.fields ?? []), ...changed].filter(inNext));
+  managers = withEntry(managers, { ...update, fields });
   return managers.filter(hasFields);
 }

@@ -91,3 +91,53 @@ export function fieldsV1Has(fields: unknown, path: readonly string[]): boolean {
   if (Object.hasOwn(node, '.')) return true;
   return path.length > 0 && isEmpty(node);
 }
+
+/** Whether `keep` holds for every path a canonical FieldsV1 owns (the path array is reused: copy it to keep it). */
+export function everyOwnedPath(fields: Record<string, unknown>, keep: (path: string[]) => boolean): boolean {
+  const path: string[] = [];
+  const visit = (node: Record<string, unknown>): boolean => {
+    let children = 0;
+    for (const key in node) {
+      if (key === '.') {
+        if (!keep(path)) return false;
+        continue;
+      }
+      children++;
+      path.push(key);
+      const ok = visit(node[key] as Record<string, unknown>);
+      path.pop();
+      if (!ok) return false;
+    }
+    return children > 0 || path.length === 0 || keep(path);
+  };
+  return visit(fields);
+}
+
+/**
+ * A canonical FieldsV1 that also owns `path` (which it does not own yet), as toFieldsV1 would
+ * write the larger set; nodes off the path are shared with `fields`, which is left as it is.
+ */
+export function withOwnedPath(fields: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const insert = (node: Record<string, unknown> | undefined, at: number): Record<string, unknown> => {
+    if (node === undefined) return at === path.length ? {} : { [path[at]!]: insert(undefined, at + 1) };
+    // An existing node not owned yet has children: it gets its `.` first.
+    if (at === path.length) return { '.': {}, ...node };
+    const element = path[at]!;
+    const child = insert(Object.hasOwn(node, element) ? (node[element] as Record<string, unknown>) : undefined, at + 1);
+    const out: Record<string, unknown> = {};
+    // An owned leaf that gets a child is marked owned with `.`.
+    if (at > 0 && isEmpty(node)) out['.'] = {};
+    let placed = false;
+    for (const key in node) {
+      if (!placed && key !== '.' && element <= key) {
+        out[element] = child;
+        placed = true;
+        if (key === element) continue;
+      }
+      out[key] = node[key];
+    }
+    if (!placed) out[element] = child;
+    return out;
+  };
+  return insert(fields, 0);
+}

@@ -1,6 +1,6 @@
 // metadata.managedFields: who owns which fields. Decoding is tolerant (an entry that is not a
 // well-formed manager is dropped, never a 500); encoding drops managers left with no fields.
-import { fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, toFieldsV1 } from './fields-v1.ts';
+import { everyOwnedPath, fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, toFieldsV1, withOwnedPath } from './fields-v1.ts';
 import type { FieldSet } from './field-path.ts';
 
 export type ManagerOperation = 'Apply' | 'Update';
@@ -94,6 +94,30 @@ export function ownsAny(m: FieldManager, paths: ReadonlyArray<readonly string[]>
   if (m instanceof StoredManager) return paths.some((p) => fieldsV1Has(m.entry.fieldsV1, p));
   for (const k of keys) if (m.fields.has(k)) return true;
   return false;
+}
+
+/**
+ * The writer's entry after an Update that adds `added` (paths the new object sets) to what it
+ * owns, built on its stored FieldsV1 without decoding it; `m` itself when that changes nothing
+ * (as withEntry keeps it). Undefined when the entry is not kept as stored or `keeps` refuses one
+ * of its paths (a field the new object no longer sets): then the caller works on sets.
+ */
+export function storedEntryWith(m: FieldManager, added: ReadonlyArray<readonly string[]>, keeps: (path: string[]) => boolean, update: Omit<FieldManager, 'fields'>): FieldManager | undefined {
+  if (!(m instanceof StoredManager)) return undefined;
+  const stored = m.entry.fieldsV1 as Record<string, unknown>;
+  if (!everyOwnedPath(stored, keeps)) return undefined;
+  const fresh = added.filter((p) => !fieldsV1Has(stored, p));
+  if (fresh.length === 0 && m.apiVersion === update.apiVersion) return m;
+  const fieldsV1 = fresh.reduce(withOwnedPath, stored);
+  return new StoredManager(update, {
+    manager: update.manager,
+    operation: update.operation,
+    apiVersion: update.apiVersion,
+    ...(update.time ? { time: update.time } : {}),
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+    ...(update.subresource ? { subresource: update.subresource } : {}),
+  });
 }
 
 /** Managers back to managedFields entries, in kube-apiserver's field order. */
