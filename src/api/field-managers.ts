@@ -25,8 +25,15 @@ const OBJECT_META: Schema = {
   },
 };
 
-/** The kind's schema with ObjectMeta's merge rules under metadata. */
-const schemaOf = (call: ResourceCall): Schema => ({ ...call.kind.schema, properties: { ...call.kind.schema.properties, metadata: OBJECT_META } });
+const schemas = new WeakMap<Schema, Schema>();
+
+/** The kind's schema with ObjectMeta's merge rules under metadata (built once per kind: every write needs it). */
+function schemaOf(call: ResourceCall): Schema {
+  const kindSchema = call.kind.schema;
+  let schema = schemas.get(kindSchema);
+  if (!schema) schemas.set(kindSchema, (schema = { ...kindSchema, properties: { ...kindSchema.properties, metadata: OBJECT_META } }));
+  return schema;
+}
 
 /** Whether a path is tracked for this request (status belongs to /status when the kind has that subresource). */
 function trackedFor(call: ResourceCall): (path: string[]) => boolean {

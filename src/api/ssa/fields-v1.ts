@@ -5,6 +5,15 @@ import { joinPath, splitPath, type FieldSet } from './field-path.ts';
 type Tree = { [element: string]: Tree };
 
 /**
+ * Sets an own member, `__proto__` too: elements come from clients' FieldsV1, and assigning
+ * `__proto__` (or walking into an inherited `constructor`) would reach Object.prototype.
+ */
+function setOwn<T>(node: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+  else node[key] = value;
+}
+
+/**
  * A FieldSet as FieldsV1, built in one pass: NUL sorts before every other character, so sorted
  * keys list each node's children in order and a path before the paths below it (an owned node
  * gets its `.` before its first child, as the API server writes it).
@@ -15,10 +24,10 @@ export function toFieldsV1(set: FieldSet): Record<string, unknown> {
   for (const key of [...set].sort()) {
     let node = root;
     for (const element of splitPath(key)) {
-      let child = node[element];
+      let child = Object.hasOwn(node, element) ? node[element] : undefined;
       if (child === undefined) {
         if (owned.has(node) && isEmpty(node)) node['.'] = {};
-        child = node[element] = {};
+        setOwn(node, element, (child = {}));
       }
       node = child;
     }
@@ -30,17 +39,18 @@ export function toFieldsV1(set: FieldSet): Record<string, unknown> {
 /** FieldsV1 back to a FieldSet; anything that is not an object tree is ignored. */
 export function fromFieldsV1(fields: unknown): FieldSet {
   const set: FieldSet = new Set();
-  const walk = (node: unknown, path: string[]) => {
-    if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
-    const entries = Object.entries(node);
-    if (entries.length === 0 && path.length > 0) set.add(joinPath(path));
-    for (const [element, child] of entries) {
-      if (element === '.') set.add(joinPath(path));
-      else walk(child, [...path, element]);
-    }
-  };
-  walk(fields, []);
+  collect(fields, [], set);
   return set;
+}
+
+function collect(node: unknown, path: string[], set: FieldSet): void {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
+  const entries = Object.entries(node);
+  if (entries.length === 0 && path.length > 0) set.add(joinPath(path));
+  for (const [element, child] of entries) {
+    if (element === '.') set.add(joinPath(path));
+    else collect(child, [...path, element], set);
+  }
 }
 
 const isTree = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -50,29 +60,30 @@ const isTree = (v: unknown): v is Record<string, unknown> => typeof v === 'objec
  * not empty: then an entry that keeps its set may keep its stored FieldsV1 as it is.
  */
 export function isCanonicalFieldsV1(fields: unknown): boolean {
-  const canonical = (node: Record<string, unknown>, root: boolean): boolean => {
-    let previous: string | undefined;
-    let children = 0;
-    let marked = false;
-    for (const key in node) {
-      if (!Object.hasOwn(node, key)) return false;
-      const child = node[key];
-      if (!isTree(child)) return false;
-      if (key === '.') {
-        // The marker comes first, is empty, and only on a node with children.
-        if (previous !== undefined || !isEmpty(child)) return false;
-        marked = true;
-        previous = key;
-        continue;
-      }
-      if (previous !== undefined && previous !== '.' && !(previous < key)) return false;
-      previous = key;
-      children++;
-      if (!canonical(child, false)) return false;
-    }
-    return marked ? children > 0 : root ? children > 0 : true;
-  };
   return isTree(fields) && canonical(fields, true);
+}
+
+function canonical(node: Record<string, unknown>, root: boolean): boolean {
+  let previous: string | undefined;
+  let children = 0;
+  let marked = false;
+  for (const key in node) {
+    if (!Object.hasOwn(node, key)) return false;
+    const child = node[key];
+    if (!isTree(child)) return false;
+    if (key === '.') {
+      // The marker comes first, is empty, and only on a node with children.
+      if (previous !== undefined || !isEmpty(child)) return false;
+      marked = true;
+      previous = key;
+      continue;
+    }
+    if (previous !== undefined && previous !== '.' && !(previous < key)) return false;
+    previous = key;
+    children++;
+    if (!canonical(child, false)) return false;
+  }
+  return marked ? children > 0 : root ? children > 0 : true;
 }
 
 function isEmpty(node: Record<string, unknown>): boolean {
@@ -94,23 +105,23 @@ export function fieldsV1Has(fields: unknown, path: readonly string[]): boolean {
 
 /** Whether `keep` holds for every path a canonical FieldsV1 owns (the path array is reused: copy it to keep it). */
 export function everyOwnedPath(fields: Record<string, unknown>, keep: (path: string[]) => boolean): boolean {
-  const path: string[] = [];
-  const visit = (node: Record<string, unknown>): boolean => {
-    let children = 0;
-    for (const key in node) {
-      if (key === '.') {
-        if (!keep(path)) return false;
-        continue;
-      }
-      children++;
-      path.push(key);
-      const ok = visit(node[key] as Record<string, unknown>);
-      path.pop();
-      if (!ok) return false;
+  return everyOwned(fields, [], keep);
+}
+
+function everyOwned(node: Record<string, unknown>, path: string[], keep: (path: string[]) => boolean): boolean {
+  let children = 0;
+  for (const key in node) {
+    if (key === '.') {
+      if (!keep(path)) return false;
+      continue;
     }
-    return children > 0 || path.length === 0 || keep(path);
-  };
-  return visit(fields);
+    children++;
+    path.push(key);
+    const ok = everyOwned(node[key] as Record<string, unknown>, path, keep);
+    path.pop();
+    if (!ok) return false;
+  }
+  return children > 0 || path.length === 0 || keep(path);
 }
 
 /**
@@ -118,26 +129,27 @@ export function everyOwnedPath(fields: Record<string, unknown>, keep: (path: str
  * write the larger set; nodes off the path are shared with `fields`, which is left as it is.
  */
 export function withOwnedPath(fields: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
-  const insert = (node: Record<string, unknown> | undefined, at: number): Record<string, unknown> => {
-    if (node === undefined) return at === path.length ? {} : { [path[at]!]: insert(undefined, at + 1) };
-    // An existing node not owned yet has children: it gets its `.` first.
-    if (at === path.length) return { '.': {}, ...node };
-    const element = path[at]!;
-    const child = insert(Object.hasOwn(node, element) ? (node[element] as Record<string, unknown>) : undefined, at + 1);
-    const out: Record<string, unknown> = {};
-    // An owned leaf that gets a child is marked owned with `.`.
-    if (at > 0 && isEmpty(node)) out['.'] = {};
-    let placed = false;
-    for (const key in node) {
-      if (!placed && key !== '.' && element <= key) {
-        out[element] = child;
-        placed = true;
-        if (key === element) continue;
-      }
-      out[key] = node[key];
+  return insert(fields, path, 0);
+}
+
+function insert(node: Record<string, unknown> | undefined, path: readonly string[], at: number): Record<string, unknown> {
+  if (node === undefined) return at === path.length ? {} : { [path[at]!]: insert(undefined, path, at + 1) };
+  // An existing node not owned yet has children: it gets its `.` first.
+  if (at === path.length) return { '.': {}, ...node };
+  const element = path[at]!;
+  const child = insert(Object.hasOwn(node, element) ? (node[element] as Record<string, unknown>) : undefined, path, at + 1);
+  const out: Record<string, unknown> = {};
+  // An owned leaf that gets a child is marked owned with `.`.
+  if (at > 0 && isEmpty(node)) out['.'] = {};
+  let placed = false;
+  for (const key in node) {
+    if (!placed && key !== '.' && element <= key) {
+      setOwn(out, element, child);
+      placed = true;
+      if (key === element) continue;
     }
-    if (!placed) out[element] = child;
-    return out;
-  };
-  return insert(fields, 0);
+    setOwn(out, key, node[key]);
+  }
+  if (!placed) setOwn(out, element, child);
+  return out;
 }
