@@ -62,3 +62,15 @@ test('a JSON patch of more than 10000 operations is a 413', () => {
   const ops = Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/metadata/name', value: 'x' }));
   assert.throws(() => applyPatch(current, body(ops), 'application/json-patch+json'), (err: unknown) => err instanceof ApiError && err.code === 413);
 });
+
+test('a merge patch with __proto__ keys sets fields named __proto__: no object gets a new prototype, Object.prototype is untouched', () => {
+  const patch = Buffer.from('{"__proto__":{"polluted":"yes"},"metadata":{"__proto__":{"deletionTimestamp":"2026-01-01T00:00:00Z"}}}');
+  for (const type of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
+    const out = applyPatch(current, patch, type);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.equal(Object.getPrototypeOf(out.metadata), Object.prototype);
+    assert.equal((out.metadata as Record<string, unknown>).deletionTimestamp, undefined, 'nothing inherited from a patched prototype');
+    assert.deepEqual(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, { polluted: 'yes' }, 'an own field, as JSON.parse makes it');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
+});

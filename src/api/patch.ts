@@ -3,6 +3,7 @@
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { ApiError, Reason, badRequest } from './errors.ts';
+import { ownValue, setOwn } from '../lib/is-object.ts';
 import { decodeBody, mediaType } from './body.ts';
 import { MAX_JSON_PATCH_OPERATIONS, MAX_PATCH_COPY_BYTES } from './limits.ts';
 
@@ -20,7 +21,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (value === null) delete base[key];
-    else base[key] = mergePatch(base[key], value);
+    // Own members only: a patch's `__proto__` is a field like any other, never the prototype.
+    else setOwn(base, key, mergePatch(ownValue(base, key), value));
   }
   return base;
 }
@@ -30,7 +32,7 @@ function stripDirectives(patch: unknown): unknown {
   if (Array.isArray(patch)) return patch.map(stripDirectives);
   if (typeof patch !== 'object' || patch === null) return patch;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) if (!k.startsWith('$')) out[k] = stripDirectives(v);
+  for (const [k, v] of Object.entries(patch)) if (!k.startsWith('$')) setOwn(out, k, stripDirectives(v));
   return out;
 }
 

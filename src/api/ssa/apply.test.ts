@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Schema } from '../../resources/kind.ts';
-import { ApplyConflictError, serverSideApply, trackUpdate } from './apply.ts';
+import { ApplyConflictError, mergeInto, serverSideApply, trackUpdate } from './apply.ts';
 import { joinPath } from './field-path.ts';
 import type { FieldManager } from './managed-fields.ts';
 
@@ -155,4 +155,13 @@ test('an Update lists only the changed top-level fields yet gives the same manag
       assert.deepEqual(sorted(got), sorted(reference(base, next, created, manager)), `${what} by ${manager}`);
     }
   }
+});
+
+test('merging an applied __proto__ key sets a field of that name: Object.prototype is untouched', () => {
+  const target: Record<string, unknown> = { spec: { a: 1 } };
+  mergeInto(target, JSON.parse('{"__proto__":{"polluted":"yes"},"spec":{"__proto__":{"polluted":"yes"}}}') as Record<string, unknown>, undefined);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no member added to Object.prototype');
+  assert.equal(Object.getPrototypeOf(target), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(target, '__proto__')?.value, { polluted: 'yes' });
+  assert.deepEqual(Object.getOwnPropertyDescriptor(target.spec, '__proto__')?.value, { polluted: 'yes' });
 });

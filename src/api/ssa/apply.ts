@@ -2,6 +2,7 @@
 // which fields an applier owns, which conflict with other managers, the merged object, and the
 // ownership an ordinary write (Update) takes over the fields it changed.
 import type { Schema } from '../../resources/kind.ts';
+import { ownValue, setOwn } from '../../lib/is-object.ts';
 import { atomicMap, childSchema, fieldsOf, itemKey, listTypeOf, pathString, removeAt, setsPath, splitPath, valueAt, type FieldSet } from './field-path.ts';
 import { hasFields, ownsAny, sameEntry, storedEntryWith, withEntry, type FieldManager } from './managed-fields.ts';
 
@@ -69,7 +70,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 export function mergeInto(target: Record<string, unknown>, applied: Record<string, unknown>, schema: Schema | undefined): void {
   for (const [k, v] of Object.entries(applied)) {
     const cs = childSchema(schema, k);
-    const live = target[k];
+    // Own members only: an applied `__proto__` is a field like any other, never Object.prototype.
+    const live = ownValue(target, k);
     if (isObject(v) && isObject(live) && !atomicMap(cs)) {
       mergeInto(live, v, cs);
       continue;
@@ -89,7 +91,7 @@ export function mergeInto(target: Record<string, unknown>, applied: Record<strin
         continue;
       }
     }
-    target[k] = structuredClone(v);
+    setOwn(target, k, structuredClone(v));
   }
 }
 

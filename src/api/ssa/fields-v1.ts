@@ -1,17 +1,10 @@
 // FieldsV1, the JSON form of a FieldSet in metadata.managedFields: a tree of path elements whose
 // leaves are `{}`, with `".": {}` marking a node that is owned itself and has owned children.
+import { setOwn } from '../../lib/is-object.ts';
 import { joinPath, splitPath, type FieldSet } from './field-path.ts';
 
 type Tree = { [element: string]: Tree };
 
-/**
- * Sets an own member, `__proto__` too: elements come from clients' FieldsV1, and assigning
- * `__proto__` (or walking into an inherited `constructor`) would reach Object.prototype.
- */
-function setOwn<T>(node: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
-  else node[key] = value;
-}
 
 /**
  * A FieldSet as FieldsV1, built in one pass: NUL sorts before every other character, so sorted
