@@ -47,7 +47,8 @@ function walk(schema: Schema, value: unknown, path: string, causes: Cause[]): vo
     if (obj[key] === undefined || obj[key] === null) causes.push({ type: CauseType.Required, field: join(path, key), message: 'Required value' });
   }
   for (const [key, child] of Object.entries(obj)) {
-    const declared = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    const own = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+    const declared = own ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
     if (declared) walk(declared, child, join(path, key), causes);
   }
 }

@@ -48,3 +48,12 @@ test('nmstate keys with dashes are known; others are reported', () => {
   };
   assert.deepEqual(findUnknownFields(nncpKind.schema, policy), ['spec.desiredState.interfaces[0].link-aggregation']);
 });
+
+test('keys named like Object.prototype members (constructor, toString, __proto__) are unknown fields, not declared ones', () => {
+  // As a client's JSON arrives: JSON.parse makes __proto__ an own member.
+  const vmi = JSON.parse(`{"constructor":{"x":1},"__proto__":{"y":2},${JSON.stringify(validVmi()).slice(1)}`) as Record<string, unknown>;
+  const spec = vmi.spec as Record<string, unknown>;
+  spec['toString'] = 3;
+  spec['hasOwnProperty'] = 'z';
+  assert.deepEqual(findUnknownFields(vmiSchema, vmi).sort(), ['__proto__', 'constructor', 'spec.hasOwnProperty', 'spec.toString']);
+});

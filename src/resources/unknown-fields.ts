@@ -29,7 +29,8 @@ function walk(schema: Schema, value: unknown, path: string, found: string[]): vo
     return;
   }
   for (const [key, child] of Object.entries(value)) {
-    const declared = properties?.[key];
+    // Own members only: `constructor` or `toString` must not find Object.prototype's.
+    const declared = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
     if (declared) walk(declared, child, join(path, key), found);
     else if (extra === true) continue;
     else if (typeof extra === 'object') walk(extra, child, join(path, key), found);

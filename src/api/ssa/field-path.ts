@@ -18,7 +18,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The schema of a field of an object schema (properties, else additionalProperties). */
 export function childSchema(schema: Schema | undefined, field: string): Schema | undefined {
   if (!schema) return undefined;
-  const own = schema.properties?.[field];
+  const own = schema.properties && Object.hasOwn(schema.properties, field) ? schema.properties[field] : undefined;
   if (own) return own;
   return typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
 }
