@@ -7,9 +7,9 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
  * Sets an own member, `__proto__` too (as JSON.parse makes it): a key from a client's document
  * assigned plainly as `__proto__` would replace the object's prototype instead.
  */
-export function setOwn<T>(node: Record<string, T>, key: string, value: T): void {
+export function setOwn<N extends Record<string, unknown>>(node: N, key: string, value: N[string]): void {
   if (key === '__proto__') Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
-  else node[key] = value;
+  else (node as Record<string, unknown>)[key] = value;
 }
 
 /** An own member's value, never an inherited one (`__proto__` or `constructor` would reach Object.prototype). */

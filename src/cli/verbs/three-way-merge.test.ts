@@ -37,3 +37,14 @@ test('createMergePatch and applyMergePatch round-trip', () => {
   const b = { x: 1, y: { z: 5 }, added: [1] };
   assert.deepEqual(applyMergePatch(a, createMergePatch(a, b)), b);
 });
+
+test('__proto__ and constructor keys, in the manifest or from the server, are fields: the patch carries them and no prototype changes', () => {
+  const live = JSON.parse('{"metadata":{"name":"a"},"spec":{"__proto__":{"x":1},"keep":true}}') as Record<string, unknown>;
+  const manifest = JSON.parse('{"metadata":{"name":"a"},"spec":{"__proto__":{"x":2},"constructor":"c","keep":true}}') as Record<string, unknown>;
+  const patch = threeWayMergePatch(undefined, manifest, live);
+  assert.equal(JSON.stringify(patch), '{"spec":{"__proto__":{"x":2},"constructor":"c"}}');
+  const applied = applyMergePatch(live, patch) as { spec: object };
+  assert.equal(Object.getPrototypeOf(applied.spec), Object.prototype);
+  assert.equal(JSON.stringify(applied), '{"metadata":{"name":"a"},"spec":{"__proto__":{"x":2},"keep":true,"constructor":"c"}}');
+  assert.equal(({} as Record<string, unknown>).x, undefined);
+});

@@ -2,7 +2,7 @@
 // computed three-way (apimachinery jsonmergepatch.CreateThreeWayJSONMergePatch) — additions
 // and changes from live → new, deletions from last-applied → new.
 
-import { isObject } from '../../lib/is-object.ts';
+import { isObject, ownValue, setOwn } from '../../lib/is-object.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -11,28 +11,32 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
 
-/** RFC 7386 merge patch turning `original` into `modified` (evanphx/json-patch CreateMergePatch). */
+/**
+ * RFC 7386 merge patch turning `original` into `modified` (evanphx/json-patch CreateMergePatch).
+ * Own members only, here and below: a key named `__proto__` or `constructor` (in a manifest, or
+ * in what a server sent) is a field, never a prototype.
+ */
 export function createMergePatch(original: Obj, modified: Obj): Obj {
   const patch: Obj = {};
   for (const [key, value] of Object.entries(modified)) {
-    if (!(key in original)) {
-      patch[key] = value;
+    if (!Object.hasOwn(original, key)) {
+      setOwn(patch, key, value);
       continue;
     }
     const old = original[key];
     if (isObject(old) && isObject(value)) {
       const inner = createMergePatch(old, value);
-      if (Object.keys(inner).length > 0) patch[key] = inner;
+      if (Object.keys(inner).length > 0) setOwn(patch, key, inner);
     } else if (!deepEqual(old, value)) {
-      patch[key] = value;
+      setOwn(patch, key, value);
     }
   }
-  for (const key of Object.keys(original)) if (!(key in modified)) patch[key] = null;
+  for (const key of Object.keys(original)) if (!Object.hasOwn(modified, key)) setOwn(patch, key, null);
   return patch;
 }
 
@@ -41,13 +45,13 @@ export function keepOrDeleteNull(patch: Obj, keepNull: boolean): Obj {
   const out: Obj = {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
-      if (keepNull) out[key] = null;
+      if (keepNull) setOwn(out, key, null);
     } else if (isObject(value)) {
       const inner = keepOrDeleteNull(value, keepNull);
-      if (Object.keys(inner).length > 0) out[key] = inner;
-      else if (!keepNull && Object.keys(value).length === 0) out[key] = value;
+      if (Object.keys(inner).length > 0) setOwn(out, key, inner);
+      else if (!keepNull && Object.keys(value).length === 0) setOwn(out, key, value);
     } else if (!keepNull) {
-      out[key] = value;
+      setOwn(out, key, value);
     }
   }
   return out;
@@ -59,7 +63,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   const out: Obj = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = applyMergePatch(out[key], value);
+    else setOwn(out, key, applyMergePatch(ownValue(out, key), value));
   }
   return out;
 }
