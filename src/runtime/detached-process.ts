@@ -178,7 +178,8 @@ async function classify(k: DetachedKind, waitMs = 2000): Promise<ExitRecord> {
   const status = statusText === undefined ? undefined : Number(statusText.trim());
   const signal = status !== undefined && status > 128 ? signalName(status - 128) : null;
   const code = signal || status === undefined ? null : status;
-  const described = recorded ?? { ...(k.describe ?? describeExit)({ name: k.name, code: status === undefined ? undefined : (code ?? status), signal, tail: await logTailLines(files.log) }), at: (k.now?.() ?? new Date()).toISOString() };
+  // A record written while the status was awaited (a kill records its reason, then signals) wins.
+  const described = recorded ?? (await readExitRecord(files.exit)) ?? { ...(k.describe ?? describeExit)({ name: k.name, code: status === undefined ? undefined : (code ?? status), signal, tail: await logTailLines(files.log) }), at: (k.now?.() ?? new Date()).toISOString() };
   const record: ExitRecord = { ...described, code, signal };
   await writeRecord(files.exit, record).catch(() => undefined);
   return record;
@@ -356,6 +357,9 @@ export class DetachedProcess {
   /** Checks now (instead of at the next poll) whether the child has ended. */
   check(): Promise<void> {
     if (this.state === 'exited' || this.alive()) return Promise.resolve();
+    // Still exec'ing (the wrapper's fork has not become the child yet: its command line reads
+    // empty for that moment), unless the wrapper has already written how it ended.
+    if (execInProgress(this.pid) && !existsSync(detachedFiles(this.runDir, this.name, this.kind.exitFile).status)) return Promise.resolve();
     this.checking ??= (async () => {
       const exit = await classify(this.kind);
       this.exit = exit;
