@@ -2,7 +2,7 @@
 // which fields an applier owns, which conflict with other managers, the merged object, and the
 // ownership an ordinary write (Update) takes over the fields it changed.
 import type { Schema } from '../../resources/kind.ts';
-import { ownValue, setOwn } from '../../lib/is-object.ts';
+import { isObject, ownValue, setOwn } from '../../lib/is-object.ts';
 import { atomicMap, childSchema, fieldsOf, itemKey, listTypeOf, pathString, removeAt, setsPath, splitPath, valueAt, type FieldSet } from './field-path.ts';
 import { hasFields, ownsAny, sameEntry, storedEntryWith, withEntry, type FieldManager } from './managed-fields.ts';
 
@@ -45,7 +45,6 @@ function conflictMessage(conflicts: FieldConflict[]): string {
   return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown): boolean => deepEqual(a, b);
 /** JSON equality, key order ignored, undefined members as absent (without listing keys: it runs over whole specs). */
 function deepEqual(a: unknown, b: unknown): boolean {

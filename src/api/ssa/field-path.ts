@@ -1,6 +1,7 @@
 // Field paths as server-side apply writes them (structured-merge-diff's PathElements): `f:name`
 // for a field, `k:{"name":"a"}` for a list-map item, `v:"x"` for a set member, `i:0` for a
 // position. A FieldSet is a set of paths, held as strings joined with NUL.
+import { isObject } from '../../lib/is-object.ts';
 import type { Schema } from '../../resources/kind.ts';
 
 export type FieldSet = Set<string>;
@@ -12,8 +13,6 @@ export const joinPath = (path: readonly string[]): string => path.join(SEP);
 
 /** A FieldSet key back to its elements. */
 export const splitPath = (key: string): string[] => (key === '' ? [] : key.split(SEP));
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The schema of a field of an object schema (properties, else additionalProperties). */
 export function childSchema(schema: Schema | undefined, field: string): Schema | undefined {

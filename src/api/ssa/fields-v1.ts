@@ -1,6 +1,6 @@
 // FieldsV1, the JSON form of a FieldSet in metadata.managedFields: a tree of path elements whose
 // leaves are `{}`, with `".": {}` marking a node that is owned itself and has owned children.
-import { setOwn } from '../../lib/is-object.ts';
+import { isObject, setOwn } from '../../lib/is-object.ts';
 import { joinPath, splitPath, type FieldSet } from './field-path.ts';
 
 type Tree = { [element: string]: Tree };
@@ -46,14 +46,12 @@ function collect(node: unknown, path: string[], set: FieldSet): void {
   }
 }
 
-const isTree = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Whether `fields` is exactly what toFieldsV1 gives for the set it decodes to, and that set is
  * not empty: then an entry that keeps its set may keep its stored FieldsV1 as it is.
  */
 export function isCanonicalFieldsV1(fields: unknown): boolean {
-  return isTree(fields) && canonical(fields, true);
+  return isObject(fields) && canonical(fields, true);
 }
 
 function canonical(node: Record<string, unknown>, root: boolean): boolean {
@@ -63,7 +61,7 @@ function canonical(node: Record<string, unknown>, root: boolean): boolean {
   for (const key in node) {
     if (!Object.hasOwn(node, key)) return false;
     const child = node[key];
-    if (!isTree(child)) return false;
+    if (!isObject(child)) return false;
     if (key === '.') {
       // The marker comes first, is empty, and only on a node with children.
       if (previous !== undefined || !isEmpty(child)) return false;
@@ -88,10 +86,10 @@ function isEmpty(node: Record<string, unknown>): boolean {
 export function fieldsV1Has(fields: unknown, path: readonly string[]): boolean {
   let node: unknown = fields;
   for (const element of path) {
-    if (!isTree(node) || element === '.' || !Object.hasOwn(node, element)) return false;
+    if (!isObject(node) || element === '.' || !Object.hasOwn(node, element)) return false;
     node = node[element];
   }
-  if (!isTree(node)) return false;
+  if (!isObject(node)) return false;
   if (Object.hasOwn(node, '.')) return true;
   return path.length > 0 && isEmpty(node);
 }

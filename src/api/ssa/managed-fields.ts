@@ -1,5 +1,6 @@
 // metadata.managedFields: who owns which fields. Decoding is tolerant (an entry that is not a
 // well-formed manager is dropped, never a 500); encoding drops managers left with no fields.
+import { isObject } from '../../lib/is-object.ts';
 import { everyOwnedPath, fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, toFieldsV1, withOwnedPath } from './fields-v1.ts';
 import type { FieldSet } from './field-path.ts';
 
@@ -14,8 +15,6 @@ export interface FieldManager {
   subresource?: string;
   fields: FieldSet;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Entry keys in encodeManagedFields' order; time and subresource may be absent. */
 const ENTRY_KEYS = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'] as const;
